@@ -1,0 +1,59 @@
+// The command table and the one place that turns results and errors into
+// exit codes and output.
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { writeSync } from "node:fs";
+import pkg from "../../package.json" with { type: "json" };
+import { ContainError, EXIT } from "../errors.ts";
+import { SyscallError } from "../ffi/index.ts";
+import run from "./run.ts";
+
+const subCommands: Record<string, CommandDef> = { run };
+
+export const main = defineCommand({
+  meta: { name: "contain", version: pkg.version, description: "Run commands in Linux containers" },
+  subCommands,
+});
+
+// Help is asked for only before `--`: after it, --help belongs to the command.
+function wantsHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+async function printHelp(args: readonly string[]): Promise<void> {
+  const sub = args.find((a) => !a.startsWith("-"));
+  const cmd = sub ? subCommands[sub] : undefined;
+  const usage = await renderUsage(cmd ?? main, cmd ? main : undefined);
+  // citty colours by environment only; a pipe or file gets plain text.
+  writeSync(1, `${process.stdout.isTTY ? usage : Bun.stripANSI(usage)}\n`);
+}
+
+function fail(err: unknown, debug: boolean): number {
+  if (err instanceof ContainError) {
+    writeSync(2, `[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof SyscallError ? err.message : err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+  writeSync(2, `[contain] error: ${message}\n`);
+  return EXIT.runtime;
+}
+
+export async function cli(args: string[]): Promise<number> {
+  if (args.length === 0 || args[0] === "help" || wantsHelp(args)) {
+    await printHelp(args[0] === "help" ? args.slice(1) : args);
+    return args.length === 0 ? EXIT.runtime : 0;
+  }
+  if (args[0] === "--version" || args[0] === "version") {
+    writeSync(1, `contain ${pkg.version}\n`);
+    return 0;
+  }
+  const name = args[0] ?? "";
+  const cmd = subCommands[name];
+  if (!cmd) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
+  try {
+    const { result } = await runCommand(cmd, { rawArgs: args.slice(1) });
+    return typeof result === "number" ? result : 0;
+  } catch (err) {
+    return fail(err, args.includes("--debug"));
+  }
+}

@@ -1,0 +1,42 @@
+// What the CLI prints and how it exits: loggers from flags, exit codes from
+// a container's end, the usage report.
+import { writeSync } from "node:fs";
+import type { ExitStatus } from "../linux/process.ts";
+import { createLogger, type Logger, type Verbosity } from "../log.ts";
+import type { Limits } from "../plan/cgroup.ts";
+import type { RunResult } from "../runtime/run.ts";
+import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
+import { formatSize, humanSize } from "../spec/units.ts";
+import type { FlagValues } from "./args.ts";
+
+export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
+  const verbosity: Verbosity = flags.debug === true ? "debug" : flags.quiet === true ? "quiet" : "normal";
+  return { log: createLogger(verbosity), verbosity };
+}
+
+export function stateRoot(flags: FlagValues): string {
+  return typeof flags.root === "string" ? flags.root : DEFAULT_STATE_ROOT;
+}
+
+// The shell's convention, which docker and runc follow: the status, or 128+N
+// for a process killed by signal N.
+export function exitCodeOf(status: ExitStatus): number {
+  return status.exited ? status.code : 128 + status.signal;
+}
+
+export function reportExit(result: RunResult, limits: Limits, opts: { stats: boolean }): number {
+  if (result.oomKilled) {
+    const limit = limits.memory === undefined ? "" : ` (limit ${formatSize(limits.memory)})`;
+    writeSync(2, `killed: out of memory${limit}\n`);
+  }
+  if (opts.stats) {
+    const u = result.usage;
+    const parts = [
+      `peak memory ${u.memoryPeak === undefined ? "n/a" : humanSize(u.memoryPeak)}`,
+      `cpu time ${u.cpuUsec === undefined ? "n/a" : `${(u.cpuUsec / 1e6).toFixed(3)}s`}`,
+      `max pids ${u.pidsPeak ?? "n/a"}`,
+    ];
+    writeSync(2, `[contain] usage: ${parts.join(", ")}\n`);
+  }
+  return exitCodeOf(result.status);
+}

@@ -1,0 +1,33 @@
+// The runtime's error hierarchy. Every error a user can meet carries the exit
+// code the CLI will use (docker's and runc's conventions) and a hint that says
+// how to fix it. src/cli/main.ts is the one place that turns them into exits.
+
+export const EXIT = {
+  runtime: 125, // the runtime failed, or the request was bad
+  cannotExecute: 126, // the command exists but cannot be executed
+  notFound: 127, // the command was not found
+} as const;
+
+export class ContainError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode: number = EXIT.runtime,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "ContainError";
+  }
+}
+
+// A bad flag, config field or value: `field` names what the user wrote.
+export class SpecError extends ContainError {
+  constructor(
+    readonly field: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(`${field}: ${message}`, hint);
+    this.name = "SpecError";
+  }
+}

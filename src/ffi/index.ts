@@ -1,0 +1,130 @@
+// The only importer of bun:ffi. It loads the C shim (ffi/shim.c), exposes raw
+// system calls that return -errno, and turns failures into SyscallError.
+import { dlopen, ptr, type Pointer } from "bun:ffi";
+import { readFileSync, writeSync } from "node:fs";
+import shimPath from "../../ffi/shim.so" with { type: "file" };
+import { errnoMessage, errnoName } from "./errno.ts";
+import { NR, type SyscallName } from "./syscalls.ts";
+
+export { NR, type SyscallName } from "./syscalls.ts";
+export { errnoName } from "./errno.ts";
+
+const SHIM_SYMBOLS = {
+  contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
+  contain_clone: { args: ["u64", "i32", "ptr", "ptr", "ptr", "i32", "i32", "ptr"], returns: "i64" },
+  contain_exec: { args: ["ptr", "ptr", "ptr", "i32"], returns: "i64" },
+} as const;
+
+// In the compiled binary the shim is embedded under /$bunfs, which dlopen
+// cannot read. Bun's own fallback extracts it to $TMPDIR and reuses any file of
+// the same name and size without checking it, so a root-run binary must not
+// use it: copy the bytes into a memfd (never on disk) and dlopen /proc/self/fd/N.
+function loadShim() {
+  if (!shimPath.startsWith("/$bunfs/")) return dlopen(shimPath, SHIM_SYMBOLS).symbols;
+  const libc = dlopen("libc.so.6", {
+    memfd_create: { args: ["ptr", "u32"], returns: "i32" },
+  });
+  const MFD_CLOEXEC = 1;
+  const fd = libc.symbols.memfd_create(ptr(cstr("contain-shim")), MFD_CLOEXEC);
+  if (fd < 0) throw new Error("memfd_create failed: cannot load the contain shim");
+  writeSync(fd, readFileSync(shimPath));
+  const symbols = dlopen(`/proc/self/fd/${fd}`, SHIM_SYMBOLS).symbols;
+  libc.close();
+  return symbols;
+}
+
+const shim = loadShim();
+
+export class SyscallError extends Error {
+  constructor(
+    readonly call: string,
+    readonly args: readonly unknown[],
+    readonly errno: number,
+  ) {
+    super(`${call}(${args.map(formatArg).join(", ")}): ${errnoMessage(errno)} (${errnoName(errno)})`);
+    this.name = "SyscallError";
+  }
+  get code(): string {
+    return errnoName(this.errno);
+  }
+}
+
+export function formatArg(arg: unknown): string {
+  if (typeof arg === "string") return JSON.stringify(arg);
+  if (arg === null || arg === undefined) return "NULL";
+  return String(arg);
+}
+
+type Tracer = (line: string) => void;
+let tracer: Tracer | undefined;
+
+// --debug: every system call with its arguments and result.
+export function traceSyscalls(fn: Tracer | undefined): void {
+  tracer = fn;
+}
+
+// `args` are for messages and the trace only: what a person should read.
+export function check(call: string, args: readonly unknown[], result: number): number {
+  tracer?.(`${call}(${args.map(formatArg).join(", ")}) = ${result < 0 ? `-1 ${errnoName(-result)}` : result}`);
+  if (result < 0) throw new SyscallError(call, args, -result);
+  return result;
+}
+
+type Arg = number | bigint | Pointer | null;
+
+// A raw system call: the kernel's return value, -errno on failure.
+export function sys(name: SyscallName, a: Arg = 0, b: Arg = 0, c: Arg = 0, d: Arg = 0, e: Arg = 0, f: Arg = 0): number {
+  return Number(shim.contain_syscall(NR[name], a ?? 0, b ?? 0, c ?? 0, d ?? 0, e ?? 0, f ?? 0));
+}
+
+// A NUL-terminated copy of `s`; pass ptr(cstr(s)) and keep the buffer alive.
+export function cstr(s: string): Buffer {
+  return Buffer.from(`${s}\0`);
+}
+
+export function addressOf(buf: ArrayBufferView | null): Pointer | null {
+  return buf === null ? null : ptr(buf);
+}
+
+// A NULL-terminated char*[]; `keep` holds the strings until the call returns.
+function stringArray(items: readonly string[]): { array: BigUint64Array; keep: Buffer[] } {
+  const keep = items.map(cstr);
+  const array = new BigUint64Array(items.length + 1);
+  keep.forEach((b, i) => {
+    array[i] = BigInt(ptr(b));
+  });
+  return { array, keep };
+}
+
+export interface CloneRequest {
+  flags: bigint;
+  cgroupFd: number;
+  exe: string;
+  argv: readonly string[];
+  env: readonly string[];
+  keepFds: readonly [number, number];
+}
+
+// clone3 + execve in the shim. Returns the child's pid and a pidfd for it.
+export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
+  const exe = cstr(req.exe);
+  const argv = stringArray(req.argv);
+  const env = stringArray(req.env);
+  const pidfd = new Int32Array(1);
+  const pid = Number(
+    shim.contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), req.keepFds[0], req.keepFds[1], ptr(pidfd)),
+  );
+  check("clone3", [`flags=0x${req.flags.toString(16)}`, req.exe, ...req.argv.slice(1)], pid);
+  return { pid, pidfd: pidfd[0] ?? -1 };
+}
+
+// The container's last step (see the shim): returns only on failure, with the
+// SyscallError of execve.
+export function execCommand(path: string, argv: readonly string[], env: readonly string[], ttyFd: number): SyscallError {
+  const p = cstr(path);
+  const a = stringArray(argv);
+  const e = stringArray(env);
+  tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars])`);
+  const r = Number(shim.contain_exec(ptr(p), ptr(a.array), ptr(e.array), ttyFd));
+  return new SyscallError("execve", [path], -r);
+}

@@ -1,0 +1,100 @@
+// The init stage: /proc/self/exe re-exec'd by the shim as PID 1 of the new
+// namespaces. It reads the Plan, builds the container from the inside, waits
+// until the parent has placed it in the cgroup, and becomes the command.
+// Nothing of Bun stays: execve replaces it.
+import { accessSync, constants, statSync } from "node:fs";
+import { ContainError, EXIT } from "../errors.ts";
+import { SyscallError, traceSyscalls } from "../ffi/index.ts";
+import { Channel } from "../linux/channel.ts";
+import { chdir } from "../linux/mount.ts";
+import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
+import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
+import { execCommand, setCloseOnExec } from "../linux/process.ts";
+import { openPty } from "../linux/pty.ts";
+import { enterRoot, runSetupOps } from "../linux/rootfs.ts";
+import { createLogger, type Logger } from "../log.ts";
+import type { Plan } from "../plan/plan.ts";
+import type { FromInit, ToInit } from "../plan/protocol.ts";
+
+function isExecutableFile(path: string): boolean | null {
+  try {
+    if (!statSync(path).isFile()) return null;
+  } catch {
+    return null;
+  }
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// execvp's search, done before execve so "not found" can name the PATH searched.
+export function resolveCommand(cmd: string, path: string): string {
+  if (cmd.includes("/")) {
+    const found = isExecutableFile(cmd);
+    if (found === null) throw new ContainError(`${cmd}: no such file in the container's root filesystem`, "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
+    if (!found) throw new ContainError(`${cmd}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
+    return cmd;
+  }
+  let denied: string | undefined;
+  for (const dir of path.split(":")) {
+    const candidate = `${dir || "."}/${cmd}`;
+    const found = isExecutableFile(candidate);
+    if (found) return candidate;
+    if (found === false) denied ??= candidate;
+  }
+  if (denied) throw new ContainError(`${denied}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
+  throw new ContainError(`${cmd}: command not found in the container (searched PATH=${path})`, "check the name, or give the full path", EXIT.notFound);
+}
+
+function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number } {
+  log.info("pivoting root");
+  if (enterRoot(plan.rootfs) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
+  log.info(`mounting ${plan.ops.flatMap((o) => (o.op === "mount" ? [o.target] : [])).join(" ")}`);
+  runSetupOps(plan.ops);
+  log.info(`setting hostname: ${plan.hostname}`);
+  sethostname(plan.hostname);
+  {
+    using nl = new Netlink();
+    nl.setLinkUp(LOOPBACK_INDEX);
+  }
+  const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
+  chdir(plan.process.cwd);
+  const pty = plan.process.terminal ? openPty() : undefined;
+  channel.send({ type: "ready", ptyMaster: pty?.master });
+  if (channel.receive()?.type !== "go") process.exit(EXIT.runtime);
+  // Now that the parent has moved us into the container's cgroup, a new
+  // cgroup namespace makes that cgroup the container's "/".
+  unshare(CLONE_NEWCGROUP);
+  return { path, tty: pty?.slave ?? -1 };
+}
+
+export function runInit(syncFd: number, statusFd: number): never {
+  // Neither pipe may leak into the container; the status pipe closing at
+  // execve is what tells the parent the command is running.
+  setCloseOnExec(syncFd);
+  setCloseOnExec(statusFd);
+  const channel = new Channel<ToInit, FromInit>(syncFd, statusFd);
+  const first = channel.receive();
+  if (first?.type !== "plan") process.exit(EXIT.runtime); // the parent is gone
+  const { plan, verbosity } = first;
+  const log = createLogger(verbosity);
+  if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
+  try {
+    const { path, tty } = setUp(plan, log, channel);
+    log.info(`running: ${plan.process.args.join(" ")}`);
+    const err = execCommand(path, plan.process.args, plan.process.env, tty);
+    const notFound = err.errno === 2; // ENOENT: the file, its interpreter or a library is missing
+    throw new ContainError(
+      `cannot execute ${path}: ${err.message.replace(/^execve\([^)]*\): /, "")}`,
+      notFound ? "its interpreter or a shared library may be missing from the root filesystem" : "check that it is a binary or script for this machine",
+      notFound ? EXIT.notFound : EXIT.cannotExecute,
+    );
+  } catch (err) {
+    const e = err instanceof ContainError ? err : err instanceof SyscallError ? new ContainError(err.message) : new ContainError(String(err));
+    channel.send({ type: "error", message: e.message, hint: e.hint, exitCode: e.exitCode });
+    process.exit(e.exitCode);
+  }
+}

@@ -1,0 +1,71 @@
+// File access shared by the v1 and v2 cgroup code: errors that name the path,
+// and the retry an rmdir needs while the last tasks of a cgroup exit.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { ContainError } from "../../errors.ts";
+import type { CgroupWrite } from "../../plan/cgroup.ts";
+
+export function writeCgroupFile(dir: string, file: string, value: string): void {
+  const path = `${dir}/${file}`;
+  try {
+    writeFileSync(path, value);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, "check that the value suits this kernel's cgroup controller", undefined, { cause: err });
+  }
+}
+
+export function applyWrites(dirOf: (controller: string) => string | undefined, writes: readonly CgroupWrite[]): void {
+  for (const w of writes) {
+    const dir = dirOf(w.controller);
+    if (!dir) {
+      if (w.optional) continue;
+      throw new ContainError(`the ${w.controller} cgroup controller is not available on this machine`, `drop the limit that needs it`);
+    }
+    if (w.optional && !existsSync(`${dir}/${w.file}`)) continue;
+    writeCgroupFile(dir, w.file, w.value);
+  }
+}
+
+export function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function readNumber(path: string): number | undefined {
+  const text = readText(path)?.trim();
+  return text === undefined || text === "" || text === "max" ? undefined : Number(text);
+}
+
+// "key value" lines (memory.events, cpu.stat, memory.oom_control).
+export function readKeyed(path: string, key: string): number | undefined {
+  const m = new RegExp(`^${key} (\\d+)$`, "m").exec(readText(path) ?? "");
+  return m ? Number(m[1]) : undefined;
+}
+
+export function readPids(path: string): number[] {
+  return (readText(path) ?? "").split("\n").filter(Boolean).map(Number);
+}
+
+export function makeDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+}
+
+// rmdir answers EBUSY until the cgroup's last task is gone; the task may be a
+// zombie being released right now. `onBusy` kills what is left.
+export function removeDir(path: string, onBusy: () => void): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      rmdirSync(path);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY" || attempt >= 100) throw new ContainError(`cannot remove cgroup ${path}: ${code}`, undefined, undefined, { cause: err });
+      onBusy();
+      Bun.sleepSync(10);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Cgroups behind one interface (youki's CgroupManager): create, apply limits,
+// add a process, read usage, kill all, destroy. v2 is the primary path; v1 is
+// what hybrid machines give us for memory, cpu and pids.
+import { readFileSync } from "node:fs";
+import type { Limits } from "../../plan/cgroup.ts";
+import { parseCgroupLayout, parseProcCgroup, type CgroupLayout } from "./detect.ts";
+import { CgroupV1, V1_CONTROLLERS } from "./v1.ts";
+import { CgroupV2 } from "./v2.ts";
+
+export interface Usage {
+  memoryPeak?: number; // bytes
+  memoryCurrent?: number;
+  cpuUsec?: number; // CPU time, microseconds
+  pidsPeak?: number;
+  pidsCurrent?: number;
+  oomKills: number;
+}
+
+export interface Cgroup {
+  readonly version: "v1" | "v2";
+  // controller -> directory ("unified" for v2): what the state records.
+  readonly paths: Readonly<Record<string, string>>;
+  create(): void;
+  apply(limits: Limits): void;
+  addProcess(pid: number): void;
+  usage(): Usage;
+  pids(): number[];
+  killAll(signal: number): void;
+  destroy(): void;
+}
+
+export type { CgroupLayout } from "./detect.ts";
+
+export function detectLayout(): CgroupLayout {
+  return parseCgroupLayout(readFileSync("/proc/self/mountinfo", "utf8"));
+}
+
+// Where a container's cgroup goes. v2: <mount>/contain/<id> (a fresh subtree,
+// since the caller's own cgroup may hold processes and v2 forbids controllers
+// there). v1: each controller's hierarchy, nested under the caller's cgroup
+// (as runc does), so the machine's own accounting stays whole.
+export function cgroupPaths(layout: CgroupLayout, procSelfCgroup: string, id: string): Record<string, string> {
+  if (layout.mode === "v2") return { unified: `${layout.v2Mount}/contain/${id}` };
+  const own = parseProcCgroup(procSelfCgroup);
+  const paths: Record<string, string> = {};
+  for (const c of V1_CONTROLLERS) {
+    const mnt = layout.v1Mounts[c];
+    if (!mnt) continue;
+    const base = (own[c] ?? "/").replace(/\/$/, "");
+    paths[c] = `${mnt}${base}/contain/${id}`;
+  }
+  return paths;
+}
+
+export function openCgroup(version: "v1" | "v2", paths: Record<string, string>): Cgroup {
+  return version === "v2" ? new CgroupV2(paths.unified ?? "") : new CgroupV1(paths);
+}
+
+export function newCgroup(id: string, layout: CgroupLayout = detectLayout()): Cgroup {
+  const paths = cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id);
+  return openCgroup(layout.mode === "v2" ? "v2" : "v1", paths);
+}

@@ -1,0 +1,57 @@
+// cgroup v1: one directory per controller hierarchy.
+import { v1Writes, type Limits } from "../../plan/cgroup.ts";
+import { kill } from "../process.ts";
+import type { Cgroup, Usage } from "./index.ts";
+import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile } from "./files.ts";
+
+// The controllers a container joins: limits (memory, cpu, pids) and CPU
+// accounting (cpuacct), which is its own hierarchy on some machines.
+export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
+
+export class CgroupV1 implements Cgroup {
+  readonly version = "v1";
+  constructor(readonly paths: Readonly<Record<string, string>>) {}
+
+  private dirs(): string[] {
+    return [...new Set(Object.values(this.paths))];
+  }
+
+  create(): void {
+    for (const dir of this.dirs()) makeDir(dir);
+  }
+
+  apply(limits: Limits): void {
+    applyWrites((c) => this.paths[c], v1Writes(limits));
+  }
+
+  addProcess(pid: number): void {
+    for (const dir of this.dirs()) writeCgroupFile(dir, "cgroup.procs", String(pid));
+  }
+
+  usage(): Usage {
+    const mem = this.paths.memory;
+    const acct = this.paths.cpuacct ?? this.paths.cpu;
+    const pids = this.paths.pids;
+    const ns = acct ? readNumber(`${acct}/cpuacct.usage`) : undefined;
+    return {
+      memoryPeak: mem ? readNumber(`${mem}/memory.max_usage_in_bytes`) : undefined,
+      memoryCurrent: mem ? readNumber(`${mem}/memory.usage_in_bytes`) : undefined,
+      cpuUsec: ns === undefined ? undefined : Math.round(ns / 1000),
+      pidsPeak: pids ? readNumber(`${pids}/pids.peak`) : undefined,
+      pidsCurrent: pids ? readNumber(`${pids}/pids.current`) : undefined,
+      oomKills: (mem ? readKeyed(`${mem}/memory.oom_control`, "oom_kill") : undefined) ?? 0,
+    };
+  }
+
+  pids(): number[] {
+    return [...new Set(this.dirs().flatMap((d) => readPids(`${d}/cgroup.procs`)))];
+  }
+
+  killAll(signal: number): void {
+    for (const pid of this.pids()) kill(pid, signal);
+  }
+
+  destroy(): void {
+    for (const dir of this.dirs()) removeDir(dir, () => this.killAll(9));
+  }
+}

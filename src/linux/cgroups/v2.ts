@@ -1,0 +1,72 @@
+// cgroup v2: one directory in the unified hierarchy, under a `contain` parent.
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { v2Writes, type Limits } from "../../plan/cgroup.ts";
+import { kill } from "../process.ts";
+import type { Cgroup, Usage } from "./index.ts";
+import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile } from "./files.ts";
+
+const WANTED = ["cpu", "memory", "pids"];
+
+export class CgroupV2 implements Cgroup {
+  readonly version = "v2";
+  readonly paths: Readonly<Record<string, string>>;
+  constructor(readonly dir: string) {
+    this.paths = { unified: dir };
+  }
+
+  // Controllers reach a cgroup only when every ancestor lists them in
+  // cgroup.subtree_control; the mount's root is exempt from the "no processes
+  // in inner cgroups" rule, our `contain` parent holds none.
+  private enableControllers(parent: string): void {
+    const root = dirname(parent);
+    const available = (readText(`${root}/cgroup.controllers`) ?? "").split(/\s+/);
+    const enable = WANTED.filter((c) => available.includes(c)).map((c) => `+${c}`).join(" ");
+    if (!enable) return;
+    for (const dir of [root, parent]) {
+      const on = (readText(`${dir}/cgroup.subtree_control`) ?? "").split(/\s+/);
+      if (WANTED.every((c) => !available.includes(c) || on.includes(c))) continue;
+      writeCgroupFile(dir, "cgroup.subtree_control", enable);
+    }
+  }
+
+  create(): void {
+    const parent = dirname(this.dir);
+    makeDir(parent);
+    this.enableControllers(parent);
+    makeDir(this.dir);
+  }
+
+  apply(limits: Limits): void {
+    applyWrites((c) => (c === "unified" ? this.dir : undefined), v2Writes(limits));
+  }
+
+  addProcess(pid: number): void {
+    writeCgroupFile(this.dir, "cgroup.procs", String(pid));
+  }
+
+  usage(): Usage {
+    return {
+      memoryPeak: readNumber(`${this.dir}/memory.peak`),
+      memoryCurrent: readNumber(`${this.dir}/memory.current`),
+      cpuUsec: readKeyed(`${this.dir}/cpu.stat`, "usage_usec"),
+      pidsPeak: readNumber(`${this.dir}/pids.peak`),
+      pidsCurrent: readNumber(`${this.dir}/pids.current`),
+      oomKills: readKeyed(`${this.dir}/memory.events`, "oom_kill") ?? 0,
+    };
+  }
+
+  pids(): number[] {
+    return readPids(`${this.dir}/cgroup.procs`);
+  }
+
+  killAll(signal: number): void {
+    // cgroup.kill (5.14+) kills every task at once, forks included.
+    if (signal === 9 && existsSync(`${this.dir}/cgroup.kill`)) writeCgroupFile(this.dir, "cgroup.kill", "1");
+    else for (const pid of this.pids()) kill(pid, signal);
+  }
+
+  destroy(): void {
+    removeDir(this.dir, () => this.killAll(9));
+  }
+}

@@ -1,0 +1,35 @@
+// Advisory locks (man 2 flock). A lock lives as long as its open file
+// description: the kernel drops it when the holder dies, however it dies, so a
+// lock that can be taken marks state whose owner is gone.
+import { closeSync, constants, openSync } from "node:fs";
+import { sys } from "../ffi/index.ts";
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const EWOULDBLOCK = 11;
+const O_CLOEXEC = 0o2000000;
+
+export class FileLock implements Disposable {
+  private constructor(readonly fd: number) {}
+
+  // Takes the lock, waiting for it unless `wait` is false (then null if held).
+  static acquire(path: string, wait = true): FileLock | null {
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | O_CLOEXEC, 0o600);
+    for (;;) {
+      const r = sys("flock", fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+      if (r === 0) return new FileLock(fd);
+      if (r === -4) continue; // EINTR
+      closeSync(fd);
+      if (r === -EWOULDBLOCK) return null;
+      throw new Error(`flock ${path}: errno ${-r}`);
+    }
+  }
+
+  release(): void {
+    closeSync(this.fd);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

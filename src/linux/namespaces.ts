@@ -1,0 +1,40 @@
+// Namespaces (man 7 namespaces): the clone flags that create them, unshare,
+// and the UTS namespace's hostname.
+import { addressOf, check, sys } from "../ffi/index.ts";
+import type { NamespaceType } from "../spec/schema.ts";
+
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWCGROUP = 0x02000000;
+export const CLONE_NEWUTS = 0x04000000;
+export const CLONE_NEWIPC = 0x08000000;
+export const CLONE_NEWUSER = 0x10000000;
+export const CLONE_NEWPID = 0x20000000;
+export const CLONE_NEWNET = 0x40000000;
+
+export const NAMESPACES: Record<NamespaceType, { flag: number; name: string; proc: string }> = {
+  pid: { flag: CLONE_NEWPID, name: "CLONE_NEWPID", proc: "pid" },
+  uts: { flag: CLONE_NEWUTS, name: "CLONE_NEWUTS", proc: "uts" },
+  mount: { flag: CLONE_NEWNS, name: "CLONE_NEWNS", proc: "mnt" },
+  ipc: { flag: CLONE_NEWIPC, name: "CLONE_NEWIPC", proc: "ipc" },
+  network: { flag: CLONE_NEWNET, name: "CLONE_NEWNET", proc: "net" },
+  cgroup: { flag: CLONE_NEWCGROUP, name: "CLONE_NEWCGROUP", proc: "cgroup" },
+  user: { flag: CLONE_NEWUSER, name: "CLONE_NEWUSER", proc: "user" },
+};
+
+export function cloneFlags(types: readonly NamespaceType[]): bigint {
+  return types.reduce((flags, t) => flags | BigInt(NAMESPACES[t].flag), 0n);
+}
+
+export function flagNames(flags: number): string {
+  return Object.values(NAMESPACES).filter((n) => flags & n.flag).map((n) => n.name).join("|") || "0";
+}
+
+export function unshare(flags: number): void {
+  check("unshare", [flagNames(flags)], sys("unshare", flags));
+}
+
+export function sethostname(name: string): void {
+  const buf = Buffer.from(name);
+  check("sethostname", [name, buf.length], sys("sethostname", addressOf(buf), buf.length));
+}
+

@@ -1,0 +1,100 @@
+// Processes: spawning the init through the shim, waiting, signals, pipes, and
+// telling a live process from a reused pid.
+import { readFileSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import { addressOf, check, cloneExec, sys } from "../ffi/index.ts";
+
+const O_CLOEXEC = 0o2000000;
+const WNOHANG = 1;
+const __WALL = 0x40000000;
+
+export { cloneExec, execCommand } from "../ffi/index.ts";
+
+export function pipe(): { read: number; write: number } {
+  const fds = new Int32Array(2);
+  check("pipe2", ["O_CLOEXEC"], sys("pipe2", addressOf(fds), O_CLOEXEC));
+  return { read: fds[0] ?? -1, write: fds[1] ?? -1 };
+}
+
+export function close(fd: number): void {
+  sys("close", fd);
+}
+
+export type ExitStatus = { exited: true; code: number } | { exited: false; signal: number; core: boolean };
+
+// The wait status layout of wait(2): low 7 bits the signal, next byte the code.
+export function decodeWaitStatus(status: number): ExitStatus {
+  const signal = status & 0x7f;
+  if (signal === 0) return { exited: true, code: (status >> 8) & 0xff };
+  return { exited: false, signal, core: (status & 0x80) !== 0 };
+}
+
+const SIGNAL_NAMES = Object.fromEntries(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
+
+export function signalName(signal: number): string {
+  return SIGNAL_NAMES[signal] ?? `signal ${signal}`;
+}
+
+export function describeExit(status: ExitStatus): string {
+  return status.exited ? `exit status ${status.code}` : `killed by signal ${status.signal} (${signalName(status.signal)})`;
+}
+
+// Non-blocking wait4: null while the child runs. __WALL also reaps a child
+// whose exit signal is not SIGCHLD.
+export function tryWait(pid: number): ExitStatus | null {
+  const status = new Int32Array(1);
+  const r = sys("wait4", pid, addressOf(status), WNOHANG | __WALL, 0);
+  if (r === 0) return null;
+  check("wait4", [pid, "WNOHANG|__WALL"], r);
+  return decodeWaitStatus(status[0] ?? 0);
+}
+
+export function kill(pid: number, signal: number): boolean {
+  return sys("kill", pid, signal) === 0;
+}
+
+export function pidfdGetfd(pidfd: number, targetFd: number): number {
+  return check("pidfd_getfd", [pidfd, targetFd, 0], sys("pidfd_getfd", pidfd, targetFd, 0));
+}
+
+// Field 22 of /proc/<pid>/stat, in clock ticks since boot: with the pid it
+// names one process for good, since a pid can be reused but not its start time.
+export function processStartTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[19]);
+  } catch {
+    return null;
+  }
+}
+
+export function isSameProcess(pid: number, startTime: number): boolean {
+  return pid > 0 && processStartTime(pid) === startTime;
+}
+
+export function geteuid(): number {
+  return sys("geteuid");
+}
+
+export function getpid(): number {
+  return sys("getpid");
+}
+
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+export function setCloseOnExec(fd: number): void {
+  check("fcntl", [fd, "F_SETFD", "FD_CLOEXEC"], sys("fcntl", fd, F_SETFD, FD_CLOEXEC));
+}
+
+// Blocking wait, for a child known to be exiting (its pipes closed).
+export function waitExited(pid: number): ExitStatus {
+  const status = new Int32Array(1);
+  for (;;) {
+    const r = sys("wait4", pid, addressOf(status), __WALL, 0);
+    if (r === -4) continue; // EINTR
+    check("wait4", [pid, "__WALL"], r);
+    return decodeWaitStatus(status[0] ?? 0);
+  }
+}

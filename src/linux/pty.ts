@@ -1,0 +1,40 @@
+// Pseudo-terminals (man 7 pty, man 2 ioctl_tty): the container's terminal is a
+// pty of its own devpts instance, so `tty` inside names /dev/pts/N.
+import { constants, openSync } from "node:fs";
+import { addressOf, check, sys } from "../ffi/index.ts";
+
+const TIOCGWINSZ = 0x5413;
+const TIOCSWINSZ = 0x5414;
+const TIOCGPTN = 0x80045430;
+const TIOCSPTLCK = 0x40045431;
+const O_CLOEXEC = 0o2000000;
+
+function ioctl(fd: number, name: string, request: number, arg: ArrayBufferView): void {
+  check("ioctl", [fd, name], sys("ioctl", fd, request, addressOf(arg)));
+}
+
+// Opens a new pty in the devpts mounted at /dev/pts: { master, slave, path }.
+export function openPty(): { master: number; slave: number; path: string } {
+  const flags = constants.O_RDWR | constants.O_NOCTTY | O_CLOEXEC;
+  const master = openSync("/dev/ptmx", flags);
+  ioctl(master, "TIOCSPTLCK", TIOCSPTLCK, new Int32Array([0]));
+  const n = new Int32Array(1);
+  ioctl(master, "TIOCGPTN", TIOCGPTN, n);
+  const path = `/dev/pts/${n[0]}`;
+  return { master, slave: openSync(path, flags), path };
+}
+
+export interface WinSize {
+  rows: number;
+  cols: number;
+}
+
+export function getWinsize(fd: number): WinSize | null {
+  const ws = new Uint16Array(4);
+  if (sys("ioctl", fd, TIOCGWINSZ, addressOf(ws)) < 0) return null;
+  return { rows: ws[0] ?? 0, cols: ws[1] ?? 0 };
+}
+
+export function setWinsize(fd: number, size: WinSize): void {
+  ioctl(fd, "TIOCSWINSZ", TIOCSWINSZ, new Uint16Array([size.rows, size.cols, 0, 0]));
+}

@@ -1,0 +1,27 @@
+// The parent <-> init protocol, written down in one place.
+//
+// Two pipes cross the clone, both inherited by the init across its re-exec:
+//   sync   (parent -> init): newline-delimited JSON messages.
+//   status (init -> parent): newline-delimited JSON messages; the init marks
+//          its end close-on-exec, so EOF without an error means the
+//          container's command is running.
+//
+//   parent                               init (PID 1 in the new namespaces)
+//   ── plan ─────────────────────────►   enter root, mounts, hostname, lo up,
+//                                        resolve the command, open the pty
+//                          ◄───────── ready { ptyMaster? }
+//   apply limits, place the init in
+//   the cgroup (charges from now on are
+//   the container's), take the pty
+//   ── go ───────────────────────────►   unshare the cgroup namespace, execve
+//                          ◄───────── EOF (exec'd) | error { message, exitCode }
+//
+// EOF on sync before `plan` or `go` means the parent died: the init exits.
+import type { Verbosity } from "../log.ts";
+import type { Plan } from "./plan.ts";
+
+export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity } | { type: "go" };
+
+export type FromInit =
+  | { type: "ready"; ptyMaster?: number }
+  | { type: "error"; message: string; hint?: string; exitCode: number };

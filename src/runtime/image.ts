@@ -1,0 +1,68 @@
+// The default root filesystem, embedded in the binary (rootfs/build.ts makes
+// it) and unpacked on first use under the data root (/var/lib/contain).
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, normalize } from "node:path";
+import archivePath from "../../rootfs/rootfs.tar.gz" with { type: "file" };
+
+export const DEFAULT_DATA_ROOT = "/var/lib/contain";
+
+function octal(block: Uint8Array, start: number, length: number): number {
+  const text = new TextDecoder().decode(block.subarray(start, start + length)).replace(/\0.*$/s, "").trim();
+  return text ? parseInt(text, 8) : 0;
+}
+
+function text(block: Uint8Array, start: number, length: number): string {
+  return new TextDecoder().decode(block.subarray(start, start + length)).replace(/\0.*$/s, "");
+}
+
+// A ustar reader for the archive we build ourselves: directories, regular
+// files and symlinks, with their modes. Paths that would leave `dest` are refused.
+export function extractTar(tar: Uint8Array, dest: string): void {
+  const dirModes: [string, number][] = [];
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const name = [text(header, 345, 155), text(header, 0, 100)].filter(Boolean).join("/");
+    const mode = octal(header, 100, 8) & 0o7777;
+    const size = octal(header, 124, 12);
+    const type = String.fromCharCode(header[156] ?? 0);
+    const rel = normalize(name).replace(/^(\.\/)+|\/$/g, "");
+    if (rel.startsWith("..") || rel.startsWith("/")) throw new Error(`unsafe path in the rootfs archive: ${name}`);
+    const path = rel === "." || rel === "" ? dest : `${dest}/${rel}`;
+    const data = tar.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (type === "5") {
+      mkdirSync(path, { recursive: true });
+      dirModes.push([path, mode]);
+    } else if (type === "2") {
+      symlinkSync(text(header, 157, 100), path);
+    } else if (type === "0" || type === "\0") {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, data, { mode });
+      chmodSync(path, mode);
+    }
+  }
+  // Directory modes last (a read-only directory would refuse its own files);
+  // chmod, since mkdir's mode passes through the umask and drops the sticky bit.
+  for (const [path, mode] of dirModes.reverse()) chmodSync(path, mode);
+}
+
+// The unpacked default root, named by the archive's hash so a new binary with
+// a different rootfs never reuses an old one. Unpacked under a temporary name
+// and renamed: concurrent first runs each build one and one rename wins.
+export function defaultRootfs(dataRoot: string = DEFAULT_DATA_ROOT): string {
+  const archive = readFileSync(archivePath);
+  const dir = `${dataRoot}/rootfs/default-${Bun.hash(archive).toString(16)}`;
+  if (existsSync(dir)) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  extractTar(Bun.gunzipSync(archive), tmp);
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) throw err;
+  }
+  return dir;
+}

@@ -1,0 +1,60 @@
+// The caller's terminal <-> the container's pty. The caller's terminal goes
+// raw, so keys such as Ctrl-C reach the container's line discipline and
+// signal its foreground job, as with `docker run -it`.
+import { writeSync } from "node:fs";
+import tty from "node:tty";
+import { getWinsize, setWinsize } from "../linux/pty.ts";
+
+export interface TerminalProxy {
+  resize(): void;
+  // Resolves once the container side has closed and its output is flushed.
+  drained(): Promise<void>;
+  restore(): void;
+}
+
+export function proxyTerminal(master: number): TerminalProxy {
+  const stdin = process.stdin;
+  const interactive = stdin.isTTY;
+  const resize = () => {
+    const size = getWinsize(1) ?? getWinsize(0);
+    if (size) setWinsize(master, size);
+  };
+  resize();
+  if (interactive) stdin.setRawMode(true);
+  const onInput = (data: Buffer) => {
+    try {
+      writeSync(master, data);
+    } catch {
+      // The container is gone; its exit is reported elsewhere.
+    }
+  };
+  stdin.on("data", onInput);
+  const output = new tty.ReadStream(master);
+  let closed = false;
+  let onClosed = () => {};
+  const finish = () => {
+    closed = true;
+    onClosed();
+  };
+  output.on("data", (data: Buffer) => writeSync(1, data));
+  // EIO once the last slave fd closes: everything written has been read.
+  output.on("error", finish);
+  output.on("end", finish);
+  output.on("close", finish);
+  return {
+    resize,
+    drained: () =>
+      closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            onClosed = resolve;
+            setTimeout(resolve, 200).unref();
+          }),
+    restore() {
+      stdin.off("data", onInput);
+      if (interactive) stdin.setRawMode(false);
+      stdin.pause();
+      output.destroy();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// The Spec: a subset of the OCI runtime config (config.json), grown toward the
+// whole of it. `run` flags and, later, an OCI bundle both end up as this object.
+import * as v from "valibot";
+import { SpecError } from "../errors.ts";
+import { formatSize } from "./units.ts";
+
+export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "cgroup", "user"] as const;
+export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
+
+// The smallest memory limit a container still starts under: below it even a
+// static /bin/true is OOM-killed at execve (measured: see test/integration).
+export const MIN_MEMORY = 2 * 1024 * 1024;
+export const MAX_PIDS = 4194304; // PID_MAX_LIMIT on 64-bit kernels
+
+// RFC 1123: labels of letters, digits and inner hyphens, joined by dots; the
+// kernel takes at most 64 bytes (__NEW_UTS_LEN).
+const HOSTNAME_RE = /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
+
+const uint = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+export const SpecSchema = v.object({
+  ociVersion: v.string(),
+  process: v.object({
+    terminal: v.boolean(),
+    args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
+    env: v.array(v.pipe(v.string(), v.includes("=", "must be KEY=VALUE"))),
+    cwd: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
+    user: v.object({ uid: uint, gid: uint }),
+  }),
+  root: v.object({ path: v.pipe(v.string(), v.minLength(1)), readonly: v.boolean() }),
+  hostname: v.pipe(
+    v.string(),
+    v.maxLength(64, (i) => `${JSON.stringify(i.input)} is longer than 64 characters`),
+    v.regex(HOSTNAME_RE, (i) => `${JSON.stringify(i.input)} has invalid characters (letters, digits, '-' and '.' only)`),
+  ),
+  linux: v.object({
+    namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES) })),
+    resources: v.object({
+      memory: v.optional(
+        v.object({
+          limit: v.optional(
+            v.pipe(
+              v.number(),
+              v.integer(),
+              v.minValue(MIN_MEMORY, (i) => `${formatSize(Number(i.input))} is below the smallest limit that works (${formatSize(MIN_MEMORY)})`),
+            ),
+          ),
+          swap: v.optional(v.pipe(v.number(), v.integer())),
+        }),
+      ),
+      cpu: v.optional(
+        v.object({
+          shares: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2, "must be at least 2"), v.maxValue(262144, "must be at most 262144"))),
+          quota: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000, (i) => `quota ${i.input}us is below the kernel's minimum of 1000us`))),
+          period: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000, "must be at least 1000us"), v.maxValue(1_000_000, "must be at most 1000000us (1s)"))),
+        }),
+      ),
+      pids: v.optional(
+        v.object({
+          limit: v.pipe(v.number(), v.integer(), v.minValue(1, (i) => `${i.input} allows no process at all`), v.maxValue(MAX_PIDS)),
+        }),
+      ),
+    }),
+  }),
+});
+
+export type Spec = v.InferOutput<typeof SpecSchema>;
+
+// Where a Spec field came from on the command line, so an error names the flag.
+const FLAG_OF: Record<string, string> = {
+  "process.args": "command",
+  "process.env": "--env",
+  "process.cwd": "--workdir",
+  "root.path": "--rootfs",
+  hostname: "--hostname",
+  "linux.resources.memory.limit": "--memory",
+  "linux.resources.cpu.shares": "--cpu-shares",
+  "linux.resources.cpu.quota": "--cpu",
+  "linux.resources.cpu.period": "--cpu-period",
+  "linux.resources.pids.limit": "--pids",
+};
+
+const HINT_OF: Record<string, string> = {
+  "process.args": "give the command after --, e.g. contain run -- /bin/sh",
+  hostname: "use at most 64 letters, digits, '-' and '.'",
+  "linux.resources.memory.limit": `use at least ${formatSize(MIN_MEMORY)}, e.g. --memory 64M`,
+  "linux.resources.pids.limit": "use at least 1, e.g. --pids 64",
+  "linux.resources.cpu.quota": "use at least 0.01 CPUs or 1000us, e.g. --cpu 0.5",
+};
+
+export interface HostFacts {
+  cpus: number; // online CPUs
+}
+
+// Validates a Spec against the schema and the machine. Throws a SpecError that
+// names the field (as a flag where one exists) and the value.
+export function validateSpec(input: unknown, host: HostFacts): Spec {
+  const result = v.safeParse(SpecSchema, input);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue) ?? "spec";
+    const key = path.replace(/\.\d+$/, "");
+    throw new SpecError(FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
+  }
+  const cpu = result.output.linux.resources.cpu;
+  if (cpu?.quota !== undefined) {
+    const cpus = cpu.quota / (cpu.period ?? 100_000);
+    if (cpus > host.cpus)
+      throw new SpecError("--cpu", `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most --cpu ${host.cpus}`);
+  }
+  return result.output;
+}
