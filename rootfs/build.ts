@@ -56,7 +56,10 @@ export function buildRootfs(out: string): void {
       symlinkSync(relative(dirname(link), join(tree, "bin/busybox")), link);
     }
     cpSync(join(import.meta.dir, "files"), tree, { recursive: true });
-    run(["tar", "--format=ustar", "--owner=0", "--group=0", "--numeric-owner", "--sort=name", "-C", tree, "-czf", out, "."]);
+    // Reproducible (fixed owner, order and times): the same busybox gives the
+    // same archive, so installs keep reusing the rootfs they unpacked.
+    const tar = ["tar", "--format=ustar", "--owner=0", "--group=0", "--numeric-owner", "--sort=name", "--mtime=@0", "-C", tree, "-cf", "-", "."];
+    run(["sh", "-c", `${tar.map((a) => `'${a}'`).join(" ")} | gzip -n -9 > '${out}'`]);
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }

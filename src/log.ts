@@ -12,8 +12,12 @@ const stderrReporter = {
   log(obj: LogObject) {
     const prefix = obj.type === "error" || obj.type === "fatal" ? "error: " : obj.type === "warn" ? "warning: " : "";
     const text = `${obj.tag ? `[${obj.tag}] ` : ""}${prefix}${obj.args.map(format).join(" ")}\n`;
-    // Synchronous: the process may exec or exit right after a log line.
-    writeSync(2, text);
+    // Synchronous: the process may exec or exit right after a log line. A
+    // closed stderr (`contain run ... 2>&1 | head -1`) must never stop the
+    // runtime from cleaning up, so a failed write is dropped.
+    try {
+      writeSync(2, text);
+    } catch {}
   },
 };
 

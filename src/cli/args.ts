@@ -23,8 +23,10 @@ export const commonFlags = {
 } satisfies FlagDefs;
 
 // citty renders the help from its own ArgsDef.
-export function toCittyArgs(defs: FlagDefs): ArgsDef {
+// `usage` names the positional part for the help line, e.g. COMMAND.
+export function toCittyArgs(defs: FlagDefs, usage?: { name: string; description: string }): ArgsDef {
   const out: ArgsDef = {};
+  if (usage) out[usage.name] = { type: "positional", description: usage.description, required: false };
   for (const [name, d] of Object.entries(defs)) {
     // citty prints every alias with one dash: long aliases go in the text.
     const long = (d.alias ?? []).filter((a) => a.length > 1).map((a) => `--${a}`);

@@ -5,6 +5,7 @@ import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
+import { printErr } from "./output.ts";
 import run from "./run.ts";
 
 const subCommands: Record<string, CommandDef> = { run };
@@ -30,11 +31,11 @@ async function printHelp(args: readonly string[]): Promise<void> {
 
 function fail(err: unknown, debug: boolean): number {
   if (err instanceof ContainError) {
-    writeSync(2, `[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
+    printErr(`[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
     return err.exitCode;
   }
   const message = err instanceof SyscallError ? err.message : err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
-  writeSync(2, `[contain] error: ${message}\n`);
+  printErr(`[contain] error: ${message}\n`);
   return EXIT.runtime;
 }
 

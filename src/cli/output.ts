@@ -9,6 +9,13 @@ import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
 import type { FlagValues } from "./args.ts";
 
+// Output that must never throw: a closed stderr cannot stop the clean-up.
+export function printErr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {}
+}
+
 export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
   const verbosity: Verbosity = flags.debug === true ? "debug" : flags.quiet === true ? "quiet" : "normal";
   return { log: createLogger(verbosity), verbosity };
@@ -27,7 +34,7 @@ export function exitCodeOf(status: ExitStatus): number {
 export function reportExit(result: RunResult, limits: Limits, opts: { stats: boolean }): number {
   if (result.oomKilled) {
     const limit = limits.memory === undefined ? "" : ` (limit ${formatSize(limits.memory)})`;
-    writeSync(2, `killed: out of memory${limit}\n`);
+    printErr(`killed: out of memory${limit}\n`);
   }
   if (opts.stats) {
     const u = result.usage;
@@ -36,7 +43,7 @@ export function reportExit(result: RunResult, limits: Limits, opts: { stats: boo
       `cpu time ${u.cpuUsec === undefined ? "n/a" : `${(u.cpuUsec / 1e6).toFixed(3)}s`}`,
       `max pids ${u.pidsPeak ?? "n/a"}`,
     ];
-    writeSync(2, `[contain] usage: ${parts.join(", ")}\n`);
+    printErr(`[contain] usage: ${parts.join(", ")}\n`);
   }
   return exitCodeOf(result.status);
 }

@@ -33,7 +33,7 @@ export const runFlags = {
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
-  args: toCittyArgs(runFlags),
+  args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(runFlags, rawArgs, "run", true);
     const { log, verbosity } = loggerFor(flags);

@@ -33,7 +33,12 @@ function loadShim() {
   return symbols;
 }
 
-const shim = loadShim();
+// Loaded on first use, so importing a module costs nothing until a call is made.
+let loaded: ReturnType<typeof loadShim> | undefined;
+function shim(): ReturnType<typeof loadShim> {
+  loaded ??= loadShim();
+  return loaded;
+}
 
 export class SyscallError extends Error {
   constructor(
@@ -74,7 +79,7 @@ type Arg = number | bigint | Pointer | null;
 
 // A raw system call: the kernel's return value, -errno on failure.
 export function sys(name: SyscallName, a: Arg = 0, b: Arg = 0, c: Arg = 0, d: Arg = 0, e: Arg = 0, f: Arg = 0): number {
-  return Number(shim.contain_syscall(NR[name], a ?? 0, b ?? 0, c ?? 0, d ?? 0, e ?? 0, f ?? 0));
+  return Number(shim().contain_syscall(NR[name], a ?? 0, b ?? 0, c ?? 0, d ?? 0, e ?? 0, f ?? 0));
 }
 
 // A NUL-terminated copy of `s`; pass ptr(cstr(s)) and keep the buffer alive.
@@ -82,7 +87,7 @@ export function cstr(s: string): Buffer {
   return Buffer.from(`${s}\0`);
 }
 
-export function addressOf(buf: ArrayBufferView | null): Pointer | null {
+export function addressOf(buf: NodeJS.TypedArray | DataView | null): Pointer | null {
   return buf === null ? null : ptr(buf);
 }
 
@@ -112,7 +117,7 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const env = stringArray(req.env);
   const pidfd = new Int32Array(1);
   const pid = Number(
-    shim.contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), req.keepFds[0], req.keepFds[1], ptr(pidfd)),
+    shim().contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), req.keepFds[0], req.keepFds[1], ptr(pidfd)),
   );
   check("clone3", [`flags=0x${req.flags.toString(16)}`, req.exe, ...req.argv.slice(1)], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };
@@ -125,6 +130,6 @@ export function execCommand(path: string, argv: readonly string[], env: readonly
   const a = stringArray(argv);
   const e = stringArray(env);
   tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars])`);
-  const r = Number(shim.contain_exec(ptr(p), ptr(a.array), ptr(e.array), ttyFd));
+  const r = Number(shim().contain_exec(ptr(p), ptr(a.array), ptr(e.array), ttyFd));
   return new SyscallError("execve", [path], -r);
 }

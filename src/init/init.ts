@@ -4,12 +4,11 @@
 // Nothing of Bun stays: execve replaces it.
 import { accessSync, constants, statSync } from "node:fs";
 import { ContainError, EXIT } from "../errors.ts";
-import { SyscallError, traceSyscalls } from "../ffi/index.ts";
 import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
 import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
 import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
-import { execCommand, setCloseOnExec } from "../linux/process.ts";
+import { execCommand, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -93,7 +92,7 @@ export function runInit(syncFd: number, statusFd: number): never {
       notFound ? EXIT.notFound : EXIT.cannotExecute,
     );
   } catch (err) {
-    const e = err instanceof ContainError ? err : err instanceof SyscallError ? new ContainError(err.message) : new ContainError(String(err));
+    const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));
     channel.send({ type: "error", message: e.message, hint: e.hint, exitCode: e.exitCode });
     process.exit(e.exitCode);
   }

@@ -8,7 +8,8 @@ const O_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
 const __WALL = 0x40000000;
 
-export { cloneExec, execCommand } from "../ffi/index.ts";
+// --debug traces every system call; the init turns it on for its own.
+export { cloneExec, execCommand, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);

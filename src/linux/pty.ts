@@ -9,7 +9,7 @@ const TIOCGPTN = 0x80045430;
 const TIOCSPTLCK = 0x40045431;
 const O_CLOEXEC = 0o2000000;
 
-function ioctl(fd: number, name: string, request: number, arg: ArrayBufferView): void {
+function ioctl(fd: number, name: string, request: number, arg: NodeJS.TypedArray): void {
   check("ioctl", [fd, name], sys("ioctl", fd, request, addressOf(arg)));
 }
 

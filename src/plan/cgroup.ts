@@ -44,6 +44,10 @@ export interface CgroupWrite {
   optional?: boolean; // skip when the kernel lacks the file (memsw without swap accounting)
 }
 
+export function cgroupWrites(version: "v1" | "v2", limits: Limits): CgroupWrite[] {
+  return version === "v2" ? v2Writes(limits) : v1Writes(limits);
+}
+
 export function v2Writes(limits: Limits): CgroupWrite[] {
   const w: CgroupWrite[] = [];
   const u = (file: string, value: string | number, optional = false) => w.push({ controller: "unified", file, value: String(value), optional });

@@ -9,7 +9,7 @@ import { Channel } from "../linux/channel.ts";
 import { cloneFlags } from "../linux/namespaces.ts";
 import { close, cloneExec, describeExit, kill, pidfdGetfd, pipe, processStartTime, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
-import { describeLimits } from "../plan/cgroup.ts";
+import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { FromInit, ToInit } from "../plan/protocol.ts";
 import { releaseResources } from "./release.ts";
@@ -82,7 +82,7 @@ function start(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup): { pi
     // The latest safe moment: from here on the init's charges (and the
     // command's) are the container's; Bun's start-up stays with the caller.
     log.info(`applying cgroup limits: ${describeLimits(plan.limits)}`);
-    cgroup.apply(plan.limits);
+    cgroup.apply(cgroupWrites(cgroup.version, plan.limits));
     cgroup.addProcess(pid);
     const master = ready.ptyMaster === undefined ? undefined : pidfdGetfd(pidfd, ready.ptyMaster);
     channel.send({ type: "go" });

@@ -36,7 +36,13 @@ export function proxyTerminal(master: number): TerminalProxy {
     closed = true;
     onClosed();
   };
-  output.on("data", (data: Buffer) => writeSync(1, data));
+  output.on("data", (data: Buffer) => {
+    try {
+      writeSync(1, data);
+    } catch {
+      // stdout is gone; keep draining so the container is not blocked.
+    }
+  });
   // EIO once the last slave fd closes: everything written has been read.
   output.on("error", finish);
   output.on("end", finish);

@@ -10,6 +10,10 @@ export interface CgroupLayout {
   v1Mounts: Record<string, string>; // controller -> mount point
 }
 
+// The v1 controllers (Documentation/admin-guide/cgroup-v1); a v1 mount's
+// options also carry flags such as xattr and name=systemd.
+const V1_CONTROLLER_NAMES = new Set(["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "blkio", "perf_event", "net_prio", "hugetlb", "pids", "rdma", "misc"]);
+
 export function parseCgroupLayout(mountinfo: string): CgroupLayout {
   const v1Mounts: Record<string, string> = {};
   let v2Mount: string | undefined;
@@ -20,7 +24,7 @@ export function parseCgroupLayout(mountinfo: string): CgroupLayout {
     const [fstype, , superOptions = ""] = line.slice(sep + 3).split(" ");
     if (fstype === "cgroup2") v2Mount ??= mountPoint;
     else if (fstype === "cgroup")
-      for (const opt of superOptions.split(",")) if (!["rw", "ro"].includes(opt) && !opt.includes("=")) v1Mounts[opt] ??= mountPoint;
+      for (const opt of superOptions.split(",")) if (V1_CONTROLLER_NAMES.has(opt)) v1Mounts[opt] ??= mountPoint;
   }
   const hasV1 = Object.keys(v1Mounts).length > 0;
   const mode: CgroupMode = !hasV1 ? "v2" : v2Mount ? "hybrid" : "v1";

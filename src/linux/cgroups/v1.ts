@@ -1,5 +1,5 @@
 // cgroup v1: one directory per controller hierarchy.
-import { v1Writes, type Limits } from "../../plan/cgroup.ts";
+import type { CgroupWrite } from "../../plan/cgroup.ts";
 import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
 import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile } from "./files.ts";
@@ -20,8 +20,8 @@ export class CgroupV1 implements Cgroup {
     for (const dir of this.dirs()) makeDir(dir);
   }
 
-  apply(limits: Limits): void {
-    applyWrites((c) => this.paths[c], v1Writes(limits));
+  apply(writes: readonly CgroupWrite[]): void {
+    applyWrites((c) => this.paths[c], writes);
   }
 
   addProcess(pid: number): void {

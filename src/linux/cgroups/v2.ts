@@ -1,7 +1,7 @@
 // cgroup v2: one directory in the unified hierarchy, under a `contain` parent.
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { v2Writes, type Limits } from "../../plan/cgroup.ts";
+import type { CgroupWrite } from "../../plan/cgroup.ts";
 import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
 import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile } from "./files.ts";
@@ -37,8 +37,8 @@ export class CgroupV2 implements Cgroup {
     makeDir(this.dir);
   }
 
-  apply(limits: Limits): void {
-    applyWrites((c) => (c === "unified" ? this.dir : undefined), v2Writes(limits));
+  apply(writes: readonly CgroupWrite[]): void {
+    applyWrites((c) => (c === "unified" ? this.dir : undefined), writes);
   }
 
   addProcess(pid: number): void {

@@ -1,0 +1,128 @@
+// The cgroup code against a temporary directory standing in for /sys/fs/cgroup.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { parseCgroupLayout, parseProcCgroup } from "../../src/linux/cgroups/detect.ts";
+import { cgroupPaths } from "../../src/linux/cgroups/index.ts";
+import { CgroupV1 } from "../../src/linux/cgroups/v1.ts";
+import { CgroupV2 } from "../../src/linux/cgroups/v2.ts";
+import { v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
+
+const HYBRID = `30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw`;
+const V2 = "35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate";
+const V1_COMOUNT = "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory";
+const SELF = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n2:cpuacct:/\n1:cpu:/\n0::/";
+
+describe("detection", () => {
+  test("hybrid, v2 and v1", () => {
+    expect(parseCgroupLayout(HYBRID)).toEqual({
+      mode: "hybrid",
+      v2Mount: "/sys/fs/cgroup/unified",
+      v1Mounts: { cpu: "/sys/fs/cgroup/cpu", cpuacct: "/sys/fs/cgroup/cpuacct", memory: "/sys/fs/cgroup/memory", pids: "/sys/fs/cgroup/pids" },
+    });
+    expect(parseCgroupLayout(V2)).toEqual({ mode: "v2", v2Mount: "/sys/fs/cgroup", v1Mounts: {} });
+    expect(parseCgroupLayout(V1_COMOUNT).mode).toBe("v1");
+  });
+
+  test("v1 cgroups nest under the caller's own cgroup in each hierarchy", () => {
+    expect(parseProcCgroup(SELF).memory).toBe("/process_api/abc");
+    expect(cgroupPaths(parseCgroupLayout(HYBRID), SELF, "id1")).toEqual({
+      memory: "/sys/fs/cgroup/memory/process_api/abc/contain/id1",
+      cpu: "/sys/fs/cgroup/cpu/contain/id1",
+      cpuacct: "/sys/fs/cgroup/cpuacct/contain/id1",
+      pids: "/sys/fs/cgroup/pids/contain/id1",
+    });
+    // co-mounted controllers share one directory
+    const co = cgroupPaths(parseCgroupLayout(V1_COMOUNT), "1:cpu,cpuacct:/\n4:memory:/", "x");
+    expect(co.cpu).toBe("/sys/fs/cgroup/cpu,cpuacct/contain/x");
+    expect(co.cpuacct).toBe(co.cpu);
+  });
+
+  test("v2 cgroups go under <mount>/contain", () => {
+    expect(cgroupPaths(parseCgroupLayout(V2), "0::/user.slice/session-1.scope", "id2")).toEqual({ unified: "/sys/fs/cgroup/contain/id2" });
+  });
+});
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync("/tmp/contain-cgtest-");
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const read = (p: string) => readFileSync(`${root}/${p}`, "utf8");
+
+describe("v2", () => {
+  test("enables controllers, writes limits, adds the process, reads usage", () => {
+    writeFileSync(`${root}/cgroup.controllers`, "cpuset cpu io memory hugetlb pids");
+    writeFileSync(`${root}/cgroup.subtree_control`, "");
+    const cg = new CgroupV2(`${root}/contain/c1`);
+    cg.create();
+    expect(read("cgroup.subtree_control")).toBe("+cpu +memory +pids");
+    expect(read("contain/cgroup.subtree_control")).toBe("+cpu +memory +pids");
+    writeFileSync(`${root}/contain/c1/memory.swap.max`, "max");
+    cg.apply(v2Writes({ memory: 64 << 20, memorySwap: 64 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 1024, pids: 10 }));
+    expect(read("contain/c1/memory.max")).toBe("67108864");
+    expect(read("contain/c1/memory.swap.max")).toBe("0");
+    expect(read("contain/c1/cpu.max")).toBe("50000 100000");
+    expect(read("contain/c1/cpu.weight")).toBe("39");
+    expect(read("contain/c1/pids.max")).toBe("10");
+    cg.addProcess(4242);
+    expect(read("contain/c1/cgroup.procs")).toBe("4242");
+    writeFileSync(`${root}/contain/c1/memory.peak`, "1048576\n");
+    writeFileSync(`${root}/contain/c1/cpu.stat`, "usage_usec 2500\nuser_usec 2000\n");
+    writeFileSync(`${root}/contain/c1/pids.peak`, "3\n");
+    writeFileSync(`${root}/contain/c1/memory.events`, "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n");
+    expect(cg.usage()).toMatchObject({ memoryPeak: 1048576, cpuUsec: 2500, pidsPeak: 3, oomKills: 1 });
+  });
+
+  test("memory.swap.max is skipped where the kernel has no swap accounting", () => {
+    writeFileSync(`${root}/cgroup.controllers`, "memory");
+    const cg = new CgroupV2(`${root}/contain/c2`);
+    cg.create();
+    cg.apply(v2Writes({ memory: 8 << 20 }));
+    expect(existsSync(`${root}/contain/c2/memory.swap.max`)).toBe(false);
+    expect(read("contain/c2/memory.max")).toBe("8388608");
+  });
+});
+
+describe("v1", () => {
+  test("one directory per hierarchy, limits in each controller's files", () => {
+    const paths = { memory: `${root}/memory/p/contain/c1`, cpu: `${root}/cpu/contain/c1`, cpuacct: `${root}/cpuacct/contain/c1`, pids: `${root}/pids/contain/c1` };
+    const cg = new CgroupV1(paths);
+    cg.create();
+    for (const dir of Object.values(paths)) expect(existsSync(dir)).toBe(true);
+    writeFileSync(`${paths.memory}/memory.memsw.limit_in_bytes`, "");
+    cg.apply(v1Writes({ memory: 16 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 512, pids: 64 }));
+    expect(readFileSync(`${paths.memory}/memory.limit_in_bytes`, "utf8")).toBe("16777216");
+    expect(readFileSync(`${paths.memory}/memory.memsw.limit_in_bytes`, "utf8")).toBe("16777216");
+    expect(readFileSync(`${paths.cpu}/cpu.cfs_quota_us`, "utf8")).toBe("50000");
+    expect(readFileSync(`${paths.cpu}/cpu.cfs_period_us`, "utf8")).toBe("100000");
+    expect(readFileSync(`${paths.cpu}/cpu.shares`, "utf8")).toBe("512");
+    expect(readFileSync(`${paths.pids}/pids.max`, "utf8")).toBe("64");
+    cg.addProcess(77);
+    for (const dir of Object.values(paths)) expect(readFileSync(`${dir}/cgroup.procs`, "utf8")).toBe("77");
+    writeFileSync(`${paths.memory}/memory.max_usage_in_bytes`, "2097152\n");
+    writeFileSync(`${paths.memory}/memory.oom_control`, "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+    writeFileSync(`${paths.cpuacct}/cpuacct.usage`, "3000000\n");
+    writeFileSync(`${paths.pids}/pids.peak`, "5\n");
+    expect(cg.usage()).toMatchObject({ memoryPeak: 2097152, cpuUsec: 3000, pidsPeak: 5, oomKills: 2 });
+  });
+
+  test("a limit whose controller is missing is a clear error", () => {
+    const cg = new CgroupV1({ memory: `${root}/memory/contain/c2` });
+    cg.create();
+    expect(() => cg.apply(v1Writes({ pids: 5 }))).toThrow(/the pids cgroup controller is not available on this machine/);
+  });
+
+  test("destroy removes every directory and tolerates ones already gone", () => {
+    mkdirSync(`${root}/a/contain/c3`, { recursive: true });
+    const cg = new CgroupV1({ memory: `${root}/a/contain/c3`, pids: `${root}/b/contain/c3` });
+    cg.destroy();
+    expect(existsSync(`${root}/a/contain/c3`)).toBe(false);
+  });
+});

@@ -1,0 +1,67 @@
+import { expect, test } from "bun:test";
+import { describeLimits, limitsFromSpec, v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
+import { planFromSpec } from "../../src/plan/plan.ts";
+import { specFromFlags } from "../../src/spec/from-flags.ts";
+import { validateSpec } from "../../src/spec/schema.ts";
+
+const ID = "f".repeat(64);
+const spec = validateSpec(
+  specFromFlags({ command: ["sh", "-c", "true"], rootfs: "/r", tty: false, memory: "64M", pids: "64", cpu: "0.5", cpuShares: "512" }, ID),
+  { cpus: 2 },
+);
+
+test("the plan mounts /proc, a read-only /sys and a fresh /dev, in order", () => {
+  const plan = planFromSpec(spec, ID);
+  const mounts = plan.ops.flatMap((o) => (o.op === "mount" ? [`${o.target}:${o.fstype}:${o.flags.join("|")}`] : []));
+  expect(mounts).toEqual([
+    "/proc:proc:MS_NOSUID|MS_NODEV|MS_NOEXEC",
+    "/sys:sysfs:MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RDONLY",
+    "/dev:tmpfs:MS_NOSUID|MS_STRICTATIME",
+    "/dev/pts:devpts:MS_NOSUID|MS_NOEXEC",
+    "/dev/shm:tmpfs:MS_NOSUID|MS_NODEV|MS_NOEXEC",
+    "/dev/mqueue:mqueue:MS_NOSUID|MS_NODEV|MS_NOEXEC",
+  ]);
+  const devpts = plan.ops.find((o) => o.op === "mount" && o.fstype === "devpts");
+  expect(devpts?.op === "mount" && devpts.data).toContain("newinstance");
+  const nodes = plan.ops.flatMap((o) => (o.op === "mknod" ? [`${o.path}=${o.major}:${o.minor}`] : []));
+  expect(nodes).toEqual(["/dev/null=1:3", "/dev/zero=1:5", "/dev/full=1:7", "/dev/random=1:8", "/dev/urandom=1:9", "/dev/tty=5:0"]);
+  const links = plan.ops.flatMap((o) => (o.op === "symlink" ? [`${o.path}->${o.target}`] : []));
+  expect(links).toEqual(["/dev/ptmx->pts/ptmx", "/dev/fd->/proc/self/fd", "/dev/stdin->/proc/self/fd/0", "/dev/stdout->/proc/self/fd/1", "/dev/stderr->/proc/self/fd/2"]);
+  // every mount point is created before it is mounted on
+  plan.ops.forEach((o, i) => {
+    if (o.op === "mount") expect(plan.ops.slice(0, i).some((p) => p.op === "mkdir" && p.path === o.target)).toBe(true);
+  });
+  expect(plan.process.searchPath).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+});
+
+test("limits become v2 files", () => {
+  const limits = limitsFromSpec(spec);
+  expect(v2Writes(limits)).toEqual([
+    { controller: "unified", file: "memory.max", value: "67108864", optional: false },
+    { controller: "unified", file: "memory.swap.max", value: "0", optional: true },
+    { controller: "unified", file: "cpu.max", value: "50000 100000", optional: false },
+    { controller: "unified", file: "cpu.weight", value: "20", optional: false },
+    { controller: "unified", file: "pids.max", value: "64", optional: false },
+  ]);
+});
+
+test("limits become v1 files, period before quota and memsw after the limit", () => {
+  expect(v1Writes(limitsFromSpec(spec))).toEqual([
+    { controller: "memory", file: "memory.limit_in_bytes", value: "67108864" },
+    { controller: "memory", file: "memory.memsw.limit_in_bytes", value: "67108864", optional: true },
+    { controller: "cpu", file: "cpu.cfs_period_us", value: "100000" },
+    { controller: "cpu", file: "cpu.cfs_quota_us", value: "50000" },
+    { controller: "cpu", file: "cpu.shares", value: "512" },
+    { controller: "pids", file: "pids.max", value: "64" },
+  ]);
+});
+
+test("no limits, no writes", () => {
+  expect(v1Writes({})).toEqual([]);
+  expect(v2Writes({})).toEqual([]);
+  expect(describeLimits({})).toBe("none");
+});
+
+test("the step log names the limits as the user wrote them", () => {
+  expect(describeLimits(limitsFromSpec(spec))).toBe("memory=64M cpu=0.5 cpu-shares=512 pids=64");
+});

@@ -1,0 +1,82 @@
+import { describe, expect, test } from "bun:test";
+import { SpecError } from "../../src/errors.ts";
+import { specFromFlags, type RunFlags } from "../../src/spec/from-flags.ts";
+import { validateSpec } from "../../src/spec/schema.ts";
+
+const ID = "0123456789abcdef".repeat(4);
+const host = { cpus: 2 };
+
+function build(flags: Partial<RunFlags>) {
+  return validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID), host);
+}
+
+function refusal(flags: Partial<RunFlags>): SpecError {
+  try {
+    build(flags);
+  } catch (err) {
+    if (err instanceof SpecError) return err;
+    throw err;
+  }
+  throw new Error("accepted");
+}
+
+describe("specFromFlags", () => {
+  test("builds an OCI-shaped spec with the defaults", () => {
+    const spec = build({});
+    expect(spec.process.args).toEqual(["/bin/sh"]);
+    expect(spec.hostname).toBe("0123456789ab");
+    expect(spec.process.env).toContain("HOSTNAME=0123456789ab");
+    expect(spec.process.env).toContain("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    expect(spec.process.env.some((e) => e.startsWith("TERM="))).toBe(false);
+    expect(spec.linux.namespaces.map((n) => n.type)).toEqual(["pid", "uts", "mount", "ipc", "network", "cgroup"]);
+    expect(spec.linux.resources).toEqual({});
+  });
+
+  test("limits land where OCI puts them", () => {
+    const spec = build({ memory: "64M", pids: "64", cpu: "0.5", cpuShares: "512", hostname: "box", env: ["A=1", "PATH=/bin"], tty: true });
+    expect(spec.linux.resources).toEqual({
+      memory: { limit: 67108864, swap: 67108864 },
+      cpu: { quota: 50000, period: 100000, shares: 512 },
+      pids: { limit: 64 },
+    });
+    expect(spec.hostname).toBe("box");
+    expect(spec.process.env).toContain("A=1");
+    expect(spec.process.env).toContain("PATH=/bin");
+    expect(spec.process.env).toContain("TERM=xterm");
+  });
+
+  test("docker's CPU names", () => {
+    expect(build({ cpus: "1.5" }).linux.resources.cpu).toEqual({ quota: 150000, period: 100000 });
+    expect(build({ cpuQuota: "25000", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ quota: 25000, period: 50000 });
+    // a fraction keeps its meaning under another period
+    expect(build({ cpu: "0.5", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ quota: 25000, period: 50000 });
+  });
+});
+
+describe("bad input is refused with the flag, the value and a fix", () => {
+  test.each<[string, Partial<RunFlags>, RegExp]>([
+    ["memory with a bad unit", { memory: "64X" }, /^--memory: invalid size "64X"/],
+    ["negative memory", { memory: "-1" }, /^--memory: invalid size "-1"/],
+    ["zero memory", { memory: "0" }, /^--memory: 0 is below the smallest limit that works \(2M\)/],
+    ["memory below the minimum", { memory: "1M" }, /^--memory: 1M is below the smallest limit/],
+    ["zero pids", { pids: "0" }, /^--pids: 0 allows no process at all/],
+    ["zero CPUs", { cpu: "0" }, /^--cpu: 0 CPUs is not a limit/],
+    ["more CPUs than the machine has", { cpu: "3" }, /^--cpu: 3 CPUs is more than this machine has \(2\)/],
+    ["a quota of more CPUs than the machine has", { cpu: "300000" }, /^--cpu: 3 CPUs is more than this machine has/],
+    ["two CPU quotas", { cpu: "0.5", cpus: "1" }, /^--cpu and --cpus: both set the CPU quota/],
+    ["a long hostname", { hostname: "a".repeat(65) }, /^--hostname: "a+" is longer than 64 characters/],
+    ["a hostname with bad characters", { hostname: "bad_name!" }, /^--hostname: "bad_name!" has invalid characters/],
+    ["a hostname starting with a hyphen", { hostname: "-x" }, /^--hostname: "-x" has invalid characters/],
+    ["no command", { command: [] }, /^command: no command given/],
+    ["an env without =", { env: ["JUSTKEY"] }, /^--env: "JUSTKEY" is not KEY=VALUE/],
+  ])("%s", (_, flags, message) => {
+    const err = refusal(flags);
+    expect(err.message).toMatch(message);
+    expect(err.hint ?? "").not.toBe("");
+    expect(err.exitCode).toBe(125);
+  });
+
+  test("a hostname of exactly 64 characters is fine", () => {
+    expect(build({ hostname: "a".repeat(64) }).hostname).toHaveLength(64);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import { SpecError } from "../../src/errors.ts";
+import { cpusToQuota, formatSize, humanSize, parseCpu, parseSize, sharesToWeight } from "../../src/spec/units.ts";
+
+describe("parseSize", () => {
+  test.each([
+    ["64M", 67108864],
+    ["1G", 1073741824],
+    ["512K", 524288],
+    ["512k", 524288],
+    ["1048576", 1048576],
+    ["1.5G", 1610612736],
+    ["64MB", 67108864],
+    [" 64m ", 67108864],
+  ])("%p is %p bytes", (input, bytes) => {
+    expect(parseSize("--memory", input)).toBe(bytes);
+  });
+
+  test.each(["64X", "-1", "", "M", "1e6", "64 MiB", "0x10"])("%p is refused, naming the flag", (input) => {
+    expect(() => parseSize("--memory", input)).toThrow(SpecError);
+    expect(() => parseSize("--memory", input)).toThrow(/^--memory: invalid size/);
+  });
+});
+
+test("formatSize gives the shortest exact form", () => {
+  expect(formatSize(67108864)).toBe("64M");
+  expect(formatSize(1536 * 1024)).toBe("1536K");
+  expect(formatSize(1000)).toBe("1000");
+  expect(formatSize(2 * 1024 ** 3)).toBe("2G");
+  expect(humanSize(1572864)).toBe("1.5M");
+  expect(humanSize(512)).toBe("512B");
+});
+
+describe("parseCpu: below 1000 CPUs, from 1000 a quota per 100ms", () => {
+  test.each([
+    ["0.5", 50000],
+    ["1", 100000],
+    ["2", 200000],
+    ["0.01", 1000],
+    ["50000", 50000],
+    ["1000", 1000],
+    ["150000", 150000],
+  ])("--cpu %p is a quota of %p us per 100000", (input, quota) => {
+    expect(parseCpu("--cpu", input)).toEqual({ quota, period: 100000 });
+  });
+
+  test.each(["0", "-1", "abc", "", "1500.5"])("--cpu %p is refused", (input) => {
+    expect(() => parseCpu("--cpu", input)).toThrow(SpecError);
+  });
+
+  test("--cpus is always a number of CPUs", () => {
+    expect(cpusToQuota("--cpus", 1.5)).toEqual({ quota: 150000, period: 100000 });
+  });
+});
+
+test("shares map to cgroup v2 weight as runc and crun map them", () => {
+  expect(sharesToWeight(2)).toBe(1);
+  expect(sharesToWeight(1024)).toBe(39);
+  expect(sharesToWeight(512)).toBe(20);
+  expect(sharesToWeight(262144)).toBe(10000);
+});
