@@ -1,7 +1,7 @@
 // What the CLI prints and how it exits: loggers from flags, exit codes from
 // a container's end, the usage report.
 import { writeSync } from "node:fs";
-import type { ExitStatus } from "../linux/process.ts";
+import { traceSyscalls, type ExitStatus } from "../linux/process.ts";
 import { createLogger, type Logger, type Verbosity } from "../log.ts";
 import type { Limits } from "../plan/cgroup.ts";
 import type { RunResult } from "../runtime/run.ts";
@@ -18,7 +18,9 @@ export function printErr(text: string): void {
 
 export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
   const verbosity: Verbosity = flags.debug === true ? "debug" : flags.quiet === true ? "quiet" : "normal";
-  return { log: createLogger(verbosity), verbosity };
+  const log = createLogger(verbosity);
+  if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
+  return { log, verbosity };
 }
 
 export function stateRoot(flags: FlagValues): string {

@@ -54,9 +54,20 @@ export class SyscallError extends Error {
   }
 }
 
+// A symbolic argument (MS_BIND|MS_REC, AT_FDCWD), printed as is, not quoted.
+export class Symbolic {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+export const sym = (text: string) => new Symbolic(text);
+
 export function formatArg(arg: unknown): string {
   if (typeof arg === "string") return JSON.stringify(arg);
   if (arg === null || arg === undefined) return "NULL";
+  if (Array.isArray(arg)) return JSON.stringify(arg);
   return String(arg);
 }
 
@@ -66,6 +77,11 @@ let tracer: Tracer | undefined;
 // --debug: every system call with its arguments and result.
 export function traceSyscalls(fn: Tracer | undefined): void {
   tracer = fn;
+}
+
+// File-system calls made through node:fs (cgroup files), for the same trace.
+export function traceCall(call: string, args: readonly unknown[]): void {
+  tracer?.(`${call}(${args.map(formatArg).join(", ")})`);
 }
 
 // `args` are for messages and the trace only: what a person should read.
@@ -103,6 +119,7 @@ function stringArray(items: readonly string[]): { array: BigUint64Array; keep: B
 
 export interface CloneRequest {
   flags: bigint;
+  flagNames: string; // for messages: CLONE_NEWPID|CLONE_NEWNS|...
   cgroupFd: number;
   exe: string;
   argv: readonly string[];
@@ -119,7 +136,7 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const pid = Number(
     shim().contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), req.keepFds[0], req.keepFds[1], ptr(pidfd)),
   );
-  check("clone3", [`flags=0x${req.flags.toString(16)}`, req.exe, ...req.argv.slice(1)], pid);
+  check("clone3", [sym(req.flagNames), req.exe, req.argv], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };
 }
 

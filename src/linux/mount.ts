@@ -1,6 +1,6 @@
 // Mounts (man 2 mount, umount2, pivot_root): flags by their kernel names, so a
 // failure prints MS_BIND|MS_REC rather than a number.
-import { addressOf, check, cstr, sys } from "../ffi/index.ts";
+import { addressOf, check, cstr, sym, sys } from "../ffi/index.ts";
 import type { MountFlag } from "../plan/plan.ts";
 
 export const MS: Record<MountFlag, number> = {
@@ -35,11 +35,11 @@ export function mount(source: string | null, target: string, fstype: string | nu
   const t = cstr(target);
   const f = fstype === null ? null : cstr(fstype);
   const d = data === undefined ? null : cstr(data);
-  check("mount", [source, target, fstype, mountFlagNames(flags), data], sys("mount", addressOf(s), addressOf(t), addressOf(f), flags, addressOf(d)));
+  check("mount", [source, target, fstype, sym(mountFlagNames(flags)), data], sys("mount", addressOf(s), addressOf(t), addressOf(f), flags, addressOf(d)));
 }
 
 export function umount2(target: string, flags: number): void {
-  check("umount2", [target, flags & MNT_DETACH ? "MNT_DETACH" : flags], sys("umount2", addressOf(cstr(target)), flags));
+  check("umount2", [target, sym(flags & MNT_DETACH ? "MNT_DETACH" : String(flags))], sys("umount2", addressOf(cstr(target)), flags));
 }
 
 export function pivotRoot(newRoot: string, putOld: string): void {
@@ -57,5 +57,5 @@ export function chdir(path: string): void {
 export function mknod(path: string, mode: number, major: number, minor: number): void {
   // new_encode_dev: the kernel's dev_t layout for any major/minor.
   const dev = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12);
-  check("mknodat", ["AT_FDCWD", path, `0${mode.toString(8)}`, `${major}:${minor}`], sys("mknodat", AT_FDCWD, addressOf(cstr(path)), mode, dev));
+  check("mknodat", [sym("AT_FDCWD"), path, sym(`0${mode.toString(8)}`), sym(`makedev(${major}, ${minor})`)], sys("mknodat", AT_FDCWD, addressOf(cstr(path)), mode, dev));
 }

@@ -1,6 +1,6 @@
 // Namespaces (man 7 namespaces): the clone flags that create them, unshare,
 // and the UTS namespace's hostname.
-import { addressOf, check, sys } from "../ffi/index.ts";
+import { addressOf, check, sym, sys } from "../ffi/index.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 
 export const CLONE_NEWNS = 0x00020000;
@@ -30,7 +30,7 @@ export function flagNames(flags: number): string {
 }
 
 export function unshare(flags: number): void {
-  check("unshare", [flagNames(flags)], sys("unshare", flags));
+  check("unshare", [sym(flagNames(flags))], sys("unshare", flags));
 }
 
 export function sethostname(name: string): void {

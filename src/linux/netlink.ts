@@ -1,7 +1,7 @@
 // rtnetlink (man 7 rtnetlink) over a raw AF_NETLINK socket: requests encoded
 // with DataView, every request acknowledged, errors carrying errno. Links are
 // configured here, never by running `ip`.
-import { addressOf, check, SyscallError, sys } from "../ffi/index.ts";
+import { addressOf, check, SyscallError, sym, sys } from "../ffi/index.ts";
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -20,7 +20,7 @@ export class Netlink implements Disposable {
   private seq = 0;
 
   constructor() {
-    this.fd = check("socket", ["AF_NETLINK", "SOCK_RAW|SOCK_CLOEXEC", "NETLINK_ROUTE"], sys("socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+    this.fd = check("socket", [sym("AF_NETLINK"), sym("SOCK_RAW|SOCK_CLOEXEC"), sym("NETLINK_ROUTE")], sys("socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   }
 
   // Sends one request and waits for its acknowledgement.
@@ -33,10 +33,10 @@ export class Netlink implements Disposable {
     view.setUint16(6, flags | NLM_F_REQUEST | NLM_F_ACK, true);
     view.setUint32(8, seq, true);
     msg.set(payload, NLMSG_HDRLEN);
-    check("sendto", ["netlink", what], sys("sendto", this.fd, addressOf(msg), msg.length, 0, 0, 0));
+    check("sendto", [this.fd, sym(`<${what}>`)], sys("sendto", this.fd, addressOf(msg), msg.length, 0, 0, 0));
     const buf = new Uint8Array(8192);
     for (;;) {
-      const n = check("recvfrom", ["netlink", what], sys("recvfrom", this.fd, addressOf(buf), buf.length, 0, 0, 0));
+      const n = check("recvfrom", [this.fd, sym(`<${what}>`)], sys("recvfrom", this.fd, addressOf(buf), buf.length, 0, 0, 0));
       const reply = new DataView(buf.buffer, 0, n);
       for (let off = 0; off + NLMSG_HDRLEN <= n; ) {
         const len = reply.getUint32(off, true);

@@ -2,7 +2,7 @@
 // telling a live process from a reused pid.
 import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { addressOf, check, cloneExec, sys } from "../ffi/index.ts";
+import { addressOf, check, cloneExec, sym, sys } from "../ffi/index.ts";
 
 const O_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
@@ -13,7 +13,7 @@ export { cloneExec, execCommand, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);
-  check("pipe2", ["O_CLOEXEC"], sys("pipe2", addressOf(fds), O_CLOEXEC));
+  check("pipe2", [sym("O_CLOEXEC")], sys("pipe2", addressOf(fds), O_CLOEXEC));
   return { read: fds[0] ?? -1, write: fds[1] ?? -1 };
 }
 
@@ -46,7 +46,7 @@ export function tryWait(pid: number): ExitStatus | null {
   const status = new Int32Array(1);
   const r = sys("wait4", pid, addressOf(status), WNOHANG | __WALL, 0);
   if (r === 0) return null;
-  check("wait4", [pid, "WNOHANG|__WALL"], r);
+  check("wait4", [pid, sym("WNOHANG|__WALL")], r);
   return decodeWaitStatus(status[0] ?? 0);
 }
 
@@ -86,7 +86,7 @@ const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 
 export function setCloseOnExec(fd: number): void {
-  check("fcntl", [fd, "F_SETFD", "FD_CLOEXEC"], sys("fcntl", fd, F_SETFD, FD_CLOEXEC));
+  check("fcntl", [fd, sym("F_SETFD"), sym("FD_CLOEXEC")], sys("fcntl", fd, F_SETFD, FD_CLOEXEC));
 }
 
 // Blocking wait, for a child known to be exiting (its pipes closed).
@@ -95,7 +95,7 @@ export function waitExited(pid: number): ExitStatus {
   for (;;) {
     const r = sys("wait4", pid, addressOf(status), __WALL, 0);
     if (r === -4) continue; // EINTR
-    check("wait4", [pid, "__WALL"], r);
+    check("wait4", [pid, sym("__WALL")], r);
     return decodeWaitStatus(status[0] ?? 0);
   }
 }

@@ -1,7 +1,7 @@
 // Pseudo-terminals (man 7 pty, man 2 ioctl_tty): the container's terminal is a
 // pty of its own devpts instance, so `tty` inside names /dev/pts/N.
 import { constants, openSync } from "node:fs";
-import { addressOf, check, sys } from "../ffi/index.ts";
+import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
@@ -10,7 +10,7 @@ const TIOCSPTLCK = 0x40045431;
 const O_CLOEXEC = 0o2000000;
 
 function ioctl(fd: number, name: string, request: number, arg: NodeJS.TypedArray): void {
-  check("ioctl", [fd, name], sys("ioctl", fd, request, addressOf(arg)));
+  check("ioctl", [fd, sym(name)], sys("ioctl", fd, request, addressOf(arg)));
 }
 
 // Opens a new pty in the devpts mounted at /dev/pts: { master, slave, path }.

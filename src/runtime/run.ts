@@ -6,7 +6,7 @@ import { constants as os } from "node:os";
 import { ContainError } from "../errors.ts";
 import { newCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
-import { cloneFlags } from "../linux/namespaces.ts";
+import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, cloneExec, describeExit, kill, pidfdGetfd, pipe, processStartTime, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
@@ -53,6 +53,7 @@ function start(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup): { pi
   try {
     child = cloneExec({
       flags,
+      flagNames: flagNames(Number(flags)),
       cgroupFd: -1,
       exe: "/proc/self/exe",
       argv: ["contain", "init", String(sync.read), String(status.write)],

@@ -2,10 +2,12 @@
 // and the retry an rmdir needs while the last tasks of a cgroup exit.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../errors.ts";
+import { traceCall } from "../../ffi/index.ts";
 import type { CgroupWrite } from "../../plan/cgroup.ts";
 
 export function writeCgroupFile(dir: string, file: string, value: string): void {
   const path = `${dir}/${file}`;
+  traceCall("write", [path, value]);
   try {
     writeFileSync(path, value);
   } catch (err) {
@@ -50,6 +52,7 @@ export function readPids(path: string): number[] {
 }
 
 export function makeDir(path: string): void {
+  traceCall("mkdir", [path]);
   mkdirSync(path, { recursive: true });
 }
 
