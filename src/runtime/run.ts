@@ -100,25 +100,44 @@ function start(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup): { pi
   }
 }
 
-// Forwards signals and reaps: SIGCHLD plus a non-blocking waitpid, since a
-// blocking wait would keep Bun's signal handlers from running.
-function supervise(pid: number, terminal: TerminalProxy | undefined): Promise<ExitStatus> {
+// Takes the forwarded signals from the start, so one that arrives while the
+// container is being set up is held and delivered once it runs, instead of
+// killing the runtime (the default action) and stranding the container.
+class SignalForwarder implements Disposable {
+  private target?: { pid: number; terminal?: TerminalProxy };
+  private readonly held: (typeof FORWARDED)[number][] = [];
+  private readonly handlers = FORWARDED.map((name) => {
+    const handler = () => (this.target ? this.forward(name) : this.held.push(name));
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+
+  private forward(name: (typeof FORWARDED)[number]): void {
+    if (!this.target) return;
+    if (name === "SIGWINCH") this.target.terminal?.resize();
+    kill(this.target.pid, os.signals[name]);
+  }
+
+  attach(pid: number, terminal: TerminalProxy | undefined): void {
+    this.target = { pid, terminal };
+    for (const name of this.held.splice(0)) this.forward(name);
+  }
+
+  [Symbol.dispose](): void {
+    for (const [name, handler] of this.handlers) process.off(name, handler);
+  }
+}
+
+// Reaps with SIGCHLD plus a non-blocking waitpid, since a blocking wait would
+// keep Bun's signal handlers from running.
+function waitForExit(pid: number): Promise<ExitStatus> {
   return new Promise((resolve) => {
-    const forwarders = FORWARDED.map((name) => {
-      const handler = () => {
-        if (name === "SIGWINCH" && terminal) terminal.resize();
-        kill(pid, os.signals[name]);
-      };
-      process.on(name, handler);
-      return [name, handler] as const;
-    });
     let timer: ReturnType<typeof setInterval> | undefined;
     const reap = () => {
       const status = tryWait(pid);
       if (!status) return;
       clearInterval(timer);
       process.off("SIGCHLD", reap);
-      for (const [name, handler] of forwarders) process.off(name, handler);
       resolve(status);
     };
     process.on("SIGCHLD", reap);
@@ -130,6 +149,7 @@ function supervise(pid: number, terminal: TerminalProxy | undefined): Promise<Ex
 
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
+  using signals = new SignalForwarder();
   const store = new StateStore(opts.stateRoot);
   const cgroup = newCgroup(plan.id);
   using entry = store.create({
@@ -146,7 +166,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     log.info(`setting up rootfs: ${plan.rootfs}`);
     const { pid, master } = start(plan, opts, entry, cgroup);
     if (master !== undefined) terminal = proxyTerminal(master);
-    const status = await supervise(pid, terminal);
+    signals.attach(pid, terminal);
+    const status = await waitForExit(pid);
     await terminal?.drained();
     log.info(`container exited: ${describeExit(status)}`);
     const usage = cgroup.usage();

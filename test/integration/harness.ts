@@ -31,6 +31,11 @@ export class Harness {
     return Bun.spawn([BIN, ...withRoot(args, this.root)], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   }
 
+  // IDs of the containers in this harness's state root.
+  ids(): string[] {
+    return existsSync(this.root) ? readdirSync(this.root).filter((n) => !n.startsWith(".")) : [];
+  }
+
   // Nothing of ours is left: state entries, cgroups, mounts.
   expectClean(): void {
     expect(existsSync(this.root) ? readdirSync(this.root) : []).toEqual([]);

@@ -1,0 +1,62 @@
+// Exit statuses and signals: what `contain run` returns, and what it forwards.
+import { afterAll, expect, test } from "bun:test";
+import { Harness, waitFor } from "./harness.ts";
+
+const h = new Harness();
+afterAll(() => {
+  h.expectClean();
+  h.dispose();
+});
+
+test.each<[string, string[], number]>([
+  ["success", ["true"], 0],
+  ["a status", ["/bin/sh", "-c", "exit 7"], 7],
+  ["not executable", ["/etc/passwd"], 126],
+  ["not found", ["no-such-command"], 127],
+  ["a child killed by SIGINT, the shell's 130", ["/bin/sh", "-c", "sh -c 'kill -INT $$'; exit $?"], 130],
+])("%s: exit %d", (_, cmd, code) => {
+  expect(h.run(["run", "-q", "--", ...cmd]).code).toBe(code);
+});
+
+test("127 names the PATH that was searched; 126 names the file", () => {
+  const nf = h.run(["run", "-q", "--", "no-such-command"]);
+  expect(nf.stderr).toBe(
+    "[contain] error: no-such-command: command not found in the container (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path\n",
+  );
+  expect(h.run(["run", "-q", "-e", "PATH=/opt", "--", "sh"]).stderr).toContain("(searched PATH=/opt)");
+  expect(h.run(["run", "-q", "--", "/nowhere/x"]).stderr).toContain("/nowhere/x: no such file in the container's root filesystem");
+  expect(h.run(["run", "-q", "--", "/etc/passwd"]).stderr).toContain("/etc/passwd: permission denied (not executable)");
+});
+
+test("signals reach the container's PID 1", async () => {
+  const names = ["TERM", "HUP", "USR1", "USR2", "QUIT", "WINCH", "INT"];
+  const traps = names.map((n) => `trap 'echo got ${n}' ${n};`).join(" ");
+  const child = h.spawn(["run", "-q", "--", "/bin/sh", "-c", `${traps} echo ready; while :; do sleep 0.05; done`]);
+  let out = "";
+  const reader = child.stdout.getReader();
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      out += new TextDecoder().decode(value);
+    }
+  })();
+  await waitFor("the traps", () => out.includes("ready"));
+  for (const name of names) {
+    child.kill(`SIG${name}` as NodeJS.Signals);
+    await waitFor(`SIG${name} inside`, () => out.includes(`got ${name}`));
+  }
+  child.kill("SIGKILL");
+  await child.exited;
+  await pump;
+  h.run(["run", "-q", "--", "true"]); // sweeps what the killed runtime left
+  expect(out.trim().split("\n")).toEqual(["ready", ...names.map((n) => `got ${n}`)]);
+});
+
+test("a forwarded SIGTERM that PID 1 handles by exiting ends the run with its status", async () => {
+  const child = h.spawn(["run", "-q", "--", "/bin/sh", "-c", "trap 'exit 143' TERM; echo ready; while :; do sleep 0.05; done"]);
+  const reader = child.stdout.getReader();
+  await reader.read();
+  child.kill("SIGTERM");
+  expect(await child.exited).toBe(143);
+});
