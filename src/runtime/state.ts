@@ -3,8 +3,9 @@
 // state.json is written to a temporary file and renamed, so it is never torn.
 // Every resource is recorded here before it is created, so whatever a killed
 // runtime left behind can be found and released.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { FileLock } from "../linux/lock.ts";
+import { isSameProcess } from "../linux/process.ts";
 
 export interface ProcessRef {
   pid: number;
@@ -25,7 +26,6 @@ export const DEFAULT_STATE_ROOT = "/run/contain";
 
 const LOCK = "lock";
 const STATE = "state.json";
-const STALE_TMP_MS = 60_000;
 
 // A container's directory, held locked by its owner for as long as it lives.
 export interface Entry extends Disposable {
@@ -46,7 +46,9 @@ export class StateStore {
   // renamed, so a sweeper never sees it unlocked.
   create(state: ContainerState): Entry {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    const tmp = `${this.root}/.tmp-${state.id}`;
+    // The temporary name carries its creator, so a sweeper can tell one still
+    // being built from one whose creator died before it could lock it.
+    const tmp = `${this.root}/.tmp-${state.owner.pid}-${state.owner.startTime}-${state.id}`;
     mkdirSync(tmp, { mode: 0o700 });
     const lock = FileLock.acquire(`${tmp}/${LOCK}`) as FileLock;
     writeAtomically(`${tmp}/${STATE}`, state);
@@ -83,8 +85,8 @@ export class StateStore {
     const swept: string[] = [];
     for (const name of readdirSync(this.root)) {
       const dir = `${this.root}/${name}`;
-      // A directory still being built: leave it to its creator unless it is old.
-      if (name.startsWith(".tmp-") && Date.now() - statSync(dir).mtimeMs < STALE_TMP_MS) continue;
+      const building = /^\.tmp-(\d+)-(\d+)-/.exec(name);
+      if (building && isSameProcess(Number(building[1]), Number(building[2]))) continue;
       const lock = tryLock(`${dir}/${LOCK}`);
       if (!lock) continue;
       try {

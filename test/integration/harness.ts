@@ -36,10 +36,20 @@ export class Harness {
     return existsSync(this.root) ? readdirSync(this.root).filter((n) => !n.startsWith(".")) : [];
   }
 
+  state(id: string): { init?: { pid: number } } | undefined {
+    try {
+      return JSON.parse(readFileSync(`${this.root}/${id}/state.json`, "utf8"));
+    } catch {
+      return undefined;
+    }
+  }
+
   // Nothing of ours is left: state entries, cgroups, mounts.
   expectClean(): void {
     expect(existsSync(this.root) ? readdirSync(this.root) : []).toEqual([]);
-    const leaked = [...containerCgroups()].filter((d) => !this.cgroupsBefore.has(d));
+    // Empty ones only: a container that some other user of this machine runs
+    // right now has processes; what a runtime leaks has none left.
+    const leaked = [...containerCgroups()].filter((d) => !this.cgroupsBefore.has(d) && isEmptyCgroup(d));
     expect(leaked).toEqual([]);
     expect(mountPoints().filter((m) => !this.mountsBefore.includes(m))).toEqual([]);
   }
@@ -73,6 +83,14 @@ export function containerCgroups(): Set<string> {
   };
   walk("/sys/fs/cgroup", 4);
   return found;
+}
+
+function isEmptyCgroup(dir: string): boolean {
+  try {
+    return readFileSync(`${dir}/cgroup.procs`, "utf8").trim() === "";
+  } catch {
+    return false; // removed meanwhile
+  }
 }
 
 export function mountPoints(): string[] {

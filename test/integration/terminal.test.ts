@@ -1,0 +1,42 @@
+// An interactive shell on a real terminal (tmux): the container gets its own
+// pty, line editing works, Ctrl-C reaches the foreground job, exit returns.
+import { afterAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { BIN, Harness, waitFor } from "./harness.ts";
+
+const h = new Harness();
+const session = `contain-test-${process.pid}`;
+const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args]).stdout.toString();
+const screen = () => tmux("capture-pane", "-p", "-t", session);
+
+afterAll(() => {
+  tmux("kill-session", "-t", session);
+  rmSync(`/tmp/${session}.status`, { force: true });
+  h.expectClean();
+  h.dispose();
+});
+
+test("an interactive shell: tty, line editing, Ctrl-C, exit status", async () => {
+  const done = `/tmp/${session}.status`;
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", `${BIN} run -q --root ${h.root} -- /bin/sh; echo $? > ${done}`);
+  const send = (...keys: string[]) => tmux("send-keys", "-t", session, ...keys);
+  await waitFor("the prompt", () => screen().includes("/ #"));
+  send("tty; stty size", "Enter");
+  await waitFor("tty", () => /\/dev\/pts\/\d+\n30 100/.test(screen()));
+  send("sleep 100", "Enter");
+  await Bun.sleep(200);
+  send("C-c");
+  send("echo after-interrupt", "Enter");
+  await waitFor("Ctrl-C to stop sleep", () => screen().includes("\nafter-interrupt"));
+  // line editing: type the end, jump to the start, type the beginning
+  send("world");
+  send("C-a");
+  send("echo hello-", "Enter");
+  await waitFor("line editing", () => screen().includes("\nhello-world"));
+  send("exit 3", "Enter");
+  const status = await waitFor("the run to end", () => {
+    const f = Bun.file(done);
+    return f.size > 0 && f;
+  });
+  expect((await status.text()).trim()).toBe("3");
+}, 20_000);
