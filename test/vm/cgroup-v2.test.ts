@@ -1,0 +1,190 @@
+// contain's limits on a pure cgroup v2 kernel, enforced for real: one qemu
+// boot (test/vm/vm.ts) runs every check below and prints `RESULT name value`
+// lines on the serial console; the tests read them.
+//
+// The guest's root is the initramfs, where pivot_root is impossible (the
+// kernel refuses to pivot away from rootfs, whatever the new root is mounted
+// on): contain falls back to moving the root and chroot, so this covers that
+// path; a root on a disk, as on the host, takes pivot_root.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { runInVm } from "./vm.ts";
+
+const GUEST_SCRIPT = String.raw`
+result() { echo "RESULT $*"; }
+
+# What a run left behind: container cgroups and state entries.
+leftovers() {
+  cgroups=$(find /sys/fs/cgroup/contain -mindepth 1 -type d 2>/dev/null | wc -l)
+  states=$(find /run/contain -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+  result "leftovers_$1" "cgroups=$cgroups state=$states"
+}
+
+# Starts a container in the background and waits until its command prints
+# "ready": it then runs in its cgroup with its TERM trap set. Sets $runtime
+# (the contain process) and $cgroup.
+start_container() {
+  name=$1
+  shift
+  contain run -q "$@" >/tmp/$name.out 2>/tmp/$name.err &
+  runtime=$!
+  for i in $(seq 300); do
+    grep -q ready /tmp/$name.out && break
+    sleep 0.1
+  done
+  cgroup=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
+  result "$name"_cgroup "$(basename "$cgroup")"
+}
+
+# SIGTERM goes to the runtime, which forwards it to the container's PID 1. The
+# watchdog keeps a lost signal from hanging the guest until qemu's timeout.
+stop_container() {
+  kill -TERM $runtime
+  (sleep 20; kill -KILL $runtime 2>/dev/null) &
+  watchdog=$!
+  wait $runtime
+  result "$1"_exit $?
+  kill $watchdog 2>/dev/null
+  leftovers "$1"
+}
+
+cpu_usage_usec() { awk '$1 == "usage_usec" { print $2 }' "$cgroup/cpu.stat"; }
+uptime_usec() { awk '{ printf "%d\n", $1 * 1000000 }' /proc/uptime; }
+
+# 1. Pure v2: no controller bound to a v1 hierarchy, and none can be.
+result cgroup_fs "$(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts)"
+result v1_hierarchies "$(awk 'NR > 1 && $2 != 0' /proc/cgroups | wc -l)"
+mkdir /tmp/v1
+if mount -t cgroup -o memory none /tmp/v1 2>/dev/null; then result v1_mount allowed; else result v1_mount refused; fi
+result controllers "$(cat /sys/fs/cgroup/cgroup.controllers)"
+
+# A plain run, logs on: the chroot fallback, and the container's own cgroup
+# namespace (its cgroup is its "/").
+contain run -- /bin/cat /proc/self/cgroup >/tmp/basic.out 2>/tmp/basic.err
+result basic_exit $?
+result basic_cgroup "$(cat /tmp/basic.out)"
+if grep -q 'pivot_root is impossible' /tmp/basic.err; then result basic_chroot_warning yes; else result basic_chroot_warning no; fi
+result root_subtree_control "$(cat /sys/fs/cgroup/cgroup.subtree_control)"
+result contain_subtree_control "$(cat /sys/fs/cgroup/contain/cgroup.subtree_control)"
+leftovers basic
+
+# 2. memory.max: tail keeps everything it reads from /dev/zero, which has no newline.
+contain run -q --memory 16M -- /bin/sh -c 'exec tail /dev/zero' >/dev/null 2>/tmp/oom.err
+result oom_exit $?
+result oom_stderr "$(cat /tmp/oom.err)"
+leftovers oom
+
+# 3. pids.max counts the shell itself: 7 sleeps fit beside it, the 8th fork fails.
+contain run -q --pids 8 -- /bin/sh -c 'for i in $(seq 20); do sleep 30 & echo started; done' >/tmp/pids.out 2>/tmp/pids.err
+result pids_started "$(grep -c started /tmp/pids.out)"
+result pids_cant_fork "$(grep -c "can't fork" /tmp/pids.err)"
+leftovers pids
+
+# The runtime's own start-up is outside the limits.
+contain run -q --pids 2 -- /bin/true
+result pids2_exit $?
+leftovers pids2
+contain run -q --memory 4M -- /bin/true
+result memory4_exit $?
+leftovers memory4
+
+# The files contain wrote, read while the container runs.
+start_container limits --memory 16M --pids 8 -- /bin/sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done'
+result memory_max "$(cat "$cgroup/memory.max")"
+result memory_swap_max "$(cat "$cgroup/memory.swap.max")"
+result pids_max "$(cat "$cgroup/pids.max")"
+stop_container limits
+
+# 4. cpu.max: a busy loop held to half a CPU, measured by the kernel's own accounting.
+start_container cpu --cpu 0.5 -- /bin/sh -c 'trap "exit 0" TERM; echo ready; while :; do :; done'
+result cpu_max "$(cat "$cgroup/cpu.max")"
+usage0=$(cpu_usage_usec)
+wall0=$(uptime_usec)
+sleep 2
+usage1=$(cpu_usage_usec)
+wall1=$(uptime_usec)
+result cpu_usage_usec $((usage1 - usage0))
+result cpu_wall_usec $((wall1 - wall0))
+result cpu_nr_throttled "$(awk '$1 == "nr_throttled" { print $2 }' "$cgroup/cpu.stat")"
+stop_container cpu
+`;
+
+function parseResults(output: string): Map<string, string> {
+  const results = new Map<string, string>();
+  for (const m of output.matchAll(/^RESULT (\S+) ?(.*)$/gm)) results.set(m[1] ?? "", m[2] ?? "");
+  return results;
+}
+
+const SUITE = "contain on a pure cgroup v2 kernel (qemu)";
+
+// Root: apt-get on the host, and contain itself. A skipped describe() would
+// still list its beforeAll as an unnamed skip.
+if (process.getuid?.() !== 0) test.skip(`${SUITE}: needs root`, () => {});
+else describe(SUITE, () => {
+  let results = new Map<string, string>();
+  const result = (name: string) => results.get(name);
+  const num = (name: string) => Number(result(name));
+
+  beforeAll(async () => {
+    const output = await runInVm(GUEST_SCRIPT);
+    console.error(`--- guest output ---\n${output}--- end of guest output ---`);
+    results = parseResults(output);
+  }, 600_000);
+
+  test("the guest is pure cgroup v2", () => {
+    expect(result("cgroup_fs")).toBe("cgroup2");
+    expect(result("v1_hierarchies")).toBe("0");
+    expect(result("v1_mount")).toBe("refused");
+    expect(result("controllers")?.split(" ")).toEqual(expect.arrayContaining(["cpu", "memory", "pids"]));
+  });
+
+  test("a container runs, in its own cgroup namespace, through the chroot fallback", () => {
+    expect(result("basic_exit")).toBe("0");
+    expect(result("basic_cgroup")).toBe("0::/");
+    expect(result("basic_chroot_warning")).toBe("yes");
+    for (const file of ["root_subtree_control", "contain_subtree_control"])
+      expect(result(file)?.split(" ")).toEqual(expect.arrayContaining(["cpu", "memory", "pids"]));
+  });
+
+  test("--memory 16M: the kernel OOM-kills a hog, contain says so and exits 137", () => {
+    expect(result("oom_exit")).toBe("137");
+    expect(result("oom_stderr")).toContain("killed: out of memory (limit 16M)");
+  });
+
+  test("--pids 8: no more than 8 processes", () => {
+    expect(num("pids_started")).toBeGreaterThan(0);
+    expect(num("pids_started")).toBeLessThanOrEqual(7);
+    expect(num("pids_cant_fork")).toBeGreaterThan(0);
+  });
+
+  test("--pids 2 and --memory 4M leave room for the command", () => {
+    expect(result("pids2_exit")).toBe("0");
+    expect(result("memory4_exit")).toBe("0");
+  });
+
+  test("the cgroup files hold the limits while the container runs", () => {
+    expect(result("limits_cgroup")).toMatch(/^[0-9a-f]{64}$/);
+    expect(result("memory_max")).toBe(String(16 * 1024 * 1024));
+    expect(result("memory_swap_max")).toBe("0");
+    expect(result("pids_max")).toBe("8");
+    expect(result("cpu_max")).toBe("50000 100000");
+  });
+
+  test("--cpu 0.5 holds a busy loop to about half a CPU", () => {
+    // Software emulation is noisy; unlimited, the loop would take a whole CPU.
+    const ratio = num("cpu_usage_usec") / num("cpu_wall_usec");
+    console.error(`cpu ratio under --cpu 0.5: ${ratio.toFixed(3)}`);
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(0.7);
+    expect(num("cpu_nr_throttled")).toBeGreaterThan(0);
+  });
+
+  test("SIGTERM reaches the container through the runtime", () => {
+    expect(result("limits_exit")).toBe("0");
+    expect(result("cpu_exit")).toBe("0");
+  });
+
+  test("no cgroup or state is left after any run", () => {
+    for (const run of ["basic", "oom", "pids", "pids2", "memory4", "limits", "cpu"])
+      expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
+  });
+});
