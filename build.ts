@@ -14,13 +14,34 @@ function run(cmd: string[]): void {
   if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed with exit ${r.exitCode}`);
 }
 
+// Debian packages, installed when missing (through sudo when not root).
+export function ensurePackages(packages: string[]): void {
+  const installed = (pkg: string) => Bun.spawnSync(["dpkg-query", "-W", "-f=${Status}", pkg]).stdout.toString().includes("install ok installed");
+  const missing = packages.filter((p) => !installed(p));
+  if (missing.length === 0) return;
+  console.error(`[build] installing ${missing.join(" ")}`);
+  const sudo = process.geteuid?.() === 0 ? [] : ["sudo"];
+  // --no-install-recommends: qemu's recommends pull in a desktop.
+  const install = [...sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...missing];
+  const attempt = () => Bun.spawnSync(install, { stdout: "inherit", stderr: "inherit" }).exitCode === 0;
+  if (attempt()) return;
+  // A fresh machine may have no package lists yet.
+  run([...sudo, "apt-get", "update", "-q"]);
+  if (!attempt()) throw new Error(`apt-get install ${missing.join(" ")} failed`);
+}
+
+export function buildRootfsArchive(): void {
+  ensurePackages(["busybox-static"]);
+  buildRootfs(ROOTFS);
+}
+
 export function buildShim(): void {
   run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
 }
 
 export function buildBinary(): void {
   buildShim();
-  buildRootfs(ROOTFS);
+  buildRootfsArchive();
   run([
     process.execPath,
     "build",

@@ -1,7 +1,7 @@
 // The recipe of the default root filesystem that `contain` embeds: a static
 // busybox (Debian's busybox-static), a link for each of its applets, and the
 // files under rootfs/files (/etc/passwd, /etc/group, /etc/hostname).
-// Run by build.ts; writes rootfs/rootfs.tar.gz.
+// Driven by build.ts, which installs busybox-static first.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 
@@ -29,15 +29,8 @@ function run(cmd: string[]): string {
   return r.stdout.toString();
 }
 
-export function ensureBusybox(): void {
-  if (isStaticElf(BUSYBOX)) return;
-  console.error(`[build] ${BUSYBOX} is missing or not static: installing Debian's busybox-static`);
-  run(["apt-get", "install", "-y", "-q", "busybox-static"]);
-  if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is still not a static binary after installing busybox-static`);
-}
-
 export function buildRootfs(out: string): void {
-  ensureBusybox();
+  if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not static: install Debian's busybox-static`);
   const tree = mkdtempSync("/tmp/contain-rootfs-");
   try {
     chmodSync(tree, 0o755);
@@ -64,5 +57,3 @@ export function buildRootfs(out: string): void {
     rmSync(tree, { recursive: true, force: true });
   }
 }
-
-if (import.meta.main) buildRootfs(join(import.meta.dir, "rootfs.tar.gz"));

@@ -2,9 +2,8 @@
 // (`with { type: "file" }`): make sure both exist, so `bun test` works on a
 // fresh clone without a full build.
 import { existsSync, statSync } from "node:fs";
-import { buildShim, ROOTFS, SHIM } from "../build.ts";
-import { buildRootfs } from "../rootfs/build.ts";
+import { buildRootfsArchive, buildShim, ROOTFS, SHIM } from "../build.ts";
 
 const source = new URL("../ffi/shim.c", import.meta.url).pathname;
 if (!existsSync(SHIM) || statSync(SHIM).mtimeMs < statSync(source).mtimeMs) buildShim();
-if (!existsSync(ROOTFS)) buildRootfs(ROOTFS);
+if (!existsSync(ROOTFS)) buildRootfsArchive();
