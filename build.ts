@@ -2,7 +2,8 @@
 // default rootfs (rootfs/build.ts), and compiles src/main.ts with both
 // embedded. Run with `bun build.ts` (npm run build).
 import { join } from "node:path";
-import { buildRootfs } from "./rootfs/build.ts";
+import { readFileSync } from "node:fs";
+import { archiveHash, buildRootfs } from "./rootfs/build.ts";
 
 const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
@@ -42,6 +43,7 @@ export function buildShim(): void {
 export function buildBinary(): void {
   buildShim();
   buildRootfsArchive();
+  const rootfsHash = archiveHash(readFileSync(ROOTFS));
   run([
     process.execPath,
     "build",
@@ -50,6 +52,7 @@ export function buildBinary(): void {
     "--bytecode",
     "--format=esm",
     "--minify-syntax",
+    `--define=ROOTFS_HASH="${rootfsHash}"`,
     // A root-run binary must not run code from the directory it is started
     // in: bunfig.toml can preload scripts, .env can set BUN_OPTIONS.
     "--no-compile-autoload-bunfig",

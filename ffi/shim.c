@@ -52,9 +52,9 @@ static void reset_signals(void)
 /*
  * clone3 a child into new namespaces (flags) and exec `exe` there at once.
  *
- * keep_a/keep_b: file descriptors the child must keep across execve (the sync
- * and status pipes); the parent opened them O_CLOEXEC so no other child of Bun
- * inherits them. cgroup_fd >= 0 places the child with CLONE_INTO_CGROUP (cgroup
+ * keep[0..nkeep): file descriptors the child must keep across execve (the sync
+ * and status pipes, the shim's own memfd); the parent opened them O_CLOEXEC so
+ * no other child of Bun inherits them. cgroup_fd >= 0 places the child with CLONE_INTO_CGROUP (cgroup
  * v2 only). pidfd_out receives a pidfd for the child when non-null.
  *
  * Returns the child's pid, or -errno. In the child only raw, async-signal-safe
@@ -62,7 +62,7 @@ static void reset_signals(void)
  * close without a message.
  */
 long contain_clone(uint64_t flags, int cgroup_fd, const char *exe, char *const argv[],
-		   char *const envp[], int keep_a, int keep_b, int *pidfd_out)
+		   char *const envp[], const int *keep, int nkeep, int *pidfd_out)
 {
 	struct clone_args args = {
 		.flags = flags | (pidfd_out ? CLONE_PIDFD : 0),
@@ -85,10 +85,8 @@ long contain_clone(uint64_t flags, int cgroup_fd, const char *exe, char *const a
 	/* Had the parent died before PDEATHSIG was armed, the child still learns
 	 * it: its first read of the sync pipe returns EOF (getppid() cannot tell,
 	 * it is 0 in a new PID namespace). */
-	if (keep_a >= 0)
-		syscall(SYS_fcntl, keep_a, F_SETFD, 0);
-	if (keep_b >= 0)
-		syscall(SYS_fcntl, keep_b, F_SETFD, 0);
+	for (int i = 0; i < nkeep; i++)
+		syscall(SYS_fcntl, keep[i], F_SETFD, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, _NSIG / 8);

@@ -29,6 +29,12 @@ function run(cmd: string[]): string {
   return r.stdout.toString();
 }
 
+// Names the unpacked root (src/runtime/image.ts), so a changed rootfs is
+// unpacked anew.
+export function archiveHash(archive: Uint8Array): string {
+  return Bun.hash(archive).toString(16);
+}
+
 export function buildRootfs(out: string): void {
   if (!isStaticElf(BUSYBOX)) throw new Error(`${BUSYBOX} is missing or not static: install Debian's busybox-static`);
   const tree = mkdtempSync("/tmp/contain-rootfs-");

@@ -8,10 +8,14 @@ function format(arg: unknown): string {
   return arg instanceof Error ? arg.message : String(arg);
 }
 
-const stderrReporter = {
+// With --debug every line also says which process wrote it (the CLI, or the
+// init, which is pid 1 in its namespace) and when, in ms since that process
+// started: where a container's start-up time goes, step by step.
+const reporter = (timed: boolean) => ({
   log(obj: LogObject) {
     const prefix = obj.type === "error" || obj.type === "fatal" ? "error: " : obj.type === "warn" ? "warning: " : "";
-    const text = `${obj.tag ? `[${obj.tag}] ` : ""}${prefix}${obj.args.map(format).join(" ")}\n`;
+    const when = timed ? `pid ${process.pid} +${performance.now().toFixed(1)}ms ` : "";
+    const text = `${obj.tag ? `[${obj.tag}] ` : ""}${when}${prefix}${obj.args.map(format).join(" ")}\n`;
     // Synchronous: the process may exec or exit right after a log line. A
     // closed stderr (`contain run ... 2>&1 | head -1`) must never stop the
     // runtime from cleaning up, so a failed write is dropped.
@@ -19,7 +23,7 @@ const stderrReporter = {
       writeSync(2, text);
     } catch {}
   },
-};
+});
 
 export type Logger = ConsolaInstance;
 
@@ -27,5 +31,5 @@ export type Verbosity = "quiet" | "normal" | "debug";
 
 export function createLogger(verbosity: Verbosity = "normal"): Logger {
   const level = verbosity === "quiet" ? LogLevels.error : verbosity === "debug" ? LogLevels.debug : LogLevels.info;
-  return createConsola({ level, reporters: [stderrReporter] }).withTag("contain");
+  return createConsola({ level, reporters: [reporter(verbosity === "debug")] }).withTag("contain");
 }

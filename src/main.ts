@@ -1,8 +1,13 @@
+export {};
 // The one entry point. `contain init` is the re-exec'd stage inside the new
-// namespaces (see shared/DESIGN.md); everything else is the CLI.
-import { cli } from "./cli/main.ts";
-import { runInit } from "./init/init.ts";
-
+// namespaces (see shared/DESIGN.md); everything else is the CLI. Each path
+// imports only its own modules: the init runs at every container start and
+// should not pay for the CLI's.
 const args = process.argv.slice(2);
-if (args[0] === "init") runInit(Number(args[1]), Number(args[2]));
-else process.exit(await cli(args));
+if (args[0] === "init") {
+  const { runInit } = await import("./init/init.ts");
+  runInit(Number(args[1]), Number(args[2]), Number(args[3] ?? -1));
+} else {
+  const { cli } = await import("./cli/main.ts");
+  process.exit(await cli(args));
+}

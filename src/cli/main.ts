@@ -1,6 +1,6 @@
 // The command table and the one place that turns results and errors into
 // exit codes and output.
-import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { defineCommand, renderUsage, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
@@ -42,7 +42,7 @@ function fail(err: unknown, debug: boolean): number {
 export async function cli(args: string[]): Promise<number> {
   if (args.length === 0 || args[0] === "help" || wantsHelp(args)) {
     await printHelp(args[0] === "help" ? args.slice(1) : args);
-    return args.length === 0 ? EXIT.runtime : 0;
+    return 0;
   }
   if (args[0] === "--version" || args[0] === "version") {
     writeSync(1, `contain ${pkg.version}\n`);
@@ -52,7 +52,10 @@ export async function cli(args: string[]): Promise<number> {
   const cmd = subCommands[name];
   if (!cmd) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
   try {
-    const { result } = await runCommand(cmd, { rawArgs: args.slice(1) });
+    // Our own strict parser reads rawArgs (src/cli/args.ts); citty's
+    // runCommand would parse them again with node:util, whose import alone
+    // costs ~6 ms at every start.
+    const result = await cmd.run?.({ rawArgs: args.slice(1), args: { _: [] } as never, cmd });
     return typeof result === "number" ? result : 0;
   } catch (err) {
     return fail(err, args.includes("--debug"));

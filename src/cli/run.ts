@@ -1,6 +1,7 @@
 // `contain run [flags] [--] CMD [ARGS...]`
 import { defineCommand } from "citty";
 import { availableParallelism } from "node:os";
+import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { runContainer } from "../runtime/run.ts";
@@ -40,7 +41,7 @@ export default defineCommand({
     requireRoot("run");
     openStore(stateRoot(flags), log);
     const id = newContainerId();
-    const tty = typeof flags.tty === "boolean" ? flags.tty : Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const spec = validateSpec(
       specFromFlags(
         {

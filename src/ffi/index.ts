@@ -11,7 +11,7 @@ export { errnoName } from "./errno.ts";
 
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
-  contain_clone: { args: ["u64", "i32", "ptr", "ptr", "ptr", "i32", "i32", "ptr"], returns: "i64" },
+  contain_clone: { args: ["u64", "i32", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
   contain_exec: { args: ["ptr", "ptr", "ptr", "i32"], returns: "i64" },
 } as const;
 
@@ -19,7 +19,26 @@ const SHIM_SYMBOLS = {
 // cannot read. Bun's own fallback extracts it to $TMPDIR and reuses any file of
 // the same name and size without checking it, so a root-run binary must not
 // use it: copy the bytes into a memfd (never on disk) and dlopen /proc/self/fd/N.
+// The memfd holding the shim, -1 when it was loaded from a file (source runs).
+let memfd = -1;
+
+// The init receives the parent's memfd (see shimFd) and loads from it,
+// skipping libc's dlopen, memfd_create and the copy: ~2 ms of every start.
+let inherited: number | undefined;
+export function adoptShim(fd: number): void {
+  if (fd >= 0) inherited = fd;
+}
+
+export function shimFd(): number {
+  shim();
+  return memfd;
+}
+
 function loadShim() {
+  if (inherited !== undefined) {
+    memfd = inherited;
+    return dlopen(`/proc/self/fd/${inherited}`, SHIM_SYMBOLS).symbols;
+  }
   if (!shimPath.startsWith("/$bunfs/")) return dlopen(shimPath, SHIM_SYMBOLS).symbols;
   const libc = dlopen("libc.so.6", {
     memfd_create: { args: ["ptr", "u32"], returns: "i32" },
@@ -28,6 +47,7 @@ function loadShim() {
   const fd = libc.symbols.memfd_create(ptr(cstr("contain-shim")), MFD_CLOEXEC);
   if (fd < 0) throw new Error("memfd_create failed: cannot load the contain shim");
   writeSync(fd, readFileSync(shimPath));
+  memfd = fd;
   const symbols = dlopen(`/proc/self/fd/${fd}`, SHIM_SYMBOLS).symbols;
   libc.close();
   return symbols;
@@ -124,7 +144,7 @@ export interface CloneRequest {
   exe: string;
   argv: readonly string[];
   env: readonly string[];
-  keepFds: readonly [number, number];
+  keepFds: readonly number[];
 }
 
 // clone3 + execve in the shim. Returns the child's pid and a pidfd for it.
@@ -133,8 +153,9 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const argv = stringArray(req.argv);
   const env = stringArray(req.env);
   const pidfd = new Int32Array(1);
+  const keep = Int32Array.from(req.keepFds);
   const pid = Number(
-    shim().contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), req.keepFds[0], req.keepFds[1], ptr(pidfd)),
+    shim().contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), ptr(keep), keep.length, ptr(pidfd)),
   );
   check("clone3", [sym(req.flagNames), req.exe, req.argv], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };

@@ -8,7 +8,7 @@ import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
 import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
 import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
-import { execCommand, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
+import { adoptShim, execCommand, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -70,11 +70,13 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
   return { path, tty: pty?.slave ?? -1 };
 }
 
-export function runInit(syncFd: number, statusFd: number): never {
+export function runInit(syncFd: number, statusFd: number, shimFd: number): never {
+  adoptShim(shimFd);
   // Neither pipe may leak into the container; the status pipe closing at
   // execve is what tells the parent the command is running.
   setCloseOnExec(syncFd);
   setCloseOnExec(statusFd);
+  if (shimFd >= 0) setCloseOnExec(shimFd);
   const channel = new Channel<ToInit, FromInit>(syncFd, statusFd);
   const first = channel.receive();
   if (first?.type !== "plan") process.exit(EXIT.runtime); // the parent is gone

@@ -3,6 +3,7 @@
 import { constants, openSync } from "node:fs";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
+const TCGETS = 0x5401;
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
 const TIOCGPTN = 0x80045430;
@@ -22,6 +23,12 @@ export function openPty(): { master: number; slave: number; path: string } {
   ioctl(master, "TIOCGPTN", TIOCGPTN, n);
   const path = `/dev/pts/${n[0]}`;
   return { master, slave: openSync(path, flags), path };
+}
+
+// isatty(3): TCGETS succeeds only on a terminal. (process.stdin.isTTY would
+// build Node's stdin stream, ~5 ms at start-up.)
+export function isTerminal(fd: number): boolean {
+  return sys("ioctl", fd, TCGETS, addressOf(new Uint8Array(64))) === 0;
 }
 
 export interface WinSize {

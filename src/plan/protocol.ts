@@ -1,6 +1,7 @@
 // The parent <-> init protocol, written down in one place.
 //
-// Two pipes cross the clone, both inherited by the init across its re-exec:
+// Two pipes cross the clone, both inherited by the init across its re-exec
+// (with the shim's memfd, so the init need not load the shim anew):
 //   sync   (parent -> init): newline-delimited JSON messages.
 //   status (init -> parent): newline-delimited JSON messages; the init marks
 //          its end close-on-exec, so EOF without an error means the

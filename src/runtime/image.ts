@@ -47,13 +47,19 @@ export function extractTar(tar: Uint8Array, dest: string): void {
   for (const [path, mode] of dirModes.reverse()) chmodSync(path, mode);
 }
 
+// Set by build.ts (--define): the archive's hash, so a start does not read and
+// hash the 1 MB archive (~8 ms). Unset when running from source.
+declare const ROOTFS_HASH: string | undefined;
+
 // The unpacked default root, named by the archive's hash so a new binary with
 // a different rootfs never reuses an old one. Unpacked under a temporary name
 // and renamed: concurrent first runs each build one and one rename wins.
 export function defaultRootfs(dataRoot: string = DEFAULT_DATA_ROOT): string {
-  const archive = readFileSync(archivePath);
-  const dir = `${dataRoot}/rootfs/default-${Bun.hash(archive).toString(16)}`;
+  // The same hash as rootfs/build.ts's archiveHash.
+  const hash = typeof ROOTFS_HASH === "string" ? ROOTFS_HASH : Bun.hash(readFileSync(archivePath)).toString(16);
+  const dir = `${dataRoot}/rootfs/default-${hash}`;
   if (existsSync(dir)) return dir;
+  const archive = readFileSync(archivePath);
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

@@ -7,7 +7,7 @@ import { ContainError } from "../errors.ts";
 import { newCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
-import { close, cloneExec, describeExit, kill, pidfdGetfd, pipe, processStartTime, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
+import { close, cloneExec, describeExit, kill, shimFd, pidfdGetfd, pipe, processStartTime, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
@@ -56,9 +56,9 @@ function start(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup): { pi
       flagNames: flagNames(Number(flags)),
       cgroupFd: -1,
       exe: "/proc/self/exe",
-      argv: ["contain", "init", String(sync.read), String(status.write)],
+      argv: ["contain", "init", String(sync.read), String(status.write), String(shimFd())],
       env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
-      keepFds: [sync.read, status.write],
+      keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
     });
   } finally {
     close(sync.read);
@@ -165,7 +165,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     cgroup.create();
     log.info(`setting up rootfs: ${plan.rootfs}`);
     const { pid, master } = start(plan, opts, entry, cgroup);
-    if (master !== undefined) terminal = proxyTerminal(master);
+    if (master !== undefined) terminal = await proxyTerminal(master);
     signals.attach(pid, terminal);
     const status = await waitForExit(pid);
     await terminal?.drained();

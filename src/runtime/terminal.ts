@@ -2,7 +2,6 @@
 // raw, so keys such as Ctrl-C reach the container's line discipline and
 // signal its foreground job, as with `docker run -it`.
 import { writeSync } from "node:fs";
-import tty from "node:tty";
 import { getWinsize, setWinsize } from "../linux/pty.ts";
 
 export interface TerminalProxy {
@@ -12,7 +11,9 @@ export interface TerminalProxy {
   restore(): void;
 }
 
-export function proxyTerminal(master: number): TerminalProxy {
+// node:tty is imported here, on use: loading it costs ~20 ms at start-up.
+export async function proxyTerminal(master: number): Promise<TerminalProxy> {
+  const { ReadStream } = await import("node:tty");
   const stdin = process.stdin;
   const interactive = stdin.isTTY;
   const resize = () => {
@@ -29,7 +30,7 @@ export function proxyTerminal(master: number): TerminalProxy {
     }
   };
   stdin.on("data", onInput);
-  const output = new tty.ReadStream(master);
+  const output = new ReadStream(master);
   let closed = false;
   let onClosed = () => {};
   const finish = () => {
