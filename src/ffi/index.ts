@@ -6,8 +6,7 @@ import shimPath from "../../ffi/shim.so" with { type: "file" };
 import { errnoMessage, errnoName } from "./errno.ts";
 import { NR, type SyscallName } from "./syscalls.ts";
 
-export { NR, type SyscallName } from "./syscalls.ts";
-export { errnoName } from "./errno.ts";
+export type { SyscallName } from "./syscalls.ts";
 
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },

@@ -11,14 +11,14 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 
-export const NAMESPACES: Record<NamespaceType, { flag: number; name: string; proc: string }> = {
-  pid: { flag: CLONE_NEWPID, name: "CLONE_NEWPID", proc: "pid" },
-  uts: { flag: CLONE_NEWUTS, name: "CLONE_NEWUTS", proc: "uts" },
-  mount: { flag: CLONE_NEWNS, name: "CLONE_NEWNS", proc: "mnt" },
-  ipc: { flag: CLONE_NEWIPC, name: "CLONE_NEWIPC", proc: "ipc" },
-  network: { flag: CLONE_NEWNET, name: "CLONE_NEWNET", proc: "net" },
-  cgroup: { flag: CLONE_NEWCGROUP, name: "CLONE_NEWCGROUP", proc: "cgroup" },
-  user: { flag: CLONE_NEWUSER, name: "CLONE_NEWUSER", proc: "user" },
+export const NAMESPACES: Record<NamespaceType, { flag: number; name: string }> = {
+  pid: { flag: CLONE_NEWPID, name: "CLONE_NEWPID" },
+  uts: { flag: CLONE_NEWUTS, name: "CLONE_NEWUTS" },
+  mount: { flag: CLONE_NEWNS, name: "CLONE_NEWNS" },
+  ipc: { flag: CLONE_NEWIPC, name: "CLONE_NEWIPC" },
+  network: { flag: CLONE_NEWNET, name: "CLONE_NEWNET" },
+  cgroup: { flag: CLONE_NEWCGROUP, name: "CLONE_NEWCGROUP" },
+  user: { flag: CLONE_NEWUSER, name: "CLONE_NEWUSER" },
 };
 
 export function cloneFlags(types: readonly NamespaceType[]): bigint {

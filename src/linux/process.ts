@@ -78,10 +78,6 @@ export function geteuid(): number {
   return sys("geteuid");
 }
 
-export function getpid(): number {
-  return sys("getpid");
-}
-
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 
