@@ -27,6 +27,8 @@ export interface RunResult {
   usage: Usage;
 }
 
+const HANGUP_GRACE_MS = 2000;
+
 // The namespace names of the step log, as the user's design notes print them.
 const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 
@@ -45,7 +47,17 @@ class SignalForwarder implements Disposable {
   private forward(name: (typeof FORWARDED)[number]): void {
     if (!this.target) return;
     if (name === "SIGWINCH") this.target.terminal?.resize();
+    if (name === "SIGHUP" && this.target.terminal) this.hangup(this.target.pid, this.target.terminal);
     kill(this.target.pid, os.signals[name]);
+  }
+
+  // With a terminal, SIGHUP means the caller's terminal is gone (a closed
+  // window). The container's pty is hung up too; a PID 1 that ignores it (a
+  // PID 1 without a handler ignores SIGHUP, and ash then sleeps on the dead
+  // tty) is killed after a grace period, so nothing is left running.
+  private hangup(pid: number, terminal: TerminalProxy): void {
+    terminal.hangup();
+    setTimeout(() => kill(pid, os.signals.SIGKILL), HANGUP_GRACE_MS).unref();
   }
 
   attach(pid: number, terminal: TerminalProxy | undefined): void {

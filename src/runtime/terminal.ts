@@ -2,10 +2,13 @@
 // raw, so keys such as Ctrl-C reach the container's line discipline and
 // signal its foreground job, as with `docker run -it`.
 import { writeSync } from "node:fs";
+import { close } from "../linux/process.ts";
 import { getWinsize, setWinsize } from "../linux/pty.ts";
 
 export interface TerminalProxy {
   resize(): void;
+  // The caller's terminal is gone: hang up the container's too.
+  hangup(): void;
   // Resolves once the container side has closed and its output is flushed.
   drained(): Promise<void>;
   restore(): void;
@@ -31,6 +34,12 @@ export async function proxyTerminal(master: number): Promise<TerminalProxy> {
   };
   stdin.on("data", onInput);
   const output = new ReadStream(master);
+  // The stream's destroy() leaves the fd open: close it ourselves, once.
+  let masterOpen = true;
+  const closeMaster = () => {
+    if (masterOpen) close(master);
+    masterOpen = false;
+  };
   let closed = false;
   let onClosed = () => {};
   const finish = () => {
@@ -57,11 +66,22 @@ export async function proxyTerminal(master: number): Promise<TerminalProxy> {
             onClosed = resolve;
             setTimeout(resolve, 200).unref();
           }),
+    // Closing the master hangs up the container's terminal: its shell reads
+    // EIO and exits, even as a PID 1 that ignores the forwarded SIGHUP.
+    hangup() {
+      output.destroy();
+      closeMaster();
+    },
+    // Never throws: after a hangup the caller's terminal refuses (EIO), and
+    // nothing may stop the clean-up that follows.
     restore() {
       stdin.off("data", onInput);
-      if (interactive) stdin.setRawMode(false);
+      try {
+        if (interactive) stdin.setRawMode(false);
+      } catch {}
       stdin.pause();
       output.destroy();
+      closeMaster();
     },
   };
 }

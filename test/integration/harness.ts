@@ -54,7 +54,10 @@ export class Harness {
     expect(mountPoints().filter((m) => !this.mountsBefore.includes(m))).toEqual([]);
   }
 
+  // After a failed test something may be left: a command sweeps it (the
+  // state root must not go first, or its cgroups would have no record).
   dispose(): void {
+    if (this.ids().length) this.run(["run", "-q", "--", "true"]);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

@@ -16,6 +16,15 @@ afterAll(() => {
   h.dispose();
 });
 
+test("the caller's terminal hangs up: the container's shell goes with it", async () => {
+  const hup = `${session}-hup`;
+  tmux("new-session", "-d", "-s", hup, "-x", "80", "-y", "24", `${BIN} run -q --root ${h.root} -- /bin/sh`);
+  await waitFor("the prompt", () => tmux("capture-pane", "-p", "-t", hup).includes("/ #"));
+  const id = h.ids()[0] ?? "";
+  tmux("kill-session", "-t", hup); // SIGHUP to contain, as a closed terminal window does
+  await waitFor("the container to end", () => h.ids().length === 0 && !h.ids().includes(id));
+}, 20_000);
+
 test("an interactive shell: tty, line editing, Ctrl-C, exit status", async () => {
   const done = `/tmp/${session}.status`;
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", `${BIN} run -q --root ${h.root} -- /bin/sh; echo $? > ${done}`);
