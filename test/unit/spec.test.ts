@@ -57,8 +57,8 @@ describe("bad input is refused with the flag, the value and a fix", () => {
   test.each<[string, Partial<RunFlags>, RegExp]>([
     ["memory with a bad unit", { memory: "64X" }, /^--memory: invalid size "64X"/],
     ["negative memory", { memory: "-1" }, /^--memory: invalid size "-1"/],
-    ["zero memory", { memory: "0" }, /^--memory: 0 is below the smallest limit that works \(2M\)/],
-    ["memory below the minimum", { memory: "1M" }, /^--memory: 1M is below the smallest limit/],
+    ["zero memory", { memory: "0" }, /^--memory: 0 is below the smallest limit that works \(1M\)/],
+    ["memory below the minimum", { memory: "1000K" }, /^--memory: 1000K is below the smallest limit/],
     ["zero pids", { pids: "0" }, /^--pids: 0 allows no process at all/],
     ["zero CPUs", { cpu: "0" }, /^--cpu: 0 CPUs is not a limit/],
     ["more CPUs than the machine has", { cpu: "3" }, /^--cpu: 3 CPUs is more than this machine has \(2\)/],
