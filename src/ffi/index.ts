@@ -10,7 +10,7 @@ export type { SyscallName } from "./syscalls.ts";
 
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
-  contain_clone: { args: ["u64", "i32", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
+  contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
   contain_exec: { args: ["ptr", "ptr", "ptr", "i32"], returns: "i64" },
 } as const;
 
@@ -139,14 +139,13 @@ function stringArray(items: readonly string[]): { array: BigUint64Array; keep: B
 export interface CloneRequest {
   flags: bigint;
   flagNames: string; // for messages: CLONE_NEWPID|CLONE_NEWNS|...
-  cgroupFd: number;
   exe: string;
   argv: readonly string[];
   env: readonly string[];
   keepFds: readonly number[];
 }
 
-// clone3 + execve in the shim. Returns the child's pid and a pidfd for it.
+// clone + execve in the shim. Returns the child's pid and a pidfd for it.
 export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const exe = cstr(req.exe);
   const argv = stringArray(req.argv);
@@ -154,9 +153,9 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const pidfd = new Int32Array(1);
   const keep = Int32Array.from(req.keepFds);
   const pid = Number(
-    shim().contain_clone(req.flags, req.cgroupFd, ptr(exe), ptr(argv.array), ptr(env.array), ptr(keep), keep.length, ptr(pidfd)),
+    shim().contain_clone(req.flags, ptr(exe), ptr(argv.array), ptr(env.array), ptr(keep), keep.length, ptr(pidfd)),
   );
-  check("clone3", [sym(req.flagNames), req.exe, req.argv], pid);
+  check("clone", [sym(`${req.flagNames}|CLONE_VM|CLONE_VFORK`), req.exe, req.argv], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };
 }
 

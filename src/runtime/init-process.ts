@@ -40,7 +40,6 @@ export class InitProcess {
       const { pid, pidfd } = cloneExec({
         flags,
         flagNames: flagNames(Number(flags)),
-        cgroupFd: -1,
         exe: "/proc/self/exe",
         argv,
         env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
