@@ -2,7 +2,7 @@
 // telling a live process from a reused pid.
 import { readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
-import { addressOf, check, cloneExec, sym, sys } from "../ffi/index.ts";
+import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
 const O_CLOEXEC = 0o2000000;
 const WNOHANG = 1;
