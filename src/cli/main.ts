@@ -4,7 +4,6 @@ import { defineCommand, renderUsage, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
-import { SyscallError } from "../ffi/index.ts";
 import { printErr } from "./output.ts";
 import run from "./run.ts";
 
@@ -34,7 +33,7 @@ function fail(err: unknown, debug: boolean): number {
     printErr(`[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
     return err.exitCode;
   }
-  const message = err instanceof SyscallError ? err.message : err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+  const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
   printErr(`[contain] error: ${message}\n`);
   return EXIT.runtime;
 }

@@ -39,7 +39,7 @@ export default defineCommand({
     const { flags, positionals } = parseFlags(runFlags, rawArgs, "run", true);
     const { log, verbosity } = loggerFor(flags);
     requireRoot("run");
-    openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
     const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const spec = validateSpec(
@@ -63,7 +63,7 @@ export default defineCommand({
       { cpus: availableParallelism() },
     );
     const plan = planFromSpec(spec, id);
-    const result = await runContainer(plan, { log, verbosity, stateRoot: stateRoot(flags) });
+    const result = await runContainer(plan, { log, verbosity, store });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },
 });

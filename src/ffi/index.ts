@@ -65,11 +65,8 @@ export class SyscallError extends Error {
     readonly args: readonly unknown[],
     readonly errno: number,
   ) {
-    super(`${call}(${args.map(formatArg).join(", ")}): ${errnoMessage(errno)} (${errnoName(errno)})`);
+    super(`${callText(call, args)}: ${errnoMessage(errno)} (${errnoName(errno)})`);
     this.name = "SyscallError";
-  }
-  get code(): string {
-    return errnoName(this.errno);
   }
 }
 
@@ -83,11 +80,15 @@ export class Symbolic {
 
 export const sym = (text: string) => new Symbolic(text);
 
-export function formatArg(arg: unknown): string {
+function formatArg(arg: unknown): string {
   if (typeof arg === "string") return JSON.stringify(arg);
   if (arg === null || arg === undefined) return "NULL";
   if (Array.isArray(arg)) return JSON.stringify(arg);
   return String(arg);
+}
+
+function callText(call: string, args: readonly unknown[]): string {
+  return `${call}(${args.map(formatArg).join(", ")})`;
 }
 
 type Tracer = (line: string) => void;
@@ -100,12 +101,12 @@ export function traceSyscalls(fn: Tracer | undefined): void {
 
 // File-system calls made through node:fs (cgroup files), for the same trace.
 export function traceCall(call: string, args: readonly unknown[]): void {
-  tracer?.(`${call}(${args.map(formatArg).join(", ")})`);
+  tracer?.(callText(call, args));
 }
 
 // `args` are for messages and the trace only: what a person should read.
 export function check(call: string, args: readonly unknown[], result: number): number {
-  tracer?.(`${call}(${args.map(formatArg).join(", ")}) = ${result < 0 ? `-1 ${errnoName(-result)}` : result}`);
+  tracer?.(`${callText(call, args)} = ${result < 0 ? `-1 ${errnoName(-result)}` : result}`);
   if (result < 0) throw new SyscallError(call, args, -result);
   return result;
 }

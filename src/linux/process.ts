@@ -5,6 +5,7 @@ import { constants as osConstants } from "node:os";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
 const O_CLOEXEC = 0o2000000;
+export const SIGKILL = 9;
 const WNOHANG = 1;
 const __WALL = 0x40000000;
 

@@ -5,14 +5,12 @@ import { ContainError } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
-import { close, cloneExec, kill, pidfdGetfd, pipe, processStartTime, shimFd, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
+import { close, cloneExec, kill, SIGKILL, pidfdGetfd, pipe, processStartTime, shimFd, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { FromInit, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
-
-const SIGKILL = 9;
 
 export class InitProcess {
   private readonly channel: Channel<FromInit, ToInit>;

@@ -1,10 +1,8 @@
 // Releasing what a container holds, from what its state records. One path for
 // a normal exit and for the leftovers of a runtime that was killed.
 import { openCgroup } from "../linux/cgroups/index.ts";
-import { isSameProcess, kill } from "../linux/process.ts";
+import { isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { ContainerState } from "./state.ts";
-
-const SIGKILL = 9;
 
 export function releaseResources(state: ContainerState): void {
   // The start time guards against killing an unrelated process that reused the pid.

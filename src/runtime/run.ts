@@ -9,7 +9,7 @@ import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import { InitProcess } from "./init-process.ts";
 import { releaseResources } from "./release.ts";
-import { StateStore } from "./state.ts";
+import type { StateStore } from "./state.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
 
 // Forwarded to the container's PID 1 (docker's sig-proxy set).
@@ -18,7 +18,7 @@ const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2
 export interface RunOptions {
   log: Logger;
   verbosity: Verbosity;
-  stateRoot: string;
+  store: StateStore; // swept already (openStore)
 }
 
 export interface RunResult {
@@ -92,9 +92,8 @@ function waitForExit(init: InitProcess): Promise<ExitStatus> {
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
-  const store = new StateStore(opts.stateRoot);
   const cgroup = newCgroup(plan.id);
-  using entry = store.create({
+  using entry = opts.store.create({
     id: plan.id,
     created: new Date().toISOString(),
     command: plan.process.args,
