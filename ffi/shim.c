@@ -25,10 +25,16 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <sched.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <unistd.h>
 
 /* A raw system call: returns the kernel's answer, -errno on failure. */
@@ -126,23 +132,159 @@ long contain_clone(uint64_t flags, const char *exe, char *const argv[], char *co
 }
 
 /*
- * The container's last step: make the process look freshly exec'd and become
- * `path`. With tty_fd >= 0 it starts a new session, takes tty_fd as its
- * controlling terminal and as stdin/stdout/stderr. Returns -errno only if
- * execve failed (the caller reports it: 126 or 127).
+ * The attributes of the container's command (Plan.process), packed by
+ * src/ffi/index.ts. Every field is 64 bits wide, so the layout is the same on
+ * x86_64 and arm64 without padding rules.
  */
-long contain_exec(const char *path, char *const argv[], char *const envp[], int tty_fd)
+struct contain_proc {
+	uint64_t uid, gid;
+	uint64_t ngroups;
+	const uint32_t *groups;
+	uint64_t nrlimits;
+	const uint64_t *rlimits; /* (resource, soft, hard) triples */
+	uint64_t set_caps;	 /* 0: keep the caller's capabilities (--privileged) */
+	uint64_t bounding, effective, permitted, inheritable;
+	uint64_t no_new_privs;
+	uint64_t seccomp_len; /* instructions; 0: no filter */
+	const struct sock_filter *seccomp;
+	uint64_t init; /* run the command under a tiny PID 1 (--init) */
+	int64_t tty_fd;
+};
+
+static long fail(void)
+{
+	return -errno;
+}
+
+static int load_seccomp(const struct contain_proc *p)
+{
+	struct sock_fprog prog = { .len = (unsigned short)p->seccomp_len, .filter = (struct sock_filter *)p->seccomp };
+	if (!p->seccomp_len)
+		return 0;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* The kernel's capability sets are two 32-bit words each (version 3). */
+static int set_capabilities(const struct contain_proc *p)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(p->effective >> (32 * i));
+		data[i].permitted = (uint32_t)(p->permitted >> (32 * i));
+		data[i].inheritable = (uint32_t)(p->inheritable >> (32 * i));
+	}
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Switch user and drop capabilities, in runc's order: the bounding set first
+ * (PR_CAPBSET_DROP needs CAP_SETPCAP), then the ids with PR_SET_KEEPCAPS so
+ * that setuid to a non-root user keeps the permitted set for capset. */
+static int drop_privileges(const struct contain_proc *p)
+{
+	if (p->set_caps) {
+		for (int cap = 0; cap < 64; cap++)
+			if (!(p->bounding >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				return -1; /* EINVAL: a capability this kernel does not have */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return -1;
+	}
+	if (setgroups(p->ngroups, (const gid_t *)p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
+	    setresuid(p->uid, p->uid, p->uid) < 0)
+		return -1;
+	if (p->set_caps && (set_capabilities(p) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * --init: stay PID 1 and run the command as our child. A PID 1 without
+ * handlers ignores SIGTERM and SIGINT, and nobody reaps the orphans that get
+ * reparented to it; this loop forwards every catchable signal to the command
+ * and reaps everything. Like tini, the command gets its own process group and
+ * the terminal's foreground, so ^C reaches it once. Exits with the command's
+ * status (128+N when a signal N killed it).
+ */
+static void tiny_init(const char *path, char *const argv[], char *const envp[], int tty)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, 0);
+	pid_t child = fork();
+	if (child < 0)
+		_exit(125);
+	if (child == 0) {
+		sigset_t none;
+		setpgid(0, 0);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, 0);
+		execve(path, argv, envp);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	setpgid(child, child);
+	if (tty)
+		tcsetpgrp(0, child);
+	for (;;) {
+		siginfo_t info;
+		int sig = sigwaitinfo(&all, &info);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		int status;
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == child)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+}
+
+/*
+ * The container's last step: make the process look freshly exec'd, take the
+ * terminal (tty_fd >= 0: a new session, the controlling terminal, stdin,
+ * stdout and stderr), set rlimits (before the capabilities that raising a hard
+ * limit needs are dropped), groups, gid, uid, capabilities, no_new_privs and
+ * the seccomp filter, and become `path`. The filter goes last, so it need not
+ * allow the set-up calls; without no_new_privs the kernel requires
+ * CAP_SYS_ADMIN for it, so then it goes in before the capabilities are
+ * dropped. Returns -errno if a step or execve failed; *step names the step.
+ */
+long contain_exec(const char *path, char *const argv[], char *const envp[], const struct contain_proc *p, int *step)
 {
 	reset_signals();
-	if (tty_fd >= 0) {
-		if (setsid() < 0 || ioctl(tty_fd, TIOCSCTTY, 0) < 0)
-			return -errno;
+	*step = 0;
+	if (p->tty_fd >= 0) {
+		if (setsid() < 0 || ioctl(p->tty_fd, TIOCSCTTY, 0) < 0)
+			return fail();
 		for (int fd = 0; fd < 3; fd++)
-			if (dup2(tty_fd, fd) < 0)
-				return -errno;
-		if (tty_fd > 2)
-			close(tty_fd);
+			if (dup2(p->tty_fd, fd) < 0)
+				return fail();
+		if (p->tty_fd > 2)
+			close(p->tty_fd);
 	}
+	*step = 1;
+	for (uint64_t i = 0; i < p->nrlimits; i++) {
+		struct rlimit lim = { p->rlimits[3 * i + 1], p->rlimits[3 * i + 2] };
+		if (setrlimit((int)p->rlimits[3 * i], &lim) < 0)
+			return fail();
+	}
+	*step = 4;
+	if (!p->no_new_privs && load_seccomp(p) < 0)
+		return fail();
+	*step = 2;
+	if (drop_privileges(p) < 0)
+		return fail();
+	*step = 3;
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail();
+	*step = 4;
+	if (p->no_new_privs && load_seccomp(p) < 0)
+		return fail();
+	*step = 5;
+	if (p->init)
+		tiny_init(path, argv, envp, p->tty_fd >= 0);
 	execve(path, argv, envp);
-	return -errno;
+	return fail();
 }

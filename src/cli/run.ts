@@ -1,14 +1,19 @@
 // `contain run [flags] [--] CMD [ARGS...]`
 import { defineCommand } from "citty";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { runContainer } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
+import { SpecError } from "../errors.ts";
+import { readInRoot } from "../linux/resolve.ts";
+import { configFlags, parseConfig } from "../spec/config.ts";
+import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
-import { validateSpec } from "../spec/schema.ts";
-import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { validateSpec, type Spec } from "../spec/schema.ts";
+import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { loggerFor, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
@@ -25,28 +30,101 @@ export const runFlags = {
   "cpu-period": { type: "string", description: "CFS period in microseconds (default 100000)", valueHint: "US" },
   "cpu-shares": { type: "string", alias: ["c"], description: "Relative CPU weight, 2-262144 (cpu.weight on cgroup v2)", valueHint: "N" },
   pids: { type: "string", alias: ["pids-limit"], description: "Maximum number of processes", valueHint: "N" },
-  env: { type: "string", alias: ["e"], description: "Set an environment variable", valueHint: "KEY=VALUE", repeat: true },
+  env: { type: "string", alias: ["e"], description: "Set an environment variable (a bare KEY takes the host's value)", valueHint: "KEY=VALUE", repeat: true },
+  "env-file": { type: "string", description: "Read KEY=VALUE lines from a file", valueHint: "FILE", repeat: true },
+  workdir: { type: "string", alias: ["w"], description: "Working directory inside the container (created if missing)", valueHint: "DIR" },
+  user: { type: "string", alias: ["u"], description: "User to run as: a name from the root's /etc/passwd or UID, with :GROUP or :GID", valueHint: "USER[:GROUP]" },
+  volume: { type: "string", alias: ["v"], description: "Bind mount a host path", valueHint: "HOST:CONTAINER[:ro|rw]", repeat: true },
+  tmpfs: { type: "string", description: "Mount a tmpfs", valueHint: "PATH[:size=N]", repeat: true },
+  "read-only": { type: "boolean", description: "Mount the container's root read-only" },
+  overlay: {
+    type: "boolean",
+    description: "Copy-on-write root: writes go to a layer of the container's own, the rootfs stays untouched (default; --no-overlay writes into the rootfs)",
+  },
+  ulimit: { type: "string", description: "Set a resource limit, e.g. nofile=1024:4096", valueHint: "NAME=SOFT[:HARD]", repeat: true },
+  "cap-add": { type: "string", description: "Add a Linux capability (or ALL)", valueHint: "CAP", repeat: true },
+  "cap-drop": { type: "string", description: "Drop a Linux capability (or ALL)", valueHint: "CAP", repeat: true },
+  privileged: { type: "boolean", description: "Turn off the hardening: all capabilities, no seccomp, no masked paths" },
+  "security-opt": { type: "string", description: "seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges=false", valueHint: "OPT", repeat: true },
+  init: { type: "boolean", description: "Run a tiny init as PID 1 that forwards signals and reaps zombies" },
+  config: { type: "string", description: "YAML or JSON file of defaults and presets for these flags", valueHint: "FILE" },
+  preset: { type: "string", description: "Take the flags of this preset from --config", valueHint: "NAME" },
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
   ...commonFlags,
 } satisfies FlagDefs;
 
+function readFlagFile(flag: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new SpecError(flag, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "check the path");
+  }
+}
+
+function readHostFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function parseJsonFile(flag: string, file: string): unknown {
+  const text = readFlagFile(flag, file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SpecError(flag, `${file} is not valid JSON: ${(err as Error).message}`, "fix the file, e.g. check it with jq");
+  }
+}
+
+// --config and --preset under the flags given on the command line.
+function withConfig(flags: FlagValues): FlagValues {
+  const file = str(flags, "config");
+  if (file === undefined) {
+    if (str(flags, "preset") !== undefined) throw new SpecError("--preset", "needs --config FILE to take presets from", "e.g. --config contain.yaml --preset small");
+    return flags;
+  }
+  const text = readFlagFile("--config", file);
+  let input: unknown;
+  try {
+    input = /\.json$/i.test(file) ? JSON.parse(text) : Bun.YAML.parse(text);
+  } catch (err) {
+    throw new SpecError("--config", `${file} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message}`, "fix the syntax");
+  }
+  const fromConfig = configFlags(parseConfig(input, file), str(flags, "preset"), file);
+  const merged: FlagValues = { ...fromConfig };
+  for (const [k, x] of Object.entries(flags)) merged[k] = Array.isArray(x) ? [...((fromConfig[k] as string[] | undefined) ?? []), ...x] : x;
+  return merged;
+}
+
+// A bind mount's host path must exist: checked before anything is created.
+function requireSources(spec: Spec): void {
+  for (const m of spec.mounts ?? []) {
+    if (m.type === "bind" && !existsSync(m.source))
+      throw new SpecError("--volume", `host path ${m.source} does not exist`, `create it first (mkdir -p ${m.source}) or fix the path`);
+  }
+}
+
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
   args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(runFlags, rawArgs, "run", true);
-    const { log, verbosity } = loggerFor(flags);
+    const { flags: given, positionals } = parseFlags(runFlags, rawArgs, "run", true);
+    const { log, verbosity } = loggerFor(given);
     requireRoot("run");
+    const flags = withConfig(given);
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
     const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
+    const rootfs = resolveRootfs(str(flags, "rootfs"));
     const spec = validateSpec(
       specFromFlags(
         {
           command: positionals,
-          rootfs: resolveRootfs(str(flags, "rootfs")),
+          rootfs,
           hostname: str(flags, "hostname"),
           memory: str(flags, "memory"),
           cpu: str(flags, "cpu"),
@@ -56,13 +134,35 @@ export default defineCommand({
           cpuShares: str(flags, "cpu-shares"),
           pids: str(flags, "pids"),
           env: list(flags, "env"),
+          envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
+          workdir: str(flags, "workdir"),
+          user: str(flags, "user"),
+          volumes: list(flags, "volume"),
+          tmpfs: list(flags, "tmpfs"),
+          ulimits: list(flags, "ulimit"),
+          capAdd: list(flags, "cap-add"),
+          capDrop: list(flags, "cap-drop"),
+          privileged: flags.privileged === true,
+          readOnly: flags["read-only"] === true,
+          overlay: flags.overlay !== false,
+          init: flags.init === true,
+          securityOpt: list(flags, "security-opt"),
           tty,
         },
         id,
+        {
+          hostEnv: process.env,
+          cwd: process.cwd(),
+          passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
+          group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
+          readProfile: (file) => parseJsonFile("--security-opt seccomp", file),
+          defaultSeccomp: undefined,
+        },
       ),
       { cpus: availableParallelism() },
     );
-    const plan = planFromSpec(spec, id);
+    requireSources(spec);
+    const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs`, hostResolvConf: readHostFile("/etc/resolv.conf") });
     const result = await runContainer(plan, { log, verbosity, store });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },

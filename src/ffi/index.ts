@@ -11,7 +11,7 @@ export type { SyscallName } from "./syscalls.ts";
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
   contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
-  contain_exec: { args: ["ptr", "ptr", "ptr", "i32"], returns: "i64" },
+  contain_exec: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i64" },
 } as const;
 
 // In the compiled binary the shim is embedded under /$bunfs, which dlopen
@@ -160,13 +160,62 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   return { pid, pidfd: pidfd[0] ?? -1 };
 }
 
+export interface ExecAttributes {
+  uid: number;
+  gid: number;
+  groups: readonly number[];
+  rlimits: readonly { resource: number; soft: number; hard: number }[]; // -1: unlimited
+  capabilities?: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint }; // absent: keep all
+  noNewPrivileges: boolean;
+  seccomp?: Uint8Array; // struct sock_filter[]
+  init: boolean;
+  ttyFd: number; // -1: none
+}
+
+// The steps of contain_exec, for messages (its *step values).
+const EXEC_STEPS = ["ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp(SECCOMP_SET_MODE_FILTER)", "execve"];
+
+const RLIM_INFINITY = 0xffffffffffffffffn;
+
+// struct contain_proc of the shim: every field 64 bits wide.
+function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
+  const groups = Uint32Array.from(a.groups);
+  const rlimits = BigUint64Array.from(a.rlimits.flatMap((r) => [r.resource, r.soft, r.hard].map((n) => (n < 0 ? RLIM_INFINITY : BigInt(n)))));
+  const seccomp = a.seccomp ?? new Uint8Array(8);
+  keep.push(groups, rlimits, seccomp);
+  const at = (buf: NodeJS.TypedArray) => (buf.length ? BigInt(ptr(buf)) : 0n);
+  const caps = a.capabilities;
+  return BigUint64Array.from([
+    BigInt(a.uid),
+    BigInt(a.gid),
+    BigInt(groups.length),
+    at(groups),
+    BigInt(a.rlimits.length),
+    at(rlimits),
+    caps ? 1n : 0n,
+    caps?.bounding ?? 0n,
+    caps?.effective ?? 0n,
+    caps?.permitted ?? 0n,
+    caps?.inheritable ?? 0n,
+    a.noNewPrivileges ? 1n : 0n,
+    BigInt(a.seccomp ? a.seccomp.length / 8 : 0),
+    BigInt(ptr(seccomp)),
+    a.init ? 1n : 0n,
+    BigInt.asUintN(64, BigInt(a.ttyFd)),
+  ]);
+}
+
 // The container's last step (see the shim): returns only on failure, with the
-// SyscallError of execve.
-export function execCommand(path: string, argv: readonly string[], env: readonly string[], ttyFd: number): SyscallError {
+// SyscallError of the step that failed.
+export function execCommand(path: string, argv: readonly string[], env: readonly string[], attrs: ExecAttributes): SyscallError {
   const p = cstr(path);
   const a = stringArray(argv);
   const e = stringArray(env);
-  tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars])`);
-  const r = Number(shim().contain_exec(ptr(p), ptr(a.array), ptr(e.array), ttyFd));
-  return new SyscallError("execve", [path], -r);
+  const keep: object[] = [];
+  const packed = packAttributes(attrs, keep);
+  const step = new Int32Array(1);
+  tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars]) as uid ${attrs.uid} gid ${attrs.gid}`);
+  const r = Number(shim().contain_exec(ptr(p), ptr(a.array), ptr(e.array), ptr(packed), ptr(step)));
+  const name = EXEC_STEPS[step[0] ?? 5] ?? "execve";
+  return new SyscallError(name, name === "execve" ? [path] : [], -r);
 }

@@ -2,7 +2,7 @@
 // namespaces. It reads the Plan, builds the container from the inside, waits
 // until the parent has placed it in the cgroup, and becomes the command.
 // Nothing of Bun stays: execve replaces it.
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { ContainError, EXIT } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
@@ -10,9 +10,9 @@ import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
 import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
 import { adoptShim, execCommand, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
 import { openPty } from "../linux/pty.ts";
-import { enterRoot, runSetupOps } from "../linux/rootfs.ts";
+import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
-import type { Plan } from "../plan/plan.ts";
+import type { Plan, ProcessPlan } from "../plan/plan.ts";
 import type { FromInit, ToInit } from "../plan/protocol.ts";
 
 function isExecutableFile(path: string): boolean | null {
@@ -49,8 +49,12 @@ export function resolveCommand(cmd: string, path: string): string {
 }
 
 function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number } {
+  if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
+  const root = prepareRoot(plan.root);
+  if (plan.mounts.length) log.info(`mounting volumes: ${plan.mounts.map((m) => m.target).join(" ")}`);
+  mountInRoot(root, plan.mounts);
   log.info("pivoting root");
-  if (enterRoot(plan.rootfs) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
+  if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
   log.info(`mounting ${plan.ops.flatMap((o) => (o.op === "mount" ? [o.target] : [])).join(" ")}`);
   runSetupOps(plan.ops);
   log.info(`setting hostname: ${plan.hostname}`);
@@ -60,6 +64,8 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
     nl.setLinkUp(LOOPBACK_INDEX);
   }
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
+  // docker creates a missing working directory (owned by root).
+  mkdirSync(plan.process.cwd, { recursive: true });
   chdir(plan.process.cwd);
   const pty = plan.process.terminal ? openPty() : undefined;
   channel.send({ type: "ready", ptyMaster: pty?.master });
@@ -68,6 +74,23 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
   // cgroup namespace makes that cgroup the container's "/".
   unshare(CLONE_NEWCGROUP);
   return { path, tty: pty?.slave ?? -1 };
+}
+
+function execAttributes(p: ProcessPlan, ttyFd: number) {
+  const caps = p.capabilities;
+  return {
+    uid: p.user.uid,
+    gid: p.user.gid,
+    groups: p.user.groups,
+    rlimits: p.rlimits,
+    ...(caps && {
+      capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
+    }),
+    noNewPrivileges: p.noNewPrivileges,
+    ...(p.seccomp && { seccomp: Buffer.from(p.seccomp, "base64") }),
+    init: p.init,
+    ttyFd,
+  };
 }
 
 export function runInit(syncFd: number, statusFd: number, shimFd: number): never {
@@ -86,7 +109,8 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   try {
     const { path, tty } = setUp(plan, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
-    const err = execCommand(path, plan.process.args, plan.process.env, tty);
+    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, tty));
+    if (err.call !== "execve") throw new ContainError(`cannot start the container's process: ${err.message}`);
     const notFound = err.errno === 2; // ENOENT: the file, its interpreter or a library is missing
     throw new ContainError(
       `cannot execute ${path}: ${err.message.replace(/^execve\([^)]*\): /, "")}`,

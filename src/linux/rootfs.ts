@@ -1,21 +1,69 @@
 // Entering the container's root filesystem and building its /proc, /sys and
 // /dev from the Plan's op list.
-import { chmodSync, existsSync, lstatSync, mkdirSync, symlinkSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import { SyscallError } from "../ffi/index.ts";
-import type { SetupOp } from "../plan/plan.ts";
+import type { RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
 import { chdir, chroot, MNT_DETACH, mknod, mount, mountFlags, MS, MS_MOVE, pivotRoot, umount2 } from "./mount.ts";
+import { fdPath, openInRoot, openRoot } from "./resolve.ts";
 
 const EINVAL = 22;
 
 export type RootSwitch = "pivot_root" | "chroot";
 
-// Run in the container's new mount namespace. Returns how the root was changed.
-export function enterRoot(rootfs: string): RootSwitch {
+const EINVAL_OVERLAY_HINT = "the root filesystem may be on a filesystem overlayfs cannot use as a lower layer; use --no-overlay";
+
+// Run in the container's new mount namespace, first. Returns the directory
+// that becomes the root: root.path, or the overlay merged over it.
+export function prepareRoot(root: RootPlan): string {
   // Private first: nothing mounted from here on propagates back to the host,
   // and pivot_root refuses a shared current root.
   mount(null, "/", null, MS.MS_REC | MS.MS_PRIVATE);
+  let dir = root.path;
+  if (root.overlay) {
+    const { upper, work, merged } = root.overlay;
+    try {
+      mount("overlay", merged, "overlay", 0, `lowerdir=${root.path},upperdir=${upper},workdir=${work}`);
+    } catch (err) {
+      if (err instanceof SyscallError && err.errno === EINVAL) throw new Error(`${err.message}: ${EINVAL_OVERLAY_HINT}`, { cause: err });
+      throw err;
+    }
+    dir = merged;
+  }
   // pivot_root needs the new root to be a mount point of its own.
-  mount(rootfs, rootfs, null, MS.MS_BIND | MS.MS_REC);
+  mount(dir, dir, null, MS.MS_BIND | MS.MS_REC);
+  return dir;
+}
+
+// Mounts onto targets resolved inside `rootDir` (see resolve.ts), before
+// pivot_root while host paths can still be reached.
+export function mountInRoot(rootDir: string, mounts: readonly RootMount[]): void {
+  const rootFd = openRoot(rootDir);
+  try {
+    for (const m of mounts) {
+      const kind = m.fstype === null && !statSync(m.source).isDirectory() ? "file" : "dir";
+      const fd = openInRoot(rootFd, m.target, kind);
+      try {
+        mount(m.source, fdPath(fd), m.fstype, mountFlags(m.flags), m.data);
+      } finally {
+        closeSync(fd);
+      }
+      if (!m.readonly) continue;
+      // A bind mount takes MS_RDONLY only on a remount of the new mount,
+      // which the target path now leads to.
+      const top = openInRoot(rootFd, m.target, kind);
+      try {
+        mount(null, fdPath(top), null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY);
+      } finally {
+        closeSync(top);
+      }
+    }
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
+// Returns how the root was changed.
+export function enterRoot(rootfs: string): RootSwitch {
   chdir(rootfs);
   try {
     // pivot_root(".", "."): the old root ends up stacked on the new one, and
@@ -45,6 +93,18 @@ function isPresent(path: string): boolean {
   }
 }
 
+// runc's masking: a directory gets an empty read-only tmpfs, a file /dev/null.
+function maskPath(path: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return;
+  }
+  if (isDir) mount("tmpfs", path, "tmpfs", MS.MS_RDONLY, "size=0");
+  else mount("/dev/null", path, null, MS.MS_BIND);
+}
+
 export function runSetupOps(ops: readonly SetupOp[]): void {
   for (const op of ops) {
     switch (op.op) {
@@ -62,6 +122,14 @@ export function runSetupOps(ops: readonly SetupOp[]): void {
         break;
       case "symlink":
         if (!isPresent(op.path)) symlinkSync(op.target, op.path);
+        break;
+      case "mask":
+        maskPath(op.path);
+        break;
+      case "readonly":
+        if (!isPresent(op.path)) break;
+        mount(op.path, op.path, null, MS.MS_BIND | MS.MS_REC);
+        mount(null, op.path, null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY | MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC);
         break;
     }
   }

@@ -1,8 +1,13 @@
 // Spec -> Plan: what the runtime and the init stage will do, as data. Pure, so
 // the whole container set-up can be read and tested without root.
+import { posix } from "node:path";
+import { SpecError } from "../errors.ts";
+import { capabilityMask } from "../spec/capabilities.ts";
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
+import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import { limitsFromSpec, type Limits } from "./cgroup.ts";
+import { etcFiles, type EtcFile } from "./etc.ts";
 
 export type MountFlag =
   | "MS_RDONLY"
@@ -23,7 +28,41 @@ export type SetupOp =
   | { op: "mkdir"; path: string; mode: number }
   | { op: "mount"; source: string; target: string; fstype: string; flags: MountFlag[]; data?: string }
   | { op: "mknod"; path: string; mode: number; major: number; minor: number }
-  | { op: "symlink"; target: string; path: string };
+  | { op: "symlink"; target: string; path: string }
+  // Cover a path that leaks host data: an empty read-only tmpfs on a
+  // directory, /dev/null on a file; absent paths are skipped.
+  | { op: "mask"; path: string }
+  // Keep a path visible but read-only (a bind onto itself, remounted).
+  | { op: "readonly"; path: string };
+
+// A mount made before pivot_root, while host paths are still reachable, onto
+// a target resolved inside the new root (openat2 RESOLVE_IN_ROOT), so a
+// symlink in the root filesystem can never point it at the host.
+export interface RootMount {
+  source: string;
+  target: string; // inside the container
+  fstype: string | null;
+  flags: MountFlag[];
+  data?: string;
+  readonly: boolean; // bind mounts take MS_RDONLY only on a remount
+  kind: "dir" | "file"; // what to create when the target is missing
+}
+
+// The root: root.path itself, or (copy-on-write) an overlay with root.path
+// as the lower layer and the container's own upper layer.
+export interface RootPlan {
+  path: string;
+  readonly: boolean;
+  overlay?: { upper: string; work: string; merged: string };
+}
+
+// Masks as hex strings: the kernel's sets are 64-bit.
+export interface CapabilityPlan {
+  bounding: string;
+  effective: string;
+  permitted: string;
+  inheritable: string;
+}
 
 export interface ProcessPlan {
   args: string[];
@@ -31,16 +70,31 @@ export interface ProcessPlan {
   cwd: string;
   terminal: boolean;
   searchPath: string; // where the command is looked up: the container's PATH
+  user: { uid: number; gid: number; groups: number[] };
+  rlimits: { resource: number; soft: number; hard: number }[]; // -1: unlimited
+  capabilities?: CapabilityPlan; // absent: keep all (--privileged)
+  noNewPrivileges: boolean;
+  seccomp?: string; // the compiled BPF filter, base64
+  init: boolean;
 }
 
 export interface Plan {
   id: string;
   namespaces: NamespaceType[];
-  rootfs: string;
+  root: RootPlan;
+  mounts: RootMount[];
+  etcFiles: EtcFile[]; // written by the runtime into `dir`, bind-mounted over /etc
   ops: SetupOp[];
   hostname: string;
   process: ProcessPlan;
   limits: Limits;
+}
+
+// Where the runtime keeps this container's files on the host.
+export interface PlanLayout {
+  dir: string; // the container's state directory: generated /etc files
+  overlayDir: string; // upper, work and merged, when the root is an overlay
+  hostResolvConf: string; // the host's /etc/resolv.conf, "" if none
 }
 
 // The character devices every container gets (runc's default set).
@@ -84,12 +138,77 @@ export function baseSetupOps(): SetupOp[] {
   return ops;
 }
 
-export function planFromSpec(spec: Spec, id: string): Plan {
+const MOUNT_OPTIONS: Record<string, MountFlag[]> = {
+  bind: ["MS_BIND"],
+  rbind: ["MS_BIND", "MS_REC"],
+  nosuid: ["MS_NOSUID"],
+  nodev: ["MS_NODEV"],
+  noexec: ["MS_NOEXEC"],
+  ro: [],
+  rw: [],
+  suid: [],
+  dev: [],
+  exec: [],
+};
+
+function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
+  const flags = new Set<MountFlag>(m.type === "bind" ? ["MS_BIND"] : []);
+  const data: string[] = [];
+  for (const o of m.options) {
+    const named = MOUNT_OPTIONS[o];
+    if (named) named.forEach((f) => flags.add(f));
+    else if (m.type === "tmpfs" && /^(size|mode|nr_inodes)=/.test(o)) data.push(o);
+    else throw new SpecError(`mounts ${m.destination}`, `unknown option ${JSON.stringify(o)}`, "use ro, rw, rbind, nosuid, nodev, noexec, size= or mode=");
+  }
+  const readonly = m.options.includes("ro");
+  if (readonly && m.type === "tmpfs") flags.add("MS_RDONLY");
+  return {
+    source: m.source,
+    target: m.destination,
+    fstype: m.type === "tmpfs" ? "tmpfs" : null,
+    flags: [...flags],
+    ...(data.length ? { data: data.join(",") } : {}),
+    readonly: readonly && m.type === "bind",
+    kind: "dir",
+  };
+}
+
+function etcMounts(files: readonly EtcFile[], dir: string): RootMount[] {
+  return files.map((f) => ({ source: posix.join(dir, "etc", f.name), target: `/etc/${f.name}`, fstype: null, flags: ["MS_BIND"], readonly: false, kind: "file" }));
+}
+
+// Overlay options are comma-separated and take ':' between lower layers.
+function overlayRoot(spec: Spec, overlayDir: string): RootPlan {
+  if (/[,:\\]/.test(spec.root.path))
+    throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
+  const at = (name: string) => posix.join(overlayDir, name);
+  return { path: spec.root.path, readonly: spec.root.readonly, overlay: { upper: at("upper"), work: at("work"), merged: at("merged") } };
+}
+
+function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan | undefined {
+  if (!caps) return undefined;
+  return {
+    bounding: capabilityMask(caps.bounding),
+    effective: capabilityMask(caps.effective),
+    permitted: capabilityMask(caps.permitted),
+    inheritable: capabilityMask(caps.inheritable ?? []),
+  };
+}
+
+export function planFromSpec(spec: Spec, id: string, layout: PlanLayout): Plan {
+  const files = etcFiles({ hostname: spec.hostname, hostResolvConf: layout.hostResolvConf });
+  const ops = baseSetupOps();
+  for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
+  for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
+  if (spec.root.readonly) ops.push({ op: "mount", source: "", target: "/", fstype: "", flags: ["MS_BIND", "MS_REMOUNT", "MS_RDONLY"] });
+  const user = spec.process.user;
   return {
     id,
     namespaces: spec.linux.namespaces.map((n) => n.type),
-    rootfs: spec.root.path,
-    ops: baseSetupOps(),
+    root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
+    mounts: [...etcMounts(files, layout.dir), ...(spec.mounts ?? []).map(rootMount)],
+    etcFiles: files,
+    ops,
     hostname: spec.hostname,
     process: {
       args: spec.process.args,
@@ -97,6 +216,11 @@ export function planFromSpec(spec: Spec, id: string): Plan {
       cwd: spec.process.cwd,
       terminal: spec.process.terminal,
       searchPath: spec.process.env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
+      user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
+      rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
+      ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
+      noNewPrivileges: spec.process.noNewPrivileges ?? false,
+      init: spec.contain?.init ?? false,
     },
     limits: limitsFromSpec(spec),
   };

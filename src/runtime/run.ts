@@ -2,6 +2,7 @@
 // shared/DESIGN.md. State and cgroup (recorded before they exist), the init
 // and the set-up protocol with it (init-process.ts), and supervision until
 // the container's PID 1 exits; then everything is released.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
 import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
 import { describeExit, kill, processStartTime, type ExitStatus } from "../linux/process.ts";
@@ -89,6 +90,15 @@ function waitForExit(init: InitProcess): Promise<ExitStatus> {
   });
 }
 
+// Inside the state directory, so they go with it: the overlay's upper and work
+// directories and its mount point, and the generated /etc files.
+function writeContainerFiles(plan: Plan, dir: string): void {
+  const overlay = plan.root.overlay;
+  if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  mkdirSync(`${dir}/etc`, { mode: 0o755 });
+  for (const f of plan.etcFiles) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+}
+
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
@@ -97,7 +107,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     id: plan.id,
     created: new Date().toISOString(),
     command: plan.process.args,
-    rootfs: plan.rootfs,
+    rootfs: plan.root.path,
     owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
   });
@@ -105,7 +115,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   let init: InitProcess | undefined;
   try {
     cgroup.create();
-    log.info(`setting up rootfs: ${plan.rootfs}`);
+    log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
+    writeContainerFiles(plan, entry.dir);
     log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
     init = InitProcess.clone(plan.namespaces);
     entry.state.init = { pid: init.pid, startTime: init.startTime };

@@ -38,7 +38,9 @@ export interface Entry extends Disposable {
 export class StateStore {
   constructor(readonly root: string = DEFAULT_STATE_ROOT) {}
 
-  private dir(id: string): string {
+  // Where a container's files live: state.json, the lock, its generated /etc
+  // files and, with a copy-on-write root, the overlay's upper layer.
+  dir(id: string): string {
     return `${this.root}/${id}`;
   }
 

@@ -1,6 +1,11 @@
 // `contain run` flags to a Spec. Pure: values arrive as the user typed them.
 import { SpecError } from "../errors.ts";
+import { capabilitySet } from "./capabilities.ts";
+import { parseEnv, type HostEnv } from "./env.ts";
+import { containerPath, parseTmpfs, parseVolume, type Mount } from "./mounts.ts";
+import { parseUlimit } from "./rlimits.ts";
 import type { Spec } from "./schema.ts";
+import { resolveUser } from "./users.ts";
 import { CPU_PERIOD_US, cpusToQuota, parseCpu, parseInteger, parseNumber, parseSize } from "./units.ts";
 
 export interface RunFlags {
@@ -15,8 +20,51 @@ export interface RunFlags {
   cpuShares?: string;
   pids?: string;
   env?: readonly string[];
+  envFiles?: readonly string[]; // already parsed (spec/env.ts parseEnvFile), in order
+  workdir?: string;
+  user?: string;
+  volumes?: readonly string[];
+  tmpfs?: readonly string[];
+  ulimits?: readonly string[];
+  capAdd?: readonly string[];
+  capDrop?: readonly string[];
+  privileged?: boolean;
+  readOnly?: boolean;
+  overlay?: boolean; // default true
+  init?: boolean;
+  securityOpt?: readonly string[];
   tty: boolean;
 }
+
+// What the flags refer to, read by the caller: the host's environment and
+// working directory, the root filesystem's user database, seccomp profiles.
+export interface FlagContext {
+  hostEnv: HostEnv;
+  cwd: string;
+  passwd: string;
+  group: string;
+  readProfile: (file: string) => unknown; // --security-opt seccomp=FILE
+  defaultSeccomp: unknown;
+}
+
+// runc's and docker's lists: kernel interfaces that leak host data or let a
+// container reconfigure the host. Masked paths are covered (an empty read-only
+// tmpfs, or /dev/null for files); read-only ones stay visible.
+export const MASKED_PATHS = [
+  "/proc/asound",
+  "/proc/acpi",
+  "/proc/interrupts",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/proc/scsi",
+  "/sys/firmware",
+  "/sys/devices/virtual/powercap",
+];
+export const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -48,19 +96,50 @@ function cpuFromFlags(flags: RunFlags): NonNullable<Spec["linux"]["resources"]["
   return Object.keys(cpu).length ? cpu : undefined;
 }
 
-export function specFromFlags(flags: RunFlags, id: string): unknown {
+interface Security {
+  seccomp?: unknown;
+  noNewPrivileges: boolean;
+}
+
+// --security-opt, docker's keys: seccomp=unconfined|FILE, no-new-privileges[=BOOL].
+function securityFromFlags(flags: RunFlags, ctx: FlagContext): Security {
+  const security: Security = { seccomp: flags.privileged ? undefined : ctx.defaultSeccomp, noNewPrivileges: !flags.privileged };
+  for (const opt of flags.securityOpt ?? []) {
+    const [key = "", value] = opt.split(/[=:](.*)/s);
+    if (key === "seccomp" && value) security.seccomp = value === "unconfined" ? undefined : ctx.readProfile(value);
+    else if (key === "no-new-privileges" && (value === undefined || value === "true" || value === "false")) security.noNewPrivileges = value !== "false";
+    else
+      throw new SpecError("--security-opt", `unknown option ${JSON.stringify(opt)}`, "use seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges[=false]");
+  }
+  return security;
+}
+
+function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
+  const mounts = [...(flags.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)), ...(flags.tmpfs ?? []).map(parseTmpfs)];
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    if (seen.has(m.destination)) throw new SpecError(m.type === "tmpfs" ? "--tmpfs" : "--volume", `${m.destination} is mounted twice`, "give each container path once");
+    seen.add(m.destination);
+  }
+  return mounts;
+}
+
+export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
   const hostname = flags.hostname ?? id.slice(0, 12);
+  const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] } : resolveUser(flags.user, ctx.passwd, ctx.group);
   const env = new Map<string, string>([
     ["PATH", DEFAULT_PATH],
     ["HOSTNAME", hostname],
-    ["HOME", "/root"],
+    ["HOME", user.home ?? (user.uid === 0 ? "/root" : "/")],
   ]);
   if (flags.tty) env.set("TERM", "xterm");
-  for (const kv of flags.env ?? []) {
+  const given = [...(flags.envFiles ?? []), ...(flags.env ?? []).flatMap((kv) => parseEnv("--env", kv, ctx.hostEnv) ?? [])];
+  for (const kv of given) {
     const eq = kv.indexOf("=");
-    if (eq <= 0) throw new SpecError("--env", `${JSON.stringify(kv)} is not KEY=VALUE`, "e.g. --env MODE=test");
     env.set(kv.slice(0, eq), kv.slice(eq + 1));
   }
+  const caps = flags.privileged ? capabilitySet(["ALL"], []) : capabilitySet(flags.capAdd ?? [], flags.capDrop ?? []);
+  const security = securityFromFlags(flags, ctx);
   const resources: Spec["linux"]["resources"] = {};
   if (flags.memory !== undefined) {
     const limit = parseSize("--memory", flags.memory);
@@ -76,14 +155,25 @@ export function specFromFlags(flags: RunFlags, id: string): unknown {
       terminal: flags.tty,
       args: [...flags.command],
       env: [...env].map(([k, v]) => `${k}=${v}`),
-      cwd: "/",
-      user: { uid: 0, gid: 0 },
+      cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      rlimits: (flags.ulimits ?? []).map(parseUlimit),
+      // The inheritable set stays empty, as runc and moby do since
+      // CVE-2022-24769: with it, a non-root exec of a file with inheritable
+      // file capabilities would gain them.
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+      noNewPrivileges: security.noNewPrivileges,
     },
-    root: { path: flags.rootfs, readonly: false },
+    root: { path: flags.rootfs, readonly: flags.readOnly === true },
+    mounts: mountsFromFlags(flags, ctx),
     hostname,
     linux: {
       namespaces: DEFAULT_NAMESPACES.map((type) => ({ type })),
       resources,
+      maskedPaths: flags.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: flags.privileged ? [] : READONLY_PATHS,
+      ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
     },
+    contain: { init: flags.init === true, overlay: flags.overlay !== false },
   };
 }

@@ -2,6 +2,8 @@
 // whole of it. `run` flags and, later, an OCI bundle both end up as this object.
 import * as v from "valibot";
 import { SpecError } from "../errors.ts";
+import { CAPABILITIES } from "./capabilities.ts";
+import { RLIMIT_NUMBER, type RlimitType } from "./rlimits.ts";
 import { formatSize } from "./units.ts";
 
 export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "cgroup", "user"] as const;
@@ -26,9 +28,37 @@ export const SpecSchema = v.object({
     args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
     env: v.array(v.pipe(v.string(), v.includes("=", "must be KEY=VALUE"))),
     cwd: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
-    user: v.object({ uid: uint, gid: uint }),
+    user: v.object({ uid: uint, gid: uint, additionalGids: v.optional(v.array(uint)) }),
+    rlimits: v.optional(
+      v.array(
+        v.object({
+          type: v.picklist(Object.keys(RLIMIT_NUMBER) as RlimitType[]),
+          soft: v.pipe(v.number(), v.integer(), v.minValue(-1)), // -1: unlimited
+          hard: v.pipe(v.number(), v.integer(), v.minValue(-1)),
+        }),
+      ),
+    ),
+    capabilities: v.optional(
+      v.object({
+        bounding: v.array(v.picklist(CAPABILITIES)),
+        effective: v.array(v.picklist(CAPABILITIES)),
+        permitted: v.array(v.picklist(CAPABILITIES)),
+        inheritable: v.optional(v.array(v.picklist(CAPABILITIES))),
+      }),
+    ),
+    noNewPrivileges: v.optional(v.boolean()),
   }),
   root: v.object({ path: v.pipe(v.string(), v.minLength(1)), readonly: v.boolean() }),
+  mounts: v.optional(
+    v.array(
+      v.object({
+        destination: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
+        type: v.picklist(["bind", "tmpfs"]),
+        source: v.string(),
+        options: v.array(v.string()),
+      }),
+    ),
+  ),
   hostname: v.pipe(
     v.string(),
     v.maxLength(64, (i) => `${JSON.stringify(i.input)} is longer than 64 characters`),
@@ -36,6 +66,9 @@ export const SpecSchema = v.object({
   ),
   linux: v.object({
     namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES) })),
+    maskedPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
+    readonlyPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
+    seccomp: v.optional(v.unknown()), // checked by plan/seccomp against its own schema
     resources: v.object({
       memory: v.optional(
         v.object({
@@ -63,6 +96,13 @@ export const SpecSchema = v.object({
       ),
     }),
   }),
+  // contain's own settings, beyond the OCI config.
+  contain: v.optional(
+    v.object({
+      init: v.boolean(), // --init: a tiny PID 1 runs the command
+      overlay: v.boolean(), // the root is a copy-on-write overlay on root.path
+    }),
+  ),
 });
 
 export type Spec = v.InferOutput<typeof SpecSchema>;
@@ -72,6 +112,11 @@ const FLAG_OF: Record<string, string> = {
   "process.args": "command",
   "process.env": "--env",
   "process.cwd": "--workdir",
+  "process.user.uid": "--user",
+  "process.user.gid": "--user",
+  "process.rlimits": "--ulimit",
+  "process.capabilities": "--cap-add",
+  mounts: "--volume",
   "root.path": "--rootfs",
   hostname: "--hostname",
   "linux.resources.memory.limit": "--memory",
@@ -100,7 +145,9 @@ export function validateSpec(input: unknown, host: HostFacts): Spec {
   if (!result.success) {
     const issue = result.issues[0];
     const path = v.getDotPath(issue) ?? "spec";
-    const key = path.replace(/\.\d+$/, "");
+    // The flag of the nearest named field: process.rlimits.0.soft is --ulimit.
+    const segments = path.split(".").filter((s) => !/^\d+$/.test(s));
+    const key = segments.map((_, i) => segments.slice(0, segments.length - i).join(".")).find((k) => k in FLAG_OF) ?? path;
     throw new SpecError(FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
   }
   const cpu = result.output.linux.resources.cpu;

@@ -43,7 +43,7 @@ test("hostname: the short ID by default, --hostname otherwise", () => {
   expect(h.run(["run", "-q", "--hostname", "sandbox", "--", "/bin/sh", "-c", "hostname; echo $HOSTNAME"]).stdout).toBe("sandbox\nsandbox\n");
 });
 
-test("the mount table: the new root, /proc, read-only /sys, and a fresh /dev", () => {
+test("the mount table: the new root, its /etc files, /proc, read-only /sys, a fresh /dev, then the masks", () => {
   const r = h.run(["run", "-q", "--", "cat", "/proc/self/mountinfo"]);
   const mounts = new Map(
     r.stdout
@@ -55,7 +55,13 @@ test("the mount table: the new root, /proc, read-only /sys, and a fresh /dev", (
         return [f[4] ?? "", { opts: f[5] ?? "", fstype: post.split(" ")[0] ?? "" }] as const;
       }),
   );
-  expect([...mounts.keys()]).toEqual(["/", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"]);
+  const top = [...mounts.keys()].filter((m) => !/^\/(proc|sys)\/./.test(m));
+  expect(top).toEqual(["/", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/proc", "/sys", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue"]);
+  // masked and read-only kernel paths (those this kernel has) come last
+  const masks = [...mounts.keys()].slice(top.length);
+  expect(masks).toContain("/proc/keys");
+  expect(masks).toContain("/proc/sys");
+  expect(mounts.get("/proc/sys")?.opts).toMatch(/^ro,/);
   expect(mounts.get("/proc")?.fstype).toBe("proc");
   expect(mounts.get("/sys")?.fstype).toBe("sysfs");
   expect(mounts.get("/sys")?.opts).toMatch(/^ro,/);

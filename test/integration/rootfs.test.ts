@@ -38,9 +38,9 @@ function debianRoot(): string {
 }
 
 test("the embedded default rootfs is busybox, unpacked under /var/lib/contain", () => {
-  const r = h.run(["run", "-q", "--", "/bin/sh", "-c", "cat /etc/hostname; head -1 /etc/passwd; busybox | head -1"]);
+  const r = h.run(["run", "-q", "--hostname", "box", "--", "/bin/sh", "-c", "cat /etc/hostname; head -1 /etc/passwd; busybox | head -1"]);
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^contain\nroot:x:0:0:root:\/root:\/bin\/sh\nBusyBox v/);
+  expect(r.stdout).toMatch(/^box\nroot:x:0:0:root:\/root:\/bin\/sh\nBusyBox v/);
   expect(readdirSync("/var/lib/contain/rootfs").some((d) => d.startsWith("default-"))).toBe(true);
 });
 

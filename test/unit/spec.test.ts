@@ -1,18 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
-import { specFromFlags, type RunFlags } from "../../src/spec/from-flags.ts";
+import { specFromFlags, type FlagContext, type RunFlags } from "../../src/spec/from-flags.ts";
+import { CONTEXT } from "./fixtures.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
 
 const ID = "0123456789abcdef".repeat(4);
 const host = { cpus: 2 };
 
-function build(flags: Partial<RunFlags>) {
-  return validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID), host);
+function build(flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}) {
+  return validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, { ...CONTEXT, ...ctx }), host);
 }
 
-function refusal(flags: Partial<RunFlags>): SpecError {
+function refusal(flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}): SpecError {
   try {
-    build(flags);
+    build(flags, ctx);
   } catch (err) {
     if (err instanceof SpecError) return err;
     throw err;
@@ -68,7 +69,8 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     ["a hostname with bad characters", { hostname: "bad_name!" }, /^--hostname: "bad_name!" has invalid characters/],
     ["a hostname starting with a hyphen", { hostname: "-x" }, /^--hostname: "-x" has invalid characters/],
     ["no command", { command: [] }, /^command: no command given/],
-    ["an env without =", { env: ["JUSTKEY"] }, /^--env: "JUSTKEY" is not KEY=VALUE/],
+    ["an env without a key", { env: ["=value"] }, /^--env: "=value" is not KEY=VALUE/],
+    ["an env key with a space", { env: ["MY KEY=1"] }, /^--env: "MY KEY=1" is not KEY=VALUE/],
   ])("%s", (_, flags, message) => {
     const err = refusal(flags);
     expect(err.message).toMatch(message);

@@ -1,0 +1,84 @@
+// Paths inside a root filesystem, resolved by the kernel (openat2(2) with
+// RESOLVE_IN_ROOT): "..", absolute symlinks and relative ones are all taken
+// relative to the root, so a root whose /data links to /etc leads to its own
+// /etc, never the host's. crun resolves mount targets the same way.
+import { closeSync, readFileSync } from "node:fs";
+import { addressOf, check, cstr, sym, sys } from "../ffi/index.ts";
+
+const O_WRONLY = 0o1;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_DIRECTORY = 0o200000;
+const O_NOFOLLOW = 0o400000;
+const O_CLOEXEC = 0o2000000;
+const O_PATH = 0o10000000;
+const AT_FDCWD = -100;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_IN_ROOT = 0x10;
+const ENOENT = 2;
+const EEXIST = 17;
+
+function openat2(dirfd: number, path: string, flags: number, label: string): number {
+  // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  const how = new BigUint64Array([BigInt(flags), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
+  const r = sys("openat2", dirfd, addressOf(cstr(path)), addressOf(how), how.byteLength);
+  if (r === -ENOENT) return r;
+  return check("openat2", [sym(label), path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], r);
+}
+
+// A directory fd for a root, the anchor of every lookup inside it.
+export function openRoot(root: string): number {
+  return check("openat", [sym("AT_FDCWD"), root, sym("O_PATH|O_DIRECTORY")], sys("openat", AT_FDCWD, addressOf(cstr(root)), O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+// An O_PATH fd for `path` inside the root, creating what is missing (the last
+// component as `kind`). Mount onto it through /proc/self/fd/N.
+export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): number {
+  const parts = path.split("/").filter((p) => p && p !== ".");
+  const full = openat2(rootFd, parts.join("/") || ".", O_PATH | O_CLOEXEC, "root");
+  if (full >= 0) return full;
+  let parent = -1;
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i] ?? "";
+    const sub = parts.slice(0, i + 1).join("/");
+    let fd = openat2(rootFd, sub, O_PATH | O_CLOEXEC, "root");
+    if (fd === -ENOENT) {
+      const at = parent >= 0 ? parent : rootFd;
+      // Only a single name is created, relative to a directory already
+      // resolved inside the root, so no symlink is followed by the creation.
+      const r =
+        i === parts.length - 1 && kind === "file"
+          ? sys("openat", at, addressOf(cstr(name)), O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0o644)
+          : sys("mkdirat", at, addressOf(cstr(name)), 0o755);
+      if (r >= 0 && i === parts.length - 1 && kind === "file") closeSync(r);
+      else if (r < 0 && r !== -EEXIST) check(kind === "file" ? "openat" : "mkdirat", [sym(`<${parts.slice(0, i).join("/") || "/"}>`), name], r);
+      fd = openat2(rootFd, sub, O_PATH | O_CLOEXEC, "root");
+      // EEXIST then ENOENT: the name is a symlink to nothing inside the root.
+      if (fd === -ENOENT) check("openat2", [sym("root"), `/${sub}`, sym("RESOLVE_IN_ROOT")], fd);
+    }
+    if (parent >= 0) closeSync(parent);
+    parent = fd;
+  }
+  return parent;
+}
+
+// A file of the root filesystem (its /etc/passwd), read without leaving it.
+// "" when it does not exist.
+export function readInRoot(root: string, path: string): string {
+  const rootFd = openRoot(root);
+  try {
+    const fd = openat2(rootFd, path, O_CLOEXEC, "root");
+    if (fd < 0) return "";
+    try {
+      return readFileSync(fd, "utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
+export function fdPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}

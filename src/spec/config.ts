@@ -1,0 +1,77 @@
+// --config FILE (YAML or JSON): defaults and named presets for `contain run`
+// flags, e.g.
+//   defaults: { pids: 256 }
+//   presets:
+//     small: { memory: 64M, cpus: 0.5, pids: 64, env: { MODE: small } }
+// Keys are the long flag names. On the command line a flag wins over the
+// preset, and the preset over the defaults; lists (env, volume, ...) add up.
+import * as v from "valibot";
+import { SpecError } from "../errors.ts";
+
+const scalar = v.pipe(
+  v.union([v.string(), v.number()], "must be a string or a number"),
+  v.transform((x) => String(x)),
+);
+const flag = v.boolean("must be true or false");
+const list = v.array(v.string(), "must be a list of strings");
+
+const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "pids", "workdir", "user"] as const;
+const FLAGS = ["privileged", "read-only", "overlay", "init"] as const;
+const LISTS = ["env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt"] as const;
+
+const PresetSchema = v.strictObject(
+  {
+    ...Object.fromEntries(SCALARS.map((k) => [k, v.optional(scalar)])),
+    ...Object.fromEntries(FLAGS.map((k) => [k, v.optional(flag)])),
+    ...Object.fromEntries(LISTS.map((k) => [k, v.optional(list)])),
+    // env as a list of KEY=VALUE or as a map
+    env: v.optional(
+      v.union(
+        [list, v.pipe(v.record(v.string(), scalar), v.transform((m) => Object.entries(m).map(([k, x]) => `${k}=${x}`)))],
+        "must be a list of KEY=VALUE or a map of KEY: VALUE",
+      ),
+    ),
+  } as Record<string, v.GenericSchema<unknown, string | boolean | string[]>>,
+  (i) => `unknown setting ${JSON.stringify(i.input && typeof i.input === "object" ? "" : i.input)}`,
+);
+
+const ConfigSchema = v.strictObject({
+  defaults: v.optional(PresetSchema),
+  presets: v.optional(v.record(v.string(), PresetSchema)),
+});
+
+export type ConfigFlags = Record<string, string | boolean | string[]>;
+
+export interface Config {
+  defaults: ConfigFlags;
+  presets: Record<string, ConfigFlags>;
+}
+
+export function parseConfig(input: unknown, file: string): Config {
+  const result = v.safeParse(ConfigSchema, input ?? {});
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue) ?? "";
+    const unknownKey = issue.kind === "schema" && issue.type === "strict_object" ? ` ${JSON.stringify(issue.path?.at(-1)?.key)}` : "";
+    const value = issue.input === undefined || typeof issue.input === "object" ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    throw new SpecError(
+      `--config ${file}`,
+      `${path || "top level"}: ${unknownKey ? `unknown setting${unknownKey}` : issue.message}${unknownKey ? "" : value}`,
+      "settings are contain run's long flag names under defaults: or presets.NAME:",
+    );
+  }
+  return { defaults: (result.output.defaults ?? {}) as ConfigFlags, presets: (result.output.presets ?? {}) as Record<string, ConfigFlags> };
+}
+
+// The flags a config gives for `preset` (defaults when none).
+export function configFlags(config: Config, preset: string | undefined, file: string): ConfigFlags {
+  if (preset === undefined) return config.defaults;
+  const p = config.presets[preset];
+  if (!p) {
+    const names = Object.keys(config.presets);
+    throw new SpecError("--preset", `no preset ${JSON.stringify(preset)} in ${file}`, names.length ? `presets there: ${names.join(", ")}` : "add it under presets: in the file");
+  }
+  const merged: ConfigFlags = { ...config.defaults };
+  for (const [k, x] of Object.entries(p)) merged[k] = Array.isArray(x) ? [...((merged[k] as string[] | undefined) ?? []), ...x] : x;
+  return merged;
+}

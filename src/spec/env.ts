@@ -1,0 +1,27 @@
+// Environment variables: -e/--env and --env-file, docker's syntax.
+import { SpecError } from "../errors.ts";
+
+export type HostEnv = Record<string, string | undefined>;
+
+// KEY=VALUE, or a bare KEY that takes the host's value (skipped when unset).
+export function parseEnv(flag: string, item: string, hostEnv: HostEnv, where = JSON.stringify(item)): string | undefined {
+  const eq = item.indexOf("=");
+  const key = eq < 0 ? item : item.slice(0, eq);
+  if (!/^[^\s=]+$/.test(key)) throw new SpecError(flag, `${where} is not KEY=VALUE`, flag === "--env" ? "e.g. --env MODE=test" : "write one KEY=VALUE per line");
+  if (eq >= 0) return item;
+  const value = hostEnv[key];
+  return value === undefined ? undefined : `${key}=${value}`;
+}
+
+// --env-file: KEY=VALUE lines; a bare KEY takes the host's value (docker's rule);
+// blank lines and # comments are skipped.
+export function parseEnvFile(text: string, file: string, hostEnv: HostEnv): string[] {
+  const env: string[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/\r$/, "");
+    if (!line.trim() || line.trimStart().startsWith("#")) return;
+    const kv = parseEnv("--env-file", line.trimStart(), hostEnv, `${file}:${i + 1}: ${JSON.stringify(line)}`);
+    if (kv !== undefined) env.push(kv);
+  });
+  return env;
+}
