@@ -1,4 +1,4 @@
-// Builds ./contain, one executable: compiles the C shim (gcc), builds the
+// Builds ./contain, one executable: compiles the C shim and the tiny init (gcc), builds the
 // default rootfs (rootfs/build.ts), and compiles src/main.ts with both
 // embedded. Run with `bun build.ts` (npm run build).
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { archiveHash, buildRootfs } from "./rootfs/build.ts";
 
 const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
+export const INIT = join(root, "ffi/contain-init");
 export const ROOTFS = join(root, "rootfs/rootfs.tar.gz");
 export const BINARY = join(root, "contain");
 
@@ -40,8 +41,15 @@ export function buildShim(): void {
   run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
 }
 
+// Static: it runs inside root filesystems that may have no C library.
+export function buildInit(): void {
+  ensurePackages(["libc6-dev"]);
+  run(["gcc", "-Os", "-s", "-static", "-Wall", "-Wextra", "-Werror", "-o", INIT, "ffi/init.c"]);
+}
+
 export function buildBinary(): void {
   buildShim();
+  buildInit();
   buildRootfsArchive();
   const rootfsHash = archiveHash(readFileSync(ROOTFS));
   run([

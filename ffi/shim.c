@@ -30,7 +30,6 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -147,7 +146,7 @@ struct contain_proc {
 	uint64_t no_new_privs;
 	uint64_t seccomp_len; /* instructions; 0: no filter */
 	const struct sock_filter *seccomp;
-	uint64_t init; /* run the command under a tiny PID 1 (--init) */
+	int64_t init_fd; /* >= 0: exec this program (ffi/init.c) instead of path */
 	int64_t tty_fd;
 };
 
@@ -198,50 +197,6 @@ static int drop_privileges(const struct contain_proc *p)
 }
 
 /*
- * --init: stay PID 1 and run the command as our child. A PID 1 without
- * handlers ignores SIGTERM and SIGINT, and nobody reaps the orphans that get
- * reparented to it; this loop forwards every catchable signal to the command
- * and reaps everything. Like tini, the command gets its own process group and
- * the terminal's foreground, so ^C reaches it once. Exits with the command's
- * status (128+N when a signal N killed it).
- */
-static void tiny_init(const char *path, char *const argv[], char *const envp[], int tty)
-{
-	sigset_t all;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, 0);
-	pid_t child = fork();
-	if (child < 0)
-		_exit(125);
-	if (child == 0) {
-		sigset_t none;
-		setpgid(0, 0);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, 0);
-		execve(path, argv, envp);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	setpgid(child, child);
-	if (tty)
-		tcsetpgrp(0, child);
-	for (;;) {
-		siginfo_t info;
-		int sig = sigwaitinfo(&all, &info);
-		if (sig < 0)
-			continue;
-		if (sig != SIGCHLD) {
-			kill(child, sig);
-			continue;
-		}
-		int status;
-		pid_t pid;
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == child)
-				_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	}
-}
-
-/*
  * The container's last step: make the process look freshly exec'd, take the
  * terminal (tty_fd >= 0: a new session, the controlling terminal, stdin,
  * stdout and stderr), set rlimits (before the capabilities that raising a hard
@@ -249,7 +204,8 @@ static void tiny_init(const char *path, char *const argv[], char *const envp[], 
  * the seccomp filter, and become `path`. The filter goes last, so it need not
  * allow the set-up calls; without no_new_privs the kernel requires
  * CAP_SYS_ADMIN for it, so then it goes in before the capabilities are
- * dropped. Returns -errno if a step or execve failed; *step names the step.
+ * dropped. With init_fd, argv is the tiny init's (ffi/init.c), which runs path.
+ * Returns -errno if a step or execve failed; *step names the step.
  */
 long contain_exec(const char *path, char *const argv[], char *const envp[], const struct contain_proc *p, int *step)
 {
@@ -283,8 +239,9 @@ long contain_exec(const char *path, char *const argv[], char *const envp[], cons
 	if (p->no_new_privs && load_seccomp(p) < 0)
 		return fail();
 	*step = 5;
-	if (p->init)
-		tiny_init(path, argv, envp, p->tty_fd >= 0);
-	execve(path, argv, envp);
+	if (p->init_fd >= 0)
+		syscall(SYS_execveat, (int)p->init_fd, "", argv, envp, AT_EMPTY_PATH);
+	else
+		execve(path, argv, envp);
 	return fail();
 }

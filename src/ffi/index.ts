@@ -2,6 +2,7 @@
 // system calls that return -errno, and turns failures into SyscallError.
 import { dlopen, ptr, type Pointer } from "bun:ffi";
 import { readFileSync, writeSync } from "node:fs";
+import initPath from "../../ffi/contain-init" with { type: "file" };
 import shimPath from "../../ffi/shim.so" with { type: "file" };
 import { errnoMessage, errnoName } from "./errno.ts";
 import { NR, type SyscallName } from "./syscalls.ts";
@@ -42,7 +43,6 @@ function loadShim() {
   const libc = dlopen("libc.so.6", {
     memfd_create: { args: ["ptr", "u32"], returns: "i32" },
   });
-  const MFD_CLOEXEC = 1;
   const fd = libc.symbols.memfd_create(ptr(cstr("contain-shim")), MFD_CLOEXEC);
   if (fd < 0) throw new Error("memfd_create failed: cannot load the contain shim");
   writeSync(fd, readFileSync(shimPath));
@@ -50,6 +50,17 @@ function loadShim() {
   const symbols = dlopen(`/proc/self/fd/${fd}`, SHIM_SYMBOLS).symbols;
   libc.close();
   return symbols;
+}
+
+const MFD_CLOEXEC = 1;
+
+// The tiny init (ffi/init.c) in a memfd, for --init: the init stage passes it
+// to the shim, which execs it with execveat, so it needs no path in any root.
+export function initProgramFd(): number {
+  const fd = Number(shim().contain_syscall(NR.memfd_create, BigInt(ptr(cstr("contain-init"))), MFD_CLOEXEC, 0, 0, 0, 0));
+  check("memfd_create", ["contain-init", sym("MFD_CLOEXEC")], fd);
+  writeSync(fd, readFileSync(initPath));
+  return fd;
 }
 
 // Loaded on first use, so importing a module costs nothing until a call is made.
@@ -168,7 +179,7 @@ export interface ExecAttributes {
   capabilities?: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint }; // absent: keep all
   noNewPrivileges: boolean;
   seccomp?: Uint8Array; // struct sock_filter[]
-  init: boolean;
+  initFd: number; // >= 0: exec the tiny init from this fd, which runs the command
   ttyFd: number; // -1: none
 }
 
@@ -200,7 +211,7 @@ function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
     a.noNewPrivileges ? 1n : 0n,
     BigInt(a.seccomp ? a.seccomp.length / 8 : 0),
     BigInt(ptr(seccomp)),
-    a.init ? 1n : 0n,
+    BigInt.asUintN(64, BigInt(a.initFd)),
     BigInt.asUintN(64, BigInt(a.ttyFd)),
   ]);
 }
@@ -215,7 +226,9 @@ export function execCommand(path: string, argv: readonly string[], env: readonly
   const packed = packAttributes(attrs, keep);
   const step = new Int32Array(1);
   tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars]) as uid ${attrs.uid} gid ${attrs.gid}`);
-  const r = Number(shim().contain_exec(ptr(p), ptr(a.array), ptr(e.array), ptr(packed), ptr(step)));
+  // Under the tiny init: contain-init PATH ARGV...
+  const args = attrs.initFd >= 0 ? stringArray(["contain-init", path, ...argv]) : a;
+  const r = Number(shim().contain_exec(ptr(p), ptr(args.array), ptr(e.array), ptr(packed), ptr(step)));
   const name = EXEC_STEPS[step[0] ?? 5] ?? "execve";
   return new SyscallError(name, name === "execve" ? [path] : [], -r);
 }

@@ -8,7 +8,7 @@ import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
 import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
 import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
-import { adoptShim, execCommand, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
+import { adoptShim, execCommand, initProgramFd, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -48,7 +48,9 @@ export function resolveCommand(cmd: string, path: string): string {
   throw new ContainError(`${cmd}: command not found in the container (searched PATH=${path})`, "check the name, or give the full path", EXIT.notFound);
 }
 
-function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number } {
+function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number } {
+  // Read from the binary while its file is still reachable, before pivot_root.
+  const initFd = plan.process.init ? initProgramFd() : -1;
   if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
   const root = prepareRoot(plan.root);
   if (plan.mounts.length) log.info(`mounting volumes: ${plan.mounts.map((m) => m.target).join(" ")}`);
@@ -73,10 +75,10 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
   // Now that the parent has moved us into the container's cgroup, a new
   // cgroup namespace makes that cgroup the container's "/".
   unshare(CLONE_NEWCGROUP);
-  return { path, tty: pty?.slave ?? -1 };
+  return { path, tty: pty?.slave ?? -1, initFd };
 }
 
-function execAttributes(p: ProcessPlan, ttyFd: number) {
+function execAttributes(p: ProcessPlan, ttyFd: number, initFd: number) {
   const caps = p.capabilities;
   return {
     uid: p.user.uid,
@@ -88,7 +90,7 @@ function execAttributes(p: ProcessPlan, ttyFd: number) {
     }),
     noNewPrivileges: p.noNewPrivileges,
     ...(p.seccomp && { seccomp: Buffer.from(p.seccomp, "base64") }),
-    init: p.init,
+    initFd,
     ttyFd,
   };
 }
@@ -107,9 +109,9 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   try {
-    const { path, tty } = setUp(plan, log, channel);
+    const { path, tty, initFd } = setUp(plan, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
-    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, tty));
+    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, tty, initFd));
     if (err.call !== "execve") throw new ContainError(`cannot start the container's process: ${err.message}`);
     const notFound = err.errno === 2; // ENOENT: the file, its interpreter or a library is missing
     throw new ContainError(

@@ -3,6 +3,7 @@
 // relative to the root, so a root whose /data links to /etc leads to its own
 // /etc, never the host's. crun resolves mount targets the same way.
 import { closeSync, readFileSync } from "node:fs";
+import { ContainError } from "../errors.ts";
 import { addressOf, check, cstr, sym, sys } from "../ffi/index.ts";
 
 const O_WRONLY = 0o1;
@@ -54,7 +55,11 @@ export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): 
       else if (r < 0 && r !== -EEXIST) check(kind === "file" ? "openat" : "mkdirat", [sym(`<${parts.slice(0, i).join("/") || "/"}>`), name], r);
       fd = openat2(rootFd, sub, O_PATH | O_CLOEXEC, "root");
       // EEXIST then ENOENT: the name is a symlink to nothing inside the root.
-      if (fd === -ENOENT) check("openat2", [sym("root"), `/${sub}`, sym("RESOLVE_IN_ROOT")], fd);
+      if (fd === -ENOENT)
+        throw new ContainError(
+          `mount target ${path}: /${sub} is a symlink to a path that does not exist inside the root filesystem (it may point out of it)`,
+          "mount onto a real directory of the root filesystem, or fix the link",
+        );
     }
     if (parent >= 0) closeSync(parent);
     parent = fd;

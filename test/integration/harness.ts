@@ -2,10 +2,35 @@
 // Each test file gets its own state root, and checks that what it started
 // left nothing behind: no cgroup, mount, state or process.
 import { expect } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { extractTar } from "../../src/runtime/image.ts";
 
 export const BIN = resolve(import.meta.dir, "../../contain");
+const ARCHIVE = resolve(import.meta.dir, "../../rootfs/rootfs.tar.gz");
+
+// A private copy of the default busybox root, for tests that change or check it.
+export function busyboxTree(): string {
+  const dir = mkdtempSync("/tmp/contain-test-busybox-");
+  extractTar(Bun.gunzipSync(readFileSync(ARCHIVE)), dir);
+  return dir;
+}
+
+// Every entry of a tree with its type, mode, owner and content (or link
+// target): equal digests mean an unchanged tree.
+export function treeDigest(dir: string): string {
+  const hash = new Bun.CryptoHasher("sha256");
+  const walk = (rel: string) => {
+    const path = `${dir}${rel}`;
+    const st = lstatSync(path);
+    hash.update(`${rel} ${st.mode} ${st.uid}:${st.gid} ${st.mtimeMs}\n`);
+    if (st.isSymbolicLink()) hash.update(readlinkSync(path));
+    else if (st.isFile()) hash.update(readFileSync(path));
+    else if (st.isDirectory()) for (const name of readdirSync(path).sort()) walk(`${rel}/${name}`);
+  };
+  walk("");
+  return hash.digest("hex");
+}
 
 export interface Result {
   code: number;

@@ -1,0 +1,122 @@
+// The container's filesystem: a copy-on-write root that leaves the given tree
+// untouched, --read-only, --no-overlay, volumes, tmpfs and the generated /etc
+// files; mount targets are resolved inside the root, never through it.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { busyboxTree, Harness, treeDigest } from "./harness.ts";
+
+const h = new Harness();
+const made: string[] = [];
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(`/tmp/contain-test-${prefix}-`);
+  made.push(dir);
+  return dir;
+};
+const tree = () => {
+  const dir = busyboxTree();
+  made.push(dir);
+  return dir;
+};
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  h.expectClean();
+  h.dispose();
+});
+
+test("copy-on-write: writes, deletes and chmods leave the rootfs byte-for-byte the same", () => {
+  const root = tree();
+  const before = treeDigest(root);
+  const r = h.run(["run", "-q", "--rootfs", root, "--", "/bin/sh", "-c", "echo new > /new; echo more >> /etc/passwd; rm /bin/ls; chmod 700 /etc; mkdir -p /var/x && touch /var/x/y; cat /new; ls /bin/ls 2>&1"]);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain("new\n");
+  expect(r.stdout).toContain("No such file");
+  expect(treeDigest(root)).toBe(before);
+});
+
+test("the upper layer lives in the container's state while it runs, and goes with it", async () => {
+  const proc = h.spawn(["run", "-q", "--", "/bin/sh", "-c", "echo hi > /written; sleep 2"]);
+  let upper: string | undefined;
+  for (let i = 0; i < 100 && !upper; i++) {
+    await Bun.sleep(30);
+    const id = h.ids()[0];
+    if (id && existsSync(`${h.root}/${id}/rootfs/upper/written`)) upper = `${h.root}/${id}/rootfs/upper`;
+  }
+  expect(upper).toBeDefined();
+  expect(readFileSync(`${upper}/written`, "utf8")).toBe("hi\n");
+  expect(await proc.exited).toBe(0);
+  expect(existsSync(upper as string)).toBe(false);
+});
+
+test("--no-overlay writes straight into the rootfs", () => {
+  const root = tree();
+  expect(h.run(["run", "-q", "--no-overlay", "--rootfs", root, "--", "/bin/sh", "-c", "echo kept > /kept"]).code).toBe(0);
+  expect(readFileSync(`${root}/kept`, "utf8")).toBe("kept\n");
+});
+
+test("--read-only: the root refuses writes; --tmpfs and volumes still take them", () => {
+  const vol = temp("vol");
+  const r = h.run(["run", "-q", "--read-only", "--tmpfs", "/scratch", "-v", `${vol}:/data`, "--", "/bin/sh", "-c", "touch /x 2>&1; echo a > /scratch/a && echo scratch-ok; echo b > /data/b && echo data-ok"]);
+  expect(r.stdout).toContain("Read-only file system");
+  expect(r.stdout).toContain("scratch-ok\ndata-ok\n");
+});
+
+test("a read-only volume refuses writes; a read-write one's writes land on the host", () => {
+  const ro = temp("ro");
+  const rw = temp("rw");
+  writeFileSync(`${ro}/given`, "from host\n");
+  const r = h.run(["run", "-q", "-v", `${ro}:/in:ro`, "-v", `${rw}:/out`, "--", "/bin/sh", "-c", "cat /in/given; echo no > /in/new 2>&1; echo yes > /out/result"]);
+  expect(r.stdout).toBe("from host\n");
+  expect(r.stderr).toContain("Read-only file system");
+  expect(existsSync(`${ro}/new`)).toBe(false);
+  expect(readFileSync(`${rw}/result`, "utf8")).toBe("yes\n");
+});
+
+test("a file volume, and a container path that does not exist yet is created in the container only", () => {
+  const root = tree();
+  const before = treeDigest(root);
+  const dir = temp("file");
+  writeFileSync(`${dir}/app.conf`, "answer=42\n");
+  const r = h.run(["run", "-q", "--rootfs", root, "-v", `${dir}/app.conf:/opt/app/conf/app.conf:ro`, "--", "cat", "/opt/app/conf/app.conf"]);
+  expect(r.stdout).toBe("answer=42\n");
+  expect(treeDigest(root)).toBe(before);
+});
+
+test("--tmpfs with a size: the limit holds", () => {
+  const r = h.run(["run", "-q", "--tmpfs", "/small:size=1M", "--", "/bin/sh", "-c", "dd if=/dev/zero of=/small/f bs=64k count=64 2>&1; grep ' /small ' /proc/mounts"]);
+  expect(r.stdout).toContain("No space left on device");
+  expect(r.stdout).toMatch(/tmpfs \/small tmpfs rw,nosuid,nodev,.*size=1024k/);
+});
+
+test("a symlink in the rootfs cannot lead a mount out of it: targets resolve inside the root", () => {
+  const root = tree();
+  const vol = temp("vol");
+  writeFileSync(`${vol}/marker`, "");
+  symlinkSync("/etc", `${root}/data`); // absolute: /etc of the container, not of the host
+  const hostEtc = statSync("/etc").mtimeMs;
+  const r = h.run(["run", "-q", "--rootfs", root, "-v", `${vol}:/data`, "--", "ls", "/etc"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toBe("marker\n"); // the volume covers the container's own /etc
+  expect(statSync("/etc").mtimeMs).toBe(hostEtc);
+  expect(existsSync("/etc/marker")).toBe(false);
+});
+
+test("a symlink that climbs out of the rootfs: a clear error, and nothing touched on the host", () => {
+  const root = tree();
+  const outside = temp("outside");
+  symlinkSync(`../../../../../../..${outside}/target`, `${root}/climb`);
+  const r = h.run(["run", "-q", "--rootfs", root, "-v", `${temp("vol")}:/climb/sub`, "--", "true"]);
+  expect(r.code).toBe(125);
+  expect(r.stderr).toMatch(/^\[contain\] error: mount target \/climb\/sub: \/climb is a symlink to a path that does not exist inside the root filesystem \(it may point out of it\); /);
+  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(readdirSync(outside)).toEqual([]);
+});
+
+test("generated /etc files: the container's own hostname and hosts; the rootfs's files stay untouched", () => {
+  const root = tree();
+  mkdirSync(`${root}/etc`, { recursive: true });
+  writeFileSync(`${root}/etc/hosts`, "10.9.9.9 original\n");
+  const r = h.run(["run", "-q", "--rootfs", root, "--hostname", "web1", "--", "/bin/sh", "-c", "cat /etc/hostname; grep web1 /etc/hosts; grep -c localhost /etc/hosts; echo changed >> /etc/hosts"]);
+  expect(r.stdout).toMatch(/^web1\n127\.0\.1\.1\tweb1\n\d+\n$/);
+  expect(readFileSync(`${root}/etc/hosts`, "utf8")).toBe("10.9.9.9 original\n");
+});
