@@ -163,15 +163,19 @@ static int load_seccomp(const struct contain_proc *p)
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
-/* The kernel's capability sets are two 32-bit words each (version 3). */
+/* The kernel's capability sets are two 32-bit words each (version 3). A set
+ * can only shrink: what the runtime itself lacks (a runtime in a container
+ * may lack some) is left out rather than failing with EPERM. */
 static int set_capabilities(const struct contain_proc *p)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
+	struct __user_cap_data_struct have[2], data[2];
+	if (syscall(SYS_capget, &hdr, have) < 0)
+		return -1;
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(p->effective >> (32 * i));
-		data[i].permitted = (uint32_t)(p->permitted >> (32 * i));
-		data[i].inheritable = (uint32_t)(p->inheritable >> (32 * i));
+		data[i].effective = (uint32_t)(p->effective >> (32 * i)) & have[i].permitted;
+		data[i].permitted = (uint32_t)(p->permitted >> (32 * i)) & have[i].permitted;
+		data[i].inheritable = (uint32_t)(p->inheritable >> (32 * i)) & have[i].permitted;
 	}
 	return (int)syscall(SYS_capset, &hdr, data);
 }

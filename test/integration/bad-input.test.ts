@@ -7,8 +7,12 @@ import { BIN, Harness } from "./harness.ts";
 const h = new Harness();
 const notADir = `${h.root}.file`;
 writeFileSync(notADir, "");
+const badSeccomp = `${h.root}.seccomp.json`;
+writeFileSync(badSeccomp, '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [');
+const badConfig = `${h.root}.config.yaml`;
+writeFileSync(badConfig, "presets:\n  small:\n    memory: [64M]\n");
 afterAll(() => {
-  Bun.spawnSync(["rm", "-f", notADir]);
+  Bun.spawnSync(["rm", "-f", notADir, badSeccomp, badConfig]);
   h.expectClean();
   h.dispose();
 });
@@ -27,6 +31,24 @@ test.each<[string, string[], RegExp]>([
   ["a hostname with invalid characters", ["--hostname", "my_box!", "--", "sh"], /^\[contain\] error: --hostname: "my_box!" has invalid characters/],
   ["an unknown flag", ["--memroy", "64M", "--", "sh"], /^\[contain\] error: --memroy: unknown flag; see 'contain run --help'/],
   ["no command", ["--memory", "64M"], /^\[contain\] error: command: no command given; give the command after --/],
+  ["a volume whose host path is missing", ["-v", "/nonexistent/data:/data", "--", "sh"], /^\[contain\] error: --volume: host path \/nonexistent\/data does not exist; create it first/],
+  ["a volume with a relative container path", ["-v", "/tmp:data", "--", "sh"], /^\[contain\] error: --volume: container path "data" is not absolute; start it with \//],
+  ["a volume with .. in the container path", ["-v", "/tmp:/data/../etc", "--", "sh"], /^\[contain\] error: --volume: container path "\/data\/..\/etc" contains ".."; /],
+  ["a volume with mode rx", ["-v", "/tmp:/data:rx", "--", "sh"], /^\[contain\] error: --volume: "\/tmp:\/data:rx": unknown mode "rx"; use ro or rw/],
+  ["a tmpfs with an unknown option", ["--tmpfs", "/t:bogus", "--", "sh"], /^\[contain\] error: --tmpfs: "\/t:bogus": unknown option "bogus"; /],
+  ["an unknown user", ["-u", "nosuchuser", "--", "sh"], /^\[contain\] error: --user: no user "nosuchuser" in the root filesystem's \/etc\/passwd; use a numeric id/],
+  ["an unknown group", ["-u", "0:nosuchgroup", "--", "sh"], /^\[contain\] error: --user: no group "nosuchgroup" in the root filesystem's \/etc\/group; /],
+  ["bad env syntax", ["-e", "=oops", "--", "sh"], /^\[contain\] error: --env: "=oops" is not KEY=VALUE; e\.g\. --env MODE=test/],
+  ["a missing env file", ["--env-file", "/nonexistent.env", "--", "sh"], /^\[contain\] error: --env-file: cannot read \/nonexistent\.env: ENOENT; /],
+  ["an unknown capability", ["--cap-add", "SYS_MAGIC", "--", "sh"], /^\[contain\] error: --cap-add: unknown capability "SYS_MAGIC"; use a name from capabilities\(7\)/],
+  ["a bad ulimit", ["--ulimit", "nofiles=10", "--", "sh"], /^\[contain\] error: --ulimit: "nofiles=10" is not NAME=SOFT\[:HARD\] with a known name; /],
+  ["a ulimit with soft above hard", ["--ulimit", "nofile=10:5", "--", "sh"], /^\[contain\] error: --ulimit: "nofile=10:5": the soft limit is above the hard limit; /],
+  ["a relative workdir", ["-w", "src", "--", "sh"], /^\[contain\] error: --workdir: container path "src" is not absolute; /],
+  ["a malformed seccomp file", ["--security-opt", `seccomp=${badSeccomp}`, "--", "sh"], /^\[contain\] error: --security-opt seccomp: \S+ is not valid JSON: .*; fix the file/],
+  ["an unknown security option", ["--security-opt", "apparmor=foo", "--", "sh"], /^\[contain\] error: --security-opt: unknown option "apparmor=foo"; use seccomp=unconfined/],
+  ["a config file with a wrong type", ["--config", badConfig, "--preset", "small", "--", "sh"], /^\[contain\] error: --config \S+: presets\.small\.memory: must be a string or a number; settings are/],
+  ["a config file that is not there", ["--config", badConfig.replace("config", "x"), "--", "sh"], /^\[contain\] error: --config: cannot read \S+: ENOENT; /],
+  ["--preset without --config", ["--preset", "small", "--", "sh"], /^\[contain\] error: --preset: needs --config FILE to take presets from; /],
 ])("%s", (_, args, message) => {
   const r = h.run(["run", ...args]);
   expect(r.code).toBe(125);

@@ -1,0 +1,68 @@
+// The default hardening, checked from inside the container: docker's
+// capability set, no_new_privs, masked and read-only kernel paths, seccomp;
+// and the flags that change it.
+import { afterAll, expect, test } from "bun:test";
+import { Harness } from "./harness.ts";
+
+const h = new Harness();
+afterAll(() => {
+  h.expectClean();
+  h.dispose();
+});
+
+// docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
+// SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP
+const DEFAULT_CAPS = "00000000a80425fb";
+
+function status(args: string[] = []): Record<string, string> {
+  const r = h.run(["run", "-q", ...args, "--", "cat", "/proc/self/status"]);
+  expect(r.code).toBe(0);
+  return Object.fromEntries(r.stdout.split("\n").map((l) => l.split(":\t") as [string, string]));
+}
+
+test("capabilities: docker's default set in bounding, permitted and effective; nothing inheritable", () => {
+  const s = status();
+  expect(s.CapBnd).toBe(DEFAULT_CAPS);
+  expect(s.CapPrm).toBe(DEFAULT_CAPS);
+  expect(s.CapEff).toBe(DEFAULT_CAPS);
+  expect(s.CapInh).toBe("0000000000000000");
+  expect(s.CapAmb).toBe("0000000000000000");
+});
+
+test("no_new_privs is set", () => {
+  expect(status().NoNewPrivs).toBe("1");
+});
+
+test("mount fails with EPERM", () => {
+  const r = h.run(["run", "-q", "--", "/bin/sh", "-c", "mkdir /m; mount -t tmpfs none /m"]);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("permission denied");
+});
+
+test("masked paths cannot be read, and /proc/sys cannot be written", () => {
+  const r = h.run(["run", "-q", "--", "/bin/sh", "-c", "for f in /proc/kcore /proc/keys /proc/timer_list; do head -c 1 $f 2>/dev/null | wc -c; done; ls /sys/firmware | wc -l; echo 1 > /proc/sys/kernel/domainname"]);
+  expect(r.stdout).toBe("0\n0\n0\n0\n");
+  expect(r.stderr).toContain("Read-only file system");
+  // the host has them, so the masks are what hides them
+  expect(Bun.spawnSync(["head", "-c", "1", "/proc/timer_list"]).stdout.length).toBe(1);
+});
+
+test("--cap-add and --cap-drop change the set; --cap-drop ALL empties it", () => {
+  const s = status(["--cap-add", "NET_ADMIN", "--cap-drop", "chown"]);
+  const bits = BigInt(`0x${s.CapEff}`);
+  expect(bits & (1n << 12n)).toBe(1n << 12n); // CAP_NET_ADMIN
+  expect(bits & 1n).toBe(0n); // CAP_CHOWN
+  expect(status(["--cap-drop", "ALL"]).CapEff).toBe("0000000000000000");
+});
+
+test("--privileged: every capability, no masks, no no_new_privs, and mount works", () => {
+  const s = status(["--privileged"]);
+  expect(BigInt(`0x${s.CapEff}`)).toBeGreaterThan(BigInt(`0x${DEFAULT_CAPS}`));
+  expect(s.NoNewPrivs).toBe("0");
+  const r = h.run(["run", "-q", "--privileged", "--", "/bin/sh", "-c", "mkdir /m && mount -t tmpfs none /m && echo mounted; head -c 1 /proc/timer_list | wc -c"]);
+  expect(r.stdout).toBe("mounted\n1\n");
+});
+
+test("--security-opt no-new-privileges=false", () => {
+  expect(status(["--security-opt", "no-new-privileges=false"]).NoNewPrivs).toBe("0");
+});
