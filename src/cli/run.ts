@@ -9,6 +9,8 @@ import { runContainer } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
 import { readInRoot } from "../linux/resolve.ts";
+import DOCKER_DEFAULT from "../plan/seccomp/default.json";
+import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
@@ -155,8 +157,12 @@ export default defineCommand({
           cwd: process.cwd(),
           passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
           group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
-          readProfile: (file) => parseJsonFile("--security-opt seccomp", file),
-          defaultSeccomp: undefined,
+          readProfile: (file) => {
+            const profile = parseJsonFile("--security-opt seccomp", file);
+            parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
+            return profile;
+          },
+          defaultSeccomp: DOCKER_DEFAULT,
         },
       ),
       { cpus: availableParallelism() },

@@ -78,7 +78,7 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
   return { path, tty: pty?.slave ?? -1, initFd };
 }
 
-function execAttributes(p: ProcessPlan, ttyFd: number, initFd: number) {
+function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
   const caps = p.capabilities;
   return {
     uid: p.user.uid,
@@ -89,7 +89,7 @@ function execAttributes(p: ProcessPlan, ttyFd: number, initFd: number) {
       capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
     }),
     noNewPrivileges: p.noNewPrivileges,
-    ...(p.seccomp && { seccomp: Buffer.from(p.seccomp, "base64") }),
+    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
     initFd,
     ttyFd,
   };
@@ -111,7 +111,7 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   try {
     const { path, tty, initFd } = setUp(plan, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
-    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, tty, initFd));
+    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, first.seccomp, tty, initFd));
     if (err.call !== "execve") throw new ContainError(`cannot start the container's process: ${err.message}`);
     const notFound = err.errno === 2; // ENOENT: the file, its interpreter or a library is missing
     throw new ContainError(

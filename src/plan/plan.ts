@@ -8,6 +8,8 @@ import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import { limitsFromSpec, type Limits } from "./cgroup.ts";
 import { etcFiles, type EtcFile } from "./etc.ts";
+import { compileSeccomp } from "./seccomp/compile.ts";
+import { parseSeccompProfile } from "./seccomp/profile.ts";
 
 export type MountFlag =
   | "MS_RDONLY"
@@ -74,7 +76,9 @@ export interface ProcessPlan {
   rlimits: { resource: number; soft: number; hard: number }[]; // -1: unlimited
   capabilities?: CapabilityPlan; // absent: keep all (--privileged)
   noNewPrivileges: boolean;
-  seccomp?: string; // the compiled BPF filter, base64
+  // The profile (docker's or OCI's JSON, validated) and the capabilities its
+  // includes/excludes are judged by; compiled to BPF by seccompFilter().
+  seccomp?: { profile: unknown; caps: string[] };
   init: boolean;
 }
 
@@ -220,8 +224,22 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout): Plan {
       rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
       ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
       noNewPrivileges: spec.process.noNewPrivileges ?? false,
+      ...(spec.linux.seccomp !== undefined && { seccomp: { profile: spec.linux.seccomp, caps: spec.process.capabilities?.bounding ?? [] } }),
       init: spec.contain?.init ?? false,
     },
     limits: limitsFromSpec(spec),
   };
+}
+
+const ARCH = { x64: "x86_64", arm64: "aarch64" } as const;
+
+// The process's seccomp filter as the bytes of struct sock_filter[], base64
+// for the protocol; undefined without one. Compiling docker's profile takes
+// a few ms, so the runtime does it while the init boots.
+export function seccompFilter(p: ProcessPlan, machine: { arch: string; kernel: string }): string | undefined {
+  if (!p.seccomp) return undefined;
+  const arch = ARCH[machine.arch as keyof typeof ARCH];
+  if (!arch) throw new SpecError("seccomp", `no syscall table for the ${machine.arch} architecture`, "run with --security-opt seccomp=unconfined");
+  const profile = parseSeccompProfile(p.seccomp.profile, "seccomp profile");
+  return Buffer.from(compileSeccomp(profile, { arch, caps: p.seccomp.caps, kernel: machine.kernel })).toString("base64");
 }

@@ -21,7 +21,9 @@
 import type { Verbosity } from "../log.ts";
 import type { Plan } from "./plan.ts";
 
-export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity } | { type: "go" };
+// `seccomp`: the plan's filter, compiled (base64 BPF); the plan goes without
+// its profile.
+export type ToInit = { type: "plan"; plan: Plan; seccomp?: string; verbosity: Verbosity } | { type: "go" };
 
 export type FromInit =
   | { type: "ready"; ptyMaster?: number }

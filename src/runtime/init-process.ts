@@ -1,6 +1,7 @@
 // The parent's handle on the container's init: cloned by the shim into the
 // new namespaces, then driven through the set-up protocol (src/plan/protocol.ts)
 // up to the command's execve, and reaped.
+import { release } from "node:os";
 import { ContainError } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
@@ -8,7 +9,7 @@ import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, cloneExec, kill, SIGKILL, pidfdGetfd, pipe, processStartTime, shimFd, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
-import type { Plan } from "../plan/plan.ts";
+import { seccompFilter, type Plan } from "../plan/plan.ts";
 import type { FromInit, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 
@@ -83,7 +84,9 @@ export class InitProcess {
   start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity): { master?: number } {
     try {
       try {
-        this.channel.send({ type: "plan", plan, verbosity });
+        const seccomp = seccompFilter(plan.process, { arch: process.arch, kernel: release() });
+        const { seccomp: _profile, ...processPlan } = plan.process;
+        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, ...(seccomp && { seccomp }), verbosity });
       } catch {
         throw this.failed("exited before reading its plan");
       }

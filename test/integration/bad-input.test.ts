@@ -9,10 +9,12 @@ const notADir = `${h.root}.file`;
 writeFileSync(notADir, "");
 const badSeccomp = `${h.root}.seccomp.json`;
 writeFileSync(badSeccomp, '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [');
+const wrongSeccomp = `${h.root}.seccomp2.json`;
+writeFileSync(wrongSeccomp, '{"defaultAction": "SCMP_ACT_NOPE"}');
 const badConfig = `${h.root}.config.yaml`;
 writeFileSync(badConfig, "presets:\n  small:\n    memory: [64M]\n");
 afterAll(() => {
-  Bun.spawnSync(["rm", "-f", notADir, badSeccomp, badConfig]);
+  Bun.spawnSync(["rm", "-f", notADir, badSeccomp, wrongSeccomp, badConfig]);
   h.expectClean();
   h.dispose();
 });
@@ -45,6 +47,7 @@ test.each<[string, string[], RegExp]>([
   ["a ulimit with soft above hard", ["--ulimit", "nofile=10:5", "--", "sh"], /^\[contain\] error: --ulimit: "nofile=10:5": the soft limit is above the hard limit; /],
   ["a relative workdir", ["-w", "src", "--", "sh"], /^\[contain\] error: --workdir: container path "src" is not absolute; /],
   ["a malformed seccomp file", ["--security-opt", `seccomp=${badSeccomp}`, "--", "sh"], /^\[contain\] error: --security-opt seccomp: \S+ is not valid JSON: .*; fix the file/],
+  ["a seccomp file with an unknown action", ["--security-opt", `seccomp=${wrongSeccomp}`, "--", "sh"], /^\[contain\] error: \S+: defaultAction: "SCMP_ACT_NOPE" is not a seccomp action; /],
   ["an unknown security option", ["--security-opt", "apparmor=foo", "--", "sh"], /^\[contain\] error: --security-opt: unknown option "apparmor=foo"; use seccomp=unconfined/],
   ["a config file with a wrong type", ["--config", badConfig, "--preset", "small", "--", "sh"], /^\[contain\] error: --config \S+: presets\.small\.memory: must be a string or a number; settings are/],
   ["a config file that is not there", ["--config", badConfig.replace("config", "x"), "--", "sh"], /^\[contain\] error: --config: cannot read \S+: ENOENT; /],

@@ -2,6 +2,7 @@
 // capability set, no_new_privs, masked and read-only kernel paths, seccomp;
 // and the flags that change it.
 import { afterAll, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
 import { Harness } from "./harness.ts";
 
 const h = new Harness();
@@ -65,4 +66,30 @@ test("--privileged: every capability, no masks, no no_new_privs, and mount works
 
 test("--security-opt no-new-privileges=false", () => {
   expect(status(["--security-opt", "no-new-privileges=false"]).NoNewPrivs).toBe("0");
+});
+
+test("seccomp: docker's default filter is loaded", () => {
+  expect(status().Seccomp).toBe("2");
+  expect(status(["--security-opt", "seccomp=unconfined"]).Seccomp).toBe("0");
+  expect(status(["--privileged"]).Seccomp).toBe("0");
+});
+
+test("seccomp: a call docker's profile denies gets EPERM even with the capability for it", () => {
+  // swapoff needs CAP_SYS_ADMIN, which --cap-add gives; only the filter stops it
+  const denied = h.run(["run", "-q", "--cap-add", "SYS_ADMIN", "--", "swapoff", "/nonexistent"]);
+  expect(denied.stderr).toContain("Operation not permitted");
+  const unfiltered = h.run(["run", "-q", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--", "swapoff", "/nonexistent"]);
+  expect(unfiltered.stderr).toContain("No such file or directory");
+});
+
+test("seccomp: --security-opt seccomp=FILE takes a docker/OCI profile", () => {
+  const file = `${h.root}.profile.json`;
+  writeFileSync(file, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 13 }] }));
+  try {
+    const r = h.run(["run", "-q", "--security-opt", `seccomp=${file}`, "--", "/bin/sh", "-c", "mkdir /x; touch /y && echo touched"]);
+    expect(r.stderr).toContain("Permission denied"); // EACCES, the profile's errnoRet
+    expect(r.stdout).toBe("touched\n");
+  } finally {
+    rmSync(file);
+  }
 });

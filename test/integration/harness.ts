@@ -74,7 +74,15 @@ export class Harness {
     expect(existsSync(this.root) ? readdirSync(this.root) : []).toEqual([]);
     // Empty ones only: a container that some other user of this machine runs
     // right now has processes; what a runtime leaks has none left.
-    const leaked = [...containerCgroups()].filter((d) => !this.cgroupsBefore.has(d) && isEmptyCgroup(d));
+    const empty = () => [...containerCgroups()].filter((d) => !this.cgroupsBefore.has(d) && isEmptyCgroup(d));
+    let leaked = empty();
+    // Another runtime on the machine (a parallel test run) may have made an
+    // empty one a moment ago: a leak is one still there, still empty, later.
+    if (leaked.length) {
+      Bun.sleepSync(3000);
+      const now = new Set(empty());
+      leaked = leaked.filter((d) => now.has(d));
+    }
     expect(leaked).toEqual([]);
     expect(mountPoints().filter((m) => !this.mountsBefore.includes(m))).toEqual([]);
   }
