@@ -1,6 +1,7 @@
 // Entering the container's root filesystem and building its /proc, /sys and
 // /dev from the Plan's op list.
 import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
 import type { RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
 import { chdir, chroot, MNT_DETACH, mknod, mount, mountFlags, MS, MS_MOVE, pivotRoot, umount2 } from "./mount.ts";
@@ -10,7 +11,7 @@ const EINVAL = 22;
 
 export type RootSwitch = "pivot_root" | "chroot";
 
-const EINVAL_OVERLAY_HINT = "the root filesystem may be on a filesystem overlayfs cannot use as a lower layer; use --no-overlay";
+const ENODEV = 19;
 
 // Run in the container's new mount namespace, first. Returns the directory
 // that becomes the root: root.path, or the overlay merged over it.
@@ -24,7 +25,10 @@ export function prepareRoot(root: RootPlan): string {
     try {
       mount("overlay", merged, "overlay", 0, `lowerdir=${root.path},upperdir=${upper},workdir=${work}`);
     } catch (err) {
-      if (err instanceof SyscallError && err.errno === EINVAL) throw new Error(`${err.message}: ${EINVAL_OVERLAY_HINT}`, { cause: err });
+      if (!(err instanceof SyscallError)) throw err;
+      if (err.errno === ENODEV) throw new ContainError("copy-on-write root: this kernel has no overlayfs (mount: ENODEV)", "load it (modprobe overlay), or run with --no-overlay", undefined, { cause: err });
+      if (err.errno === EINVAL)
+        throw new ContainError(`copy-on-write root: overlayfs refused ${root.path} as its lower layer (mount: EINVAL)`, "its filesystem may not support overlayfs; run with --no-overlay", undefined, { cause: err });
       throw err;
     }
     dir = merged;

@@ -49,7 +49,7 @@ test("a busybox tree given with --rootfs", () => {
   expect(r.stdout).toBe("1\n/bin/busybox\n");
 });
 
-test("a Debian tree (debootstrap): glibc, bash, apt", () => {
+test("a Debian tree (debootstrap): glibc, bash, apt, under the default hardening (caps, seccomp, no_new_privs)", () => {
   const root = debianRoot();
   const r = h.run(["run", "-q", "--rootfs", root, "--", "/bin/bash", "-c", 'echo "$$ $BASH_VERSION"; . /etc/os-release; echo $ID $VERSION_CODENAME; apt-get --version | head -1'], { timeout: 60_000 });
   expect(r.code).toBe(0);

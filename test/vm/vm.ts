@@ -51,10 +51,12 @@ async function kernelVersion(): Promise<string> {
 
 // Downloaded and unpacked, never installed: an install spends minutes building
 // an initramfs for the host that nothing here uses. Older kernels are dropped.
-async function cachedKernel(): Promise<string> {
+// overlayfs is a module of this kernel: the copy-on-write root needs it.
+async function cachedKernel(): Promise<{ vmlinuz: string; overlay: string }> {
   const version = await kernelVersion();
   const vmlinuz = join(CACHE, `vmlinuz-${version}`);
-  if (existsSync(vmlinuz)) return vmlinuz;
+  const overlay = join(CACHE, `overlay-${version}.ko`);
+  if (existsSync(vmlinuz) && existsSync(overlay)) return { vmlinuz, overlay };
   log(`downloading linux-image-${version}`);
   const tmp = mkdtempSync(join(CACHE, "kernel-"));
   try {
@@ -62,12 +64,13 @@ async function cachedKernel(): Promise<string> {
     const deb = readdirSync(tmp).find((f) => f.endsWith(".deb"));
     if (!deb) throw new Error(`apt-get download linux-image-${version} left no .deb in ${tmp}`);
     await run(["dpkg", "-x", join(tmp, deb), join(tmp, "root")]);
-    for (const old of readdirSync(CACHE).filter((f) => f.startsWith("vmlinuz-"))) rmSync(join(CACHE, old));
+    for (const old of readdirSync(CACHE).filter((f) => f.startsWith("vmlinuz-") || f.startsWith("overlay-"))) rmSync(join(CACHE, old));
     renameSync(join(tmp, "root/boot", `vmlinuz-${version}`), vmlinuz);
+    renameSync(join(tmp, "root/lib/modules", version, "kernel/fs/overlayfs/overlay.ko"), overlay);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  return vmlinuz;
+  return { vmlinuz, overlay };
 }
 
 // The loader and libraries the dynamically linked Bun binary needs, as ldd
@@ -88,6 +91,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t cgroup2 none /sys/fs/cgroup
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+insmod /lib/modules/overlay.ko
 # Kernel messages (an OOM kill report) would split the script's lines on the
 # shared serial console.
 echo 1 > /proc/sys/kernel/printk
@@ -108,7 +112,7 @@ function addFile(root: string, path: string, from: string, mode = 0o755): void {
 
 // A gzip -1 newc archive of a tree built at `root`: the kernel unpacks it as
 // its root filesystem.
-async function buildInitramfs(guestScript: string, root: string, out: string): Promise<void> {
+async function buildInitramfs(guestScript: string, overlayModule: string, root: string, out: string): Promise<void> {
   for (const dir of ["proc", "sys", "dev", "tmp", "run", "root", "var/lib/contain"]) mkdirSync(join(root, dir), { recursive: true });
   addFile(root, "bin/busybox", BUSYBOX);
   for (const applet of (await run([BUSYBOX, "--list-full"])).split("\n").filter((a) => a && a !== "bin/busybox")) {
@@ -116,6 +120,7 @@ async function buildInitramfs(guestScript: string, root: string, out: string): P
     symlinkSync("/bin/busybox", join(root, applet));
   }
   addFile(root, "usr/bin/contain", CONTAIN);
+  addFile(root, "lib/modules/overlay.ko", overlayModule, 0o644);
   for (const lib of await sharedLibraries(CONTAIN)) addFile(root, lib, lib);
   writeFileSync(join(root, "init"), initScript(), { mode: 0o755 });
   writeFileSync(join(root, "guest.sh"), guestScript, { mode: 0o644 });
@@ -154,8 +159,8 @@ export async function runInVm(guestScript: string, timeoutSeconds = 300): Promis
   const work = mkdtempSync(join(CACHE, "run-"));
   try {
     const initramfs = join(work, "initramfs.cpio.gz");
-    await buildInitramfs(guestScript, join(work, "root"), initramfs);
-    return await boot(kernel, initramfs, timeoutSeconds);
+    await buildInitramfs(guestScript, kernel.overlay, join(work, "root"), initramfs);
+    return await boot(kernel.vmlinuz, initramfs, timeoutSeconds);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
