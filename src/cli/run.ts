@@ -7,6 +7,7 @@ import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.t
 import { runContainer } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
+import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { loggerFor, reportExit, stateRoot } from "./output.ts";
@@ -28,6 +29,16 @@ export const runFlags = {
   env: { type: "string", alias: ["e"], description: "Set an environment variable", valueHint: "KEY=VALUE", repeat: true },
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
+  net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
+  bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
+  subnet: { type: "string", description: "The subnet of a new bridge (default 10.0.42.0/24)", valueHint: "CIDR" },
+  publish: {
+    type: "string",
+    alias: ["p"],
+    description: "Publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+    valueHint: "PORTS",
+    repeat: true,
+  },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
   ...commonFlags,
 } satisfies FlagDefs;
@@ -41,6 +52,7 @@ export default defineCommand({
     requireRoot("run");
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
+    const network = networkFromFlags({ net: str(flags, "net"), bridge: str(flags, "bridge"), subnet: str(flags, "subnet"), publish: list(flags, "publish") });
     const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const spec = validateSpec(
       specFromFlags(
@@ -57,12 +69,13 @@ export default defineCommand({
           pids: str(flags, "pids"),
           env: list(flags, "env"),
           tty,
+          hostNetwork: network.mode === "host",
         },
         id,
       ),
       { cpus: availableParallelism() },
     );
-    const plan = planFromSpec(spec, id);
+    const plan = planFromSpec(spec, id, network);
     const result = await runContainer(plan, { log, verbosity, store });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },

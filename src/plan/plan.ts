@@ -1,6 +1,7 @@
 // Spec -> Plan: what the runtime and the init stage will do, as data. Pure, so
 // the whole container set-up can be read and tested without root.
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
+import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import { limitsFromSpec, type Limits } from "./cgroup.ts";
 
@@ -41,6 +42,7 @@ export interface Plan {
   hostname: string;
   process: ProcessPlan;
   limits: Limits;
+  network: NetworkRequest;
 }
 
 // The character devices every container gets (runc's default set).
@@ -84,7 +86,7 @@ export function baseSetupOps(): SetupOp[] {
   return ops;
 }
 
-export function planFromSpec(spec: Spec, id: string): Plan {
+export function planFromSpec(spec: Spec, id: string, network: NetworkRequest): Plan {
   return {
     id,
     namespaces: spec.linux.namespaces.map((n) => n.type),
@@ -99,5 +101,6 @@ export function planFromSpec(spec: Spec, id: string): Plan {
       searchPath: spec.process.env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
     },
     limits: limitsFromSpec(spec),
+    network,
   };
 }

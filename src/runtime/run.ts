@@ -7,7 +7,10 @@ import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
 import { describeExit, kill, processStartTime, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
+import { describePort } from "../spec/network.ts";
+import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { InitProcess } from "./init-process.ts";
+import { networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import { releaseResources } from "./release.ts";
 import type { StateStore } from "./state.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
@@ -93,6 +96,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   const { log } = opts;
   using signals = new SignalForwarder();
   const cgroup = newCgroup(plan.id);
+  const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
   using entry = opts.store.create({
     id: plan.id,
     created: new Date().toISOString(),
@@ -100,17 +104,26 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     rootfs: plan.rootfs,
     owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
+    network,
   });
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
     cgroup.create();
+    const bridge = network && prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, log);
+    if (bridge) {
+      entry.save(); // with the leased address
+      const { eth0 } = bridge;
+      log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
+      if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
+    }
     log.info(`setting up rootfs: ${plan.rootfs}`);
     log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
     init = InitProcess.clone(plan.namespaces);
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
-    const { master } = init.start(plan, cgroup, log, opts.verbosity);
+    if (network && bridge) plugVeth(network, bridge.bridgeIndex, bridge.eth0.mtu, init.pid);
+    const { master } = init.start(plan, cgroup, log, opts.verbosity, bridge?.eth0);
     if (master !== undefined) terminal = await proxyTerminal(master);
     signals.attach(init.pid, terminal);
     const status = await waitForExit(init);
@@ -124,7 +137,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     throw err;
   } finally {
     terminal?.restore();
-    log.info("cleaning up cgroups");
+    log.info(network ? "cleaning up cgroups and network" : "cleaning up cgroups");
     releaseResources(entry.state);
     entry.remove();
   }

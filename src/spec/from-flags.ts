@@ -16,6 +16,7 @@ export interface RunFlags {
   pids?: string;
   env?: readonly string[];
   tty: boolean;
+  hostNetwork?: boolean; // --net host: no network namespace
 }
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -82,7 +83,7 @@ export function specFromFlags(flags: RunFlags, id: string): unknown {
     root: { path: flags.rootfs, readonly: false },
     hostname,
     linux: {
-      namespaces: DEFAULT_NAMESPACES.map((type) => ({ type })),
+      namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),
       resources,
     },
   };

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { describeLimits, limitsFromSpec, v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
 import { planFromSpec } from "../../src/plan/plan.ts";
 import { specFromFlags } from "../../src/spec/from-flags.ts";
+import { networkFromFlags } from "../../src/spec/network.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
 
 const ID = "f".repeat(64);
@@ -11,7 +12,7 @@ const spec = validateSpec(
 );
 
 test("the plan mounts /proc, a read-only /sys and a fresh /dev, in order", () => {
-  const plan = planFromSpec(spec, ID);
+  const plan = planFromSpec(spec, ID, networkFromFlags({ net: "none" }));
   const mounts = plan.ops.flatMap((o) => (o.op === "mount" ? [`${o.target}:${o.fstype}:${o.flags.join("|")}`] : []));
   expect(mounts).toEqual([
     "/proc:proc:MS_NOSUID|MS_NODEV|MS_NOEXEC",
