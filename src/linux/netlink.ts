@@ -9,7 +9,8 @@ import { addressOf, check, SyscallError, sym, sys } from "../ffi/index.ts";
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
 const SOCK_CLOEXEC = 0o2000000;
-const NETLINK_ROUTE = 0;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_NETFILTER = 12;
 const SOL_NETLINK = 270;
 const NETLINK_CAP_ACK = 10;
 const NETLINK_EXT_ACK = 11;
@@ -90,8 +91,9 @@ export class Netlink implements Disposable {
   private readonly fd: number;
   private seq = 0;
 
-  constructor() {
-    this.fd = check("socket", [sym("AF_NETLINK"), sym("SOCK_RAW|SOCK_CLOEXEC"), sym("NETLINK_ROUTE")], sys("socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  constructor(protocol = NETLINK_ROUTE) {
+    const name = protocol === NETLINK_ROUTE ? "NETLINK_ROUTE" : protocol === NETLINK_NETFILTER ? "NETLINK_NETFILTER" : String(protocol);
+    this.fd = check("socket", [sym("AF_NETLINK"), sym("SOCK_RAW|SOCK_CLOEXEC"), sym(name)], sys("socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
     // Extended acks carry a sentence on what was wrong; capped acks leave out
     // the echo of our request. Both are best effort (kernels since 4.12/4.3).
     const one = new Int32Array([1]);

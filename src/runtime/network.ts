@@ -10,11 +10,11 @@
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
-import { nft, NftError } from "../linux/nft.ts";
+import { ipTableExists, nft, NftError } from "../linux/nft.ts";
 import { hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
-import { addPortsScript, deletePortScript, natTableScript } from "../plan/nft.ts";
+import { addPortsScript, deletePortScript, natTableScript, tableName } from "../plan/nft.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
 import { DEFAULT_SUBNET, describePort, parseSubnetFlag, portsClash, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
@@ -69,7 +69,9 @@ function checkOverlap(nl: Netlink, subnet: Subnet, bridgeIndex: number | undefin
 }
 
 // Finds or makes the bridge with its gateway address; returns it and its subnet.
-function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: LinkInfo; subnet: Subnet } {
+// `fresh`: the bridge or its address was just made, so its NAT rules must be
+// (re)written for this subnet.
+function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: LinkInfo; subnet: Subnet; fresh: boolean } {
   const wanted = req.subnet === undefined ? undefined : parseSubnetFlag(req.subnet);
   let bridge = getLink(nl, req.bridge);
   if (bridge && (bridge.kind !== "bridge" || bridge.alias !== BRIDGE_ALIAS)) {
@@ -93,7 +95,7 @@ function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: 
   } catch (err) {
     throw netlinkFailure(`set up bridge ${req.bridge}`, err);
   }
-  return { bridge, subnet };
+  return { bridge, subnet, fresh: !current };
 }
 
 // The host's side of the port rules: no other container may hold a host
@@ -114,11 +116,18 @@ function checkPorts(db: LeaseDb, ports: readonly PortMapping[]): void {
 function releaseLease(db: LeaseDb, bridge: string, id: string): void {
   const lease = db.find(id);
   if (!lease) return;
-  for (const p of lease.ports) {
+  if (lease.ports.length) {
     try {
-      nft(deletePortScript(bridge, p));
+      nft(lease.ports.map((p) => deletePortScript(bridge, p)).join(""));
     } catch {
-      // Already gone (a flushed table, a failed start): nothing to undo.
+      // One transaction fails whole: one by one, the ones still there.
+      for (const p of lease.ports) {
+        try {
+          nft(deletePortScript(bridge, p));
+        } catch {
+          // Already gone (a flushed table, a start that failed before it).
+        }
+      }
     }
   }
   db.remove(id);
@@ -134,7 +143,7 @@ export function prepareBridgeNetwork(req: NetworkRequest, state: NetworkState, i
     deleteLink(nl, lease.veth);
     releaseLease(db, req.bridge, lease.id);
   }
-  const { bridge, subnet } = ensureBridge(nl, req, log);
+  const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
   // 127.0.0.1:PORT DNATed into a container keeps its loopback source on the
@@ -152,7 +161,11 @@ export function prepareBridgeNetwork(req: NetworkRequest, state: NetworkState, i
   state.address = formatIPv4(address);
   db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports });
   try {
-    nft(natTableScript(req.bridge, formatSubnet(subnet)) + addPortsScript(req.bridge, state.address, req.ports));
+    // Starting nft costs ~15 ms: only when the table must be (re)written or
+    // there are ports to map. A table that exists is taken as ours and whole.
+    const table = fresh || !ipTableExists(tableName(req.bridge)) ? natTableScript(req.bridge, formatSubnet(subnet)) : "";
+    const script = table + addPortsScript(req.bridge, state.address, req.ports);
+    if (script) nft(script);
   } catch (err) {
     throw nftFailure(err);
   }
