@@ -69,11 +69,12 @@ function checkOverlap(nl: Netlink, subnet: Subnet, bridgeIndex: number | undefin
 }
 
 // Finds or makes the bridge with its gateway address; returns it and its subnet.
-// `fresh`: the bridge or its address was just made, so its NAT rules must be
-// (re)written for this subnet.
-function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: LinkInfo; subnet: Subnet; fresh: boolean } {
+// The bridge as it is (null: not made yet), its subnet as it is (undefined:
+// none yet), and the subnet to use. Changes nothing: every refusal comes
+// before anything is made, even a lock file.
+function inspectBridge(nl: Netlink, req: NetworkRequest): { bridge: LinkInfo | null; current?: Subnet; subnet: Subnet } {
   const wanted = req.subnet === undefined ? undefined : parseSubnetFlag(req.subnet);
-  let bridge = getLink(nl, req.bridge);
+  const bridge = getLink(nl, req.bridge);
   if (bridge && (bridge.kind !== "bridge" || bridge.alias !== BRIDGE_ALIAS)) {
     const what = bridge.kind === "bridge" ? "a bridge that contain did not make" : `a ${bridge.kind ?? "network"} link, not a bridge of contain's`;
     throw new SpecError("--bridge", `the name ${req.bridge} is taken by ${what}`, "pass --bridge NAME with a name of its own");
@@ -83,6 +84,21 @@ function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: 
     throw new SpecError("--subnet", `bridge ${req.bridge} already has the subnet ${formatSubnet(current)}, not ${formatSubnet(wanted)}`, `leave --subnet out, or use another --bridge for ${formatSubnet(wanted)}`);
   const subnet = current ?? wanted ?? parseSubnetFlag(DEFAULT_SUBNET);
   if (!current) checkOverlap(nl, subnet, bridge?.index);
+  return { bridge, current, subnet };
+}
+
+// The refusals that need no lock (a name taken, a subnet that overlaps or
+// differs), before the container has any resource.
+export function checkBridge(req: NetworkRequest): void {
+  using nl = new Netlink();
+  inspectBridge(nl, req);
+}
+
+// `fresh`: the bridge or its address was just made, so its NAT rules must be
+// (re)written for this subnet. Under the bridge's lock.
+function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: LinkInfo; subnet: Subnet; fresh: boolean } {
+  const { current, subnet, ...found } = inspectBridge(nl, req);
+  let bridge = found.bridge;
   try {
     if (!bridge) {
       log.info(`creating bridge ${req.bridge} with ${formatIPv4(gatewayOf(subnet))}/${subnet.prefixLen}`);

@@ -10,7 +10,7 @@ import type { Plan } from "../plan/plan.ts";
 import { describePort } from "../spec/network.ts";
 import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { InitProcess } from "./init-process.ts";
-import { networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
+import { checkBridge, networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import { releaseResources } from "./release.ts";
 import type { StateStore } from "./state.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
@@ -97,6 +97,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   using signals = new SignalForwarder();
   const cgroup = newCgroup(plan.id);
   const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
+  if (network) checkBridge(plan.network);
   using entry = opts.store.create({
     id: plan.id,
     created: new Date().toISOString(),
