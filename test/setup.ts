@@ -2,5 +2,6 @@
 // code (build.ts), never by hand.
 export { ensurePackages } from "../build.ts";
 
-// tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's `ip`.
-export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2"];
+// tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's
+// `ip`; nftables and curl for the network tests.
+export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl"];

@@ -14,6 +14,7 @@ import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
+import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { loggerFor, reportExit, stateRoot } from "./output.ts";
@@ -53,6 +54,18 @@ export const runFlags = {
   preset: { type: "string", description: "Take the flags of this preset from --config", valueHint: "NAME" },
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
+  net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
+  bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
+  subnet: { type: "string", description: "The subnet of a new bridge (default 10.0.42.0/24)", valueHint: "CIDR" },
+  dns: { type: "string", description: "A nameserver for the container's /etc/resolv.conf (default: the host's)", valueHint: "IP", repeat: true },
+  "add-host": { type: "string", description: "An extra line in the container's /etc/hosts", valueHint: "NAME:IP", repeat: true },
+  publish: {
+    type: "string",
+    alias: ["p"],
+    description: "Publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+    valueHint: "PORTS",
+    repeat: true,
+  },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
   ...commonFlags,
 } satisfies FlagDefs;
@@ -62,14 +75,6 @@ function readFlagFile(flag: string, file: string): string {
     return readFileSync(file, "utf8");
   } catch (err) {
     throw new SpecError(flag, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "check the path");
-  }
-}
-
-function readHostFile(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
   }
 }
 
@@ -120,6 +125,14 @@ export default defineCommand({
     const flags = withConfig(given);
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
+    const network = networkFromFlags({
+      net: str(flags, "net"),
+      bridge: str(flags, "bridge"),
+      subnet: str(flags, "subnet"),
+      publish: list(flags, "publish"),
+      dns: list(flags, "dns"),
+      addHost: list(flags, "add-host"),
+    });
     const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const rootfs = resolveRootfs(str(flags, "rootfs"));
     const spec = validateSpec(
@@ -150,6 +163,7 @@ export default defineCommand({
           init: flags.init === true,
           securityOpt: list(flags, "security-opt"),
           tty,
+          hostNetwork: network.mode === "host",
         },
         id,
         {
@@ -168,7 +182,7 @@ export default defineCommand({
       { cpus: availableParallelism() },
     );
     requireSources(spec);
-    const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs`, hostResolvConf: readHostFile("/etc/resolv.conf") });
+    const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);
     const result = await runContainer(plan, { log, verbosity, store });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },

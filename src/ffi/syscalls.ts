@@ -2,7 +2,7 @@
 // are the kernel's (man 2 <name>). x86_64 from arch/x86/entry/syscalls/syscall_64.tbl,
 // arm64 from the generic table (include/uapi/asm-generic/unistd.h).
 const x64 = {
-  read: 0, write: 1, close: 3, ioctl: 16, socket: 41, sendto: 44, recvfrom: 45,
+  read: 0, write: 1, close: 3, ioctl: 16, socket: 41, sendto: 44, recvfrom: 45, setsockopt: 54,
   bind: 49, wait4: 61, kill: 62, fcntl: 72, flock: 73, chdir: 80, umask: 95, geteuid: 107,
   setsid: 112, pivot_root: 155, prctl: 157, chroot: 161, mount: 165, umount2: 166,
   sethostname: 170, unshare: 272, setns: 308, mknodat: 259, pipe2: 293, memfd_create: 319,
@@ -10,7 +10,7 @@ const x64 = {
 } as const;
 
 const arm64: Record<keyof typeof x64, number> = {
-  read: 63, write: 64, close: 57, ioctl: 29, socket: 198, sendto: 206, recvfrom: 207,
+  read: 63, write: 64, close: 57, ioctl: 29, socket: 198, sendto: 206, recvfrom: 207, setsockopt: 208,
   bind: 200, wait4: 260, kill: 129, fcntl: 25, flock: 32, chdir: 49, umask: 166, geteuid: 175,
   setsid: 157, pivot_root: 41, prctl: 167, chroot: 51, mount: 40, umount2: 39,
   sethostname: 161, unshare: 97, setns: 268, mknodat: 33, pipe2: 59, memfd_create: 279,

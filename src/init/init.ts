@@ -7,13 +7,14 @@ import { ContainError, EXIT } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
 import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
-import { LOOPBACK_INDEX, Netlink } from "../linux/netlink.ts";
+import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
+import { Netlink } from "../linux/netlink.ts";
 import { adoptShim, execCommand, initProgramFd, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
 import type { Plan, ProcessPlan } from "../plan/plan.ts";
-import type { FromInit, ToInit } from "../plan/protocol.ts";
+import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
 function isExecutableFile(path: string): boolean | null {
   try {
@@ -48,7 +49,20 @@ export function resolveCommand(cmd: string, path: string): string {
   throw new ContainError(`${cmd}: command not found in the container (searched PATH=${path})`, "check the name, or give the full path", EXIT.notFound);
 }
 
-function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number } {
+// lo, and on a bridge network eth0: the parent made it in our netns (at the
+// bridge's MTU); its address, up, and the default route via the bridge.
+function setUpNetwork(eth0: Eth0Config | undefined): void {
+  using nl = new Netlink();
+  setLinkUp(nl, LOOPBACK_INDEX);
+  if (!eth0) return;
+  const link = getLink(nl, "eth0");
+  if (!link) throw new ContainError("eth0 is missing from the container's network namespace", "run again with --debug to see each step");
+  addAddress(nl, link.index, eth0.address, eth0.prefixLen);
+  setLinkUp(nl, link.index);
+  addDefaultRoute(nl, eth0.gateway, link.index);
+}
+
+function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number } {
   // Read from the binary while its file is still reachable, before pivot_root.
   const initFd = plan.process.init ? initProgramFd() : -1;
   if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
@@ -61,10 +75,8 @@ function setUp(plan: Plan, log: Logger, channel: Channel<ToInit, FromInit>): { p
   runSetupOps(plan.ops);
   log.info(`setting hostname: ${plan.hostname}`);
   sethostname(plan.hostname);
-  {
-    using nl = new Netlink();
-    nl.setLinkUp(LOOPBACK_INDEX);
-  }
+  // --net host: the host's links are not ours to change.
+  if (plan.namespaces.includes("network")) setUpNetwork(eth0);
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
   // docker creates a missing working directory (owned by root).
   mkdirSync(plan.process.cwd, { recursive: true });
@@ -105,11 +117,11 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   const channel = new Channel<ToInit, FromInit>(syncFd, statusFd);
   const first = channel.receive();
   if (first?.type !== "plan") process.exit(EXIT.runtime); // the parent is gone
-  const { plan, verbosity } = first;
+  const { plan, verbosity, eth0 } = first;
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   try {
-    const { path, tty, initFd } = setUp(plan, log, channel);
+    const { path, tty, initFd } = setUp(plan, eth0, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
     const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, first.seccomp, tty, initFd));
     if (err.call !== "execve") throw new ContainError(`cannot start the container's process: ${err.message}`);

@@ -1,36 +1,28 @@
 // The /etc files every container gets of its own (docker's set): written by
 // the runtime into the container's state directory and bind-mounted over the
 // root filesystem's, which stay untouched.
-export interface EtcFile {
-  name: "hostname" | "hosts" | "resolv.conf";
-  content: string;
-}
+import { hostsFile, resolvConf } from "./dns.ts";
+
+export const ETC_FILES = ["hostname", "hosts", "resolv.conf"] as const;
 
 export interface EtcFacts {
   hostname: string;
-  address?: string; // the container's own address, when it has a network
+  address?: string; // eth0's address, on a bridge network
+  extraHosts: readonly { name: string; address: string }[]; // --add-host
+  dns: readonly string[]; // --dns
+  hostNetwork: boolean;
   hostResolvConf: string; // the host's /etc/resolv.conf, "" if none
+  upstreamResolvConf?: string; // systemd-resolved's upstream list, if any
 }
 
-export function hostsFile(facts: EtcFacts): string {
-  return [
-    "127.0.0.1\tlocalhost",
-    "::1\tlocalhost ip6-localhost ip6-loopback",
-    "fe00::0\tip6-localnet",
-    "ff00::0\tip6-mcastprefix",
-    "ff02::1\tip6-allnodes",
-    "ff02::2\tip6-allrouters",
-    // Without an address of its own, the name resolves to loopback (Debian's
-    // 127.0.1.1 convention), so `hostname -i` and tools that look it up work.
-    `${facts.address ?? "127.0.1.1"}\t${facts.hostname}`,
-    "",
-  ].join("\n");
-}
-
-export function etcFiles(facts: EtcFacts): EtcFile[] {
-  return [
-    { name: "hostname", content: `${facts.hostname}\n` },
-    { name: "hosts", content: hostsFile(facts) },
-    { name: "resolv.conf", content: facts.hostResolvConf },
-  ];
+export function etcFiles(f: EtcFacts): { files: { name: (typeof ETC_FILES)[number]; content: string }[]; note?: string } {
+  const resolv = resolvConf({ host: f.hostResolvConf, upstream: f.upstreamResolvConf, dns: f.dns, hostNetwork: f.hostNetwork });
+  return {
+    files: [
+      { name: "hostname", content: `${f.hostname}\n` },
+      { name: "hosts", content: hostsFile({ names: [f.hostname], address: f.address, extraHosts: f.extraHosts }) },
+      { name: "resolv.conf", content: resolv.text },
+    ],
+    ...(resolv.note && { note: resolv.note }),
+  };
 }

@@ -5,9 +5,10 @@ import { SpecError } from "../errors.ts";
 import { capabilityMask } from "../spec/capabilities.ts";
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
+import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import { limitsFromSpec, type Limits } from "./cgroup.ts";
-import { etcFiles, type EtcFile } from "./etc.ts";
+import { ETC_FILES } from "./etc.ts";
 import { compileSeccomp } from "./seccomp/compile.ts";
 import { parseSeccompProfile } from "./seccomp/profile.ts";
 
@@ -47,7 +48,6 @@ export interface RootMount {
   flags: MountFlag[];
   data?: string;
   readonly: boolean; // bind mounts take MS_RDONLY only on a remount
-  kind: "dir" | "file"; // what to create when the target is missing
 }
 
 // The root: root.path itself, or (copy-on-write) an overlay with root.path
@@ -87,18 +87,17 @@ export interface Plan {
   namespaces: NamespaceType[];
   root: RootPlan;
   mounts: RootMount[];
-  etcFiles: EtcFile[]; // written by the runtime into `dir`, bind-mounted over /etc
   ops: SetupOp[];
   hostname: string;
   process: ProcessPlan;
   limits: Limits;
+  network: NetworkRequest;
 }
 
 // Where the runtime keeps this container's files on the host.
 export interface PlanLayout {
   dir: string; // the container's state directory: generated /etc files
   overlayDir: string; // upper, work and merged, when the root is an overlay
-  hostResolvConf: string; // the host's /etc/resolv.conf, "" if none
 }
 
 // The character devices every container gets (runc's default set).
@@ -173,12 +172,12 @@ function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
     flags: [...flags],
     ...(data.length ? { data: data.join(",") } : {}),
     readonly: readonly && m.type === "bind",
-    kind: "dir",
   };
 }
 
-function etcMounts(files: readonly EtcFile[], dir: string): RootMount[] {
-  return files.map((f) => ({ source: posix.join(dir, "etc", f.name), target: `/etc/${f.name}`, fstype: null, flags: ["MS_BIND"], readonly: false, kind: "file" }));
+// The runtime writes them (runtime/etc.ts) once the container's address is known.
+function etcMounts(dir: string): RootMount[] {
+  return ETC_FILES.map((name) => ({ source: posix.join(dir, "etc", name), target: `/etc/${name}`, fstype: null, flags: ["MS_BIND"], readonly: false }));
 }
 
 // Overlay options are comma-separated and take ':' between lower layers.
@@ -199,8 +198,7 @@ function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan |
   };
 }
 
-export function planFromSpec(spec: Spec, id: string, layout: PlanLayout): Plan {
-  const files = etcFiles({ hostname: spec.hostname, hostResolvConf: layout.hostResolvConf });
+export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const ops = baseSetupOps();
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
   for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
@@ -210,8 +208,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout): Plan {
     id,
     namespaces: spec.linux.namespaces.map((n) => n.type),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
-    mounts: [...etcMounts(files, layout.dir), ...(spec.mounts ?? []).map(rootMount)],
-    etcFiles: files,
+    mounts: [...etcMounts(layout.dir), ...(spec.mounts ?? []).map(rootMount)],
     ops,
     hostname: spec.hostname,
     process: {
@@ -228,6 +225,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout): Plan {
       init: spec.contain?.init ?? false,
     },
     limits: limitsFromSpec(spec),
+    network,
   };
 }
 

@@ -8,7 +8,10 @@
 //          container's command is running.
 //
 //   parent                               init (PID 1 in the new namespaces)
-//   ── plan ─────────────────────────►   enter root, mounts, hostname, lo up,
+//   (--net bridge: the veth, its peer
+//   made as eth0 in the init's netns)
+//   ── plan { eth0? } ───────────────►   enter root, mounts, hostname, lo up,
+//                                        eth0's address, up, default route,
 //                                        resolve the command, open the pty
 //                          ◄───────── ready { ptyMaster? }
 //   apply limits, place the init in
@@ -21,9 +24,18 @@
 import type { Verbosity } from "../log.ts";
 import type { Plan } from "./plan.ts";
 
+// eth0 inside the container, on a bridge network: known only once the
+// runtime has leased the address, so it travels beside the Plan.
+export interface Eth0Config {
+  address: string;
+  prefixLen: number;
+  gateway: string;
+  mtu: number;
+}
+
 // `seccomp`: the plan's filter, compiled (base64 BPF); the plan goes without
 // its profile.
-export type ToInit = { type: "plan"; plan: Plan; seccomp?: string; verbosity: Verbosity } | { type: "go" };
+export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: string } | { type: "go" };
 
 export type FromInit =
   | { type: "ready"; ptyMaster?: number }

@@ -10,7 +10,7 @@ import { close, cloneExec, kill, SIGKILL, pidfdGetfd, pipe, processStartTime, sh
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import { seccompFilter, type Plan } from "../plan/plan.ts";
-import type { FromInit, ToInit } from "../plan/protocol.ts";
+import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 
 export class InitProcess {
@@ -81,12 +81,12 @@ export class InitProcess {
 
   // Runs the protocol: the plan, the init's set-up, the cgroup placement at
   // the latest safe moment, and execve. Returns the container's pty master.
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity): { master?: number } {
+  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, eth0?: Eth0Config): { master?: number } {
     try {
       try {
         const seccomp = seccompFilter(plan.process, { arch: process.arch, kernel: release() });
         const { seccomp: _profile, ...processPlan } = plan.process;
-        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, ...(seccomp && { seccomp }), verbosity });
+        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, verbosity, eth0, ...(seccomp && { seccomp }) });
       } catch {
         throw this.failed("exited before reading its plan");
       }

@@ -2,13 +2,17 @@
 // shared/DESIGN.md. State and cgroup (recorded before they exist), the init
 // and the set-up protocol with it (init-process.ts), and supervision until
 // the container's PID 1 exits; then everything is released.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
 import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
 import { describeExit, kill, processStartTime, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
+import { etcFiles } from "../plan/etc.ts";
 import type { Plan } from "../plan/plan.ts";
+import { describePort } from "../spec/network.ts";
+import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { InitProcess } from "./init-process.ts";
+import { checkBridge, networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import { releaseResources } from "./release.ts";
 import type { StateStore } from "./state.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
@@ -92,17 +96,37 @@ function waitForExit(init: InitProcess): Promise<ExitStatus> {
 
 // Inside the state directory, so they go with it: the overlay's upper and work
 // directories and its mount point, and the generated /etc files.
-function writeContainerFiles(plan: Plan, dir: string): void {
+function writeContainerFiles(plan: Plan, dir: string, address: string | undefined, log: Logger): void {
   const overlay = plan.root.overlay;
   if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
   mkdirSync(`${dir}/etc`, { mode: 0o755 });
-  for (const f of plan.etcFiles) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+  const { files, note } = etcFiles({
+    hostname: plan.hostname,
+    address,
+    extraHosts: plan.network.extraHosts,
+    dns: plan.network.dns,
+    hostNetwork: plan.network.mode === "host",
+    hostResolvConf: readOptional("/etc/resolv.conf") ?? "",
+    upstreamResolvConf: readOptional("/run/systemd/resolve/resolv.conf"),
+  });
+  if (note) log.warn(`resolv.conf: ${note}`);
+  for (const f of files) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
   const cgroup = newCgroup(plan.id);
+  const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
+  if (network) checkBridge(plan.network);
   using entry = opts.store.create({
     id: plan.id,
     created: new Date().toISOString(),
@@ -110,18 +134,27 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     rootfs: plan.root.path,
     owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
+    network,
   });
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
     cgroup.create();
+    const bridge = network && prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, log);
+    if (bridge) {
+      entry.save(); // with the leased address
+      const { eth0 } = bridge;
+      log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
+      if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
+    }
     log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-    writeContainerFiles(plan, entry.dir);
+    writeContainerFiles(plan, entry.dir, bridge?.eth0.address, log);
     log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
     init = InitProcess.clone(plan.namespaces);
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
-    const { master } = init.start(plan, cgroup, log, opts.verbosity);
+    if (network && bridge) plugVeth(network, bridge.bridgeIndex, bridge.eth0.mtu, init.pid);
+    const { master } = init.start(plan, cgroup, log, opts.verbosity, bridge?.eth0);
     if (master !== undefined) terminal = await proxyTerminal(master);
     signals.attach(init.pid, terminal);
     const status = await waitForExit(init);
@@ -135,7 +168,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     throw err;
   } finally {
     terminal?.restore();
-    log.info("cleaning up cgroups");
+    log.info(network ? "cleaning up cgroups and network" : "cleaning up cgroups");
     releaseResources(entry.state);
     entry.remove();
   }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { FileLock } from "../linux/lock.ts";
 import { isSameProcess } from "../linux/process.ts";
+import type { NetworkState } from "./network.ts";
 
 export interface ProcessRef {
   pid: number;
@@ -20,6 +21,7 @@ export interface ContainerState {
   owner: ProcessRef; // the contain process that created it and holds its lock
   init?: ProcessRef;
   cgroup?: { version: "v1" | "v2"; paths: Record<string, string> };
+  network?: NetworkState; // --net bridge
 }
 
 export const DEFAULT_STATE_ROOT = "/run/contain";

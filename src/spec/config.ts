@@ -15,9 +15,9 @@ const scalar = v.pipe(
 const flag = v.boolean("must be true or false");
 const list = v.array(v.string(), "must be a list of strings");
 
-const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "pids", "workdir", "user"] as const;
+const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "pids", "workdir", "user", "net", "bridge", "subnet"] as const;
 const FLAGS = ["privileged", "read-only", "overlay", "init"] as const;
-const LISTS = ["env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt"] as const;
+const LISTS = ["env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt", "publish", "dns", "add-host"] as const;
 
 const PresetSchema = v.strictObject(
   {

@@ -34,6 +34,7 @@ export interface RunFlags {
   init?: boolean;
   securityOpt?: readonly string[];
   tty: boolean;
+  hostNetwork?: boolean; // --net host: no network namespace
 }
 
 // What the flags refer to, read by the caller: the host's environment and
@@ -168,7 +169,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     mounts: mountsFromFlags(flags, ctx),
     hostname,
     linux: {
-      namespaces: DEFAULT_NAMESPACES.map((type) => ({ type })),
+      namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),
       resources,
       maskedPaths: flags.privileged ? [] : MASKED_PATHS,
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,

@@ -21,7 +21,7 @@ import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
 import { BenchCgroups } from "./cgroups.ts";
 
 // Installed by apt-get from here when missing, so a fresh machine or CI needs no set-up.
-const TOOLS = ["hyperfine", "time", "busybox-static"];
+const TOOLS = ["hyperfine", "time", "busybox-static", "nftables", "iproute2"];
 const PEERS = ["runc", "crun"] as const;
 const ROUNDS = 5;
 const RUNS_PER_ROUND = 6;
@@ -132,13 +132,31 @@ function makeBundle(runtime: Runtime, dir: string, rootfs: string, cgroupsPath: 
   writeFileSync(path, JSON.stringify(config, null, 2));
 }
 
+// --net none beside runc and crun, whose default spec also gives a network
+// namespace with only lo; --net bridge (contain's default) shows what the
+// bridge, the lease and the veth cost, on a bridge of the benchmark's own.
+const BENCH_BRIDGE = ["--bridge", "ctbench", "--subnet", "10.199.1.0/24"];
+
 function containSubjects(contain: string, work: string, rootfs: string): Subject[] {
   const root = ["--root", join(work, "state/contain")];
   const cmd = (extra: string[]) => [contain, "run", "-q", ...root, ...extra, "--", "/bin/true"];
+  const none = ["--net", "none"];
   return [
-    { name: "contain", runtime: "contain", argv: cmd(["--rootfs", rootfs]), memoryArgv: cmd(["--stats", "--rootfs", rootfs]) },
-    { name: "contain (embedded rootfs)", runtime: "contain", argv: cmd([]), memoryArgv: cmd(["--stats"]) },
+    { name: "contain", runtime: "contain", argv: cmd([...none, "--rootfs", rootfs]), memoryArgv: cmd([...none, "--stats", "--rootfs", rootfs]) },
+    { name: "contain --net bridge", runtime: "contain", argv: cmd([...BENCH_BRIDGE, "--rootfs", rootfs]), memoryArgv: cmd([...BENCH_BRIDGE, "--stats", "--rootfs", rootfs]) },
+    { name: "contain (embedded rootfs)", runtime: "contain", argv: cmd(none), memoryArgv: cmd([...none, "--stats"]) },
   ];
+}
+
+// The benchmark's bridge, its nft table and its lease file, if this run made them.
+function snapshotBridge(): () => void {
+  const existed = existsSync("/sys/class/net/ctbench");
+  return () => {
+    if (existed) return;
+    spawn(["ip", "link", "del", "ctbench"]);
+    spawn(["nft", "delete", "table", "ip", "contain-ctbench"]);
+    for (const ext of ["json", "lock"]) rmSync(join(DEFAULT_DATA_ROOT, `network/ctbench.${ext}`), { force: true });
+  };
 }
 
 function peerSubject(runtime: Peer, work: string, rootfs: string, cg: BenchCgroups): Subject {
@@ -324,6 +342,7 @@ function main(): void {
   const wrap = (argv: string[]) => [...prefix, ...argv];
   const cg = new BenchCgroups(`contain-bench-${process.pid}`);
   const restoreDataRoot = snapshotDataRoot();
+  const removeBridge = snapshotBridge();
   let subjects: Subject[] = [];
   try {
     // A private copy: a rebuild during the run must not mix two binaries.
@@ -341,6 +360,7 @@ function main(): void {
     for (const s of subjects) if (s.cleanup) spawn(wrap(s.cleanup));
     rmSync(work, { recursive: true, force: true });
     cg.removeAll(note);
+    removeBridge();
     restoreDataRoot();
   }
 }

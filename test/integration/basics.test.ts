@@ -81,8 +81,8 @@ test("/dev holds the standard devices and links, and they work", () => {
   expect(r.stdout).toContain("/dev/stdin -> /proc/self/fd/0");
 });
 
-test("a network namespace with only loopback, and it is up", () => {
-  const r = h.run(["run", "-q", "--", "/bin/sh", "-c", "ls /sys/class/net; ip -o link show lo; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok"]);
+test("--net none: a network namespace with only loopback, and it is up", () => {
+  const r = h.run(["run", "-q", "--net", "none", "--", "/bin/sh", "-c", "ls /sys/class/net; ip -o link show lo; ping -c1 -W1 127.0.0.1 >/dev/null && echo ping-ok"]);
   expect(r.stdout.split("\n")[0]).toBe("lo");
   expect(r.stdout).toContain("UP");
   expect(r.stdout).toContain("ping-ok");

@@ -112,11 +112,14 @@ test("a symlink that climbs out of the rootfs: a clear error, and nothing touche
   expect(readdirSync(outside)).toEqual([]);
 });
 
-test("generated /etc files: the container's own hostname and hosts; the rootfs's files stay untouched", () => {
+test("generated /etc files: the container's own hostname, hosts and resolv.conf; the rootfs's files stay untouched", () => {
   const root = tree();
   mkdirSync(`${root}/etc`, { recursive: true });
   writeFileSync(`${root}/etc/hosts`, "10.9.9.9 original\n");
-  const r = h.run(["run", "-q", "--rootfs", root, "--hostname", "web1", "--", "/bin/sh", "-c", "cat /etc/hostname; grep web1 /etc/hosts; grep -c localhost /etc/hosts; echo changed >> /etc/hosts"]);
-  expect(r.stdout).toMatch(/^web1\n127\.0\.1\.1\tweb1\n\d+\n$/);
+  const script = "cat /etc/hostname; grep web1 /etc/hosts; grep -c localhost /etc/hosts; echo changed >> /etc/hosts";
+  const none = h.run(["run", "-q", "--net", "none", "--rootfs", root, "--hostname", "web1", "--", "/bin/sh", "-c", script]);
+  expect(none.stdout).toMatch(/^web1\n127\.0\.1\.1\tweb1\n\d+\n$/);
+  const bridged = h.run(["run", "-q", "--rootfs", root, "--hostname", "web1", "--dns", "192.0.2.53", "--add-host", "db:192.0.2.7", "--", "/bin/sh", "-c", `${script}; grep db /etc/hosts; cat /etc/resolv.conf`]);
+  expect(bridged.stdout).toMatch(/^web1\n10\.0\.42\.\d+\tweb1\n\d+\n192\.0\.2\.7\tdb\nnameserver 192\.0\.2\.53\n$/);
   expect(readFileSync(`${root}/etc/hosts`, "utf8")).toBe("10.9.9.9 original\n");
 });

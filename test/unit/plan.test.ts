@@ -2,18 +2,19 @@ import { expect, test } from "bun:test";
 import { describeLimits, limitsFromSpec, v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
 import { planFromSpec, type PlanLayout } from "../../src/plan/plan.ts";
 import { specFromFlags } from "../../src/spec/from-flags.ts";
+import { networkFromFlags } from "../../src/spec/network.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
 import { CONTEXT } from "./fixtures.ts";
 
 const ID = "f".repeat(64);
-const LAYOUT: PlanLayout = { dir: `/run/contain/${ID}`, overlayDir: `/run/contain/${ID}/rootfs`, hostResolvConf: "nameserver 10.0.0.1\n" };
+const LAYOUT: PlanLayout = { dir: `/run/contain/${ID}`, overlayDir: `/run/contain/${ID}/rootfs` };
 const spec = validateSpec(
   specFromFlags({ command: ["sh", "-c", "true"], rootfs: "/r", tty: false, memory: "64M", pids: "64", cpu: "0.5", cpuShares: "512" }, ID, CONTEXT),
   { cpus: 2 },
 );
 
 test("the plan mounts /proc, a read-only /sys and a fresh /dev, in order", () => {
-  const plan = planFromSpec(spec, ID, LAYOUT);
+  const plan = planFromSpec(spec, ID, LAYOUT, networkFromFlags({ net: "none" }));
   const mounts = plan.ops.flatMap((o) => (o.op === "mount" ? [`${o.target}:${o.fstype}:${o.flags.join("|")}`] : []));
   expect(mounts).toEqual([
     "/proc:proc:MS_NOSUID|MS_NODEV|MS_NOEXEC",

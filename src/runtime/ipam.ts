@@ -1,0 +1,78 @@
+// IP leases of a bridge network, persistent under the data root
+// (/var/lib/contain/network/<bridge>.json) so they outlive the runtime that
+// took them, and guarded by a file lock against concurrent runs. Whoever
+// holds the lock may also change the bridge and its nft table.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { FileLock } from "../linux/lock.ts";
+import type { PortMapping } from "../spec/network.ts";
+
+export interface Lease {
+  id: string; // the container
+  address: string;
+  stateDir: string; // the container's state directory: gone means the lease is stale
+  veth: string;
+  ports: PortMapping[];
+}
+
+interface LeaseFile {
+  bridge: string;
+  leases: Lease[];
+}
+
+export const leaseDir = (dataRoot: string) => `${dataRoot}/network`;
+
+export class LeaseDb implements Disposable {
+  private constructor(
+    readonly path: string,
+    private readonly lock: FileLock,
+    readonly data: LeaseFile,
+  ) {}
+
+  // Waits for the bridge's lock.
+  static open(dataRoot: string, bridge: string): LeaseDb {
+    const dir = leaseDir(dataRoot);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const lock = FileLock.acquire(`${dir}/${bridge}.lock`) as FileLock;
+    const path = `${dir}/${bridge}.json`;
+    try {
+      const data = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as LeaseFile) : { bridge, leases: [] };
+      return new LeaseDb(path, lock, data);
+    } catch (err) {
+      lock.release();
+      throw new Error(`cannot read the leases in ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  get leases(): Lease[] {
+    return this.data.leases;
+  }
+
+  find(id: string): Lease | undefined {
+    return this.data.leases.find((l) => l.id === id);
+  }
+
+  add(lease: Lease): void {
+    this.data.leases.push(lease);
+    this.save();
+  }
+
+  remove(id: string): void {
+    this.data.leases = this.data.leases.filter((l) => l.id !== id);
+    this.save();
+  }
+
+  // Leases whose container's state is gone: its runtime died and its state
+  // root went without a sweep (a reboot empties /run).
+  stale(): Lease[] {
+    return this.data.leases.filter((l) => !existsSync(l.stateDir));
+  }
+
+  private save(): void {
+    writeFileSync(`${this.path}.tmp`, JSON.stringify(this.data, null, 2));
+    renameSync(`${this.path}.tmp`, this.path);
+  }
+
+  [Symbol.dispose](): void {
+    this.lock.release();
+  }
+}

@@ -1,0 +1,137 @@
+// `--net`, `--bridge`, `--subnet`, `-p`, `--dns` and `--add-host` to a network
+// request. Pure: every bad value is a SpecError naming the flag and the fix.
+// (The OCI runtime config has no network section beyond the namespace: this
+// request travels beside the Spec, in the Plan.)
+import { SpecError } from "../errors.ts";
+import { formatIPv4, formatSubnet, parseIPv4, parseSubnet, type Subnet } from "./ipv4.ts";
+
+export const NET_MODES = ["bridge", "none", "host"] as const;
+export type NetMode = (typeof NET_MODES)[number];
+
+export const DEFAULT_BRIDGE = "contain0";
+export const DEFAULT_SUBNET = "10.0.42.0/24";
+// The host end of a container's veth is "ctn" + the short ID: 15 bytes, the
+// most a link name may have (IFNAMSIZ - 1).
+export const VETH_PREFIX = "ctn";
+
+export interface PortMapping {
+  proto: "tcp" | "udp";
+  hostIp?: string; // one host address; all of them when absent
+  hostPort: number;
+  containerPort: number;
+}
+
+export interface NetworkRequest {
+  mode: NetMode;
+  bridge: string;
+  subnet?: string; // CIDR; absent: the bridge's current one, or DEFAULT_SUBNET
+  ports: PortMapping[];
+  dns: string[];
+  extraHosts: { name: string; address: string }[];
+}
+
+export interface NetworkFlags {
+  net?: string;
+  bridge?: string;
+  subnet?: string;
+  publish?: readonly string[];
+  dns?: readonly string[];
+  addHost?: readonly string[];
+}
+
+const PORT_HINT = "use HOSTPORT:CONTAINERPORT[/tcp|/udp] or IP:HOSTPORT:CONTAINERPORT, e.g. -p 8080:80";
+
+function parsePort(value: string, text: string, what: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw new SpecError("--publish", `${JSON.stringify(value)}: ${what} ${JSON.stringify(text)} is not a port number`, PORT_HINT);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw new SpecError("--publish", `${JSON.stringify(value)}: ${what} ${port} is out of range`, "ports go from 1 to 65535");
+  return port;
+}
+
+// docker's forms: 8080:80, 8080:80/udp, 127.0.0.1:8080:80.
+export function parsePortMapping(value: string): PortMapping {
+  const slash = value.lastIndexOf("/");
+  const proto = slash < 0 ? "tcp" : value.slice(slash + 1);
+  if (proto !== "tcp" && proto !== "udp") throw new SpecError("--publish", `${JSON.stringify(value)}: unknown protocol ${JSON.stringify(proto)}`, "use /tcp or /udp");
+  const parts = (slash < 0 ? value : value.slice(0, slash)).split(":");
+  if (parts.length !== 2 && parts.length !== 3) throw new SpecError("--publish", `${JSON.stringify(value)} is not a port mapping`, PORT_HINT);
+  const [hostIp, hostPort, containerPort] = parts.length === 3 ? parts : [undefined, ...parts];
+  const mapping: PortMapping = {
+    proto,
+    hostPort: parsePort(value, hostPort ?? "", "host port"),
+    containerPort: parsePort(value, containerPort ?? "", "container port"),
+  };
+  if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0") {
+    const ip = parseIPv4(hostIp);
+    if (ip === null) throw new SpecError("--publish", `${JSON.stringify(value)}: ${JSON.stringify(hostIp)} is not an IPv4 address`, PORT_HINT);
+    mapping.hostIp = formatIPv4(ip);
+  }
+  return mapping;
+}
+
+export const describePort = (p: PortMapping) => `${p.hostIp ? `${p.hostIp}:` : ""}${p.hostPort}:${p.containerPort}/${p.proto}`;
+
+// Two mappings compete when they share a protocol and host port, and their
+// host addresses meet (an absent address means all of them).
+export function portsClash(a: PortMapping, b: PortMapping): boolean {
+  return a.proto === b.proto && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
+}
+
+// IFNAMSIZ: 15 bytes; no '/', ':' or whitespace (dev_valid_name), and the
+// veth prefix stays ours.
+export function validateBridgeName(name: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name === "." || name === "..")
+    throw new SpecError("--bridge", `${JSON.stringify(name)} is not a link name`, "use 1 to 15 letters, digits, '-', '_' or '.'");
+  if (name.startsWith(VETH_PREFIX)) throw new SpecError("--bridge", `${JSON.stringify(name)} starts with ${VETH_PREFIX}, which names containers' veths`, "choose another name");
+}
+
+export function parseSubnetFlag(text: string): Subnet {
+  const r = parseSubnet(text);
+  if ("error" in r) throw new SpecError("--subnet", r.error, r.hint);
+  return r.subnet;
+}
+
+const HOSTNAME_RE = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
+// Loose on purpose: resolv.conf and the hosts file take IPv6 too.
+const IPV6_RE = /^[0-9a-fA-F:]+(%[\w.-]+)?$/;
+
+function isAddress(text: string): boolean {
+  return parseIPv4(text) !== null || (text.includes(":") && IPV6_RE.test(text));
+}
+
+function parseAddHost(value: string): { name: string; address: string } {
+  // docker takes NAME:IP and NAME=IP; an IPv6 address holds ':' itself.
+  const sep = value.includes("=") ? value.indexOf("=") : value.indexOf(":");
+  const name = value.slice(0, sep);
+  const address = value.slice(sep + 1).replace(/^\[(.*)\]$/, "$1");
+  if (sep <= 0 || !HOSTNAME_RE.test(name) || !isAddress(address))
+    throw new SpecError("--add-host", `${JSON.stringify(value)} is not NAME:ADDRESS`, "e.g. --add-host db:10.0.42.7");
+  return { name, address };
+}
+
+export function networkFromFlags(flags: NetworkFlags): NetworkRequest {
+  const mode = flags.net ?? "bridge";
+  if (!(NET_MODES as readonly string[]).includes(mode))
+    throw new SpecError("--net", `unknown network mode ${JSON.stringify(mode)}`, `use one of ${NET_MODES.join(", ")}`);
+  const ports = (flags.publish ?? []).map(parsePortMapping);
+  if (mode !== "bridge") {
+    const bridgeOnly = [flags.bridge && "--bridge", flags.subnet && "--subnet", ports.length && "--publish"].filter(Boolean);
+    if (bridgeOnly.length) throw new SpecError(String(bridgeOnly[0]), `needs --net bridge, not --net ${mode}`, "leave it out, or use --net bridge");
+  }
+  ports.forEach((p, i) => {
+    const other = ports.slice(0, i).find((q) => portsClash(p, q));
+    if (other) throw new SpecError("--publish", `host port ${p.hostPort}/${p.proto} is mapped twice (${describePort(other)} and ${describePort(p)})`, "map each host port once");
+  });
+  const bridge = flags.bridge ?? DEFAULT_BRIDGE;
+  validateBridgeName(bridge);
+  const dns = [...(flags.dns ?? [])];
+  for (const d of dns) if (!isAddress(d)) throw new SpecError("--dns", `${JSON.stringify(d)} is not an IP address`, "e.g. --dns 10.0.0.53");
+  return {
+    mode: mode as NetMode,
+    bridge,
+    subnet: flags.subnet === undefined ? undefined : formatSubnet(parseSubnetFlag(flags.subnet)),
+    ports,
+    dns,
+    extraHosts: (flags.addHost ?? []).map(parseAddHost),
+  };
+}
