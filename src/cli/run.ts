@@ -4,12 +4,14 @@ import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
-import { runContainer } from "../runtime/run.ts";
+import { runContainer, runDetached } from "../runtime/run.ts";
+import { NAME_RE } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
-import { validateSpec } from "../spec/schema.ts";
-import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { loggerFor, reportExit, stateRoot } from "./output.ts";
+import { SpecError } from "../errors.ts";
+import { validateSpec, type Spec } from "../spec/schema.ts";
+import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import { loggerFor, print, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
@@ -29,8 +31,41 @@ export const runFlags = {
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
+  detach: { type: "boolean", alias: ["d"], description: "Run in the background and print the container ID; output goes to contain logs" },
+  name: { type: "string", description: "A unique name for the container", valueHint: "NAME" },
+  rm: { type: "boolean", description: "With --detach: remove the container when it exits (in the foreground it always is)" },
   ...commonFlags,
 } satisfies FlagDefs;
+
+export function checkName(name: string | undefined): string | undefined {
+  if (name !== undefined && !NAME_RE.test(name))
+    throw new SpecError("--name", `${JSON.stringify(name)} is not a valid name`, "use letters, digits and _ . - (starting with a letter or digit)");
+  return name;
+}
+
+// The Spec of a new container from `run`'s flags (also what `node create` maps to).
+export function specOf(flags: FlagValues, command: string[], id: string, tty: boolean): Spec {
+  return validateSpec(
+    specFromFlags(
+      {
+        command,
+        rootfs: resolveRootfs(str(flags, "rootfs")),
+        hostname: str(flags, "hostname"),
+        memory: str(flags, "memory"),
+        cpu: str(flags, "cpu"),
+        cpus: str(flags, "cpus"),
+        cpuQuota: str(flags, "cpu-quota"),
+        cpuPeriod: str(flags, "cpu-period"),
+        cpuShares: str(flags, "cpu-shares"),
+        pids: str(flags, "pids"),
+        env: list(flags, "env"),
+        tty,
+      },
+      id,
+    ),
+    { cpus: availableParallelism() },
+  );
+}
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
@@ -39,31 +74,21 @@ export default defineCommand({
     const { flags, positionals } = parseFlags(runFlags, rawArgs, "run", true);
     const { log, verbosity } = loggerFor(flags);
     requireRoot("run");
+    const name = checkName(str(flags, "name"));
+    const detach = flags.detach === true;
+    if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
+    if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
-    const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const spec = validateSpec(
-      specFromFlags(
-        {
-          command: positionals,
-          rootfs: resolveRootfs(str(flags, "rootfs")),
-          hostname: str(flags, "hostname"),
-          memory: str(flags, "memory"),
-          cpu: str(flags, "cpu"),
-          cpus: str(flags, "cpus"),
-          cpuQuota: str(flags, "cpu-quota"),
-          cpuPeriod: str(flags, "cpu-period"),
-          cpuShares: str(flags, "cpu-shares"),
-          pids: str(flags, "pids"),
-          env: list(flags, "env"),
-          tty,
-        },
-        id,
-      ),
-      { cpus: availableParallelism() },
-    );
+    const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
+    const spec = specOf(flags, positionals, id, tty);
     const plan = planFromSpec(spec, id);
-    const result = await runContainer(plan, { log, verbosity, store });
+    if (detach) {
+      runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
+      print(`${id}\n`);
+      return 0;
+    }
+    const result = await runContainer(plan, { log, verbosity, store, spec, name });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },
 });

@@ -8,3 +8,7 @@ declare module "*.tar.gz" {
   const path: string;
   export default path;
 }
+declare module "*.elf" {
+  const path: string;
+  export default path;
+}
