@@ -9,6 +9,7 @@ import { newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
+import type { Spec } from "../spec/schema.ts";
 import { humanSize, parseInteger } from "../spec/units.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { atLeastOneContainer, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
@@ -34,14 +35,14 @@ const DEFAULT_PAYLOAD = ["sleep", "infinity"];
 
 export const create = defineCommand({
   meta: { name: "create", description: "Create a node: a detached container; prints its host PID" },
-  args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name, then an optional payload command after --" }),
+  args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name; a payload command may follow -- (default: sleep infinity)" }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(nodeCreateFlags, rawArgs, "node create", true);
+    // Flags may follow the name (`node create node-1 --mem 256`): the payload
+    // is what follows `--`.
+    const { flags, positionals: [nameArg, ...command] } = parseFlags(nodeCreateFlags, rawArgs, "node create");
     const { log, verbosity } = loggerFor(flags);
-    const [nameArg, ...rest] = positionals;
-    if (nameArg === undefined || nameArg === "--") throw new SpecError("name", "missing", "e.g. contain node create node-1 --mem 256 --cpu 512");
+    if (nameArg === undefined) throw new SpecError("name", "missing", "e.g. contain node create node-1 --mem 256 --cpu 512");
     const name = checkName(nameArg) ?? "";
-    const command = rest[0] === "--" ? rest.slice(1) : rest;
     const memText = str(flags, "mem");
     if (memText === undefined) throw new SpecError("--mem", "is required", `give the node's memory in MiB, e.g. contain node create ${name} --mem 256`);
     const mem = parseInteger("--mem", memText, "memory in MiB, e.g. --mem 256");
@@ -51,7 +52,14 @@ export const create = defineCommand({
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": cpu }) };
-    const spec = specOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false);
+    let spec: Spec;
+    try {
+      spec = specOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false);
+    } catch (err) {
+      // The shares are run's --cpu-shares; here the user wrote --cpu.
+      if (err instanceof SpecError && err.field === "--cpu-shares") throw new SpecError("--cpu", err.message.replace(/^--cpu-shares: /, ""), "give CPU shares from 2 to 262144, e.g. --cpu 512");
+      throw err;
+    }
     const pid = runDetached(planFromSpec(spec, id), { log, verbosity, store, spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;

@@ -6,7 +6,7 @@
 // parent, which records the exit and has it released (reap.ts).
 import { constants as os } from "node:os";
 import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
-import { close, describeExit, processStartTime, type ExitStatus } from "../linux/process.ts";
+import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
@@ -96,12 +96,14 @@ export function runDetached(plan: Plan, opts: DetachOptions): number {
   using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
   let ctl: number | undefined;
   let init: InitProcess | undefined;
+  let monitor: number | undefined;
   try {
     cgroup.create();
     log.info(`setting up rootfs: ${plan.rootfs}`);
     log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
     const started = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd);
     ({ init, ctl } = started);
+    monitor = started.monitor.pid;
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.state.monitor = started.monitor;
     entry.save();
@@ -116,6 +118,11 @@ export function runDetached(plan: Plan, opts: DetachOptions): number {
     init?.discard();
     releaseResources(entry.state);
     entry.remove();
+    // The monitor (our child until we exit) finds nothing left to release:
+    // waited for, so nothing of this start outlives the command.
+    if (ctl !== undefined) close(ctl);
+    ctl = undefined;
+    if (monitor !== undefined) waitExited(monitor);
     throw err;
   } finally {
     if (ctl !== undefined) close(ctl);

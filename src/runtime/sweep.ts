@@ -1,6 +1,7 @@
 // Every command starts by releasing what killed runtimes left behind: state
 // entries whose owner no longer holds their lock and that still hold
 // resources.
+import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
 import { releaseResources } from "./release.ts";
 import { StateStore, type ContainerState } from "./state.ts";
@@ -15,8 +16,22 @@ function releaseLeftovers(state: ContainerState, store: StateStore): ContainerSt
   return { ...state, exit, released: true };
 }
 
+// A detached start whose CLI died before it finished: the monitor holds the
+// lock, and the init may even run the command already, but nobody was told.
+// Killed, so its monitor releases it as a start that failed.
+function killUnfinishedStarts(store: StateStore): void {
+  for (const { state } of store.list()) {
+    const { init, owner } = state;
+    if (!state.detached || state.started || !init || isSameProcess(owner.pid, owner.startTime)) continue;
+    // Read again now that the owner is known dead: it may have finished the
+    // start and exited since the first read.
+    if (store.read(state.id)?.started === undefined && isRunning(init.pid, init.startTime)) kill(init.pid, SIGKILL);
+  }
+}
+
 export function openStore(root: string, log: Logger): StateStore {
   const store = new StateStore(root);
+  killUnfinishedStarts(store);
   for (const id of store.sweep(releaseLeftovers)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
   return store;
 }
