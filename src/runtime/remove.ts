@@ -13,6 +13,7 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
     if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     await stopFound(store, found, 0);
   }
+  // The monitor's clean-up, if it is still under way.
   await untilReleased(store, state.id, 10_000);
   const lock = store.tryLock(state.id);
   if (!lock) {

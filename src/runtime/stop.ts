@@ -1,13 +1,13 @@
 // `contain stop`: SIGTERM to PID 1, SIGKILL after the grace period (docker's
-// rule; a PID 1 without a handler ignores SIGTERM), then wait until the
-// container's resources are released.
+// rule; a PID 1 without a handler ignores SIGTERM). It returns once PID 1 is
+// gone, as docker's does: the release of its resources (the monitor's
+// clean-up, ~40 ms) goes on in the background, and `rm` waits for it.
 import { ContainError } from "../errors.ts";
 import { isRunning, kill, SIGKILL } from "../linux/process.ts";
 import type { Found, StateStore } from "./state.ts";
-import { isActive, label, statusOf, untilReleased } from "./status.ts";
+import { isActive, statusOf } from "./status.ts";
 
 const SIGTERM = 15;
-const RELEASE_TIMEOUT_MS = 10_000;
 
 async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -18,18 +18,19 @@ async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> 
   return true;
 }
 
-// Kills the container (PID 1 with `signal`, SIGKILL after graceMs) and waits
-// for the release. A stopped one is left as it is.
+const KILL_TIMEOUT_MS = 10_000;
+
+// Kills the container: PID 1 with `signal`, SIGKILL after graceMs. A stopped
+// one is left as it is.
 export async function stopFound(store: StateStore, { state }: Found, graceMs: number, signal = SIGTERM): Promise<void> {
   const init = state.init;
-  if (init && isActive(statusOf(store, state))) {
-    kill(init.pid, signal);
-    const gone = () => !isRunning(init.pid, init.startTime);
-    // SIGKILL to a PID namespace's init kills every process in it.
-    if (!(await until(gone, graceMs))) kill(init.pid, SIGKILL);
-  }
-  if (!(await untilReleased(store, state.id, RELEASE_TIMEOUT_MS)))
-    throw new ContainError(`container ${label(state)} stopped, but its clean-up has not finished after ${RELEASE_TIMEOUT_MS / 1000}s`, "run 'contain prune' to release what is left");
+  if (!init || !isActive(statusOf(store, state))) return;
+  kill(init.pid, signal);
+  const gone = () => !isRunning(init.pid, init.startTime);
+  if (await until(gone, graceMs)) return;
+  // SIGKILL to a PID namespace's init kills every process in it.
+  kill(init.pid, SIGKILL);
+  if (!(await until(gone, KILL_TIMEOUT_MS))) throw new ContainError(`PID 1 of the container (${init.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); see /proc/PID/stack");
 }
 
 export async function stopContainer(store: StateStore, ref: string, graceMs: number): Promise<Found> {

@@ -105,8 +105,8 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   expect(took).toBeGreaterThan(1000);
   expect(took).toBeLessThan(5000);
   expect(isAlive(pid)).toBe(false);
-  expect(cgroupOf(id.slice(0, 12))).toEqual([]); // released by the monitor's clean-up
-  expect(h.monitors()).toEqual([]);
+  // Released by the monitor's clean-up, which goes on after stop returns.
+  await waitFor("the release", () => cgroupOf(id.slice(0, 12)).length === 0 && h.monitors().length === 0);
 
   // ps hides it, ps -a shows Exited (137), wait prints 137
   expect(h.run(["ps"]).stdout.trimEnd().split("\n")).toHaveLength(1);
@@ -170,3 +170,19 @@ test("exec -t: a pty of the container's own devpts; exit codes propagate", () =>
   expect(h.run(["rm", "-f", "t"]).code).toBe(0);
   h.expectClean();
 });
+
+test("logs -f follows until the container stops; stats refreshes every second", async () => {
+  h.run(["run", "-d", "-q", "--name", "talker", "--", "sh", "-c", "echo one; sleep 1; echo two; sleep 60"]);
+  const follow = h.spawn(["logs", "-f", "talker"]);
+  const stats = h.spawn(["stats", "talker"]);
+  await waitFor("the second line", () => h.run(["logs", "talker"]).stdout.includes("two"));
+  await Bun.sleep(1200);
+  stats.kill("SIGTERM");
+  const tables = (await new Response(stats.stdout).text()).split("\n").filter((l) => l.startsWith("ID "));
+  expect(tables.length).toBeGreaterThanOrEqual(2);
+  expect(h.run(["stop", "-t", "0", "talker"]).code).toBe(0);
+  expect(await follow.exited).toBe(0); // it ends with the container
+  expect(await new Response(follow.stdout).text()).toBe("one\ntwo\n");
+  expect(h.run(["rm", "talker"]).code).toBe(0);
+  h.expectClean();
+}, 20_000);
