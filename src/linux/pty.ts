@@ -2,6 +2,7 @@
 // pty of its own devpts instance, so `tty` inside names /dev/pts/N.
 import { constants, openSync } from "node:fs";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
+import { openInRoot } from "./openat2.ts";
 
 const TCGETS = 0x5401;
 const TIOCGWINSZ = 0x5413;
@@ -11,8 +12,6 @@ const TIOCSPTLCK = 0x40045431;
 const TIOCGPTPEER = 0x5441;
 const O_RDWR = 2;
 const O_NOCTTY = 0o400;
-const RESOLVE_NO_MAGICLINKS = 0x02;
-const RESOLVE_IN_ROOT = 0x10;
 const O_CLOEXEC = 0o2000000;
 
 function ioctl(fd: number, name: string, request: number, arg: NodeJS.TypedArray): void {
@@ -56,9 +55,7 @@ export function setWinsize(fd: number, size: WinSize): void {
 // no link inside that root can lead outside it, and the slave taken with
 // TIOCGPTPEER, never by path. The slave's name inside is /dev/pts/N.
 export function openPtyIn(rootFd: number): { master: number; slave: number } {
-  const how = new BigUint64Array([BigInt(O_RDWR | O_NOCTTY | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
-  const path = Buffer.from("dev/pts/ptmx\0");
-  const master = check("openat2", [rootFd, "dev/pts/ptmx", sym("RESOLVE_IN_ROOT")], sys("openat2", rootFd, addressOf(path), addressOf(how), how.byteLength));
+  const master = openInRoot(rootFd, "dev/pts/ptmx", O_RDWR | O_NOCTTY);
   ioctl(master, "TIOCSPTLCK", TIOCSPTLCK, new Int32Array([0]));
   const slave = check("ioctl", [master, sym("TIOCGPTPEER")], sys("ioctl", master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   return { master, slave };

@@ -4,10 +4,11 @@
 // namespace only takes the joiner's children), with the container's own
 // environment and working directory unless told otherwise, and returns its
 // exit status.
-import { constants, openSync, readFileSync } from "node:fs";
+import { constants, openSync } from "node:fs";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
+import { readFileInRoot } from "../linux/openat2.ts";
 import { openPtyIn } from "../linux/pty.ts";
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import type { StateStore } from "./state.ts";
@@ -39,7 +40,7 @@ function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
 }
 
 // "1000", "1000:100", or a name looked up in the container's /etc/passwd
-// (read through /proc/<pid>/root, as the container sees it).
+// (read through /proc/<pid>/root, resolved as inside the container).
 export function resolveUser(user: string, passwd: () => string): { uid: number; gid: number } {
   const [who = "", group] = user.split(":");
   let uid: number;
@@ -85,7 +86,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
     const cgroupFds = cgroupDirs.map((d) => own(openSync(`${d}/cgroup.procs`, constants.O_WRONLY | O_CLOEXEC)));
     const env = mergeEnv(spec.process.env, [...(opts.tty ? ["TERM=xterm"] : []), ...opts.env]);
-    const { uid, gid } = opts.user === undefined ? { uid: -1, gid: -1 } : resolveUser(opts.user, () => readFileSync(`/proc/${init.pid}/root/etc/passwd`, "utf8"));
+    const { uid, gid } = opts.user === undefined ? { uid: -1, gid: -1 } : resolveUser(opts.user, () => readFileInRoot(rootFd, "etc/passwd"));
     const pty = opts.tty ? openPtyIn(rootFd) : undefined;
     if (pty) own(pty.slave);
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
