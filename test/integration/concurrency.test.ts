@@ -7,8 +7,11 @@ import { Harness } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  try {
+    h.expectClean();
+  } finally {
+    h.dispose();
+  }
 });
 
 async function parallel(n: number, args: (i: number) => string[]) {

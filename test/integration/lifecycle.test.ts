@@ -7,8 +7,11 @@ import { cgroupOf, Harness, isAlive, waitFor } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  try {
+    h.expectClean();
+  } finally {
+    h.dispose();
+  }
 });
 
 // Ignores SIGTERM, so `stop` has to escalate; prints once it is set up.

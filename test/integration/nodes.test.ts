@@ -6,8 +6,11 @@ import { cgroupOf, Harness, isAlive } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  try {
+    h.expectClean();
+  } finally {
+    h.dispose();
+  }
 });
 
 test("node create prints the host PID; the cgroup holds 256 MiB and the shares; ls; rm", () => {
