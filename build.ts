@@ -7,7 +7,8 @@ import { archiveHash, buildRootfs } from "./rootfs/build.ts";
 
 const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
-export const INIT = join(root, "ffi/contain-init");
+export const INIT = join(root, "ffi/init.elf");
+export const MONITOR = join(root, "ffi/monitor.elf");
 export const ROOTFS = join(root, "rootfs/rootfs.tar.gz");
 export const BINARY = join(root, "contain");
 
@@ -37,19 +38,19 @@ export function buildRootfsArchive(): void {
   buildRootfs(ROOTFS);
 }
 
-export function buildShim(): void {
-  run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
-}
-
-// Static: it runs inside root filesystems that may have no C library.
-export function buildInit(): void {
+// The native pieces: the shim, and two static, stripped programs (libc.a
+// from libc6-dev): the monitor stays resident beside every detached container
+// and needs no loader at run time (~0.7 MB RSS); the --init PID 1 runs inside
+// root filesystems that may have no C library at all.
+export function buildNative(): void {
   ensurePackages(["libc6-dev"]);
-  run(["gcc", "-Os", "-s", "-static", "-Wall", "-Wextra", "-Werror", "-o", INIT, "ffi/init.c"]);
+  run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
+  run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", MONITOR, "ffi/monitor.c"]);
+  run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", INIT, "ffi/init.c"]);
 }
 
 export function buildBinary(): void {
-  buildShim();
-  buildInit();
+  buildNative();
   buildRootfsArchive();
   const rootfsHash = archiveHash(readFileSync(ROOTFS));
   run([

@@ -2,9 +2,8 @@
 // (`with { type: "file" }`): make sure they exist, so `bun test` works on a
 // fresh clone without a full build.
 import { existsSync, statSync } from "node:fs";
-import { buildInit, buildRootfsArchive, buildShim, INIT, ROOTFS, SHIM } from "../build.ts";
+import { buildNative, buildRootfsArchive, INIT, MONITOR, ROOTFS, SHIM } from "../build.ts";
 
-const stale = (out: string, source: string) => !existsSync(out) || statSync(out).mtimeMs < statSync(new URL(source, import.meta.url).pathname).mtimeMs;
-if (stale(SHIM, "../ffi/shim.c")) buildShim();
-if (stale(INIT, "../ffi/init.c")) buildInit();
+const stale = (built: string, source: string) => !existsSync(built) || statSync(built).mtimeMs < statSync(new URL(`../${source}`, import.meta.url).pathname).mtimeMs;
+if (stale(SHIM, "ffi/shim.c") || stale(MONITOR, "ffi/monitor.c") || stale(INIT, "ffi/init.c")) buildNative();
 if (!existsSync(ROOTFS)) buildRootfsArchive();

@@ -5,9 +5,22 @@ import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
 import { printErr } from "./output.ts";
+import exec from "./exec.ts";
+import inspect from "./inspect.ts";
+import kill from "./kill.ts";
+import logs from "./logs.ts";
+import node from "./node.ts";
+import prune from "./prune.ts";
+import ps from "./ps.ts";
+import rm from "./rm.ts";
 import run from "./run.ts";
+import stats from "./stats.ts";
+import stop from "./stop.ts";
+import wait from "./wait.ts";
 
-const subCommands: Record<string, CommandDef> = { run };
+const subCommands: Record<string, CommandDef> = { run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node };
+// The user's design notes say `list` as often as `ps`.
+const aliases: Record<string, CommandDef> = { list: ps };
 
 export const main = defineCommand({
   meta: { name: "contain", version: pkg.version, description: "Run commands in Linux containers" },
@@ -20,10 +33,23 @@ function wantsHelp(args: readonly string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
 }
 
+// The command a line names, with its parent: `node create` is create's.
+async function commandOf(args: readonly string[]): Promise<{ cmd: CommandDef; parent?: CommandDef }> {
+  let cmd: CommandDef = main;
+  let parent: CommandDef | undefined;
+  for (const word of args.filter((a) => !a.startsWith("-"))) {
+    const subs = (await cmd.subCommands) as Record<string, CommandDef> | undefined;
+    const next = subs?.[word] ?? (cmd === main ? aliases[word] : undefined);
+    if (!next) break;
+    parent = cmd;
+    cmd = next;
+  }
+  return { cmd, parent };
+}
+
 async function printHelp(args: readonly string[]): Promise<void> {
-  const sub = args.find((a) => !a.startsWith("-"));
-  const cmd = sub ? subCommands[sub] : undefined;
-  const usage = await renderUsage(cmd ?? main, cmd ? main : undefined);
+  const { cmd, parent } = await commandOf(args);
+  const usage = await renderUsage(cmd, parent);
   // citty colours by environment only; a pipe or file gets plain text.
   writeSync(1, `${process.stdout.isTTY ? usage : Bun.stripANSI(usage)}\n`);
 }
@@ -48,7 +74,18 @@ export async function cli(args: string[]): Promise<number> {
     return 0;
   }
   const name = args[0] ?? "";
-  const cmd = subCommands[name];
+  // Internal: exec'd by a detached container's monitor (ffi/monitor.c) to
+  // release the container once its init has exited.
+  if (name === "reap" && args.length === 3) {
+    const { reapContainer } = await import("../runtime/reap.ts");
+    try {
+      reapContainer(args[1] ?? "", args[2] ?? "");
+      return 0;
+    } catch (err) {
+      return fail(err, false);
+    }
+  }
+  const cmd = subCommands[name] ?? aliases[name];
   if (!cmd) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
   try {
     // Our own strict parser reads rawArgs (src/cli/args.ts); citty's

@@ -7,6 +7,7 @@ import type { Limits } from "../plan/cgroup.ts";
 import type { RunResult } from "../runtime/run.ts";
 import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
+import { ContainError, SpecError } from "../errors.ts";
 import type { FlagValues } from "./args.ts";
 
 // Output that must never throw: a closed stderr cannot stop the clean-up.
@@ -14,6 +15,11 @@ export function printErr(text: string): void {
   try {
     writeSync(2, text);
   } catch {}
+}
+
+// stdout: tables, IDs, JSON.
+export function print(text: string): void {
+  writeSync(1, text);
 }
 
 export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
@@ -48,4 +54,32 @@ export function reportExit(result: RunResult, limits: Limits, opts: { stats: boo
     printErr(`[contain] usage: ${parts.join(", ")}\n`);
   }
   return exitCodeOf(result.status);
+}
+
+// The one container a command acts on.
+export function oneContainer(positionals: readonly string[], command: string): string {
+  if (positionals.length !== 1) throw new SpecError("container", positionals.length ? `takes one container, not ${positionals.length}` : "missing", `e.g. contain ${command} web`);
+  return positionals[0] ?? "";
+}
+
+export function atLeastOneContainer(positionals: readonly string[], command: string): string[] {
+  if (positionals.length === 0) throw new SpecError("container", "missing", `e.g. contain ${command} web`);
+  return [...positionals];
+}
+
+// Runs `act` on each container, as docker does: the name of each one done on
+// stdout, one error line for each failure, and a failure if any failed.
+export async function eachContainer(refs: readonly string[], act: (ref: string) => Promise<unknown>): Promise<number> {
+  let failed: unknown;
+  for (const ref of refs) {
+    try {
+      await act(ref);
+      print(`${ref}\n`);
+    } catch (err) {
+      if (refs.length === 1) throw err;
+      failed = err;
+      printErr(`[contain] error: ${err instanceof Error ? err.message : String(err)}${err instanceof ContainError && err.hint ? `; ${err.hint}` : ""}\n`);
+    }
+  }
+  return failed === undefined ? 0 : failed instanceof ContainError ? failed.exitCode : 125;
 }

@@ -3,9 +3,11 @@ import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
-import { planFromSpec } from "../plan/plan.ts";
+import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
-import { runContainer } from "../runtime/run.ts";
+import { runContainer, runDetached } from "../runtime/run.ts";
+import { NAME_RE } from "../runtime/state.ts";
+import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
 import { readInRoot } from "../linux/resolve.ts";
@@ -17,7 +19,7 @@ import { specFromFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { loggerFor, reportExit, stateRoot } from "./output.ts";
+import { loggerFor, print, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
@@ -67,8 +69,18 @@ export const runFlags = {
     repeat: true,
   },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
+  detach: { type: "boolean", alias: ["d"], description: "Run in the background and print the container ID; output goes to contain logs" },
+  name: { type: "string", description: "A unique name for the container", valueHint: "NAME" },
+  rm: { type: "boolean", description: "With --detach: remove the container when it exits (in the foreground it always is)" },
   ...commonFlags,
 } satisfies FlagDefs;
+
+export function checkName(name: string | undefined): string | undefined {
+  if (name !== undefined && !NAME_RE.test(name))
+    throw new SpecError("--name", `${JSON.stringify(name)} is not a valid name`, "use letters, digits and _ . - (starting with a letter or digit)");
+  return name;
+}
+
 
 function readFlagFile(flag: string, file: string): string {
   try {
@@ -115,6 +127,69 @@ function requireSources(spec: Spec): void {
   }
 }
 
+// A new container's Spec and Plan from `run`'s flags (also what `node create`
+// maps to): every flag is checked here, before anything is created.
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, store: StateStore): { spec: Spec; plan: Plan } {
+  const network = networkFromFlags({
+    net: str(flags, "net"),
+    bridge: str(flags, "bridge"),
+    subnet: str(flags, "subnet"),
+    publish: list(flags, "publish"),
+    dns: list(flags, "dns"),
+    addHost: list(flags, "add-host"),
+  });
+  const rootfs = resolveRootfs(str(flags, "rootfs"));
+  const spec = validateSpec(
+    specFromFlags(
+      {
+        command: positionals,
+        rootfs,
+        hostname: str(flags, "hostname"),
+        memory: str(flags, "memory"),
+        cpu: str(flags, "cpu"),
+        cpus: str(flags, "cpus"),
+        cpuQuota: str(flags, "cpu-quota"),
+        cpuPeriod: str(flags, "cpu-period"),
+        cpuShares: str(flags, "cpu-shares"),
+        pids: str(flags, "pids"),
+        env: list(flags, "env"),
+        envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
+        workdir: str(flags, "workdir"),
+        user: str(flags, "user"),
+        volumes: list(flags, "volume"),
+        tmpfs: list(flags, "tmpfs"),
+        ulimits: list(flags, "ulimit"),
+        capAdd: list(flags, "cap-add"),
+        capDrop: list(flags, "cap-drop"),
+        privileged: flags.privileged === true,
+        readOnly: flags["read-only"] === true,
+        overlay: flags.overlay !== false,
+        init: flags.init === true,
+        securityOpt: list(flags, "security-opt"),
+        tty,
+        hostNetwork: network.mode === "host",
+      },
+      id,
+      {
+        hostEnv: process.env,
+        cwd: process.cwd(),
+        passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
+        group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
+        readProfile: (file) => {
+          const profile = parseJsonFile("--security-opt seccomp", file);
+          parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
+          return profile;
+        },
+        defaultSeccomp: DOCKER_DEFAULT,
+      },
+    ),
+    { cpus: availableParallelism() },
+  );
+  requireSources(spec);
+  const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);
+  return { spec, plan };
+}
+
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
   args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
@@ -123,67 +198,20 @@ export default defineCommand({
     const { log, verbosity } = loggerFor(given);
     requireRoot("run");
     const flags = withConfig(given);
+    const name = checkName(str(flags, "name"));
+    const detach = flags.detach === true;
+    if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
+    if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
-    const network = networkFromFlags({
-      net: str(flags, "net"),
-      bridge: str(flags, "bridge"),
-      subnet: str(flags, "subnet"),
-      publish: list(flags, "publish"),
-      dns: list(flags, "dns"),
-      addHost: list(flags, "add-host"),
-    });
-    const tty = typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const rootfs = resolveRootfs(str(flags, "rootfs"));
-    const spec = validateSpec(
-      specFromFlags(
-        {
-          command: positionals,
-          rootfs,
-          hostname: str(flags, "hostname"),
-          memory: str(flags, "memory"),
-          cpu: str(flags, "cpu"),
-          cpus: str(flags, "cpus"),
-          cpuQuota: str(flags, "cpu-quota"),
-          cpuPeriod: str(flags, "cpu-period"),
-          cpuShares: str(flags, "cpu-shares"),
-          pids: str(flags, "pids"),
-          env: list(flags, "env"),
-          envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
-          workdir: str(flags, "workdir"),
-          user: str(flags, "user"),
-          volumes: list(flags, "volume"),
-          tmpfs: list(flags, "tmpfs"),
-          ulimits: list(flags, "ulimit"),
-          capAdd: list(flags, "cap-add"),
-          capDrop: list(flags, "cap-drop"),
-          privileged: flags.privileged === true,
-          readOnly: flags["read-only"] === true,
-          overlay: flags.overlay !== false,
-          init: flags.init === true,
-          securityOpt: list(flags, "security-opt"),
-          tty,
-          hostNetwork: network.mode === "host",
-        },
-        id,
-        {
-          hostEnv: process.env,
-          cwd: process.cwd(),
-          passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
-          group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
-          readProfile: (file) => {
-            const profile = parseJsonFile("--security-opt seccomp", file);
-            parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
-            return profile;
-          },
-          defaultSeccomp: DOCKER_DEFAULT,
-        },
-      ),
-      { cpus: availableParallelism() },
-    );
-    requireSources(spec);
-    const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);
-    const result = await runContainer(plan, { log, verbosity, store });
+    const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
+    const { spec, plan } = containerOf(flags, positionals, id, tty, store);
+    if (detach) {
+      runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
+      print(`${id}\n`);
+      return 0;
+    }
+    const result = await runContainer(plan, { log, verbosity, store, spec, name });
     return reportExit(result, plan.limits, { stats: flags.stats === true });
   },
 });

@@ -8,7 +8,7 @@ declare module "*.tar.gz" {
   const path: string;
   export default path;
 }
-declare module "*/contain-init" {
+declare module "*.elf" {
   const path: string;
   export default path;
 }

@@ -2,7 +2,8 @@
 // system calls that return -errno, and turns failures into SyscallError.
 import { dlopen, ptr, type Pointer } from "bun:ffi";
 import { readFileSync, writeSync } from "node:fs";
-import initPath from "../../ffi/contain-init" with { type: "file" };
+import initPath from "../../ffi/init.elf" with { type: "file" };
+import monitorPath from "../../ffi/monitor.elf" with { type: "file" };
 import shimPath from "../../ffi/shim.so" with { type: "file" };
 import { errnoMessage, errnoName } from "./errno.ts";
 import { NR, type SyscallName } from "./syscalls.ts";
@@ -13,6 +14,7 @@ const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
   contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
   contain_exec: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i64" },
+  contain_nsexec: { args: ["ptr"], returns: "i64" },
 } as const;
 
 // In the compiled binary the shim is embedded under /$bunfs, which dlopen
@@ -34,33 +36,42 @@ export function shimFd(): number {
   return memfd;
 }
 
+// An embedded file copied into a close-on-exec memfd.
+function memfdOf(name: string, path: string): number {
+  const libc = dlopen("libc.so.6", {
+    memfd_create: { args: ["ptr", "u32"], returns: "i32" },
+  });
+  const MFD_CLOEXEC = 1;
+  const fd = libc.symbols.memfd_create(ptr(cstr(name)), MFD_CLOEXEC);
+  libc.close();
+  if (fd < 0) throw new Error(`memfd_create failed: cannot load the embedded ${name}`);
+  writeSync(fd, readFileSync(path));
+  return fd;
+}
+
 function loadShim() {
   if (inherited !== undefined) {
     memfd = inherited;
     return dlopen(`/proc/self/fd/${inherited}`, SHIM_SYMBOLS).symbols;
   }
   if (!shimPath.startsWith("/$bunfs/")) return dlopen(shimPath, SHIM_SYMBOLS).symbols;
-  const libc = dlopen("libc.so.6", {
-    memfd_create: { args: ["ptr", "u32"], returns: "i32" },
-  });
-  const fd = libc.symbols.memfd_create(ptr(cstr("contain-shim")), MFD_CLOEXEC);
-  if (fd < 0) throw new Error("memfd_create failed: cannot load the contain shim");
-  writeSync(fd, readFileSync(shimPath));
-  memfd = fd;
-  const symbols = dlopen(`/proc/self/fd/${fd}`, SHIM_SYMBOLS).symbols;
-  libc.close();
-  return symbols;
+  memfd = memfdOf("contain-shim", shimPath);
+  return dlopen(`/proc/self/fd/${memfd}`, SHIM_SYMBOLS).symbols;
 }
 
-const MFD_CLOEXEC = 1;
+// The monitor of detached containers (ffi/monitor.c), for the same reason in
+// a memfd: the path to execve. The kernel opens it before it closes the
+// close-on-exec fds, so the memfd need not stay open in the monitor.
+let monitorExe: string | undefined;
+export function monitorPathForExec(): string {
+  monitorExe ??= monitorPath.startsWith("/$bunfs/") ? `/proc/self/fd/${memfdOf("contain-monitor", monitorPath)}` : monitorPath;
+  return monitorExe;
+}
 
 // The tiny init (ffi/init.c) in a memfd, for --init: the init stage passes it
 // to the shim, which execs it with execveat, so it needs no path in any root.
 export function initProgramFd(): number {
-  const fd = Number(shim().contain_syscall(NR.memfd_create, BigInt(ptr(cstr("contain-init"))), MFD_CLOEXEC, 0, 0, 0, 0));
-  check("memfd_create", ["contain-init", sym("MFD_CLOEXEC")], fd);
-  writeSync(fd, readFileSync(initPath));
-  return fd;
+  return memfdOf("contain-init", initPath);
 }
 
 // Loaded on first use, so importing a module costs nothing until a call is made.
@@ -188,6 +199,11 @@ const EXEC_STEPS = ["ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 
+// The buffers behind pointers handed to C must outlive the call: used after it.
+function keepAlive(...held: object[]): void {
+  if (held.length < 0) throw new Error("unreachable");
+}
+
 // struct contain_proc of the shim: every field 64 bits wide.
 function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
   const groups = Uint32Array.from(a.groups);
@@ -229,6 +245,71 @@ export function execCommand(path: string, argv: readonly string[], env: readonly
   // Under the tiny init: contain-init PATH ARGV...
   const args = attrs.initFd >= 0 ? stringArray(["contain-init", path, ...argv]) : a;
   const r = Number(shim().contain_exec(ptr(p), ptr(args.array), ptr(e.array), ptr(packed), ptr(step)));
+  keepAlive(keep);
   const name = EXEC_STEPS[step[0] ?? 5] ?? "execve";
   return new SyscallError(name, name === "execve" ? [path] : [], -r);
+}
+
+// What contain_nsexec needs (ffi/shim.c, struct nsexec).
+export interface NsExecRequest {
+  pidfd: number;
+  nsFlags: number;
+  nsFlagNames: string; // for messages
+  rootFd: number;
+  cgroupFds: readonly number[];
+  cwd: string;
+  file: string;
+  searchPath: string;
+  argv: readonly string[];
+  env: readonly string[];
+  stdio: readonly [number, number, number]; // without a tty (attrs.ttyFd < 0)
+  attrs: ExecAttributes; // the container's user, capabilities, seccomp, ...
+}
+
+// Where contain_nsexec failed (enum nsexec_step), with the call it names.
+const NSEXEC_STEPS = ["", "dup2", "write cgroup.procs", "setns", "chroot", "clone", "chdir", "lookup", "execve"];
+
+export interface NsExecResult {
+  joiner: number; // the intermediate process: reap it
+  pid: number; // the process in the container, a child of ours; 0 if none
+  error?: { step: string; errno: number };
+}
+
+// `contain exec`'s join and spawn (see the shim). Slots of the struct, 8 bytes each.
+export function nsExec(req: NsExecRequest): NsExecResult {
+  const keep = {
+    cgroups: Int32Array.from(req.cgroupFds),
+    cwd: cstr(req.cwd),
+    file: cstr(req.file),
+    search: cstr(req.searchPath),
+    argv: stringArray(req.argv),
+    env: stringArray(req.env),
+  };
+  const held: object[] = [];
+  const packed = packAttributes(req.attrs, held);
+  const slots = new BigInt64Array(19);
+  const set = (i: number, v: number | bigint) => {
+    slots[i] = BigInt(v);
+  };
+  set(0, req.pidfd);
+  set(1, req.nsFlags);
+  set(2, req.rootFd);
+  set(3, keep.cgroups.length ? ptr(keep.cgroups) : 0);
+  set(4, keep.cgroups.length);
+  set(5, ptr(keep.cwd));
+  set(6, ptr(keep.file));
+  set(7, ptr(keep.search));
+  set(8, ptr(keep.argv.array));
+  set(9, ptr(keep.env.array));
+  req.stdio.forEach((fd, i) => set(10 + i, fd));
+  set(13, ptr(packed));
+  // 14: the stack, set by the shim; 15-18: pid, err, step, exec_step
+  tracer?.(`setns(pidfd ${req.pidfd}, ${req.nsFlagNames}); clone; execve(${formatArg(req.file)}, ${JSON.stringify(req.argv)})`);
+  const joiner = check("clone", [sym("CLONE_VM|CLONE_VFORK"), sym("<exec>")], Number(shim().contain_nsexec(ptr(slots))));
+  keepAlive(keep, held);
+  const errno = -Number(slots[16]);
+  const step = Number(slots[17]);
+  // A failure inside contain_exec names its own step (setrlimit, capset, ...).
+  const name = step === NSEXEC_STEPS.indexOf("execve") ? (EXEC_STEPS[Number(slots[18])] ?? "execve") : NSEXEC_STEPS[step];
+  return { joiner, pid: Number(slots[15]), error: step ? { step: name ?? `step ${step}`, errno } : undefined };
 }

@@ -13,7 +13,7 @@ import { adoptShim, execCommand, initProgramFd, setCloseOnExec, traceSyscalls } 
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
-import type { Plan, ProcessPlan } from "../plan/plan.ts";
+import { execAttributes, type Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
 function isExecutableFile(path: string): boolean | null {
@@ -90,22 +90,6 @@ function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: C
   return { path, tty: pty?.slave ?? -1, initFd };
 }
 
-function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
-  const caps = p.capabilities;
-  return {
-    uid: p.user.uid,
-    gid: p.user.gid,
-    groups: p.user.groups,
-    rlimits: p.rlimits,
-    ...(caps && {
-      capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
-    }),
-    noNewPrivileges: p.noNewPrivileges,
-    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
-    initFd,
-    ttyFd,
-  };
-}
 
 export function runInit(syncFd: number, statusFd: number, shimFd: number): never {
   adoptShim(shimFd);

@@ -13,8 +13,9 @@ export class FileLock implements Disposable {
   private constructor(readonly fd: number) {}
 
   // Takes the lock, waiting for it unless `wait` is false (then null if held).
-  static acquire(path: string, wait = true): FileLock | null {
-    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | O_CLOEXEC, 0o600);
+  // A directory can be locked too (its fd opened read-only): nothing is created.
+  static acquire(path: string, wait = true, directory = false): FileLock | null {
+    const fd = directory ? openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | O_CLOEXEC) : openSync(path, constants.O_RDWR | constants.O_CREAT | O_CLOEXEC, 0o600);
     for (;;) {
       const r = sys("flock", fd, LOCK_EX | (wait ? 0 : LOCK_NB));
       if (r === 0) return new FileLock(fd);

@@ -10,7 +10,7 @@ const WNOHANG = 1;
 const __WALL = 0x40000000;
 
 // --debug traces every system call; the init turns it on for its own.
-export { adoptShim, cloneExec, execCommand, initProgramFd, shimFd, traceSyscalls } from "../ffi/index.ts";
+export { adoptShim, cloneExec, execCommand, initProgramFd, monitorPathForExec, nsExec, shimFd, SyscallError, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);
@@ -73,6 +73,31 @@ export function processStartTime(pid: number): number | null {
 
 export function isSameProcess(pid: number, startTime: number): boolean {
   return pid > 0 && processStartTime(pid) === startTime;
+}
+
+// The same process, and not yet a zombie (state Z: exited, not yet reaped).
+export function isRunning(pid: number, startTime: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return pid > 0 && Number(fields[19]) === startTime && fields[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+export function pidfdOpen(pid: number): number {
+  return check("pidfd_open", [pid, 0], sys("pidfd_open", pid, 0));
+}
+
+// "TERM", "SIGTERM", "sigterm" or "15": a signal number, or undefined.
+export function parseSignal(text: string): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n >= 1 && n <= 64 ? n : undefined;
+  }
+  const name = text.toUpperCase().replace(/^SIG/, "");
+  return (osConstants.signals as Record<string, number>)[`SIG${name}`];
 }
 
 export function geteuid(): number {

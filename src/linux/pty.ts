@@ -2,12 +2,16 @@
 // pty of its own devpts instance, so `tty` inside names /dev/pts/N.
 import { constants, openSync } from "node:fs";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
+import { openInRoot } from "./openat2.ts";
 
 const TCGETS = 0x5401;
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
 const TIOCGPTN = 0x80045430;
 const TIOCSPTLCK = 0x40045431;
+const TIOCGPTPEER = 0x5441;
+const O_RDWR = 2;
+const O_NOCTTY = 0o400;
 const O_CLOEXEC = 0o2000000;
 
 function ioctl(fd: number, name: string, request: number, arg: NodeJS.TypedArray): void {
@@ -44,4 +48,15 @@ export function getWinsize(fd: number): WinSize | null {
 
 export function setWinsize(fd: number, size: WinSize): void {
   ioctl(fd, "TIOCSWINSZ", TIOCSWINSZ, new Uint16Array([size.rows, size.cols, 0, 0]));
+}
+
+// A new pty in the devpts of another root (a running container's, through
+// /proc/<pid>/root): its /dev/pts/ptmx opened with openat2(RESOLVE_IN_ROOT), so
+// no link inside that root can lead outside it, and the slave taken with
+// TIOCGPTPEER, never by path. The slave's name inside is /dev/pts/N.
+export function openPtyIn(rootFd: number): { master: number; slave: number } {
+  const master = openInRoot(rootFd, "dev/pts/ptmx", O_RDWR | O_NOCTTY);
+  ioctl(master, "TIOCSPTLCK", TIOCSPTLCK, new Int32Array([0]));
+  const slave = check("ioctl", [master, sym("TIOCGPTPEER")], sys("ioctl", master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  return { master, slave };
 }

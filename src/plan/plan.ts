@@ -198,12 +198,48 @@ function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan |
   };
 }
 
+// The container's process: also what `contain exec` starts a process with.
+export function processPlan(spec: Spec): ProcessPlan {
+  const user = spec.process.user;
+  return {
+    args: spec.process.args,
+    env: spec.process.env,
+    cwd: spec.process.cwd,
+    terminal: spec.process.terminal,
+    searchPath: spec.process.env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
+    user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
+    rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
+    ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
+    noNewPrivileges: spec.process.noNewPrivileges ?? false,
+    ...(spec.linux.seccomp !== undefined && { seccomp: { profile: spec.linux.seccomp, caps: spec.process.capabilities?.bounding ?? [] } }),
+    init: spec.contain?.init ?? false,
+  };
+}
+
+// What the shim's last step takes (ffi ExecAttributes): the plan's process
+// with its filter compiled (seccompFilter) and the fds of this start.
+export function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
+  const caps = p.capabilities;
+  return {
+    uid: p.user.uid,
+    gid: p.user.gid,
+    groups: p.user.groups,
+    rlimits: p.rlimits,
+    ...(caps && {
+      capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
+    }),
+    noNewPrivileges: p.noNewPrivileges,
+    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
+    initFd,
+    ttyFd,
+  };
+}
+
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const ops = baseSetupOps();
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
   for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
   if (spec.root.readonly) ops.push({ op: "mount", source: "", target: "/", fstype: "", flags: ["MS_BIND", "MS_REMOUNT", "MS_RDONLY"] });
-  const user = spec.process.user;
   return {
     id,
     namespaces: spec.linux.namespaces.map((n) => n.type),
@@ -211,19 +247,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     mounts: [...etcMounts(layout.dir), ...(spec.mounts ?? []).map(rootMount)],
     ops,
     hostname: spec.hostname,
-    process: {
-      args: spec.process.args,
-      env: spec.process.env,
-      cwd: spec.process.cwd,
-      terminal: spec.process.terminal,
-      searchPath: spec.process.env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
-      user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
-      rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
-      ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
-      noNewPrivileges: spec.process.noNewPrivileges ?? false,
-      ...(spec.linux.seccomp !== undefined && { seccomp: { profile: spec.linux.seccomp, caps: spec.process.capabilities?.bounding ?? [] } }),
-      init: spec.contain?.init ?? false,
-    },
+    process: processPlan(spec),
     limits: limitsFromSpec(spec),
     network,
   };

@@ -6,12 +6,38 @@ import { ContainError } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
-import { close, cloneExec, kill, SIGKILL, pidfdGetfd, pipe, processStartTime, shimFd, tryWait, waitExited, type ExitStatus } from "../linux/process.ts";
+import { constants, openSync, readSync } from "node:fs";
+import {
+  close,
+  cloneExec,
+  isRunning,
+  kill,
+  monitorPathForExec,
+  SIGKILL,
+  pidfdGetfd,
+  pidfdOpen,
+  pipe,
+  processStartTime,
+  shimFd,
+  tryWait,
+  waitExited,
+  type ExitStatus,
+} from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import { seccompFilter, type Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
+import { LOG, type ProcessRef, type StateStore } from "./state.ts";
+
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+
+// How the init's end is learnt: as its parent (wait4), or from its monitor.
+interface Waiter {
+  wait(): ExitStatus; // blocking, for an init known to be exiting
+  poll(): ExitStatus | undefined;
+}
 
 export class InitProcess {
   private readonly channel: Channel<FromInit, ToInit>;
@@ -24,8 +50,13 @@ export class InitProcess {
     private readonly pidfd: number,
     statusRead: number,
     syncWrite: number,
+    private readonly waiter: Waiter,
   ) {
     this.channel = new Channel(statusRead, syncWrite);
+  }
+
+  private static argv(sync: number, status: number): string[] {
+    return ["contain", "init", String(sync), String(status), String(shimFd())];
   }
 
   // The cgroup namespace is left out: the init creates it itself once it is
@@ -34,7 +65,7 @@ export class InitProcess {
     const sync = pipe();
     const status = pipe();
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
-    const argv = ["contain", "init", String(sync.read), String(status.write), String(shimFd())];
+    const argv = InitProcess.argv(sync.read, status.write);
     try {
       const { pid, pidfd } = cloneExec({
         flags,
@@ -44,7 +75,8 @@ export class InitProcess {
         env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
         keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
       });
-      return new InitProcess(pid, processStartTime(pid) ?? 0, pidfd, status.read, sync.write);
+      const waiter = { wait: () => waitExited(pid), poll: () => tryWait(pid) ?? undefined };
+      return new InitProcess(pid, processStartTime(pid) ?? 0, pidfd, status.read, sync.write, waiter);
     } catch (err) {
       close(sync.write);
       close(status.read);
@@ -55,15 +87,66 @@ export class InitProcess {
     }
   }
 
+  // A detached container's init: cloned by its monitor (ffi/monitor.c), which
+  // outlives this process. The monitor keeps the state lock (lockFd) and
+  // waits, before it cleans up, until `ctl` (returned: close it when done
+  // with the container) is closed by this process, or by its death.
+  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+    const dir = store.dir(id);
+    const sync = pipe();
+    const status = pipe();
+    const ctl = pipe();
+    const rep = pipe();
+    const exe = openSync("/proc/self/exe", O_PATH | O_CLOEXEC);
+    const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
+    const log = openSync(`${dir}/${LOG}`, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | O_CLOEXEC, 0o640);
+    const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
+    const theirs = [exe, dirFd, sync.read, status.write, shimFd(), log, ctl.read, rep.write, lockFd];
+    const argv = ["contain-monitor", ...theirs.map(String), String(flags), store.root, id];
+    let monitorPid: number | undefined;
+    try {
+      const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });
+      close(pidfd);
+      monitorPid = pid;
+      const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
+      // Our copies of its ends go first: a monitor that dies unblocks the read.
+      for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      const report = Buffer.alloc(4);
+      const n = readSync(rep.read, report);
+      const initPid = n === 4 ? report.readInt32LE() : -1;
+      if (initPid <= 0) throw new ContainError(`the container's monitor could not start the init${initPid < -1 ? ` (errno ${-initPid})` : ""}`, "run again with --debug");
+      const waiter: Waiter = {
+        poll: () => store.exitRecord(id)?.status ?? (isRunning(monitor.pid, monitor.startTime) ? undefined : { exited: false, signal: SIGKILL, core: false }),
+        wait: () => {
+          for (;;) {
+            const st = waiter.poll();
+            if (st) return st;
+            Bun.sleepSync(5);
+          }
+        },
+      };
+      const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
+      return { init, monitor, ctl: ctl.write };
+    } catch (err) {
+      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      close(sync.write);
+      close(status.read);
+      close(ctl.write);
+      throw err;
+    } finally {
+      close(rep.read);
+    }
+  }
+
   // Blocking: for an init known to be exiting (its pipes closed, or killed).
   private reap(): ExitStatus {
-    this.exit ??= waitExited(this.pid);
+    this.exit ??= this.waiter.wait();
     return this.exit;
   }
 
   // Non-blocking; undefined while it runs.
   tryReap(): ExitStatus | undefined {
-    this.exit ??= tryWait(this.pid) ?? undefined;
+    this.exit ??= this.waiter.poll();
     return this.exit;
   }
 

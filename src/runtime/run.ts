@@ -1,29 +1,39 @@
-// `contain run` in the foreground: the parent's side of the picture in
-// shared/DESIGN.md. State and cgroup (recorded before they exist), the init
-// and the set-up protocol with it (init-process.ts), and supervision until
-// the container's PID 1 exits; then everything is released.
+// `contain run`: the parent's side of the picture in shared/DESIGN.md. State
+// and cgroup (recorded before they exist), the init and the set-up protocol
+// with it (init-process.ts); then, in the foreground, supervision until the
+// container's PID 1 exits and the release of everything; detached
+// (`run -d`, `node create`), the same start with the monitor as the init's
+// parent, which records the exit and has it released (reap.ts).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
 import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
-import { describeExit, kill, processStartTime, type ExitStatus } from "../linux/process.ts";
+import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
 import type { Plan } from "../plan/plan.ts";
+import type { Eth0Config } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
+import type { Spec } from "../spec/schema.ts";
 import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
+import type { Entry } from "./state.ts";
 import { releaseResources } from "./release.ts";
-import type { StateStore } from "./state.ts";
+import type { ContainerState, StateStore } from "./state.ts";
+import { SignalForwarder, waitForExit } from "./supervise.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
-
-// Forwarded to the container's PID 1 (docker's sig-proxy set).
-const FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export interface RunOptions {
   log: Logger;
   verbosity: Verbosity;
   store: StateStore; // swept already (openStore)
+  spec: Spec;
+  name?: string;
+}
+
+export interface DetachOptions extends RunOptions {
+  autoRemove: boolean; // --rm
+  kind?: "node";
 }
 
 export interface RunResult {
@@ -32,70 +42,24 @@ export interface RunResult {
   usage: Usage;
 }
 
-const HANGUP_GRACE_MS = 2000;
-
-// The namespace names of the step log, as the user's design notes print them.
-const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
-
-// Takes the forwarded signals from the start, so one that arrives while the
-// container is being set up is held and delivered once it runs, instead of
-// killing the runtime (the default action) and stranding the container.
-class SignalForwarder implements Disposable {
-  private target?: { pid: number; terminal?: TerminalProxy };
-  private readonly held: (typeof FORWARDED)[number][] = [];
-  private readonly handlers = FORWARDED.map((name) => {
-    const handler = () => (this.target ? this.forward(name) : this.held.push(name));
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-
-  private forward(name: (typeof FORWARDED)[number]): void {
-    if (!this.target) return;
-    if (name === "SIGWINCH") this.target.terminal?.resize();
-    if (name === "SIGHUP" && this.target.terminal) this.hangup(this.target.pid, this.target.terminal);
-    kill(this.target.pid, os.signals[name]);
-  }
-
-  // With a terminal, SIGHUP means the caller's terminal is gone (a closed
-  // window). The container's pty is hung up too; a PID 1 that ignores it (a
-  // PID 1 without a handler ignores SIGHUP, and ash then sleeps on the dead
-  // tty) is killed after a grace period, so nothing is left running.
-  private hangup(pid: number, terminal: TerminalProxy): void {
-    terminal.hangup();
-    setTimeout(() => kill(pid, os.signals.SIGKILL), HANGUP_GRACE_MS).unref();
-  }
-
-  attach(pid: number, terminal: TerminalProxy | undefined): void {
-    this.target = { pid, terminal };
-    for (const name of this.held.splice(0)) this.forward(name);
-  }
-
-  [Symbol.dispose](): void {
-    for (const [name, handler] of this.handlers) process.off(name, handler);
-  }
+// The state of a new container, with the cgroup it is about to get.
+// The network's resources are named here too, before any exists.
+function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; paths: Readonly<Record<string, string>> }): ContainerState {
+  const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
+  if (network) checkBridge(plan.network);
+  return {
+    id: plan.id,
+    name: opts.name,
+    created: new Date().toISOString(),
+    command: plan.process.args,
+    rootfs: plan.root.path,
+    owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
+    spec: opts.spec,
+    cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
+    network,
+  };
 }
 
-// Reaps with SIGCHLD plus a non-blocking waitpid, since a blocking wait would
-// keep Bun's signal handlers from running.
-function waitForExit(init: InitProcess): Promise<ExitStatus> {
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const reap = () => {
-      const status = init.tryReap();
-      if (!status) return;
-      clearInterval(timer);
-      process.off("SIGCHLD", reap);
-      resolve(status);
-    };
-    process.on("SIGCHLD", reap);
-    // Keeps the event loop alive, and a safety net should a SIGCHLD be missed.
-    timer = setInterval(reap, 250);
-    reap();
-  });
-}
-
-// Inside the state directory, so they go with it: the overlay's upper and work
-// directories and its mount point, and the generated /etc files.
 function writeContainerFiles(plan: Plan, dir: string, address: string | undefined, log: Logger): void {
   const overlay = plan.root.overlay;
   if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
@@ -112,7 +76,6 @@ function writeContainerFiles(plan: Plan, dir: string, address: string | undefine
   if (note) log.warn(`resolv.conf: ${note}`);
   for (const f of files) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
 }
-
 function readOptional(path: string): string | undefined {
   try {
     return readFileSync(path, "utf8");
@@ -121,43 +84,51 @@ function readOptional(path: string): string | undefined {
   }
 }
 
+// The host's side before the clone: the lease and the bridge, then the
+// container's own files (its /etc/hosts names the leased address).
+function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
+  const network = entry.state.network;
+  const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, log) : undefined;
+  if (bridge) {
+    entry.save(); // with the leased address
+    const { eth0 } = bridge;
+    log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
+    if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
+  }
+  log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
+  writeContainerFiles(plan, entry.dir, bridge?.eth0.address, log);
+  return bridge;
+}
+
+// After the clone: the veth's peer goes into the init's network namespace.
+function plugNetwork(entry: Entry, bridge: ReturnType<typeof prepareBridgeNetwork> | undefined, pid: number): Eth0Config | undefined {
+  if (entry.state.network && bridge) plugVeth(entry.state.network, bridge.bridgeIndex, bridge.eth0.mtu, pid);
+  return bridge?.eth0;
+}
+
+// The namespace names of the step log, as the user's design notes print them.
+const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
+
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
   const cgroup = newCgroup(plan.id);
-  const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
-  if (network) checkBridge(plan.network);
-  using entry = opts.store.create({
-    id: plan.id,
-    created: new Date().toISOString(),
-    command: plan.process.args,
-    rootfs: plan.root.path,
-    owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
-    cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
-    network,
-  });
+  using entry = opts.store.create(newState(plan, opts, cgroup));
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
     cgroup.create();
-    const bridge = network && prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, log);
-    if (bridge) {
-      entry.save(); // with the leased address
-      const { eth0 } = bridge;
-      log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
-      if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
-    }
-    log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-    writeContainerFiles(plan, entry.dir, bridge?.eth0.address, log);
+    const bridge = prepareHost(plan, entry, log);
     log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
     init = InitProcess.clone(plan.namespaces);
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
-    if (network && bridge) plugVeth(network, bridge.bridgeIndex, bridge.eth0.mtu, init.pid);
-    const { master } = init.start(plan, cgroup, log, opts.verbosity, bridge?.eth0);
+    const { master } = init.start(plan, cgroup, log, opts.verbosity, plugNetwork(entry, bridge, init.pid));
+    entry.state.started = new Date().toISOString();
+    entry.save();
     if (master !== undefined) terminal = await proxyTerminal(master);
     signals.attach(init.pid, terminal);
-    const status = await waitForExit(init);
+    const status = await waitForExit(() => init?.tryReap());
     await terminal?.drained();
     log.info(`container exited: ${describeExit(status)}`);
     const usage = cgroup.usage();
@@ -168,8 +139,49 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     throw err;
   } finally {
     terminal?.restore();
-    log.info(network ? "cleaning up cgroups and network" : "cleaning up cgroups");
+    log.info(entry.state.network ? "cleaning up cgroups and network" : "cleaning up cgroups");
     releaseResources(entry.state);
     entry.remove();
+  }
+}
+
+// Starts the container and returns once its command runs; the monitor then
+// supervises it. Returns the init's host PID.
+export function runDetached(plan: Plan, opts: DetachOptions): number {
+  const { log } = opts;
+  const cgroup = newCgroup(plan.id);
+  using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
+  let ctl: number | undefined;
+  let init: InitProcess | undefined;
+  let monitor: number | undefined;
+  try {
+    cgroup.create();
+    const bridge = prepareHost(plan, entry, log);
+    log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
+    const started = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd);
+    ({ init, ctl } = started);
+    monitor = started.monitor.pid;
+    entry.state.init = { pid: init.pid, startTime: init.startTime };
+    entry.state.monitor = started.monitor;
+    entry.save();
+    // The init's stderr is the container's log: only --debug's steps go there.
+    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", plugNetwork(entry, bridge, init.pid));
+    entry.state.started = new Date().toISOString();
+    entry.save();
+    return init.pid;
+  } catch (err) {
+    // Released here, before the monitor may clean up (it waits for ctl), so
+    // a failed start leaves nothing once the command returns.
+    init?.discard();
+    releaseResources(entry.state);
+    entry.remove();
+    // The monitor (our child until we exit) finds nothing left to release:
+    // waited for, so nothing of this start outlives the command.
+    if (ctl !== undefined) close(ctl);
+    ctl = undefined;
+    if (monitor !== undefined) waitExited(monitor);
+    throw err;
+  } finally {
+    if (ctl !== undefined) close(ctl);
   }
 }

@@ -3,9 +3,21 @@
 // state.json is written to a temporary file and renamed, so it is never torn.
 // Every resource is recorded here before it is created, so whatever a killed
 // runtime left behind can be found and released.
+//
+// <root>/<id>/lock        flock(2): held by the container's owner for as long
+//                         as it holds resources (the CLI during `run`, then a
+//                         detached container's monitor and its clean-up), so
+//                         a lock that can be taken means the owner is gone
+// <root>/<id>/state.json  this file's ContainerState
+// <root>/<id>/exit        written by the monitor when the init exits:
+//                         "<wait status> <unix ms>"
+// <root>/<id>/log         a detached container's stdout and stderr
+// <root> itself            locked while a name is checked and taken
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { ContainError } from "../errors.ts";
 import { FileLock } from "../linux/lock.ts";
-import { isSameProcess } from "../linux/process.ts";
+import { decodeWaitStatus, isSameProcess, type ExitStatus } from "../linux/process.ts";
+import type { Spec } from "../spec/schema.ts";
 import type { NetworkState } from "./network.ts";
 
 export interface ProcessRef {
@@ -15,26 +27,51 @@ export interface ProcessRef {
 
 export interface ContainerState {
   id: string;
+  name?: string;
+  kind?: "node"; // made by `contain node create`
   created: string; // ISO 8601
   command: string[];
   rootfs: string;
   owner: ProcessRef; // the contain process that created it and holds its lock
+  detached?: boolean; // supervised by a monitor, not by the CLI that ran it
+  autoRemove?: boolean; // --rm: the entry goes when the container ends
+  spec?: Spec; // the config: exec takes its env, cwd and user from it
   init?: ProcessRef;
+  monitor?: ProcessRef;
+  started?: string; // ISO 8601, once the command runs
+  exit?: ExitRecord; // copied from the exit file once its resources are released
+  released?: boolean; // cgroups and the rest are gone: only the record is left
   cgroup?: { version: "v1" | "v2"; paths: Record<string, string> };
   network?: NetworkState; // --net bridge
+}
+
+export interface ExitRecord {
+  status: ExitStatus;
+  finished: string; // ISO 8601
 }
 
 export const DEFAULT_STATE_ROOT = "/run/contain";
 
 const LOCK = "lock";
 const STATE = "state.json";
+const EXIT = "exit";
+export const LOG = "log";
+
+// docker's rule for names.
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 // A container's directory, held locked by its owner for as long as it lives.
 export interface Entry extends Disposable {
   readonly dir: string;
+  readonly lockFd: number; // handed to the monitor, which keeps the lock
   state: ContainerState;
   save(): void;
   remove(): void;
+}
+
+export interface Found {
+  dir: string;
+  state: ContainerState;
 }
 
 export class StateStore {
@@ -47,9 +84,19 @@ export class StateStore {
   }
 
   // Creates <root>/<id> whole: built and locked under a temporary name, then
-  // renamed, so a sweeper never sees it unlocked.
+  // renamed, so a sweeper never sees it unlocked. A name is checked and taken
+  // under the store's lock, so of two runs with one name exactly one wins.
   create(state: ContainerState): Entry {
     mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    using _ = FileLock.acquire(this.root, true, true) as FileLock;
+    if (state.name !== undefined) {
+      const holder = this.list().find((c) => c.state.name === state.name);
+      if (holder)
+        throw new ContainError(
+          `the name "${state.name}" is already in use by container ${holder.state.id.slice(0, 12)}`,
+          `remove that container (contain rm -f ${state.name}) or choose another name`,
+        );
+    }
     // The temporary name carries its creator, so a sweeper can tell one still
     // being built from one whose creator died before it could lock it.
     const tmp = `${this.root}/.tmp-${state.owner.pid}-${state.owner.startTime}-${state.id}`;
@@ -60,6 +107,7 @@ export class StateStore {
     const dir = this.dir(state.id);
     return {
       dir,
+      lockFd: lock.fd,
       state,
       save() {
         writeAtomically(`${dir}/${STATE}`, this.state);
@@ -77,26 +125,69 @@ export class StateStore {
     return readState(this.dir(id));
   }
 
+  // For whoever holds the container's lock (the monitor's clean-up, a sweeper).
+  write(state: ContainerState): void {
+    writeAtomically(`${this.dir(state.id)}/${STATE}`, state);
+  }
+
   ids(): string[] {
     if (!existsSync(this.root)) return [];
     return readdirSync(this.root).filter((n) => !n.startsWith("."));
   }
 
-  // Entries whose owner is gone: their lock can be taken. `release` frees
-  // what the state records; then the directory goes. Returns what was swept.
-  sweep(release: (state: ContainerState) => void): string[] {
+  list(): Found[] {
+    return this.ids().flatMap((id) => {
+      const state = this.read(id);
+      return state ? [{ dir: this.dir(id), state }] : [];
+    });
+  }
+
+  // A container by name, full ID or unique ID prefix (docker's order).
+  find(ref: string): Found {
+    const all = this.list();
+    const exact = all.find((c) => c.state.name === ref) ?? all.find((c) => c.state.id === ref);
+    if (exact) return exact;
+    const matches = /^[0-9a-f]+$/.test(ref) ? all.filter((c) => c.state.id.startsWith(ref)) : [];
+    if (matches.length === 1 && matches[0]) return matches[0];
+    if (matches.length > 1)
+      throw new ContainError(`the ID prefix "${ref}" matches ${matches.length} containers`, "give more characters of the ID, or the name");
+    throw new ContainError(`no such container: ${ref}`, "see 'contain ps -a' for the names and IDs");
+  }
+
+  // What the monitor recorded when the init exited, if it has.
+  exitRecord(id: string): ExitRecord | undefined {
+    try {
+      const [status, ms] = readFileSync(`${this.dir(id)}/${EXIT}`, "utf8").trim().split(" ");
+      return { status: decodeWaitStatus(Number(status)), finished: new Date(Number(ms)).toISOString() };
+    } catch {
+      return undefined;
+    }
+  }
+
+  // The container's lock if no owner holds it, else null.
+  tryLock(id: string): FileLock | null {
+    return tryLock(`${this.dir(id)}/${LOCK}`);
+  }
+
+  // Entries whose owner is gone (their lock can be taken) and that still hold
+  // resources. `release` frees what the state records and returns the
+  // state to keep (a detached container's exit record), or undefined to
+  // remove the entry. Returns the IDs swept.
+  sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined): string[] {
     if (!existsSync(this.root)) return [];
     const swept: string[] = [];
     for (const name of readdirSync(this.root)) {
       const dir = `${this.root}/${name}`;
       const building = /^\.tmp-(\d+)-(\d+)-/.exec(name);
       if (building && isSameProcess(Number(building[1]), Number(building[2]))) continue;
+      const state = readState(dir);
+      if (state?.released) continue;
       const lock = tryLock(`${dir}/${LOCK}`);
       if (!lock) continue;
       try {
-        const state = readState(dir);
-        if (state) release(state);
-        rmSync(dir, { recursive: true, force: true });
+        const kept = state && readState(dir)?.released !== true ? release(state, this) : undefined;
+        if (kept) this.write(kept);
+        else rmSync(dir, { recursive: true, force: true });
         swept.push(state?.id ?? name);
       } finally {
         lock.release();

@@ -1,11 +1,37 @@
 // Every command starts by releasing what killed runtimes left behind: state
-// entries whose owner no longer holds their lock.
+// entries whose owner no longer holds their lock and that still hold
+// resources.
+import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
 import { releaseResources } from "./release.ts";
-import { StateStore } from "./state.ts";
+import { StateStore, type ContainerState } from "./state.ts";
+
+// A container that never ran goes entirely. A detached one that ran keeps its
+// record, as `ps -a` shows it: its monitor was killed, and the init with it
+// (PR_SET_PDEATHSIG), unless the monitor had recorded the exit first.
+function releaseLeftovers(state: ContainerState, store: StateStore): ContainerState | undefined {
+  releaseResources(state);
+  if (!state.detached || !state.started || state.autoRemove) return undefined;
+  const exit = store.exitRecord(state.id) ?? { status: { exited: false, signal: 9, core: false }, finished: new Date().toISOString() };
+  return { ...state, exit, released: true };
+}
+
+// A detached start whose CLI died before it finished: the monitor holds the
+// lock, and the init may even run the command already, but nobody was told.
+// Killed, so its monitor releases it as a start that failed.
+function killUnfinishedStarts(store: StateStore): void {
+  for (const { state } of store.list()) {
+    const { init, owner } = state;
+    if (!state.detached || state.started || !init || isSameProcess(owner.pid, owner.startTime)) continue;
+    // Read again now that the owner is known dead: it may have finished the
+    // start and exited since the first read.
+    if (store.read(state.id)?.started === undefined && isRunning(init.pid, init.startTime)) kill(init.pid, SIGKILL);
+  }
+}
 
 export function openStore(root: string, log: Logger): StateStore {
   const store = new StateStore(root);
-  for (const id of store.sweep(releaseResources)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  killUnfinishedStarts(store);
+  for (const id of store.sweep(releaseLeftovers)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
   return store;
 }

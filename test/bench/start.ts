@@ -13,24 +13,19 @@
 // - Memory: what each runtime lets its container's memory cgroup be charged
 //   for while running /bin/true (see cgroups.ts), and the peak RSS of the
 //   runtime's process tree from /usr/bin/time.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, ensurePackages } from "../../build.ts";
-import { buildRootfs } from "../../rootfs/build.ts";
 import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
 import { BenchCgroups } from "./cgroups.ts";
+import { hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, PEERS, spawn, type Peer, type Runtime } from "./common.ts";
 
 // Installed by apt-get from here when missing, so a fresh machine or CI needs no set-up.
 const TOOLS = ["hyperfine", "time", "busybox-static", "nftables", "iproute2"];
-const PEERS = ["runc", "crun"] as const;
 const ROUNDS = 5;
 const RUNS_PER_ROUND = 6;
 const WARMUP = 3;
 const MEMORY_REPS = 5;
-const CONTROLLERS_FILE = "/sys/fs/cgroup/unified/cgroup.controllers";
-
-type Peer = (typeof PEERS)[number];
-type Runtime = "contain" | Peer;
 
 interface Subject {
   name: string;
@@ -59,82 +54,7 @@ interface Sample {
   containSays?: string;
 }
 
-function note(msg: string): void {
-  console.error(`[bench] ${msg}`);
-}
-
-interface Exit {
-  code: number | null; // null when a signal ended it
-  how: string; // "exit 1", "SIGINT"
-  stdout: string;
-  stderr: string;
-}
-
-function spawn(argv: string[], opts: { cwd?: string; passOutput?: boolean } = {}): Exit {
-  // Passed-through output goes to our stderr: stdout holds only the report.
-  const out = opts.passOutput ? 2 : "pipe";
-  const r = Bun.spawnSync(argv, { cwd: opts.cwd, stdin: "ignore", stdout: out, stderr: out });
-  const how = r.signalCode ? String(r.signalCode) : `exit ${r.exitCode}`;
-  return { code: r.exitCode, how, stdout: r.stdout?.toString() ?? "", stderr: r.stderr?.toString() ?? "" };
-}
-
-function mustRun(argv: string[], opts: { cwd?: string; passOutput?: boolean } = {}): string {
-  const r = spawn(argv, opts);
-  if (r.code !== 0) throw new Error(`${argv.join(" ")} failed (${r.how})${r.stderr ? `: ${r.stderr.trim()}` : ""}`);
-  return r.stdout;
-}
-
-// Peers are optional: one apt-get cannot install is skipped with a note.
-function installPeer(peer: Peer): boolean {
-  try {
-    ensurePackages([peer]);
-    return true;
-  } catch (err) {
-    note(`${peer} is not installed and apt-get could not install it (${(err as Error).message}): skipped`);
-    return false;
-  }
-}
-
-// crun 1.8.1 refuses a host whose cgroup2 mount lists any controller ("cgroups
-// in hybrid mode not supported"); here hugetlb is listed. An empty file bound
-// over that list, in a private mount namespace, satisfies it without touching
-// the host. Returns the prefix that runs a command in such a namespace.
-function hybridWorkaround(emptyFile: string): string[] {
-  if (!existsSync(CONTROLLERS_FILE) || readFileSync(CONTROLLERS_FILE, "utf8").trim() === "") return [];
-  const script = `mount --bind "$1" ${CONTROLLERS_FILE} && shift && exec "$@"`;
-  return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", emptyFile];
-}
-
-// The same tree as contain's embedded default: rootfs/build.ts's recipe.
-function makeRootfs(work: string): string {
-  const archive = join(work, "rootfs.tar.gz");
-  const dir = join(work, "rootfs");
-  buildRootfs(archive);
-  mkdirSync(dir);
-  mustRun(["tar", "-xzf", archive, "-C", dir]);
-  return dir;
-}
-
-// The runtime's own default spec, changed only where the benchmark needs it.
-function makeBundle(runtime: Runtime, dir: string, rootfs: string, cgroupsPath: string): void {
-  mkdirSync(dir);
-  mustRun([runtime, "spec"], { cwd: dir });
-  const path = join(dir, "config.json");
-  const config = JSON.parse(readFileSync(path, "utf8")) as {
-    process: { terminal: boolean; args: string[] };
-    root: { path: string };
-    linux: { cgroupsPath?: string };
-  };
-  config.process.terminal = false;
-  config.process.args = ["/bin/true"];
-  config.root.path = rootfs;
-  config.linux.cgroupsPath = cgroupsPath;
-  writeFileSync(path, JSON.stringify(config, null, 2));
-}
-
-// --net none beside runc and crun, whose default spec also gives a network
-// namespace with only lo; --net bridge (contain's default) shows what the
-// bridge, the lease and the veth cost, on a bridge of the benchmark's own.
+// A bridge and subnet of the benchmark's own, so it never touches contain0.
 const BENCH_BRIDGE = ["--bridge", "ctbench", "--subnet", "10.199.1.0/24"];
 
 function containSubjects(contain: string, work: string, rootfs: string): Subject[] {

@@ -81,3 +81,65 @@ test("not root: says so, and that rootless mode does not exist yet", () => {
     "[contain] error: contain run must run as root (rootless mode does not exist yet); run it with sudo: sudo contain run ...\n",
   );
 });
+
+// The lifecycle commands: one line naming the problem and the fix, exit 125,
+// nothing left behind (and nothing changed).
+function expectOneLine(r: { code: number; stdout: string; stderr: string }, line: string): void {
+  expect(r.stderr).toBe(`${line}\n`);
+  expect(r.code).toBe(125);
+  expect(r.stdout).toBe("");
+}
+
+test("an unknown name, for every command that takes one", () => {
+  for (const cmd of [["exec", "ghost", "--", "true"], ["logs", "ghost"], ["inspect", "ghost"], ["kill", "ghost"], ["stop", "ghost"], ["rm", "ghost"], ["wait", "ghost"], ["stats", "--no-stream", "ghost"], ["node", "rm", "ghost"]])
+    expectOneLine(h.run(cmd), "[contain] error: no such container: ghost; see 'contain ps -a' for the names and IDs");
+});
+
+test("an ambiguous ID prefix", () => {
+  // Stopped containers until two share a first digit (17 at most).
+  const ids: string[] = [];
+  let shared: string | undefined;
+  while (!shared) {
+    const id = h.run(["run", "-d", "-q", "--", "true"]).stdout.trim();
+    shared = ids.find((other) => other[0] === id[0])?.[0];
+    ids.push(id);
+  }
+  const matching = ids.filter((id) => id[0] === shared).length;
+  expectOneLine(h.run(["inspect", shared]), `[contain] error: the ID prefix "${shared}" matches ${matching} containers; give more characters of the ID, or the name`);
+  expect(h.run(["rm", ...ids]).code).toBe(0);
+  h.expectClean();
+});
+
+test("exec into a stopped container; rm of a running one without -f; a bad signal", () => {
+  h.run(["run", "-d", "-q", "--name", "done", "--", "true"]);
+  h.run(["wait", "done"]);
+  expectOneLine(h.run(["exec", "done", "--", "true"]), "[contain] error: container done is not running; start a new one with contain run, see 'contain ps -a'");
+  expect(h.run(["rm", "done"]).code).toBe(0);
+
+  h.run(["run", "-d", "-q", "--name", "busy", "--", "sleep", "60"]);
+  expectOneLine(h.run(["rm", "busy"]), "[contain] error: container busy is running; stop it first (contain stop busy), or use contain rm -f");
+  for (const sig of ["SIGFOO", "0", "99"])
+    expectOneLine(h.run(["kill", "-s", sig, "busy"]), `[contain] error: --signal: unknown signal "${sig}"; use a name such as TERM, HUP, KILL or a number such as 15`);
+  expect(h.run(["ps"]).stdout).toContain("busy"); // still running, untouched
+  expect(h.run(["rm", "-f", "busy"]).code).toBe(0);
+  h.expectClean();
+});
+
+test("node create without --mem, or with 0; a bad name; -d with -t", () => {
+  expectOneLine(h.run(["node", "create", "n1"]), "[contain] error: --mem: is required; give the node's memory in MiB, e.g. contain node create n1 --mem 256");
+  expectOneLine(h.run(["node", "create", "n1", "--mem", "0"]), "[contain] error: --mem: 0 MiB leaves the node no memory; give at least 1 (MiB), e.g. --mem 256");
+  expectOneLine(h.run(["node", "create", "n1", "--mem", "lots"]), '[contain] error: --mem: "lots" is not a whole number; memory in MiB, e.g. --mem 256');
+  expectOneLine(h.run(["node", "create", "n1", "--mem", "64", "--cpu", "1"]), "[contain] error: --cpu: must be at least 2; give CPU shares from 2 to 262144, e.g. --cpu 512");
+  expectOneLine(h.run(["run", "-d", "--name", "bad name!", "--", "true"]), '[contain] error: --name: "bad name!" is not a valid name; use letters, digits and _ . - (starting with a letter or digit)');
+  expectOneLine(h.run(["run", "-d", "-t", "--", "true"]), "[contain] error: --tty: a detached container has no terminal to attach to; leave out -t, and use contain exec -it NAME sh to get a shell in it");
+  h.expectClean();
+});
+
+test("a detached start that fails: the error, its exit code, nothing left", () => {
+  const r = h.run(["run", "-d", "-q", "--name", "nope", "--", "definitely-not-here"]);
+  expect(r.code).toBe(127);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toStartWith("[contain] error: definitely-not-here: command not found in the container");
+  expect(h.monitors()).toEqual([]);
+  h.expectClean();
+});

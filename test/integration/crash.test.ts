@@ -34,3 +34,44 @@ test.each([5, 15, 25, 35, 45, 60, 80, 120])("killed after %d ms: nothing survive
   expect(h.ids()).toEqual([]);
   expect(Bun.spawnSync(["pgrep", "-f", `^sleep 60$`]).stdout.toString()).toBe("");
 });
+
+// run -d: the CLI SIGKILLed before the clone, after it (the monitor and init
+// exist), during the set-up, or once done. What it left is released by the
+// monitor or by the next command; a start that completed is a running
+// container, which rm -f then removes.
+test.each([5, 20, 35, 50, 65, 80, 100, 140])("run -d killed after %d ms: ps, then nothing is left", async (ms) => {
+  const child = h.spawn(["run", "-d", "-q", "--name", `crash-${ms}`, "--", "sleep", "61"]);
+  await Bun.sleep(ms);
+  child.kill("SIGKILL");
+  await child.exited;
+  // Only a start that completed (its state says so) is a container to remove.
+  const completed = h.ids().some((id) => (h.state(id) as { started?: string } | undefined)?.started);
+  if (completed) expect(h.run(["rm", "-f", `crash-${ms}`]).code).toBe(0);
+  else h.run(["ps", "-a"]);
+  await waitFor("the leftovers to go", () => h.ids().length === 0 && h.monitors().length === 0, 5000);
+  expect(Bun.spawnSync(["pgrep", "-f", "^sleep 61$"]).stdout.toString()).toBe("");
+});
+
+test("exec killed while its command runs: the command dies too", async () => {
+  h.run(["run", "-d", "-q", "--name", "host", "--", "sleep", "60"]);
+  const exec = h.spawn(["exec", "host", "--", "sleep", "62"]);
+  const pid = await waitFor("exec's command", () => Number(Bun.spawnSync(["pgrep", "-f", "^sleep 62$"]).stdout.toString().trim()));
+  exec.kill("SIGKILL");
+  await exec.exited;
+  await waitFor("the command to die", () => !isAlive(pid));
+  expect(h.run(["rm", "-f", "host"]).code).toBe(0);
+  h.expectClean();
+});
+
+test.each([0, 10, 30, 60])("rm -f killed after %d ms: prune (or rm) finishes the job", async (ms) => {
+  h.run(["run", "-d", "-q", "--name", "victim", "--", "sleep", "63"]);
+  const rm = h.spawn(["rm", "-f", "victim"]);
+  await Bun.sleep(ms);
+  rm.kill("SIGKILL");
+  await rm.exited;
+  h.run(["prune"]);
+  if (h.ids().length) h.run(["rm", "-f", "victim"]);
+  await waitFor("the container to go", () => h.ids().length === 0, 5000);
+  expect(Bun.spawnSync(["pgrep", "-f", "^sleep 63$"]).stdout.toString()).toBe("");
+  h.expectClean();
+});

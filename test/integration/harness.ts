@@ -69,9 +69,10 @@ export class Harness {
     }
   }
 
-  // Nothing of ours is left: state entries, cgroups, mounts.
+  // Nothing of ours is left: state entries, cgroups, mounts, monitors.
   expectClean(): void {
     expect(existsSync(this.root) ? readdirSync(this.root) : []).toEqual([]);
+    expect(this.monitors()).toEqual([]);
     // Empty ones only: a container that some other user of this machine runs
     // right now has processes; what a runtime leaks has none left.
     const empty = () => [...containerCgroups()].filter((d) => !this.cgroupsBefore.has(d) && isEmptyCgroup(d));
@@ -87,18 +88,27 @@ export class Harness {
     expect(mountPoints().filter((m) => !this.mountsBefore.includes(m))).toEqual([]);
   }
 
+  // The pids of the detached containers' monitors of this state root.
+  monitors(): number[] {
+    const out = Bun.spawnSync(["pgrep", "-f", `^contain-monitor .* ${this.root} [0-9a-f]{64}$`]).stdout.toString();
+    return out.split("\n").filter(Boolean).map(Number);
+  }
+
   // After a failed test something may be left: a command sweeps it (the
   // state root must not go first, or its cgroups would have no record).
   dispose(): void {
+    if (this.ids().length) this.run(["rm", "-f", ...this.ids()]);
     if (this.ids().length) this.run(["run", "-q", "--", "true"]);
     rmSync(this.root, { recursive: true, force: true });
   }
 }
 
-// `--root` goes after the subcommand, before the container's command.
+// `--root` goes after the subcommand (`node create` is one), before the
+// container's name and command.
 function withRoot(args: string[], root: string): string[] {
-  if (args[0] !== "run") return args;
-  return ["run", "--root", root, ...args.slice(1)];
+  const words = args[0] === "node" && args[1] !== undefined ? 2 : 1;
+  if (args.length < words || args[0]?.startsWith("-")) return args;
+  return [...args.slice(0, words), "--root", root, ...args.slice(words)];
 }
 
 // Every container cgroup directory on the machine: <...>/contain/<64 hex>.

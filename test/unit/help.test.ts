@@ -1,13 +1,29 @@
 // The help of every command, pinned: a change to it is a visible diff.
 import { expect, test } from "bun:test";
-import { renderUsage } from "citty";
+import { renderUsage, type CommandDef } from "citty";
+import exec from "../../src/cli/exec.ts";
+import inspect from "../../src/cli/inspect.ts";
+import kill from "../../src/cli/kill.ts";
+import logs from "../../src/cli/logs.ts";
 import { main } from "../../src/cli/main.ts";
+import node, { nodeCommands } from "../../src/cli/node.ts";
+import prune from "../../src/cli/prune.ts";
+import ps from "../../src/cli/ps.ts";
+import rm from "../../src/cli/rm.ts";
 import run from "../../src/cli/run.ts";
+import stats from "../../src/cli/stats.ts";
+import stop from "../../src/cli/stop.ts";
+import wait from "../../src/cli/wait.ts";
 
 test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-test("contain run --help", async () => {
-  expect(Bun.stripANSI(await renderUsage(run, main))).toMatchSnapshot();
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node });
+test.each(commands)("contain %s --help", async (_, cmd) => {
+  expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
+});
+
+test.each(Object.entries(nodeCommands))("contain node %s --help", async (_, cmd) => {
+  expect(Bun.stripANSI(await renderUsage(cmd, node))).toMatchSnapshot();
 });

@@ -108,6 +108,23 @@ result cpu_usage_usec $((usage1 - usage0))
 result cpu_wall_usec $((wall1 - wall0))
 result cpu_nr_throttled "$(awk '$1 == "nr_throttled" { print $2 }' "$cgroup/cpu.stat")"
 stop_container cpu
+
+# 5. A node (a detached container, supervised by its monitor): its cgroup,
+# exec into it (the chroot fallback's root, the cgroup namespace), stop, rm.
+pid=$(contain node create n1 --mem 256 --cpu 512 2>/tmp/node.err)
+result node_create_exit $?
+ncg=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
+result node_memory_max "$(cat "$ncg/memory.max")"
+result node_cpu_weight "$(cat "$ncg/cpu.weight")"
+result node_pid_in_cgroup "$(grep -cx "$pid" "$ncg/cgroup.procs")"
+result node_exec_cgroup "$(contain exec n1 -- cat /proc/self/cgroup)"
+result node_exec_root "$(contain exec n1 -- ls / | tr "\n" " ")"
+contain exec n1 -- sh -c 'exit 4'
+result node_exec_status $?
+contain stop -t 1 n1 >/dev/null
+result node_exit "$(contain wait n1)"
+contain rm n1 >/dev/null
+leftovers node
 `;
 
 function parseResults(output: string): Map<string, string> {
@@ -185,8 +202,20 @@ else describe(SUITE, () => {
     expect(result("cpu_exit")).toBe("0");
   });
 
+  test("a node: 256M and the weight of 512 shares; exec joins its cgroup and root; stop escalates", () => {
+    expect(result("node_create_exit")).toBe("0");
+    expect(result("node_memory_max")).toBe(String(256 * 1024 * 1024));
+    expect(result("node_cpu_weight")).toBe("20"); // 1 + (512 - 2) * 9999 / 262142
+    expect(result("node_pid_in_cgroup")).toBe("1");
+    expect(result("node_exec_cgroup")).toBe("0::/");
+    expect(result("node_exec_root")).toContain("bin");
+    expect(result("node_exec_root")).not.toContain("init"); // the guest's initramfs root has /init
+    expect(result("node_exec_status")).toBe("4");
+    expect(result("node_exit")).toBe("137");
+  });
+
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "oom", "pids", "pids2", "memory4", "limits", "cpu"])
+    for (const run of ["basic", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });

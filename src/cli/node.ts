@@ -1,0 +1,131 @@
+// `contain node create|ls|rm`: the named nodes of the "nexus" design. A node
+// is a detached container made through `run -d`'s own path: memory in MiB,
+// CPU in shares (cpu.weight on cgroup v2), a payload that sleeps forever
+// unless one is given. `create` prints the node's host PID.
+import { defineCommand } from "citty";
+import { SpecError } from "../errors.ts";
+import type { Plan } from "../plan/plan.ts";
+import { newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { removeContainer } from "../runtime/remove.ts";
+import { runDetached } from "../runtime/run.ts";
+import { openStore } from "../runtime/sweep.ts";
+import type { Spec } from "../spec/schema.ts";
+import { humanSize, parseInteger } from "../spec/units.ts";
+import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { atLeastOneContainer, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
+import { describeStatus, rows } from "./ps.ts";
+import { checkName, containerOf } from "./run.ts";
+import { formatTable } from "./table.ts";
+
+export const nodeCreateFlags = {
+  mem: { type: "string", description: "Memory limit in MiB (required), e.g. 256", valueHint: "MB" },
+  cpu: { type: "string", description: "CPU shares, 2-262144 (cpu.weight on cgroup v2), e.g. 512", valueHint: "SHARES" },
+  rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export const nodeLsFlags = {
+  json: { type: "boolean", description: "Print JSON" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export const nodeRmFlags = { ...commonFlags } satisfies FlagDefs;
+
+const DEFAULT_PAYLOAD = ["sleep", "infinity"];
+
+export const create = defineCommand({
+  meta: { name: "create", description: "Create a node: a detached container; prints its host PID" },
+  args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name; a payload command may follow -- (default: sleep infinity)" }),
+  run({ rawArgs }) {
+    // Flags may follow the name (`node create node-1 --mem 256`): the payload
+    // is what follows `--`.
+    const { flags, positionals: [nameArg, ...command] } = parseFlags(nodeCreateFlags, rawArgs, "node create");
+    const { log, verbosity } = loggerFor(flags);
+    if (nameArg === undefined) throw new SpecError("name", "missing", "e.g. contain node create node-1 --mem 256 --cpu 512");
+    const name = checkName(nameArg) ?? "";
+    const memText = str(flags, "mem");
+    if (memText === undefined) throw new SpecError("--mem", "is required", `give the node's memory in MiB, e.g. contain node create ${name} --mem 256`);
+    const mem = parseInteger("--mem", memText, "memory in MiB, e.g. --mem 256");
+    if (mem <= 0) throw new SpecError("--mem", `${mem} MiB leaves the node no memory`, "give at least 1 (MiB), e.g. --mem 256");
+    const cpu = str(flags, "cpu");
+    requireRoot("node create");
+    const store = openStore(stateRoot(flags), log);
+    const id = newContainerId();
+    const runFlags = { rootfs: str(flags, "rootfs"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": cpu }) };
+    let made: { spec: Spec; plan: Plan };
+    try {
+      made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store);
+    } catch (err) {
+      // The shares are run's --cpu-shares; here the user wrote --cpu.
+      if (err instanceof SpecError && err.field === "--cpu-shares") throw new SpecError("--cpu", err.message.replace(/^--cpu-shares: /, ""), "give CPU shares from 2 to 262144, e.g. --cpu 512");
+      throw err;
+    }
+    const pid = runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
+    print(`${pid}\n`);
+    return 0;
+  },
+});
+
+export const ls = defineCommand({
+  meta: { name: "ls", description: "List nodes" },
+  args: toCittyArgs(nodeLsFlags),
+  run({ rawArgs }) {
+    const { flags } = parseFlags(nodeLsFlags, rawArgs, "node ls");
+    const { log } = loggerFor(flags);
+    requireRoot("node ls");
+    const store = openStore(stateRoot(flags), log);
+    const now = Date.now();
+    const nodes = rows(store, true).filter((r) => r.state.kind === "node");
+    if (flags.json === true) {
+      const out = nodes.map((r) => ({
+        name: r.state.name ?? null,
+        id: r.state.id,
+        pid: r.status.kind === "exited" ? null : (r.state.init?.pid ?? null),
+        status: r.status.kind,
+        memoryLimit: r.memory?.limit ?? null,
+        cpuShares: r.state.spec?.linux.resources.cpu?.shares ?? null,
+      }));
+      print(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
+    }
+    const table = nodes.map((r) => [
+      r.state.name ?? "",
+      r.state.id.slice(0, 12),
+      r.status.kind === "exited" ? "" : String(r.state.init?.pid ?? ""),
+      describeStatus(r.status, r.state, now),
+      r.memory ? `${r.memory.current === undefined ? "-" : humanSize(r.memory.current)}/${r.memory.limit === undefined ? "-" : humanSize(r.memory.limit)}` : "",
+      String(r.state.spec?.linux.resources.cpu?.shares ?? ""),
+    ]);
+    print(formatTable(["NAME", "ID", "PID", "STATUS", "MEM", "CPU SHARES"], table));
+    return 0;
+  },
+});
+
+export const rm = defineCommand({
+  meta: { name: "rm", description: "Remove nodes, stopping them first" },
+  args: toCittyArgs(nodeRmFlags, { name: "name", description: "The nodes (names or IDs)" }),
+  run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(nodeRmFlags, rawArgs, "node rm");
+    const { log } = loggerFor(flags);
+    const refs = atLeastOneContainer(positionals, "node rm");
+    requireRoot("node rm");
+    const store = openStore(stateRoot(flags), log);
+    return eachContainer(refs, async (ref) => {
+      if (store.find(ref).state.kind !== "node") throw new SpecError(ref, "is a container, not a node", `remove it with contain rm -f ${ref}`);
+      return removeContainer(store, ref, true);
+    });
+  },
+});
+
+export const nodeCommands = { create, ls, rm };
+
+export default defineCommand({
+  meta: { name: "node", description: "Manage nodes: named detached containers (create, ls, rm)" },
+  subCommands: nodeCommands,
+  run({ rawArgs }) {
+    const [sub, ...rest] = rawArgs;
+    const cmd = sub === undefined ? undefined : nodeCommands[sub as keyof typeof nodeCommands];
+    if (!cmd) throw new SpecError("node", sub === undefined ? "needs a subcommand" : `unknown subcommand ${JSON.stringify(sub)}`, "use contain node create, ls or rm");
+    return cmd.run?.({ rawArgs: rest, args: { _: [] } as never, cmd });
+  },
+});

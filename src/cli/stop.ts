@@ -1,0 +1,29 @@
+// `contain stop [-t SECONDS] CONTAINER...`
+import { defineCommand } from "citty";
+import { SpecError } from "../errors.ts";
+import { requireRoot } from "../runtime/prepare.ts";
+import { stopContainer } from "../runtime/stop.ts";
+import { openStore } from "../runtime/sweep.ts";
+import { parseNumber } from "../spec/units.ts";
+import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { atLeastOneContainer, eachContainer, loggerFor, stateRoot } from "./output.ts";
+
+export const stopFlags = {
+  time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after SIGTERM before SIGKILL (default 10)", valueHint: "SECONDS" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export default defineCommand({
+  meta: { name: "stop", description: "Stop containers: SIGTERM, then SIGKILL after a timeout" },
+  args: toCittyArgs(stopFlags, { name: "container", description: "The containers (names or IDs)" }),
+  run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(stopFlags, rawArgs, "stop");
+    const { log } = loggerFor(flags);
+    const refs = atLeastOneContainer(positionals, "stop");
+    const seconds = parseNumber("--time", str(flags, "time") ?? "10", "seconds, e.g. --time 5");
+    if (seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
+    requireRoot("stop");
+    const store = openStore(stateRoot(flags), log);
+    return eachContainer(refs, (ref) => stopContainer(store, ref, seconds * 1000));
+  },
+});

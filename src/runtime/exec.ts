@@ -1,0 +1,125 @@
+// `contain exec`: a new process in a running container. It joins every
+// namespace and the cgroups of the container's init through the shim
+// (contain_nsexec: setns needs a single-threaded process, and a PID
+// namespace only takes the joiner's children), with the container's own
+// environment and working directory unless told otherwise, and returns its
+// exit status.
+import { constants, openSync } from "node:fs";
+import { release } from "node:os";
+import { ContainError, EXIT, SpecError } from "../errors.ts";
+import { cloneFlags, flagNames } from "../linux/namespaces.ts";
+import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
+import { readFileInRoot } from "../linux/openat2.ts";
+import { execAttributes, processPlan, seccompFilter } from "../plan/plan.ts";
+import { resolveUser } from "../spec/users.ts";
+import { openPtyIn } from "../linux/pty.ts";
+import { DEFAULT_PATH } from "../spec/from-flags.ts";
+import type { StateStore } from "./state.ts";
+import { label, statusOf } from "./status.ts";
+import { SignalForwarder, waitForExit } from "./supervise.ts";
+import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
+
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+
+export interface ExecOptions {
+  command: string[];
+  env: string[]; // KEY=VALUE, on top of the container's
+  cwd?: string;
+  user?: string; // uid[:gid] or a name from the container's /etc/passwd
+  tty: boolean;
+  interactive: boolean;
+}
+
+// KEY=VALUE lists: later keys win.
+function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const env = new Map<string, string>();
+  for (const kv of [...base, ...extra]) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new SpecError("--env", `${JSON.stringify(kv)} is not KEY=VALUE`, "e.g. --env MODE=test");
+    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+const STEP_HINT: Record<string, string> = {
+  setns: "the container may have exited meanwhile",
+  "write cgroup.procs": "the container's cgroup may be full (--pids) or gone",
+  chdir: "check the --workdir directory exists in the container",
+  "setresuid|capset": "check the --user",
+};
+
+function readOptionalInRoot(rootFd: number, path: string): string {
+  try {
+    return readFileInRoot(rootFd, path);
+  } catch {
+    return "";
+  }
+}
+
+export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExitStatus> {
+  const { state } = store.find(ref);
+  const status = statusOf(store, state);
+  const init = state.init;
+  const spec = state.spec;
+  if (status.kind !== "running" || !init || !spec)
+    throw new ContainError(`container ${label(state)} is not running`, `start a new one with contain run, see 'contain ps -a'`);
+  const owned: number[] = [];
+  const own = (fd: number) => (owned.push(fd), fd);
+  using signals = new SignalForwarder();
+  let terminal: TerminalProxy | undefined;
+  try {
+    const pidfd = own(pidfdOpen(init.pid));
+    // Opened by pid, then checked: the pidfd is the container's init, not a reused pid.
+    if (!isRunning(init.pid, init.startTime)) throw new ContainError(`container ${label(state)} is not running`, "it exited just now");
+    const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
+    const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
+    const cgroupFds = cgroupDirs.map((d) => own(openSync(`${d}/cgroup.procs`, constants.O_WRONLY | O_CLOEXEC)));
+    const env = mergeEnv(spec.process.env, [...(opts.tty ? ["TERM=xterm"] : []), ...opts.env]);
+    // The container's own process settings (user, capabilities, no_new_privs,
+    // seccomp, rlimits), with -u resolved in the container's /etc files.
+    const base = processPlan(spec);
+    const user = opts.user === undefined ? undefined : resolveUser(opts.user, readOptionalInRoot(rootFd, "etc/passwd"), readOptionalInRoot(rootFd, "etc/group"));
+    const processSettings = user ? { ...base, user: { uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
+    const seccomp = seccompFilter(processSettings, { arch: process.arch, kernel: release() });
+    const pty = opts.tty ? openPtyIn(rootFd) : undefined;
+    if (pty) own(pty.slave);
+    const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
+    const flags = Number(cloneFlags(spec.linux.namespaces.map((n) => n.type)));
+    const searchPath = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+    const r = nsExec({
+      pidfd,
+      nsFlags: flags,
+      nsFlagNames: flagNames(flags),
+      rootFd,
+      cgroupFds,
+      cwd: opts.cwd ?? spec.process.cwd,
+      file: opts.command[0] ?? "",
+      searchPath,
+      argv: opts.command,
+      env,
+      stdio: [devnull, 1, 2],
+      attrs: execAttributes(processSettings, seccomp, pty?.slave ?? -1, -1),
+    });
+    waitExited(r.joiner);
+    if (r.error) {
+      if (r.pid > 0) waitExited(r.pid);
+      if (pty) close(pty.master);
+      const cmd = opts.command[0] ?? "";
+      if (r.error.step === "lookup" && r.error.errno === 2)
+        throw new ContainError(`${cmd}: command not found in the container (searched PATH=${searchPath})`, "check the name, or give the full path", EXIT.notFound);
+      if (r.error.step === "lookup" || r.error.step === "execve")
+        throw new ContainError(`${cmd}: cannot execute (errno ${r.error.errno})`, "check that it is a binary or script for this machine", EXIT.cannotExecute);
+      throw new ContainError(new SyscallError(r.error.step, [], r.error.errno).message, STEP_HINT[r.error.step]);
+    }
+    for (const fd of owned.splice(0)) close(fd);
+    if (pty) terminal = await proxyTerminal(pty.master);
+    signals.attach(r.pid, terminal);
+    const exit = await waitForExit(() => tryWait(r.pid));
+    await terminal?.drained();
+    return exit;
+  } finally {
+    terminal?.restore();
+    for (const fd of owned) close(fd);
+  }
+}

@@ -1,0 +1,43 @@
+// `contain rm`: the entry of a stopped container goes; with force, a running
+// one is killed first. `prune`: every stopped one goes.
+import { rmSync } from "node:fs";
+import { ContainError } from "../errors.ts";
+import { releaseResources } from "./release.ts";
+import type { Found, StateStore } from "./state.ts";
+import { isActive, label, statusOf, untilReleased } from "./status.ts";
+import { stopFound } from "./stop.ts";
+
+export async function removeFound(store: StateStore, found: Found, force: boolean): Promise<void> {
+  const { state } = found;
+  if (isActive(statusOf(store, state))) {
+    if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
+    await stopFound(store, found, 0);
+  }
+  // The monitor's clean-up, if it is still under way.
+  await untilReleased(store, state.id, 10_000);
+  const lock = store.tryLock(state.id);
+  if (!lock) {
+    if (!store.read(state.id)) return; // its owner removed it (--rm, or a foreground run)
+    throw new ContainError(`container ${label(state)} is still being cleaned up`, "try again in a moment");
+  }
+  try {
+    // Released already, unless its monitor died: releasing twice is harmless.
+    const current = store.read(state.id);
+    if (current && !current.released) releaseResources(current);
+    rmSync(found.dir, { recursive: true, force: true });
+  } finally {
+    lock.release();
+  }
+}
+
+export async function removeContainer(store: StateStore, ref: string, force: boolean): Promise<Found> {
+  const found = store.find(ref);
+  await removeFound(store, found, force);
+  return found;
+}
+
+export async function pruneContainers(store: StateStore): Promise<Found[]> {
+  const stopped = store.list().filter((c) => !isActive(statusOf(store, c.state)));
+  for (const c of stopped) await removeFound(store, c, false);
+  return stopped;
+}

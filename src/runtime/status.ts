@@ -1,0 +1,41 @@
+// A container's status, derived from the kernel each time: the state file
+// says which process is the init, /proc says whether it still runs.
+import { isRunning } from "../linux/process.ts";
+import type { ContainerState, ExitRecord, StateStore } from "./state.ts";
+
+export type StatusKind = "created" | "running" | "exited";
+
+export interface Status {
+  kind: StatusKind;
+  exit?: ExitRecord; // once exited, when known
+}
+
+export function statusOf(store: StateStore, state: ContainerState): Status {
+  const exit = state.exit ?? store.exitRecord(state.id);
+  if (exit) return { kind: "exited", exit };
+  if (state.init && isRunning(state.init.pid, state.init.startTime)) return { kind: state.started ? "running" : "created" };
+  return { kind: state.init ? "exited" : "created" };
+}
+
+export const isActive = (s: Status) => s.kind !== "exited";
+
+// Resolves once the container's owner has let go of it: the init is gone and
+// its resources are released (the lock can be taken), or the entry is gone.
+// False on timeout.
+export async function untilReleased(store: StateStore, id: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!store.read(id)) return true;
+    const lock = store.tryLock(id);
+    if (lock) {
+      lock.release();
+      return true;
+    }
+    if (Date.now() > deadline) return false;
+    await Bun.sleep(10);
+  }
+}
+
+export function label(state: ContainerState): string {
+  return state.name ?? state.id.slice(0, 12);
+}

@@ -1,0 +1,40 @@
+// `contain stop`: SIGTERM to PID 1, SIGKILL after the grace period (docker's
+// rule; a PID 1 without a handler ignores SIGTERM). It returns once PID 1 is
+// gone, as docker's does: the release of its resources (the monitor's
+// clean-up, ~40 ms) goes on in the background, and `rm` waits for it.
+import { ContainError } from "../errors.ts";
+import { isRunning, kill, SIGKILL } from "../linux/process.ts";
+import type { Found, StateStore } from "./state.ts";
+import { isActive, statusOf } from "./status.ts";
+
+const SIGTERM = 15;
+
+async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) return false;
+    await Bun.sleep(10);
+  }
+  return true;
+}
+
+const KILL_TIMEOUT_MS = 10_000;
+
+// Kills the container: PID 1 with `signal`, SIGKILL after graceMs. A stopped
+// one is left as it is.
+export async function stopFound(store: StateStore, { state }: Found, graceMs: number, signal = SIGTERM): Promise<void> {
+  const init = state.init;
+  if (!init || !isActive(statusOf(store, state))) return;
+  kill(init.pid, signal);
+  const gone = () => !isRunning(init.pid, init.startTime);
+  if (await until(gone, graceMs)) return;
+  // SIGKILL to a PID namespace's init kills every process in it.
+  kill(init.pid, SIGKILL);
+  if (!(await until(gone, KILL_TIMEOUT_MS))) throw new ContainError(`PID 1 of the container (${init.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); see /proc/PID/stack");
+}
+
+export async function stopContainer(store: StateStore, ref: string, graceMs: number): Promise<Found> {
+  const found = store.find(ref);
+  await stopFound(store, found, graceMs);
+  return found;
+}

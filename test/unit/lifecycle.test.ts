@@ -1,0 +1,44 @@
+// The pure parts of the lifecycle commands: docker's human times, tables,
+// log tails, --user and signal names.
+import { expect, test } from "bun:test";
+import { formatTable, humanDuration, shortCommand } from "../../src/cli/table.ts";
+import { parseSignal } from "../../src/linux/process.ts";
+import { tailLines } from "../../src/runtime/logs.ts";
+
+test("humanDuration follows docker's units.HumanDuration", () => {
+  const s = 1000;
+  expect(humanDuration(200)).toBe("Less than a second");
+  expect(humanDuration(1 * s)).toBe("1 second");
+  expect(humanDuration(42 * s)).toBe("42 seconds");
+  expect(humanDuration(90 * s)).toBe("About a minute");
+  expect(humanDuration(3 * 60 * s)).toBe("3 minutes");
+  expect(humanDuration(65 * 60 * s)).toBe("About an hour");
+  expect(humanDuration(5 * 3600 * s)).toBe("5 hours");
+  expect(humanDuration(3 * 86400 * s)).toBe("3 days");
+  expect(humanDuration(21 * 86400 * s)).toBe("3 weeks");
+  expect(humanDuration(90 * 86400 * s)).toBe("3 months");
+  expect(humanDuration(800 * 86400 * s)).toBe("2 years");
+});
+
+test("tables pad every column but the last; commands are quoted and cut", () => {
+  expect(formatTable(["ID", "NAME"], [["abc", "web"], ["d", ""]])).toBe("ID    NAME\nabc   web\nd\n");
+  expect(shortCommand(["sleep", "60"])).toBe('"sleep 60"');
+  expect(shortCommand(["sh", "-c", "a very long command line indeed"], 10)).toBe('"sh -c a v…"');
+});
+
+test("tailLines: the last N lines, with or without a final newline", () => {
+  const b = (s: string) => Buffer.from(s);
+  expect(tailLines(b("a\nb\nc\n"), 2).toString()).toBe("b\nc\n");
+  expect(tailLines(b("a\nb\nc"), 1).toString()).toBe("c");
+  expect(tailLines(b("a\nb\n"), 5).toString()).toBe("a\nb\n");
+  expect(tailLines(b("a\n"), 0).toString()).toBe("");
+});
+
+test("signals by name, SIG-name, any case, or number", () => {
+  expect(parseSignal("TERM")).toBe(15);
+  expect(parseSignal("SIGKILL")).toBe(9);
+  expect(parseSignal("usr1")).toBe(10);
+  expect(parseSignal("9")).toBe(9);
+  expect(parseSignal("0")).toBeUndefined();
+  expect(parseSignal("SIGFOO")).toBeUndefined();
+});
