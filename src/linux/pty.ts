@@ -2,7 +2,7 @@
 // pty of its own devpts instance, so `tty` inside names /dev/pts/N.
 import { constants, openSync } from "node:fs";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
-import { openInRoot } from "./openat2.ts";
+import { openFileInRoot } from "./resolve.ts";
 
 const TCGETS = 0x5401;
 const TIOCGWINSZ = 0x5413;
@@ -55,7 +55,7 @@ export function setWinsize(fd: number, size: WinSize): void {
 // no link inside that root can lead outside it, and the slave taken with
 // TIOCGPTPEER, never by path. The slave's name inside is /dev/pts/N.
 export function openPtyIn(rootFd: number): { master: number; slave: number } {
-  const master = openInRoot(rootFd, "dev/pts/ptmx", O_RDWR | O_NOCTTY);
+  const master = openFileInRoot(rootFd, "dev/pts/ptmx", O_RDWR | O_NOCTTY);
   ioctl(master, "TIOCSPTLCK", TIOCSPTLCK, new Int32Array([0]));
   const slave = check("ioctl", [master, sym("TIOCGPTPEER")], sys("ioctl", master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   return { master, slave };

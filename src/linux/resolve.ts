@@ -67,6 +67,21 @@ export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): 
   return parent;
 }
 
+// A file inside a root given as a directory fd (a running container's
+// /proc/<pid>/root), opened with `flags`.
+export function openFileInRoot(rootFd: number, path: string, flags: number): number {
+  return check("openat2", [rootFd, path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], openat2(rootFd, path, flags | O_CLOEXEC, "root"));
+}
+
+export function readFileInRoot(rootFd: number, path: string): string {
+  const fd = openFileInRoot(rootFd, path, 0);
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // A file of the root filesystem (its /etc/passwd), read without leaving it.
 // "" when it does not exist.
 export function readInRoot(root: string, path: string): string {

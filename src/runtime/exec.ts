@@ -9,7 +9,7 @@ import { release } from "node:os";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
-import { readFileInRoot } from "../linux/openat2.ts";
+import { readFileInRoot } from "../linux/resolve.ts";
 import { execAttributes, processPlan, seccompFilter } from "../plan/plan.ts";
 import { resolveUser } from "../spec/users.ts";
 import { openPtyIn } from "../linux/pty.ts";
