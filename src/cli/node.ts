@@ -21,6 +21,7 @@ export const nodeCreateFlags = {
   mem: { type: "string", description: "Memory limit in MiB (required), e.g. 256", valueHint: "MB" },
   cpu: { type: "string", description: "CPU shares, 2-262144 (cpu.weight on cgroup v2), e.g. 512", valueHint: "SHARES" },
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
+  net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -51,7 +52,7 @@ export const create = defineCommand({
     requireRoot("node create");
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
-    const runFlags = { rootfs: str(flags, "rootfs"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": cpu }) };
+    const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": cpu }) };
     let made: { spec: Spec; plan: Plan };
     try {
       made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store);

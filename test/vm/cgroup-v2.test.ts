@@ -111,7 +111,7 @@ stop_container cpu
 
 # 5. A node (a detached container, supervised by its monitor): its cgroup,
 # exec into it (the chroot fallback's root, the cgroup namespace), stop, rm.
-pid=$(contain node create n1 --mem 256 --cpu 512 2>/tmp/node.err)
+pid=$(contain node create n1 --mem 256 --cpu 512 --net none 2>/tmp/node.err)
 result node_create_exit $?
 ncg=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
 result node_memory_max "$(cat "$ncg/memory.max")"
