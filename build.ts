@@ -50,6 +50,9 @@ export function buildNative(): void {
 }
 
 export function buildBinary(): void {
+  // Not for the build: the default network (--net bridge) needs nft at run
+  // time, so the README's first command works on a fresh machine.
+  ensurePackages(["nftables"]);
   buildNative();
   buildRootfsArchive();
   const rootfsHash = archiveHash(readFileSync(ROOTFS));

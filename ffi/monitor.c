@@ -48,22 +48,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "signals.h"
+
 static int num(const char *s)
 {
 	return (int)strtol(s, 0, 10);
-}
-
-/* Every signal back to its default and unblocked: the next program starts as
- * from a clean fork+exec. */
-static void reset_signals(void)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, 0);
 }
 
 /* Closes (at exec) every fd from 3 on except `keep`, and keeps `keep`. */

@@ -37,24 +37,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "signals.h"
+
 /* A raw system call: returns the kernel's answer, -errno on failure. */
 long contain_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long r = syscall(nr, a, b, c, d, e, f);
 	return r == -1 ? -errno : r;
-}
-
-/* Reset every signal to its default disposition and unblock all of them, so
- * the next program starts as if from a clean fork+exec. */
-static void reset_signals(void)
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, 0);
 }
 
 struct child {

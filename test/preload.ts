@@ -5,5 +5,5 @@ import { existsSync, statSync } from "node:fs";
 import { buildNative, buildRootfsArchive, INIT, MONITOR, ROOTFS, SHIM } from "../build.ts";
 
 const stale = (built: string, source: string) => !existsSync(built) || statSync(built).mtimeMs < statSync(new URL(`../${source}`, import.meta.url).pathname).mtimeMs;
-if (stale(SHIM, "ffi/shim.c") || stale(MONITOR, "ffi/monitor.c") || stale(INIT, "ffi/init.c")) buildNative();
+if (["ffi/shim.c", "ffi/signals.h"].some((s) => stale(SHIM, s)) || stale(MONITOR, "ffi/monitor.c") || stale(INIT, "ffi/init.c")) buildNative();
 if (!existsSync(ROOTFS)) buildRootfsArchive();

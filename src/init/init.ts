@@ -67,7 +67,7 @@ function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: C
   const initFd = plan.process.init ? initProgramFd() : -1;
   if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
   const root = prepareRoot(plan.root);
-  if (plan.mounts.length) log.info(`mounting volumes: ${plan.mounts.map((m) => m.target).join(" ")}`);
+  if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
   mountInRoot(root, plan.mounts);
   log.info("pivoting root");
   if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");

@@ -15,8 +15,7 @@ const badConfig = `${h.root}.config.yaml`;
 writeFileSync(badConfig, "presets:\n  small:\n    memory: [64M]\n");
 afterAll(() => {
   Bun.spawnSync(["rm", "-f", notADir, badSeccomp, wrongSeccomp, badConfig]);
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test.each<[string, string[], RegExp]>([
@@ -106,7 +105,10 @@ test("an ambiguous ID prefix", () => {
   }
   const matching = ids.filter((id) => id[0] === shared).length;
   expectOneLine(h.run(["inspect", shared]), `[contain] error: the ID prefix "${shared}" matches ${matching} containers; give more characters of the ID, or the name`);
-  expect(h.run(["rm", ...ids]).code).toBe(0);
+  for (const id of ids) h.run(["wait", id]); // `true` may not have run yet on a busy machine
+  const rm = h.run(["rm", ...ids]);
+  expect(rm.stderr).toBe("");
+  expect(rm.code).toBe(0);
   h.expectClean();
 });
 

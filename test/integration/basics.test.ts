@@ -6,8 +6,7 @@ import { Harness } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("the command is PID 1 and ps sees only the container", () => {

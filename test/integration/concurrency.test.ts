@@ -7,11 +7,7 @@ import { Harness } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  try {
-    h.expectClean();
-  } finally {
-    h.dispose();
-  }
+  h.finish();
 });
 
 async function parallel(n: number, args: (i: number) => string[]) {

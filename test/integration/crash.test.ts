@@ -4,9 +4,10 @@ import { afterAll, expect, test } from "bun:test";
 import { Harness, isAlive, waitFor } from "./harness.ts";
 
 const h = new Harness();
+// Durations no other process on the machine sleeps for, so pgrep finds ours only.
+const nap = (k: number) => String(700000 + (process.pid % 100000) * 10 + k);
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("killed mid-run: the container dies with the runtime; the next command cleans up", async () => {
@@ -26,13 +27,13 @@ test("killed mid-run: the container dies with the runtime; the next command clea
 // Bun starts in ~20-40 ms here; these delays land before the clone, during
 // the init's set-up, and after the command has started.
 test.each([5, 15, 25, 35, 45, 60, 80, 120])("killed after %d ms: nothing survives the next command", async (ms) => {
-  const child = h.spawn(["run", "-q", "--pids", "16", "--", "sleep", "60"]);
+  const child = h.spawn(["run", "-q", "--pids", "16", "--", "sleep", nap(0)]);
   await Bun.sleep(ms);
   child.kill("SIGKILL");
   await child.exited;
   h.run(["run", "-q", "--", "true"]);
   expect(h.ids()).toEqual([]);
-  expect(Bun.spawnSync(["pgrep", "-f", `^sleep 60$`]).stdout.toString()).toBe("");
+  expect(Bun.spawnSync(["pgrep", "-f", `^sleep ${nap(0)}$`]).stdout.toString()).toBe("");
 });
 
 // run -d: the CLI SIGKILLed before the clone, after it (the monitor and init
@@ -40,7 +41,7 @@ test.each([5, 15, 25, 35, 45, 60, 80, 120])("killed after %d ms: nothing survive
 // monitor or by the next command; a start that completed is a running
 // container, which rm -f then removes.
 test.each([5, 20, 35, 50, 65, 80, 100, 140])("run -d killed after %d ms: ps, then nothing is left", async (ms) => {
-  const child = h.spawn(["run", "-d", "-q", "--name", `crash-${ms}`, "--", "sleep", "61"]);
+  const child = h.spawn(["run", "-d", "-q", "--name", `crash-${ms}`, "--", "sleep", nap(1)]);
   await Bun.sleep(ms);
   child.kill("SIGKILL");
   await child.exited;
@@ -49,13 +50,13 @@ test.each([5, 20, 35, 50, 65, 80, 100, 140])("run -d killed after %d ms: ps, the
   if (completed) expect(h.run(["rm", "-f", `crash-${ms}`]).code).toBe(0);
   else h.run(["ps", "-a"]);
   await waitFor("the leftovers to go", () => h.ids().length === 0 && h.monitors().length === 0, 5000);
-  expect(Bun.spawnSync(["pgrep", "-f", "^sleep 61$"]).stdout.toString()).toBe("");
+  expect(Bun.spawnSync(["pgrep", "-f", `^sleep ${nap(1)}$`]).stdout.toString()).toBe("");
 });
 
 test("exec killed while its command runs: the command dies too", async () => {
   h.run(["run", "-d", "-q", "--name", "host", "--", "sleep", "60"]);
-  const exec = h.spawn(["exec", "host", "--", "sleep", "62"]);
-  const pid = await waitFor("exec's command", () => Number(Bun.spawnSync(["pgrep", "-f", "^sleep 62$"]).stdout.toString().trim()));
+  const exec = h.spawn(["exec", "host", "--", "sleep", nap(2)]);
+  const pid = await waitFor("exec's command", () => Number(Bun.spawnSync(["pgrep", "-f", `^sleep ${nap(2)}$`]).stdout.toString().trim()));
   exec.kill("SIGKILL");
   await exec.exited;
   await waitFor("the command to die", () => !isAlive(pid));
@@ -64,7 +65,7 @@ test("exec killed while its command runs: the command dies too", async () => {
 });
 
 test.each([0, 10, 30, 60])("rm -f killed after %d ms: prune (or rm) finishes the job", async (ms) => {
-  h.run(["run", "-d", "-q", "--name", "victim", "--", "sleep", "63"]);
+  h.run(["run", "-d", "-q", "--name", "victim", "--", "sleep", nap(3)]);
   const rm = h.spawn(["rm", "-f", "victim"]);
   await Bun.sleep(ms);
   rm.kill("SIGKILL");
@@ -72,6 +73,6 @@ test.each([0, 10, 30, 60])("rm -f killed after %d ms: prune (or rm) finishes the
   h.run(["prune"]);
   if (h.ids().length) h.run(["rm", "-f", "victim"]);
   await waitFor("the container to go", () => h.ids().length === 0, 5000);
-  expect(Bun.spawnSync(["pgrep", "-f", "^sleep 63$"]).stdout.toString()).toBe("");
+  expect(Bun.spawnSync(["pgrep", "-f", `^sleep ${nap(3)}$`]).stdout.toString()).toBe("");
   h.expectClean();
 });

@@ -4,8 +4,7 @@ import { Harness, waitFor } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test.each<[string, string[], number]>([

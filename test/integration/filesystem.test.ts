@@ -20,8 +20,7 @@ const tree = () => {
 
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("copy-on-write: writes, deletes and chmods leave the rootfs byte-for-byte the same", () => {

@@ -7,8 +7,7 @@ import { Harness } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 // docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID
@@ -91,5 +90,22 @@ test("seccomp: --security-opt seccomp=FILE takes a docker/OCI profile", () => {
     expect(r.stdout).toBe("touched\n");
   } finally {
     rmSync(file);
+  }
+});
+
+test("exec gets the container's hardening: its capabilities, no_new_privs, seccomp and rlimits", () => {
+  const id = h.run(["run", "-d", "-q", "--cap-drop", "NET_RAW", "--ulimit", "nofile=300", "--", "sleep", "30"]).stdout.trim();
+  try {
+    const r = h.run(["exec", id, "--", "/bin/sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; ulimit -n"]);
+    const s = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split(":\t") as [string, string]));
+    const withoutNetRaw = (BigInt(`0x${DEFAULT_CAPS}`) & ~(1n << 13n)).toString(16).padStart(16, "0");
+    expect(s.CapEff).toBe(withoutNetRaw);
+    expect(s.CapBnd).toBe(withoutNetRaw);
+    expect(s.NoNewPrivs).toBe("1");
+    expect(s.Seccomp).toBe("2");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("300");
+    expect(h.run(["exec", "-u", "1000", id, "--", "grep", "CapEff", "/proc/self/status"]).stdout).toBe("CapEff:\t0000000000000000\n");
+  } finally {
+    h.run(["rm", "-f", id]);
   }
 });

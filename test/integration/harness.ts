@@ -94,6 +94,15 @@ export class Harness {
     return out.split("\n").filter(Boolean).map(Number);
   }
 
+  // For afterAll: the check, and the clean-up even when the check fails.
+  finish(): void {
+    try {
+      this.expectClean();
+    } finally {
+      this.dispose();
+    }
+  }
+
   // After a failed test something may be left: a command sweeps it (the
   // state root must not go first, or its cgroups would have no record).
   dispose(): void {

@@ -7,11 +7,7 @@ import { cgroupOf, Harness, isAlive, waitFor } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  try {
-    h.expectClean();
-  } finally {
-    h.dispose();
-  }
+  h.finish();
 });
 
 // Ignores SIGTERM, so `stop` has to escalate; prints once it is set up.

@@ -6,8 +6,7 @@ import { cgroupOf, Harness, waitFor } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("--memory 16M: a memory hog is OOM-killed, reported as such, exit 137", () => {

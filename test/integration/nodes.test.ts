@@ -6,11 +6,7 @@ import { cgroupOf, Harness, isAlive } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
-  try {
-    h.expectClean();
-  } finally {
-    h.dispose();
-  }
+  h.finish();
 });
 
 test("node create prints the host PID; the cgroup holds 256 MiB and the shares; ls; rm", () => {

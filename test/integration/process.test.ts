@@ -12,8 +12,7 @@ const files = mkdtempSync("/tmp/contain-test-files-");
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
   rmSync(files, { recursive: true, force: true });
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("env: defaults, -e, a bare -e KEY from the host, --env-file; later ones win", () => {

@@ -19,8 +19,7 @@ beforeAll(() => {
 
 afterAll(() => {
   rmSync(busybox, { recursive: true, force: true });
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 // A minimal Debian made once with debootstrap from Debian's mirror (~1 min),

@@ -12,8 +12,7 @@ const screen = () => tmux("capture-pane", "-p", "-t", session);
 afterAll(() => {
   tmux("kill-session", "-t", session);
   rmSync(`/tmp/${session}.status`, { force: true });
-  h.expectClean();
-  h.dispose();
+  h.finish();
 });
 
 test("the caller's terminal hangs up: the container's shell goes with it", async () => {

@@ -8,6 +8,7 @@ import { compileSeccomp, syscallNumber, type SeccompArch } from "../../src/plan/
 import DOCKER_JSON from "../../src/plan/seccomp/default.json";
 import { DEFAULT_SECCOMP_PROFILE } from "../../src/plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../../src/plan/seccomp/profile.ts";
+import { DEFAULT_CAPABILITIES } from "../../src/spec/capabilities.ts";
 
 // ---- the interpreter -------------------------------------------------------
 
@@ -122,22 +123,7 @@ function filter(profile = DEFAULT_SECCOMP_PROFILE, arch: SeccompArch = "x86_64",
 }
 
 // docker's default capability set.
-const DOCKER_CAPS = [
-  "CAP_CHOWN",
-  "CAP_DAC_OVERRIDE",
-  "CAP_FSETID",
-  "CAP_FOWNER",
-  "CAP_MKNOD",
-  "CAP_NET_RAW",
-  "CAP_SETGID",
-  "CAP_SETUID",
-  "CAP_SETFCAP",
-  "CAP_SETPCAP",
-  "CAP_NET_BIND_SERVICE",
-  "CAP_SYS_CHROOT",
-  "CAP_KILL",
-  "CAP_AUDIT_WRITE",
-];
+const DOCKER_CAPS = [...DEFAULT_CAPABILITIES];
 
 // clone(2) flags
 const CLONE_VM = 0x100,
