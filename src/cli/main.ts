@@ -5,22 +5,27 @@ import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
 import { printErr } from "./output.ts";
-import exec from "./exec.ts";
-import inspect from "./inspect.ts";
-import kill from "./kill.ts";
-import logs from "./logs.ts";
-import node from "./node.ts";
-import prune from "./prune.ts";
-import ps from "./ps.ts";
-import rm from "./rm.ts";
-import run from "./run.ts";
-import stats from "./stats.ts";
-import stop from "./stop.ts";
-import wait from "./wait.ts";
 
-const subCommands: Record<string, CommandDef> = { run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node };
+// Loaded when named: a start evaluates only its own command's modules (run's
+// alone pull in the spec, plan, seccomp and network code).
+type Load = () => Promise<CommandDef>;
+const lazy = (load: () => Promise<{ default: CommandDef }>): Load => () => load().then((m) => m.default);
+const subCommands: Record<string, Load> = {
+  run: lazy(() => import("./run.ts")),
+  ps: lazy(() => import("./ps.ts")),
+  exec: lazy(() => import("./exec.ts")),
+  logs: lazy(() => import("./logs.ts")),
+  stats: lazy(() => import("./stats.ts")),
+  inspect: lazy(() => import("./inspect.ts")),
+  kill: lazy(() => import("./kill.ts")),
+  stop: lazy(() => import("./stop.ts")),
+  rm: lazy(() => import("./rm.ts")),
+  wait: lazy(() => import("./wait.ts")),
+  prune: lazy(() => import("./prune.ts")),
+  node: lazy(() => import("./node.ts")),
+};
 // The user's design notes say `list` as often as `ps`.
-const aliases: Record<string, CommandDef> = { list: ps };
+const aliases: Record<string, Load> = { list: subCommands.ps as Load };
 
 export const main = defineCommand({
   meta: { name: "contain", version: pkg.version, description: "Run commands in Linux containers" },
@@ -38,11 +43,11 @@ async function commandOf(args: readonly string[]): Promise<{ cmd: CommandDef; pa
   let cmd: CommandDef = main;
   let parent: CommandDef | undefined;
   for (const word of args.filter((a) => !a.startsWith("-"))) {
-    const subs = (await cmd.subCommands) as Record<string, CommandDef> | undefined;
+    const subs = (await cmd.subCommands) as Record<string, CommandDef | Load> | undefined;
     const next = subs?.[word] ?? (cmd === main ? aliases[word] : undefined);
     if (!next) break;
     parent = cmd;
-    cmd = next;
+    cmd = typeof next === "function" ? await next() : next;
   }
   return { cmd, parent };
 }
@@ -85,9 +90,10 @@ export async function cli(args: string[]): Promise<number> {
       return fail(err, false);
     }
   }
-  const cmd = subCommands[name] ?? aliases[name];
-  if (!cmd) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
+  const load = subCommands[name] ?? aliases[name];
+  if (!load) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
   try {
+    const cmd = await load();
     // Our own strict parser reads rawArgs (src/cli/args.ts); citty's
     // runCommand would parse them again with node:util, whose import alone
     // costs ~6 ms at every start.

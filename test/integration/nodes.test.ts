@@ -2,7 +2,7 @@
 // shares, made through run -d's own path.
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { cgroupOf, Harness, isAlive } from "./harness.ts";
+import { cgroupOf, Harness, isAlive, waitFor } from "./harness.ts";
 
 const h = new Harness();
 afterAll(() => {
@@ -47,9 +47,10 @@ test("node create prints the host PID; the cgroup holds 256 MiB and the shares; 
   h.expectClean();
 });
 
-test("node create with a payload; node rm refuses a plain container", () => {
+test("node create with a payload; node rm refuses a plain container", async () => {
   const pid = Number(h.run(["node", "create", "node-2", "--mem", "16", "--", "sh", "-c", "echo up; exec sleep 60"]).stdout);
-  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("sleep\x0060\0");
+  // The printed PID is the payload's: sh, until it execs sleep.
+  await waitFor("the payload's exec", () => readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\x0060\0");
   expect(h.run(["logs", "node-2"]).stdout).toBe("up\n");
   h.run(["run", "-d", "-q", "--name", "plain", "--", "sleep", "60"]);
   const refused = h.run(["node", "rm", "plain"]);
