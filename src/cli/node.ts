@@ -37,7 +37,7 @@ const DEFAULT_PAYLOAD = ["sleep", "infinity"];
 export const create = defineCommand({
   meta: { name: "create", description: "Create a node: a detached container; prints its host PID" },
   args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name; a payload command may follow -- (default: sleep infinity)" }),
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     // Flags may follow the name (`node create node-1 --mem 256`): the payload
     // is what follows `--`.
     const { flags, positionals: [nameArg, ...command] } = parseFlags(nodeCreateFlags, rawArgs, "node create");
@@ -61,7 +61,7 @@ export const create = defineCommand({
       if (err instanceof SpecError && err.field === "--cpu-shares") throw new SpecError("--cpu", err.message.replace(/^--cpu-shares: /, ""), "give CPU shares from 2 to 262144, e.g. --cpu 512");
       throw err;
     }
-    const pid = runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
+    const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;
   },

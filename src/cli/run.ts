@@ -207,7 +207,7 @@ export default defineCommand({
     const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const { spec, plan } = containerOf(flags, positionals, id, tty, store);
     if (detach) {
-      runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
+      await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
       print(`${id}\n`);
       return 0;
     }

@@ -9,8 +9,6 @@ import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import { limitsFromSpec, type Limits } from "./cgroup.ts";
 import { ETC_FILES } from "./etc.ts";
-import { compileSeccomp } from "./seccomp/compile.ts";
-import { parseSeccompProfile } from "./seccomp/profile.ts";
 
 export type MountFlag =
   | "MS_RDONLY"
@@ -251,17 +249,4 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     limits: limitsFromSpec(spec),
     network,
   };
-}
-
-const ARCH = { x64: "x86_64", arm64: "aarch64" } as const;
-
-// The process's seccomp filter as the bytes of struct sock_filter[], base64
-// for the protocol; undefined without one. Compiling docker's profile takes
-// a few ms, so the runtime does it while the init boots.
-export function seccompFilter(p: ProcessPlan, machine: { arch: string; kernel: string }): string | undefined {
-  if (!p.seccomp) return undefined;
-  const arch = ARCH[machine.arch as keyof typeof ARCH];
-  if (!arch) throw new SpecError("seccomp", `no syscall table for the ${machine.arch} architecture`, "run with --security-opt seccomp=unconfined");
-  const profile = parseSeccompProfile(p.seccomp.profile, "seccomp profile");
-  return Buffer.from(compileSeccomp(profile, { arch, caps: p.seccomp.caps, kernel: machine.kernel })).toString("base64");
 }

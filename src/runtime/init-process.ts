@@ -1,7 +1,6 @@
 // The parent's handle on the container's init: cloned by the shim into the
 // new namespaces, then driven through the set-up protocol (src/plan/protocol.ts)
 // up to the command's execve, and reaped.
-import { release } from "node:os";
 import { ContainError } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
@@ -25,7 +24,7 @@ import {
 } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
-import { seccompFilter, type Plan } from "../plan/plan.ts";
+import type { Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 import { LOG, type ProcessRef, type StateStore } from "./state.ts";
@@ -164,12 +163,12 @@ export class InitProcess {
 
   // Runs the protocol: the plan, the init's set-up, the cgroup placement at
   // the latest safe moment, and execve. Returns the container's pty master.
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, eth0?: Eth0Config): { master?: number } {
+  // `sent`: what travels beside the plan (eth0, the compiled seccomp filter).
+  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: string }): { master?: number } {
     try {
       try {
-        const seccomp = seccompFilter(plan.process, { arch: process.arch, kernel: release() });
         const { seccomp: _profile, ...processPlan } = plan.process;
-        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, verbosity, eth0, ...(seccomp && { seccomp }) });
+        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, verbosity, ...sent });
       } catch {
         throw this.failed("exited before reading its plan");
       }

@@ -5,7 +5,7 @@
 // (`run -d`, `node create`), the same start with the monitor as the init's
 // parent, which records the exit and has it released (reap.ts).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { constants as os } from "node:os";
+import { constants as os, release } from "node:os";
 import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
@@ -100,6 +100,14 @@ function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof p
   return bridge;
 }
 
+// Compiled after the clone, while the init boots: the compiler and docker's
+// profile (a few ms) are loaded only then.
+async function seccompOf(plan: Plan): Promise<string | undefined> {
+  if (!plan.process.seccomp) return undefined;
+  const { seccompFilter } = await import("../plan/seccomp/filter.ts");
+  return seccompFilter(plan.process, { arch: process.arch, kernel: release() });
+}
+
 // After the clone: the veth's peer goes into the init's network namespace.
 function plugNetwork(entry: Entry, bridge: ReturnType<typeof prepareBridgeNetwork> | undefined, pid: number): Eth0Config | undefined {
   if (entry.state.network && bridge) plugVeth(entry.state.network, bridge.bridgeIndex, bridge.eth0.mtu, pid);
@@ -123,7 +131,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     init = InitProcess.clone(plan.namespaces);
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
-    const { master } = init.start(plan, cgroup, log, opts.verbosity, plugNetwork(entry, bridge, init.pid));
+    const eth0 = plugNetwork(entry, bridge, init.pid);
+    const { master } = init.start(plan, cgroup, log, opts.verbosity, { eth0, seccomp: await seccompOf(plan) });
     entry.state.started = new Date().toISOString();
     entry.save();
     if (master !== undefined) terminal = await proxyTerminal(master);
@@ -147,7 +156,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
 
 // Starts the container and returns once its command runs; the monitor then
 // supervises it. Returns the init's host PID.
-export function runDetached(plan: Plan, opts: DetachOptions): number {
+export async function runDetached(plan: Plan, opts: DetachOptions): Promise<number> {
   const { log } = opts;
   const cgroup = newCgroup(plan.id);
   using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
@@ -165,7 +174,8 @@ export function runDetached(plan: Plan, opts: DetachOptions): number {
     entry.state.monitor = started.monitor;
     entry.save();
     // The init's stderr is the container's log: only --debug's steps go there.
-    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", plugNetwork(entry, bridge, init.pid));
+    const eth0 = plugNetwork(entry, bridge, init.pid);
+    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", { eth0, seccomp: await seccompOf(plan) });
     entry.state.started = new Date().toISOString();
     entry.save();
     return init.pid;
