@@ -7,6 +7,7 @@ export const ETC_FILES = ["hostname", "hosts", "resolv.conf"] as const;
 
 export interface EtcFacts {
   hostname: string;
+  name?: string; // --name, beside the hostname in its own /etc/hosts
   address?: string; // eth0's address, on a bridge network
   extraHosts: readonly { name: string; address: string }[]; // --add-host
   dns: readonly string[]; // --dns
@@ -20,7 +21,7 @@ export function etcFiles(f: EtcFacts): { files: { name: (typeof ETC_FILES)[numbe
   return {
     files: [
       { name: "hostname", content: `${f.hostname}\n` },
-      { name: "hosts", content: hostsFile({ names: [f.hostname], address: f.address, extraHosts: f.extraHosts }) },
+      { name: "hosts", content: hostsFile({ names: [f.hostname, ...(f.name ? [f.name] : [])], address: f.address, extraHosts: f.extraHosts }) },
       { name: "resolv.conf", content: resolv.text },
     ],
     ...(resolv.note && { note: resolv.note }),

@@ -12,6 +12,7 @@ export interface Lease {
   stateDir: string; // the container's state directory: gone means the lease is stale
   veth: string;
   ports: PortMapping[];
+  names?: string[]; // its hostname and name, for the other containers' /etc/hosts
 }
 
 interface LeaseFile {

@@ -7,6 +7,7 @@
 // entry can name: the entry records the network (bridge, veth name, ports)
 // before anything is made; the lease records the ports before their rules
 // exist. releaseNetwork undoes it all, from the state and the lease.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
@@ -15,10 +16,11 @@ import { hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
 import { addPortsScript, deletePortScript, natTableScript, tableName } from "../plan/nft.ts";
+import { peerLine, withoutPeer } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
 import { DEFAULT_SUBNET, describePort, parseSubnetFlag, portsClash, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
-import { LeaseDb } from "./ipam.ts";
+import { LeaseDb, type Lease } from "./ipam.ts";
 
 // What the state entry records, before any of it exists.
 export interface NetworkState {
@@ -151,13 +153,21 @@ function releaseLease(db: LeaseDb, bridge: string, id: string): void {
 
 // Before the clone: the bridge, NAT, the lease and the port rules. Returns
 // what the init needs for eth0, and the bridge for the veth.
-export function prepareBridgeNetwork(req: NetworkRequest, state: NetworkState, id: string, stateDir: string, log: Logger): { eth0: Eth0Config; bridgeIndex: number } {
+export function prepareBridgeNetwork(
+  req: NetworkRequest,
+  state: NetworkState,
+  id: string,
+  stateDir: string,
+  names: string[],
+  log: Logger,
+): { eth0: Eth0Config; bridgeIndex: number } {
   using nl = new Netlink();
   using db = LeaseDb.open(state.dataRoot, req.bridge);
   for (const lease of db.stale()) {
     log.info(`reclaiming ${lease.address} from container ${lease.id.slice(0, 12)}, which is gone`);
     deleteLink(nl, lease.veth);
     releaseLease(db, req.bridge, lease.id);
+    forgetNames(db, lease.id);
   }
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
@@ -175,7 +185,7 @@ export function prepareBridgeNetwork(req: NetworkRequest, state: NetworkState, i
       "remove a container, or use a larger --subnet on another --bridge",
     );
   state.address = formatIPv4(address);
-  db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports });
+  db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports, names });
   try {
     // Starting nft costs ~15 ms: only when the table must be (re)written or
     // there are ports to map. A table that exists is taken as ours and whole.
@@ -201,8 +211,25 @@ export function plugVeth(state: NetworkState, bridgeIndex: number, mtu: number, 
   }
 }
 
-// The veth, the port rules and the lease. Safe to repeat, and on a container
-// whose set-up stopped anywhere.
+// The containers on a bridge know each other by name: the new one's
+// /etc/hosts gets a line per container already there, and theirs a line for
+// it, written in place (their /etc/hosts is a bind mount of that very file).
+// Under the bridge's lock, so two starts never miss each other.
+export function announceNames(state: NetworkState, id: string, names: readonly string[]): void {
+  if (!state.address) return;
+  using db = LeaseDb.open(state.dataRoot, state.bridge);
+  const own = db.find(id);
+  if (!own) return;
+  const peers = db.leases.filter((l) => l.id !== id && l.names?.length && existsSync(hostsOf(l)));
+  appendFileSync(hostsOf(own), peers.map((p) => peerLine(p.address, p.names ?? [], p.id)).join(""));
+  for (const p of peers) appendFileSync(hostsOf(p), peerLine(state.address, names, id));
+}
+
+const hostsOf = (lease: Lease) => `${lease.stateDir}/etc/hosts`;
+
+// The veth, the port rules, the lease, and the container's line in the other
+// containers' /etc/hosts. Safe to repeat, and on a container whose set-up
+// stopped anywhere.
 export function releaseNetwork(state: NetworkState, id: string): void {
   try {
     using nl = new Netlink();
@@ -210,5 +237,16 @@ export function releaseNetwork(state: NetworkState, id: string): void {
   } finally {
     using db = LeaseDb.open(state.dataRoot, state.bridge);
     releaseLease(db, state.bridge, id);
+    forgetNames(db, id);
+  }
+}
+
+// Takes a container's line out of the others' /etc/hosts: truncated and
+// rewritten, never renamed, since a bind mount holds the inode.
+function forgetNames(db: LeaseDb, id: string): void {
+  for (const p of db.leases) {
+    const file = hostsOf(p);
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (text.includes(`# contain ${id.slice(0, 12)}`)) writeFileSync(file, withoutPeer(text, id));
   }
 }

@@ -16,7 +16,7 @@ import { describePort } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { InitProcess } from "./init-process.ts";
-import { checkBridge, networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
+import { announceNames, checkBridge, networkState, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import type { Entry } from "./state.ts";
 import { releaseResources } from "./release.ts";
 import type { ContainerState, StateStore } from "./state.ts";
@@ -60,12 +60,13 @@ function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; 
   };
 }
 
-function writeContainerFiles(plan: Plan, dir: string, address: string | undefined, log: Logger): void {
+function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, address: string | undefined, log: Logger): void {
   const overlay = plan.root.overlay;
   if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
   mkdirSync(`${dir}/etc`, { mode: 0o755 });
   const { files, note } = etcFiles({
     hostname: plan.hostname,
+    name,
     address,
     extraHosts: plan.network.extraHosts,
     dns: plan.network.dns,
@@ -88,7 +89,8 @@ function readOptional(path: string): string | undefined {
 // container's own files (its /etc/hosts names the leased address).
 function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
   const network = entry.state.network;
-  const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, log) : undefined;
+  const names = [plan.hostname, ...(entry.state.name ? [entry.state.name] : [])];
+  const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, names, log) : undefined;
   if (bridge) {
     entry.save(); // with the leased address
     const { eth0 } = bridge;
@@ -96,7 +98,8 @@ function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof p
     if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-  writeContainerFiles(plan, entry.dir, bridge?.eth0.address, log);
+  writeContainerFiles(plan, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  if (network && bridge) announceNames(network, plan.id, names);
   return bridge;
 }
 

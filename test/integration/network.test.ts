@@ -226,6 +226,24 @@ test("IPAM: an exhausted /29 gives a clean error and leaves nothing", async () =
   expect(leases(SMALL_BR)).toEqual([]);
 });
 
+test("names: containers on a bridge find each other by name, and the lines go with them", () => {
+  const alpha = h.run(["run", "-d", "-q", ...NET, "--name", `alpha${tag}`, "--", "sleep", "60"]).stdout.trim();
+  try {
+    const beta = h.run(["run", "-q", ...NET, "--name", `beta${tag}`, "--", "sh", "-c", `ping -c1 -W2 alpha${tag} >/dev/null && echo reached; grep -c beta${tag} /etc/hosts`]);
+    expect(beta.stdout).toBe("reached\n1\n");
+    // alpha learnt of beta while beta ran (in place), and forgot it after
+    const hosts = () => h.run(["exec", alpha, "--", "cat", "/etc/hosts"]).stdout;
+    expect(hosts()).not.toContain(`beta${tag}`);
+    expect(hosts()).toMatch(new RegExp(`^10\\.${octet}\\.1\\.\\d+\\t[0-9a-f]{12} alpha${tag}$`, "m"));
+    const gamma = h.run(["run", "-d", "-q", ...NET, "--name", `gamma${tag}`, "--", "sleep", "60"]).stdout.trim();
+    expect(hosts()).toContain(`gamma${tag}`);
+    h.run(["rm", "-f", gamma]);
+    expect(hosts()).not.toContain(`gamma${tag}`);
+  } finally {
+    h.run(["rm", "-f", alpha]);
+  }
+});
+
 test("--net none: only lo; --net host: the host's links", () => {
   const none = h.run(["run", "-q", "--net", "none", "--", "ls", "/sys/class/net"]);
   expect(none.stdout.trim().split(/\s+/)).toEqual(["lo"]);
