@@ -16,8 +16,10 @@ test("--memory 16M: a memory hog is OOM-killed, reported as such, exit 137", () 
 });
 
 test("a SIGKILL that is not an OOM kill is not reported as one", async () => {
-  const child = h.spawn(["run", "--hostname", "victim", "--", "sleep", "30"]);
-  const pid = await waitFor("the container's sleep", () => findProcess("sleep 30"));
+  // A duration no other process on the machine sleeps for: pgrep finds ours only.
+  const nap = String(300000 + (process.pid % 100000));
+  const child = h.spawn(["run", "--hostname", "victim", "--", "sleep", nap]);
+  const pid = await waitFor("the container's sleep", () => findProcess(`sleep ${nap}`));
   process.kill(pid, "SIGKILL");
   expect(await child.exited).toBe(137);
   const stderr = await new Response(child.stderr).text();

@@ -1,0 +1,70 @@
+// The host's side of a container's start, around the clone: its lease and
+// veth, its own files in the state directory (the overlay's layers, the
+// generated /etc files), and its seccomp filter.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { release } from "node:os";
+import type { Logger } from "../log.ts";
+import { etcFiles } from "../plan/etc.ts";
+import type { Plan } from "../plan/plan.ts";
+import type { Eth0Config } from "../plan/protocol.ts";
+import { describePort } from "../spec/network.ts";
+import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
+import type { Entry } from "./state.ts";
+
+function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, address: string | undefined, log: Logger): void {
+  const overlay = plan.root.overlay;
+  if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  mkdirSync(`${dir}/etc`, { mode: 0o755 });
+  const { files, note } = etcFiles({
+    hostname: plan.hostname,
+    name,
+    address,
+    extraHosts: plan.network.extraHosts,
+    dns: plan.network.dns,
+    hostNetwork: plan.network.mode === "host",
+    hostResolvConf: readOptional("/etc/resolv.conf") ?? "",
+    upstreamResolvConf: readOptional("/run/systemd/resolve/resolv.conf"),
+  });
+  if (note) log.warn(`resolv.conf: ${note}`);
+  for (const f of files) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+// The host's side before the clone: the lease and the bridge, then the
+// container's own files (its /etc/hosts names the leased address).
+export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
+  const network = entry.state.network;
+  const names = [plan.hostname, ...(entry.state.name ? [entry.state.name] : [])];
+  const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, names, log) : undefined;
+  if (bridge) {
+    entry.save(); // with the leased address
+    const { eth0 } = bridge;
+    log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
+    if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
+  }
+  log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
+  writeContainerFiles(plan, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  if (network && bridge) announceNames(network, plan.id, names);
+  return bridge;
+}
+
+// Compiled after the clone, while the init boots: the compiler and docker's
+// profile (a few ms) are loaded only then.
+export async function seccompOf(plan: Plan): Promise<string | undefined> {
+  if (!plan.process.seccomp) return undefined;
+  const { seccompFilter } = await import("../plan/seccomp/filter.ts");
+  return seccompFilter(plan.process, { arch: process.arch, kernel: release() });
+}
+
+// After the clone: the veth's peer goes into the init's network namespace.
+export function plugNetwork(entry: Entry, bridge: ReturnType<typeof prepareBridgeNetwork> | undefined, pid: number): Eth0Config | undefined {
+  if (entry.state.network && bridge) plugVeth(entry.state.network, bridge.bridgeIndex, bridge.eth0.mtu, pid);
+  return bridge?.eth0;
+}
