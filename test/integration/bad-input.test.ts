@@ -1,12 +1,14 @@
 // Every bad input: one clear line on stderr naming the problem and the fix,
 // exit 125, and nothing left behind.
 import { afterAll, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { BIN, Harness } from "./harness.ts";
 
 const h = new Harness();
 const notADir = `${h.root}.file`;
 writeFileSync(notADir, "");
+const commaRoot = `${h.root}.a,b`;
+mkdirSync(commaRoot);
 const badSeccomp = `${h.root}.seccomp.json`;
 writeFileSync(badSeccomp, '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [');
 const wrongSeccomp = `${h.root}.seccomp2.json`;
@@ -14,12 +16,14 @@ writeFileSync(wrongSeccomp, '{"defaultAction": "SCMP_ACT_NOPE"}');
 const badConfig = `${h.root}.config.yaml`;
 writeFileSync(badConfig, "presets:\n  small:\n    memory: [64M]\n");
 afterAll(() => {
+  Bun.spawnSync(["rm", "-rf", commaRoot]);
   Bun.spawnSync(["rm", "-f", notADir, badSeccomp, wrongSeccomp, badConfig]);
   h.finish();
 });
 
 test.each<[string, string[], RegExp]>([
   ["a missing rootfs", ["--rootfs", "/nonexistent/root", "--", "sh"], /^\[contain\] error: --rootfs: \/nonexistent\/root does not exist; pass a directory/],
+  ["a rootfs overlayfs cannot take as a lower layer", ["--rootfs", commaRoot, "--", "sh"], /^\[contain\] error: --rootfs: \S+ contains ',', ':' or '\\', which overlayfs options cannot hold; move or link the root filesystem to a plain path, or use --no-overlay/],
   ["a rootfs that is a file", ["--rootfs", notADir, "--", "sh"], /^\[contain\] error: --rootfs: \S+ is not a directory; /],
   ["--memory 64X", ["--memory", "64X", "--", "sh"], /^\[contain\] error: --memory: invalid size "64X"; use bytes or a number with a K, M or G suffix/],
   ["--memory -1", ["--memory", "-1", "--", "sh"], /^\[contain\] error: --memory: invalid size "-1"; /],
@@ -103,7 +107,7 @@ test("an ambiguous ID prefix", () => {
     shared = ids.find((other) => other[0] === id[0])?.[0];
     ids.push(id);
   }
-  const matching = ids.filter((id) => id[0] === shared).length;
+  const matching = h.ids().filter((id) => id[0] === shared).length; // every container in the root counts
   expectOneLine(h.run(["inspect", shared]), `[contain] error: the ID prefix "${shared}" matches ${matching} containers; give more characters of the ID, or the name`);
   for (const id of ids) h.run(["wait", id]); // `true` may not have run yet on a busy machine
   const rm = h.run(["rm", ...ids]);
