@@ -2,7 +2,8 @@
 // (Debian packages), builds ./contain, type-checks, then runs the unit tests,
 // the integration tests (root, the real kernel, the compiled binary) and the
 // pure cgroup v2 VM test.
-import { ensurePackages, TEST_PACKAGES } from "./setup.ts";
+import { existsSync } from "node:fs";
+import { ensurePackages, removeBridge, TEST_PACKAGES } from "./setup.ts";
 import { buildBinary } from "../build.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -12,7 +13,7 @@ function step(name: string, cmd: string[]): void {
   const r = Bun.spawnSync(cmd, { cwd: root, stdout: "inherit", stderr: "inherit", stdin: "ignore" });
   if (r.exitCode !== 0) {
     console.error(`[test] ${name} failed (exit ${r.exitCode})`);
-    process.exit(r.exitCode ?? 1);
+    throw r.exitCode ?? 1;
   }
 }
 
@@ -29,8 +30,19 @@ if (process.geteuid?.() !== 0) {
 
 ensurePackages(TEST_PACKAGES);
 buildBinary();
-step("types", [`${root}node_modules/.bin/tsc`, "-p", "."]);
-step("unit", [process.execPath, "test", "test/unit"]);
-step("integration", [process.execPath, "test", "--timeout", "60000", "test/integration"]);
-step("cgroup v2 VM", [process.execPath, "test", "--timeout", "600000", "test/vm"]);
-console.error("\n[test] all passed");
+// Containers in the default mode make the default bridge on first use and
+// contain keeps it; if the suite made it, the suite takes it away.
+const hadDefaultBridge = existsSync("/sys/class/net/contain0");
+try {
+  step("types", [`${root}node_modules/.bin/tsc`, "-p", "."]);
+  step("unit", [process.execPath, "test", "test/unit"]);
+  try {
+    step("integration", [process.execPath, "test", "--timeout", "60000", "test/integration"]);
+  } finally {
+    if (!hadDefaultBridge) removeBridge("contain0");
+  }
+  step("cgroup v2 VM", [process.execPath, "test", "--timeout", "600000", "test/vm"]);
+  console.error("\n[test] all passed");
+} catch (code) {
+  process.exit(typeof code === "number" ? code : 1);
+}

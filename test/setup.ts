@@ -1,6 +1,16 @@
 // The Debian packages the tests drive, installed through the project's own
 // code (build.ts), never by hand.
+import { rmSync } from "node:fs";
+
 export { ensurePackages } from "../build.ts";
+
+// A bridge the tests made, with what contain keeps beside it: its nft table
+// and its lease file. contain keeps a bridge after use, as docker keeps docker0.
+export function removeBridge(name: string): void {
+  Bun.spawnSync(["ip", "link", "del", name], { stdout: "ignore", stderr: "ignore" });
+  Bun.spawnSync(["nft", "delete", "table", "ip", `contain-${name}`], { stdout: "ignore", stderr: "ignore" });
+  for (const ext of ["json", "lock"]) rmSync(`/var/lib/contain/network/${name}.${ext}`, { force: true });
+}
 
 // tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's
 // `ip`; nftables and curl for the network tests.

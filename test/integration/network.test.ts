@@ -4,7 +4,8 @@
 // once, and removed again if the test made it), and check at the end that
 // no veth, lease or port rule is left and no rule of anyone else changed.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { removeBridge } from "../setup.ts";
 import { BIN, Harness, waitFor } from "./harness.ts";
 
 const h = new Harness();
@@ -91,12 +92,7 @@ afterAll(() => {
   } finally {
     h.dispose();
     const made = [BR, SMALL_BR, `ctov${tag}`, ...(hadContain0 ? [] : ["contain0"])];
-    for (const b of made) {
-      sh(["ip", "link", "del", b]);
-      sh(["nft", "delete", "table", "ip", `contain-${b}`]);
-      rmSync(`${LEASES}/${b}.json`, { force: true });
-      rmSync(`${LEASES}/${b}.lock`, { force: true });
-    }
+    for (const b of made) removeBridge(b);
   }
 });
 
