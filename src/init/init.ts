@@ -13,7 +13,8 @@ import { adoptShim, execCommand, initProgramFd, setCloseOnExec, traceSyscalls } 
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { execAttributes, type Plan } from "../plan/plan.ts";
+import { execAttributes } from "../plan/exec.ts";
+import type { Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
 function isExecutableFile(path: string): boolean | null {

@@ -196,6 +196,9 @@ function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan |
   };
 }
 
+// Where a command is looked up: the environment's PATH.
+export const searchPathOf = (env: readonly string[]) => env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+
 // The container's process: also what `contain exec` starts a process with.
 export function processPlan(spec: Spec): ProcessPlan {
   const user = spec.process.user;
@@ -204,32 +207,13 @@ export function processPlan(spec: Spec): ProcessPlan {
     env: spec.process.env,
     cwd: spec.process.cwd,
     terminal: spec.process.terminal,
-    searchPath: spec.process.env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH,
+    searchPath: searchPathOf(spec.process.env),
     user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
     rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
     ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
     noNewPrivileges: spec.process.noNewPrivileges ?? false,
     ...(spec.linux.seccomp !== undefined && { seccomp: { profile: spec.linux.seccomp, caps: spec.process.capabilities?.bounding ?? [] } }),
     init: spec.contain?.init ?? false,
-  };
-}
-
-// What the shim's last step takes (ffi ExecAttributes): the plan's process
-// with its filter compiled (seccompFilter) and the fds of this start.
-export function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
-  const caps = p.capabilities;
-  return {
-    uid: p.user.uid,
-    gid: p.user.gid,
-    groups: p.user.groups,
-    rlimits: p.rlimits,
-    ...(caps && {
-      capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
-    }),
-    noNewPrivileges: p.noNewPrivileges,
-    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
-    initFd,
-    ttyFd,
   };
 }
 

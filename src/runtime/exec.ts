@@ -10,11 +10,11 @@ import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
 import { readFileInRoot } from "../linux/resolve.ts";
-import { execAttributes, processPlan } from "../plan/plan.ts";
+import { execAttributes } from "../plan/exec.ts";
+import { processPlan, searchPathOf } from "../plan/plan.ts";
 import { seccompFilter } from "../plan/seccomp/filter.ts";
 import { resolveUser } from "../spec/users.ts";
 import { openPtyIn } from "../linux/pty.ts";
-import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import type { StateStore } from "./state.ts";
 import { label, statusOf } from "./status.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
@@ -87,7 +87,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     if (pty) own(pty.slave);
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
     const flags = Number(cloneFlags(spec.linux.namespaces.map((n) => n.type)));
-    const searchPath = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+    const searchPath = searchPathOf(env);
     const r = nsExec({
       pidfd,
       nsFlags: flags,

@@ -1,0 +1,22 @@
+// The plan's process as the shim's last step takes it (ffi ExecAttributes).
+// Its own module: the init imports it at every start, and nothing else of
+// the plan's code.
+import type { ProcessPlan } from "./plan.ts";
+
+// With the filter compiled (seccompFilter) and the fds of this start.
+export function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
+  const caps = p.capabilities;
+  return {
+    uid: p.user.uid,
+    gid: p.user.gid,
+    groups: p.user.groups,
+    rlimits: p.rlimits,
+    ...(caps && {
+      capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
+    }),
+    noNewPrivileges: p.noNewPrivileges,
+    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
+    initFd,
+    ttyFd,
+  };
+}
