@@ -5,6 +5,7 @@
 // `contain run sh -c 'echo hi'` keeps its -c.
 import type { ArgsDef } from "citty";
 import { SpecError } from "../errors.ts";
+import { NAME_RE } from "../runtime/state.ts";
 
 export interface FlagDef {
   type: "string" | "boolean";
@@ -114,4 +115,11 @@ export function str(flags: FlagValues, name: string): string | undefined {
 export function list(flags: FlagValues, name: string): string[] {
   const v = flags[name];
   return Array.isArray(v) ? v : [];
+}
+
+// --name, and the name of `node create`.
+export function checkName(name: string | undefined): string | undefined {
+  if (name !== undefined && !NAME_RE.test(name))
+    throw new SpecError("--name", `${JSON.stringify(name)} is not a valid name`, "use letters, digits and _ . - (starting with a letter or digit)");
+  return name;
 }

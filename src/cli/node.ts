@@ -4,17 +4,13 @@
 // unless one is given. `create` prints the node's host PID.
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
-import type { Plan } from "../plan/plan.ts";
 import { newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
-import type { Spec } from "../spec/schema.ts";
 import { humanSize, parseInteger } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { checkName, commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { atLeastOneContainer, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
 import { describeStatus, rows } from "./ps.ts";
-import { checkName, containerOf } from "./run.ts";
 import { formatTable } from "./table.ts";
 
 export const nodeCreateFlags = {
@@ -48,19 +44,18 @@ export const create = defineCommand({
     if (memText === undefined) throw new SpecError("--mem", "is required", `give the node's memory in MiB, e.g. contain node create ${name} --mem 256`);
     const mem = parseInteger("--mem", memText, "memory in MiB, e.g. --mem 256");
     if (mem <= 0) throw new SpecError("--mem", `${mem} MiB leaves the node no memory`, "give at least 1 (MiB), e.g. --mem 256");
-    const cpu = str(flags, "cpu");
+    const cpuText = str(flags, "cpu");
+    const cpu = cpuText === undefined ? undefined : parseInteger("--cpu", cpuText, "CPU shares, e.g. --cpu 512");
+    // The range of run's --cpu-shares, named as this command's --cpu.
+    if (cpu !== undefined && (cpu < 2 || cpu > 262144))
+      throw new SpecError("--cpu", cpu < 2 ? "must be at least 2" : "must be at most 262144", "give CPU shares from 2 to 262144, e.g. --cpu 512");
     requireRoot("node create");
+    // run's modules, loaded only by the subcommand that makes a container
+    const [{ containerOf }, { runDetached }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts")]);
     const store = openStore(stateRoot(flags), log);
     const id = newContainerId();
-    const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": cpu }) };
-    let made: { spec: Spec; plan: Plan };
-    try {
-      made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store);
-    } catch (err) {
-      // The shares are run's --cpu-shares; here the user wrote --cpu.
-      if (err instanceof SpecError && err.field === "--cpu-shares") throw new SpecError("--cpu", err.message.replace(/^--cpu-shares: /, ""), "give CPU shares from 2 to 262144, e.g. --cpu 512");
-      throw err;
-    }
+    const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
+    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store);
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;

@@ -6,7 +6,6 @@ import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
-import { NAME_RE } from "../runtime/state.ts";
 import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
@@ -18,7 +17,7 @@ import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
-import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { loggerFor, print, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
@@ -74,13 +73,6 @@ export const runFlags = {
   rm: { type: "boolean", description: "With --detach: remove the container when it exits (in the foreground it always is)" },
   ...commonFlags,
 } satisfies FlagDefs;
-
-export function checkName(name: string | undefined): string | undefined {
-  if (name !== undefined && !NAME_RE.test(name))
-    throw new SpecError("--name", `${JSON.stringify(name)} is not a valid name`, "use letters, digits and _ . - (starting with a letter or digit)");
-  return name;
-}
-
 
 function readFlagFile(flag: string, file: string): string {
   try {

@@ -3,7 +3,18 @@
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import { releaseNetwork } from "./network.ts";
-import type { ContainerState } from "./state.ts";
+import type { ContainerState, StateStore } from "./state.ts";
+
+// Released, then what is left of the entry: a detached container that ran
+// keeps its record, as `ps -a` shows it, with its exit (or, had its monitor
+// died before recording one, a SIGKILL: the init died with the monitor,
+// PR_SET_PDEATHSIG); anything else goes entirely (undefined).
+export function releaseContainer(state: ContainerState, store: StateStore): ContainerState | undefined {
+  releaseResources(state);
+  if (!state.detached || !state.started || state.autoRemove) return undefined;
+  const exit = store.exitRecord(state.id) ?? { status: { exited: false, signal: SIGKILL, core: false }, finished: new Date().toISOString() };
+  return { ...state, exit, released: true };
+}
 
 export function releaseResources(state: ContainerState): void {
   // The start time guards against killing an unrelated process that reused the pid.

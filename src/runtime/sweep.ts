@@ -3,18 +3,8 @@
 // resources.
 import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
-import { releaseResources } from "./release.ts";
-import { StateStore, type ContainerState } from "./state.ts";
-
-// A container that never ran goes entirely. A detached one that ran keeps its
-// record, as `ps -a` shows it: its monitor was killed, and the init with it
-// (PR_SET_PDEATHSIG), unless the monitor had recorded the exit first.
-function releaseLeftovers(state: ContainerState, store: StateStore): ContainerState | undefined {
-  releaseResources(state);
-  if (!state.detached || !state.started || state.autoRemove) return undefined;
-  const exit = store.exitRecord(state.id) ?? { status: { exited: false, signal: 9, core: false }, finished: new Date().toISOString() };
-  return { ...state, exit, released: true };
-}
+import { releaseContainer } from "./release.ts";
+import { StateStore } from "./state.ts";
 
 // A detached start whose CLI died before it finished: the monitor holds the
 // lock, and the init may even run the command already, but nobody was told.
@@ -32,6 +22,6 @@ function killUnfinishedStarts(store: StateStore): void {
 export function openStore(root: string, log: Logger): StateStore {
   const store = new StateStore(root);
   killUnfinishedStarts(store);
-  for (const id of store.sweep(releaseLeftovers)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  for (const id of store.sweep(releaseContainer)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
   return store;
 }
