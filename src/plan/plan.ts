@@ -74,9 +74,6 @@ export interface ProcessPlan {
   rlimits: { resource: number; soft: number; hard: number }[]; // -1: unlimited
   capabilities?: CapabilityPlan; // absent: keep all (--privileged)
   noNewPrivileges: boolean;
-  // The profile (docker's or OCI's JSON, validated) and the capabilities its
-  // includes/excludes are judged by; compiled to BPF by seccompFilter().
-  seccomp?: { profile: unknown; caps: string[] };
   init: boolean;
 }
 
@@ -212,7 +209,6 @@ export function processPlan(spec: Spec): ProcessPlan {
     rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
     ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
     noNewPrivileges: spec.process.noNewPrivileges ?? false,
-    ...(spec.linux.seccomp !== undefined && { seccomp: { profile: spec.linux.seccomp, caps: spec.process.capabilities?.bounding ?? [] } }),
     init: spec.contain?.init ?? false,
   };
 }

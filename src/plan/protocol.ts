@@ -33,8 +33,7 @@ export interface Eth0Config {
   mtu: number;
 }
 
-// `seccomp`: the plan's filter, compiled (base64 BPF); the plan goes without
-// its profile.
+// `seccomp`: the container's filter, compiled (base64 BPF).
 export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: string } | { type: "go" };
 
 export type FromInit =

@@ -82,7 +82,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const base = processPlan(spec);
     const user = opts.user === undefined ? undefined : resolveUser(opts.user, readOptionalInRoot(rootFd, "etc/passwd"), readOptionalInRoot(rootFd, "etc/group"));
     const processSettings = user ? { ...base, user: { uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
-    const seccomp = seccompFilter(processSettings, { arch: process.arch, kernel: release() });
+    const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });
     const pty = opts.tty ? openPtyIn(rootFd) : undefined;
     if (pty) own(pty.slave);
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));

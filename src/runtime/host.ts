@@ -6,6 +6,7 @@ import { release } from "node:os";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
 import type { Plan } from "../plan/plan.ts";
+import type { Spec } from "../spec/schema.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
@@ -57,10 +58,10 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
 
 // Compiled after the clone, while the init boots: the compiler and docker's
 // profile (a few ms) are loaded only then.
-export async function seccompOf(plan: Plan): Promise<string | undefined> {
-  if (!plan.process.seccomp) return undefined;
+export async function seccompOf(spec: Spec): Promise<string | undefined> {
+  if (spec.linux.seccomp === undefined) return undefined;
   const { seccompFilter } = await import("../plan/seccomp/filter.ts");
-  return seccompFilter(plan.process, { arch: process.arch, kernel: release() });
+  return seccompFilter(spec, { arch: process.arch, kernel: release() });
 }
 
 // After the clone: the veth's peer goes into the init's network namespace.

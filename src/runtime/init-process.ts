@@ -167,8 +167,7 @@ export class InitProcess {
   start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: string }): { master?: number } {
     try {
       try {
-        const { seccomp: _profile, ...processPlan } = plan.process;
-        this.channel.send({ type: "plan", plan: { ...plan, process: processPlan }, verbosity, ...sent });
+        this.channel.send({ type: "plan", plan, verbosity, ...sent });
       } catch {
         throw this.failed("exited before reading its plan");
       }

@@ -74,7 +74,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
     const eth0 = plugNetwork(entry, bridge, init.pid);
-    const { master } = init.start(plan, cgroup, log, opts.verbosity, { eth0, seccomp: await seccompOf(plan) });
+    const { master } = init.start(plan, cgroup, log, opts.verbosity, { eth0, seccomp: await seccompOf(opts.spec) });
     entry.state.started = new Date().toISOString();
     entry.save();
     if (master !== undefined) terminal = await proxyTerminal(master);
@@ -117,7 +117,7 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
     entry.save();
     // The init's stderr is the container's log: only --debug's steps go there.
     const eth0 = plugNetwork(entry, bridge, init.pid);
-    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", { eth0, seccomp: await seccompOf(plan) });
+    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", { eth0, seccomp: await seccompOf(opts.spec) });
     entry.state.started = new Date().toISOString();
     entry.save();
     return init.pid;
