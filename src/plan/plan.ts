@@ -3,6 +3,7 @@
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { capabilityMask } from "../spec/capabilities.ts";
+import { MOUNT_OPTIONS } from "../spec/mounts.ts";
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NetworkRequest } from "../spec/network.ts";
@@ -136,37 +137,27 @@ export function baseSetupOps(): SetupOp[] {
   return ops;
 }
 
-const MOUNT_OPTIONS: Record<string, MountFlag[]> = {
-  bind: ["MS_BIND"],
-  rbind: ["MS_BIND", "MS_REC"],
-  nosuid: ["MS_NOSUID"],
-  nodev: ["MS_NODEV"],
-  noexec: ["MS_NOEXEC"],
-  ro: [],
-  rw: [],
-  suid: [],
-  dev: [],
-  exec: [],
-};
-
 function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
   const flags = new Set<MountFlag>(m.type === "bind" ? ["MS_BIND"] : []);
   const data: string[] = [];
   for (const o of m.options) {
     const named = MOUNT_OPTIONS[o];
-    if (named) named.forEach((f) => flags.add(f));
-    else if (m.type === "tmpfs" && /^(size|mode|nr_inodes)=/.test(o)) data.push(o);
+    if (named) {
+      if (named.rec) flags.add("MS_REC");
+      if (named.set) flags.add(named.set);
+      if (named.clear) flags.delete(named.clear);
+    } else if (m.type === "tmpfs" && /^(size|mode|nr_inodes)=/.test(o)) data.push(o);
     else throw new SpecError(`mounts ${m.destination}`, `unknown option ${JSON.stringify(o)}`, "use ro, rw, rbind, nosuid, nodev, noexec, size= or mode=");
   }
-  const readonly = m.options.includes("ro");
-  if (readonly && m.type === "tmpfs") flags.add("MS_RDONLY");
+  // A bind mount takes MS_RDONLY only on a remount (mountInRoot does it).
+  const readonly = m.type === "bind" && flags.delete("MS_RDONLY");
   return {
     source: m.source,
     target: m.destination,
     fstype: m.type === "tmpfs" ? "tmpfs" : null,
     flags: [...flags],
     ...(data.length ? { data: data.join(",") } : {}),
-    readonly: readonly && m.type === "bind",
+    readonly,
   };
 }
 

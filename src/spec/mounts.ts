@@ -34,7 +34,22 @@ export function parseVolume(spec: string, cwd: string): Mount {
   };
 }
 
-const TMPFS_OPTIONS = new Set(["ro", "rw", "exec", "noexec", "suid", "nosuid", "dev", "nodev"]);
+// The mount options of OCI `mounts` and of docker's flags, as the mount flag
+// each sets or clears. Applied in order, so a later option wins (`ro,rw` is
+// read-write, `nosuid,suid` allows setuid), as in mount(8) and docker.
+export const MOUNT_OPTIONS: Record<string, { set?: MountOptionFlag; clear?: MountOptionFlag; rec?: boolean }> = {
+  bind: {},
+  rbind: { rec: true },
+  ro: { set: "MS_RDONLY" },
+  rw: { clear: "MS_RDONLY" },
+  nosuid: { set: "MS_NOSUID" },
+  suid: { clear: "MS_NOSUID" },
+  nodev: { set: "MS_NODEV" },
+  dev: { clear: "MS_NODEV" },
+  noexec: { set: "MS_NOEXEC" },
+  exec: { clear: "MS_NOEXEC" },
+};
+export type MountOptionFlag = "MS_RDONLY" | "MS_NOSUID" | "MS_NODEV" | "MS_NOEXEC";
 
 // PATH[:size=N,mode=OCTAL,ro,noexec,...], as docker's --tmpfs.
 export function parseTmpfs(spec: string): Mount {
@@ -46,7 +61,7 @@ export function parseTmpfs(spec: string): Mount {
     const [key = "", value] = opt.split("=");
     if (key === "size" && value !== undefined) options.push(`size=${parseSize("--tmpfs", value)}`);
     else if (key === "mode" && value !== undefined && /^[0-7]{3,4}$/.test(value)) options.push(`mode=${value}`);
-    else if (value === undefined && TMPFS_OPTIONS.has(key)) options.push(key);
+    else if (value === undefined && MOUNT_OPTIONS[key] && !key.endsWith("bind")) options.push(key);
     else throw new SpecError("--tmpfs", `${JSON.stringify(spec)}: unknown option ${JSON.stringify(opt)}`, `use size=N, mode=OCTAL, ro or noexec, e.g. ${example}`);
   }
   return { destination: containerPath("--tmpfs", path, example), type: "tmpfs", source: "tmpfs", options };

@@ -68,3 +68,16 @@ test("no limits, no writes", () => {
 test("the step log names the limits as the user wrote them", () => {
   expect(describeLimits(limitsFromSpec(spec))).toBe("memory=64M cpu=0.5 cpu-shares=512 pids=64");
 });
+
+test("mounts: a later option wins, as in mount(8); a read-only bind is a remount", () => {
+  const s = validateSpec(
+    specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, tmpfs: ["/t:suid,dev,ro,rw", "/u:ro,noexec"], volumes: ["/h:/v:ro"] }, ID, CONTEXT),
+    { cpus: 2 },
+  );
+  const mounts = planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" })).mounts.filter((m) => !m.target.startsWith("/etc/"));
+  expect(mounts.map((m) => [m.target, m.flags.join("|"), m.readonly])).toEqual([
+    ["/v", "MS_BIND|MS_REC", true],
+    ["/t", "", false],
+    ["/u", "MS_NOSUID|MS_NODEV|MS_RDONLY|MS_NOEXEC", false],
+  ]);
+});
