@@ -6,13 +6,14 @@
 // exit status.
 import { constants, openSync } from "node:fs";
 import { release } from "node:os";
-import { ContainError, EXIT, SpecError } from "../errors.ts";
+import { ContainError, EXIT } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
 import { readFileInRoot } from "../linux/resolve.ts";
 import { execAttributes } from "../plan/exec.ts";
 import { processPlan, searchPathOf } from "../plan/plan.ts";
 import { seccompFilter } from "../plan/seccomp/filter.ts";
+import { mergeEnv } from "../spec/env.ts";
 import { resolveUser } from "../spec/users.ts";
 import { openPtyIn } from "../linux/pty.ts";
 import type { StateStore } from "./state.ts";
@@ -30,17 +31,6 @@ export interface ExecOptions {
   user?: string; // uid[:gid] or a name from the container's /etc/passwd
   tty: boolean;
   interactive: boolean;
-}
-
-// KEY=VALUE lists: later keys win.
-function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
-  const env = new Map<string, string>();
-  for (const kv of [...base, ...extra]) {
-    const eq = kv.indexOf("=");
-    if (eq <= 0) throw new SpecError("--env", `${JSON.stringify(kv)} is not KEY=VALUE`, "e.g. --env MODE=test");
-    env.set(kv.slice(0, eq), kv.slice(eq + 1));
-  }
-  return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
 const STEP_HINT: Record<string, string> = {
@@ -76,7 +66,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
     const cgroupFds = cgroupDirs.map((d) => own(openSync(`${d}/cgroup.procs`, constants.O_WRONLY | O_CLOEXEC)));
-    const env = mergeEnv(spec.process.env, [...(opts.tty ? ["TERM=xterm"] : []), ...opts.env]);
+    const env = mergeEnv([...spec.process.env, ...(opts.tty ? ["TERM=xterm"] : [])], opts.env, process.env);
     // The container's own process settings (user, capabilities, no_new_privs,
     // seccomp, rlimits), with -u resolved in the container's /etc files.
     const base = processPlan(spec);

@@ -13,6 +13,17 @@ export function parseEnv(flag: string, item: string, hostEnv: HostEnv, where = J
   return value === undefined ? undefined : `${key}=${value}`;
 }
 
+// KEY=VALUE lists, later keys winning, with the -e items on top (parsed by
+// parseEnv, so a bare KEY takes the host's value): `run` and `exec` alike.
+export function mergeEnv(base: readonly string[], given: readonly string[], hostEnv: HostEnv): string[] {
+  const env = new Map<string, string>();
+  for (const kv of [...base, ...given.flatMap((item) => parseEnv("--env", item, hostEnv) ?? [])]) {
+    const eq = kv.indexOf("=");
+    env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
 // --env-file: KEY=VALUE lines; a bare KEY takes the host's value (docker's rule);
 // blank lines and # comments are skipped.
 export function parseEnvFile(text: string, file: string, hostEnv: HostEnv): string[] {

@@ -1,7 +1,7 @@
 // `contain run` flags to a Spec. Pure: values arrive as the user typed them.
 import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
-import { parseEnv, type HostEnv } from "./env.ts";
+import { mergeEnv, type HostEnv } from "./env.ts";
 import { containerPath, parseTmpfs, parseVolume, type Mount } from "./mounts.ts";
 import { parseUlimit } from "./rlimits.ts";
 import type { Spec } from "./schema.ts";
@@ -128,17 +128,8 @@ function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
 export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
   const hostname = flags.hostname ?? id.slice(0, 12);
   const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] } : resolveUser(flags.user, ctx.passwd, ctx.group);
-  const env = new Map<string, string>([
-    ["PATH", DEFAULT_PATH],
-    ["HOSTNAME", hostname],
-    ["HOME", user.home ?? (user.uid === 0 ? "/root" : "/")],
-  ]);
-  if (flags.tty) env.set("TERM", "xterm");
-  const given = [...(flags.envFiles ?? []), ...(flags.env ?? []).flatMap((kv) => parseEnv("--env", kv, ctx.hostEnv) ?? [])];
-  for (const kv of given) {
-    const eq = kv.indexOf("=");
-    env.set(kv.slice(0, eq), kv.slice(eq + 1));
-  }
+  const defaults = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, `HOME=${user.home ?? (user.uid === 0 ? "/root" : "/")}`, ...(flags.tty ? ["TERM=xterm"] : [])];
+  const env = mergeEnv([...defaults, ...(flags.envFiles ?? [])], flags.env ?? [], ctx.hostEnv);
   const caps = flags.privileged ? capabilitySet(["ALL"], []) : capabilitySet(flags.capAdd ?? [], flags.capDrop ?? []);
   const security = securityFromFlags(flags, ctx);
   const resources: Spec["linux"]["resources"] = {};
@@ -155,7 +146,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     process: {
       terminal: flags.tty,
       args: [...flags.command],
-      env: [...env].map(([k, v]) => `${k}=${v}`),
+      env,
       cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
       rlimits: (flags.ulimits ?? []).map(parseUlimit),
