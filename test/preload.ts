@@ -5,5 +5,6 @@ import { existsSync, statSync } from "node:fs";
 import { buildNative, buildRootfsArchive, INIT, MONITOR, ROOTFS, SHIM } from "../build.ts";
 
 const stale = (built: string, source: string) => !existsSync(built) || statSync(built).mtimeMs < statSync(new URL(`../${source}`, import.meta.url).pathname).mtimeMs;
-if (["ffi/shim.c", "ffi/signals.h"].some((s) => stale(SHIM, s)) || stale(MONITOR, "ffi/monitor.c") || stale(INIT, "ffi/init.c")) buildNative();
+const native: [string, string[]][] = [[SHIM, ["ffi/shim.c", "ffi/signals.h"]], [MONITOR, ["ffi/monitor.c", "ffi/signals.h"]], [INIT, ["ffi/init.c"]]];
+if (native.some(([out, sources]) => sources.some((s) => stale(out, s)))) buildNative();
 if (!existsSync(ROOTFS)) buildRootfsArchive();

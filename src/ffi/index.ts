@@ -36,14 +36,19 @@ export function shimFd(): number {
   return memfd;
 }
 
-// An embedded file copied into a close-on-exec memfd.
+const MFD_CLOEXEC = 1;
+
+// An embedded file copied into a close-on-exec memfd. The shim's own comes
+// through libc's memfd_create (the shim is not loaded yet); the programs'
+// through the shim's raw call, so the init need not load libc for --init.
 function memfdOf(name: string, path: string): number {
-  const libc = dlopen("libc.so.6", {
-    memfd_create: { args: ["ptr", "u32"], returns: "i32" },
-  });
-  const MFD_CLOEXEC = 1;
-  const fd = libc.symbols.memfd_create(ptr(cstr(name)), MFD_CLOEXEC);
-  libc.close();
+  let fd: number;
+  if (loaded) fd = sys("memfd_create", addressOf(cstr(name)), MFD_CLOEXEC);
+  else {
+    const libc = dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" } });
+    fd = libc.symbols.memfd_create(ptr(cstr(name)), MFD_CLOEXEC);
+    libc.close();
+  }
   if (fd < 0) throw new Error(`memfd_create failed: cannot load the embedded ${name}`);
   writeSync(fd, readFileSync(path));
   return fd;
@@ -199,12 +204,8 @@ const EXEC_STEPS = ["ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 
-// The buffers behind pointers handed to C must outlive the call: used after it.
-function keepAlive(...held: object[]): void {
-  if (held.length < 0) throw new Error("unreachable");
-}
-
-// struct contain_proc of the shim: every field 64 bits wide.
+// struct contain_proc of the shim: every field 64 bits wide. `keep` holds the
+// buffers its pointers lead to, for the caller to keep through the call.
 function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
   const groups = Uint32Array.from(a.groups);
   const rlimits = BigUint64Array.from(a.rlimits.flatMap((r) => [r.resource, r.soft, r.hard].map((n) => (n < 0 ? RLIM_INFINITY : BigInt(n)))));
@@ -236,16 +237,14 @@ function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
 // SyscallError of the step that failed.
 export function execCommand(path: string, argv: readonly string[], env: readonly string[], attrs: ExecAttributes): SyscallError {
   const p = cstr(path);
-  const a = stringArray(argv);
+  // Under the tiny init: contain-init PATH ARGV...
+  const args = stringArray(attrs.initFd >= 0 ? ["contain-init", path, ...argv] : argv);
   const e = stringArray(env);
   const keep: object[] = [];
   const packed = packAttributes(attrs, keep);
   const step = new Int32Array(1);
   tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars]) as uid ${attrs.uid} gid ${attrs.gid}`);
-  // Under the tiny init: contain-init PATH ARGV...
-  const args = attrs.initFd >= 0 ? stringArray(["contain-init", path, ...argv]) : a;
   const r = Number(shim().contain_exec(ptr(p), ptr(args.array), ptr(e.array), ptr(packed), ptr(step)));
-  keepAlive(keep);
   const name = EXEC_STEPS[step[0] ?? 5] ?? "execve";
   return new SyscallError(name, name === "execve" ? [path] : [], -r);
 }
@@ -284,9 +283,9 @@ export function nsExec(req: NsExecRequest): NsExecResult {
     search: cstr(req.searchPath),
     argv: stringArray(req.argv),
     env: stringArray(req.env),
+    attrs: [] as object[],
   };
-  const held: object[] = [];
-  const packed = packAttributes(req.attrs, held);
+  const packed = packAttributes(req.attrs, keep.attrs);
   const slots = new BigInt64Array(19);
   const set = (i: number, v: number | bigint) => {
     slots[i] = BigInt(v);
@@ -306,7 +305,6 @@ export function nsExec(req: NsExecRequest): NsExecResult {
   // 14: the stack, set by the shim; 15-18: pid, err, step, exec_step
   tracer?.(`setns(pidfd ${req.pidfd}, ${req.nsFlagNames}); clone; execve(${formatArg(req.file)}, ${JSON.stringify(req.argv)})`);
   const joiner = check("clone", [sym("CLONE_VM|CLONE_VFORK"), sym("<exec>")], Number(shim().contain_nsexec(ptr(slots))));
-  keepAlive(keep, held);
   const errno = -Number(slots[16]);
   const step = Number(slots[17]);
   // A failure inside contain_exec names its own step (setrlimit, capset, ...).
