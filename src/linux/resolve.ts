@@ -19,12 +19,13 @@ const RESOLVE_IN_ROOT = 0x10;
 const ENOENT = 2;
 const EEXIST = 17;
 
-function openat2(dirfd: number, path: string, flags: number, label: string): number {
+// -ENOENT when the path is missing and `missingOk`; any other failure throws.
+function openat2(dirfd: number, path: string, flags: number, missingOk = true): number {
   // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  const how = new BigUint64Array([BigInt(flags), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
+  const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
   const r = sys("openat2", dirfd, addressOf(cstr(path)), addressOf(how), how.byteLength);
-  if (r === -ENOENT) return r;
-  return check("openat2", [sym(label), path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], r);
+  if (r === -ENOENT && missingOk) return r;
+  return check("openat2", [sym("root"), path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], r);
 }
 
 // A directory fd for a root, the anchor of every lookup inside it.
@@ -36,13 +37,13 @@ export function openRoot(root: string): number {
 // component as `kind`). Mount onto it through /proc/self/fd/N.
 export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): number {
   const parts = path.split("/").filter((p) => p && p !== ".");
-  const full = openat2(rootFd, parts.join("/") || ".", O_PATH | O_CLOEXEC, "root");
+  const full = openat2(rootFd, parts.join("/") || ".", O_PATH);
   if (full >= 0) return full;
   let parent = -1;
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i] ?? "";
     const sub = parts.slice(0, i + 1).join("/");
-    let fd = openat2(rootFd, sub, O_PATH | O_CLOEXEC, "root");
+    let fd = openat2(rootFd, sub, O_PATH);
     if (fd === -ENOENT) {
       const at = parent >= 0 ? parent : rootFd;
       // Only a single name is created, relative to a directory already
@@ -53,7 +54,7 @@ export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): 
           : sys("mkdirat", at, addressOf(cstr(name)), 0o755);
       if (r >= 0 && i === parts.length - 1 && kind === "file") closeSync(r);
       else if (r < 0 && r !== -EEXIST) check(kind === "file" ? "openat" : "mkdirat", [sym(`<${parts.slice(0, i).join("/") || "/"}>`), name], r);
-      fd = openat2(rootFd, sub, O_PATH | O_CLOEXEC, "root");
+      fd = openat2(rootFd, sub, O_PATH);
       // EEXIST then ENOENT: the name is a symlink to nothing inside the root.
       if (fd === -ENOENT)
         throw new ContainError(
@@ -70,11 +71,14 @@ export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): 
 // A file inside a root given as a directory fd (a running container's
 // /proc/<pid>/root), opened with `flags`.
 export function openFileInRoot(rootFd: number, path: string, flags: number): number {
-  return check("openat2", [rootFd, path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], openat2(rootFd, path, flags | O_CLOEXEC, "root"));
+  return openat2(rootFd, path, flags, false);
 }
 
+// A file of the root (its /etc/passwd), read without leaving it; "" when it
+// does not exist.
 export function readFileInRoot(rootFd: number, path: string): string {
-  const fd = openFileInRoot(rootFd, path, 0);
+  const fd = openat2(rootFd, path, 0);
+  if (fd < 0) return "";
   try {
     return readFileSync(fd, "utf8");
   } finally {
@@ -82,18 +86,11 @@ export function readFileInRoot(rootFd: number, path: string): string {
   }
 }
 
-// A file of the root filesystem (its /etc/passwd), read without leaving it.
-// "" when it does not exist.
+// The same, for a root given as a directory path.
 export function readInRoot(root: string, path: string): string {
   const rootFd = openRoot(root);
   try {
-    const fd = openat2(rootFd, path, O_CLOEXEC, "root");
-    if (fd < 0) return "";
-    try {
-      return readFileSync(fd, "utf8");
-    } finally {
-      closeSync(fd);
-    }
+    return readFileInRoot(rootFd, path);
   } finally {
     closeSync(rootFd);
   }

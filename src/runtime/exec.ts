@@ -40,14 +40,6 @@ const STEP_HINT: Record<string, string> = {
   "setresuid|capset": "check the --user",
 };
 
-function readOptionalInRoot(rootFd: number, path: string): string {
-  try {
-    return readFileInRoot(rootFd, path);
-  } catch {
-    return "";
-  }
-}
-
 export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExitStatus> {
   const { state } = store.find(ref);
   const status = statusOf(store, state);
@@ -70,7 +62,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     // The container's own process settings (user, capabilities, no_new_privs,
     // seccomp, rlimits), with -u resolved in the container's /etc files.
     const base = processPlan(spec);
-    const user = opts.user === undefined ? undefined : resolveUser(opts.user, readOptionalInRoot(rootFd, "etc/passwd"), readOptionalInRoot(rootFd, "etc/group"));
+    const user = opts.user === undefined ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
     const processSettings = user ? { ...base, user: { uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
     const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });
     const pty = opts.tty ? openPtyIn(rootFd) : undefined;
