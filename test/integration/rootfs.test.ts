@@ -1,11 +1,10 @@
 // --rootfs with the trees users bring: a busybox tree and a Debian
 // (debootstrap) tree; and the embedded default, unpacked on first use.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { extractTar } from "../../src/runtime/image.ts";
 import { ensurePackages } from "../setup.ts";
-import { Harness } from "./harness.ts";
+import { busyboxTree, Harness } from "./harness.ts";
 
 const h = new Harness();
 const CACHE = resolve(import.meta.dir, "../.cache");
@@ -13,8 +12,7 @@ const DEBIAN = `${CACHE}/debian-bookworm`;
 let busybox: string;
 
 beforeAll(() => {
-  busybox = mkdtempSync("/tmp/contain-test-busybox-");
-  extractTar(Bun.gunzipSync(readFileSync(resolve(import.meta.dir, "../../rootfs/rootfs.tar.gz"))), busybox);
+  busybox = busyboxTree();
 });
 
 afterAll(() => {

@@ -1,4 +1,5 @@
 // What specFromFlags reads from the machine, made up for unit tests.
+import { SpecError } from "../../src/errors.ts";
 import type { FlagContext } from "../../src/spec/from-flags.ts";
 
 export const CONTEXT: FlagContext = {
@@ -9,3 +10,14 @@ export const CONTEXT: FlagContext = {
   readProfile: () => ({ defaultAction: "SCMP_ACT_ALLOW" }),
   defaultSeccomp: undefined,
 };
+
+// The SpecError `fn` throws; fails the test if it throws none.
+export function refusal(fn: () => unknown): SpecError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SpecError) return err;
+    throw err;
+  }
+  throw new Error("accepted");
+}

@@ -1,23 +1,12 @@
 // The pure parsers behind the filesystem and process flags.
 import { describe, expect, test } from "bun:test";
-import { SpecError } from "../../src/errors.ts";
 import { capabilityMask, capabilitySet, DEFAULT_CAPABILITIES } from "../../src/spec/capabilities.ts";
 import { configFlags, parseConfig } from "../../src/spec/config.ts";
 import { parseEnvFile } from "../../src/spec/env.ts";
 import { parseTmpfs, parseVolume } from "../../src/spec/mounts.ts";
 import { parseUlimit } from "../../src/spec/rlimits.ts";
 import { resolveUser } from "../../src/spec/users.ts";
-import { CONTEXT } from "./fixtures.ts";
-
-function refusal(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err;
-    throw err;
-  }
-  throw new Error("accepted");
-}
+import { CONTEXT, refusal } from "./fixtures.ts";
 
 describe("capabilities", () => {
   test("docker's default set is mask 0xa80425fb", () => {

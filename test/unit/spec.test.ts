@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
 import { specFromFlags, type FlagContext, type RunFlags } from "../../src/spec/from-flags.ts";
-import { CONTEXT } from "./fixtures.ts";
+import { CONTEXT, refusal } from "./fixtures.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
 
 const ID = "0123456789abcdef".repeat(4);
@@ -11,15 +11,7 @@ function build(flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}) {
   return validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, { ...CONTEXT, ...ctx }), host);
 }
 
-function refusal(flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}): SpecError {
-  try {
-    build(flags, ctx);
-  } catch (err) {
-    if (err instanceof SpecError) return err;
-    throw err;
-  }
-  throw new Error("accepted");
-}
+const refused = (flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}): SpecError => refusal(() => build(flags, ctx));
 
 describe("specFromFlags", () => {
   test("builds an OCI-shaped spec with the defaults", () => {
@@ -72,7 +64,7 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     ["an env without a key", { env: ["=value"] }, /^--env: "=value" is not KEY=VALUE/],
     ["an env key with a space", { env: ["MY KEY=1"] }, /^--env: "MY KEY=1" is not KEY=VALUE/],
   ])("%s", (_, flags, message) => {
-    const err = refusal(flags);
+    const err = refused(flags);
     expect(err.message).toMatch(message);
     expect(err.hint ?? "").not.toBe("");
     expect(err.exitCode).toBe(125);
