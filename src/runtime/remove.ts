@@ -13,13 +13,10 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
     if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     await stopFound(store, found, 0);
   }
-  // The monitor's clean-up, if it is still under way.
-  await untilReleased(store, state.id, 10_000);
-  const lock = store.tryLock(state.id);
-  if (!lock) {
-    if (!store.read(state.id)) return; // its owner removed it (--rm, or a foreground run)
-    throw new ContainError(`container ${label(state)} is still being cleaned up`, "try again in a moment");
-  }
+  // The monitor's clean-up, if it is still under way; then the lock is ours.
+  const lock = await untilReleased(store, state.id, 10_000);
+  if (lock === "gone") return; // its owner removed it (--rm, or a foreground run)
+  if (!lock) throw new ContainError(`container ${label(state)} is still being cleaned up`, "try again in a moment");
   try {
     // Released already, unless its monitor died: releasing twice is harmless.
     const current = store.read(state.id);

@@ -1,6 +1,7 @@
 // A container's status, derived from the kernel each time: the state file
 // says which process is the init, /proc says whether it still runs.
 import { isRunning } from "../linux/process.ts";
+import type { FileLock } from "../linux/lock.ts";
 import type { ContainerState, ExitRecord, StateStore } from "./state.ts";
 
 export type StatusKind = "created" | "running" | "exited";
@@ -19,19 +20,16 @@ export function statusOf(store: StateStore, state: ContainerState): Status {
 
 export const isActive = (s: Status) => s.kind !== "exited";
 
-// Resolves once the container's owner has let go of it: the init is gone and
-// its resources are released (the lock can be taken), or the entry is gone.
-// False on timeout.
-export async function untilReleased(store: StateStore, id: string, timeoutMs: number): Promise<boolean> {
+// Waits until the container's owner has let go of it (the init is gone and
+// its resources are released) and returns its lock, now the caller's; or
+// "gone" when the entry went meanwhile; or null on timeout.
+export async function untilReleased(store: StateStore, id: string, timeoutMs: number): Promise<FileLock | "gone" | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!store.read(id)) return true;
+    if (!store.read(id)) return "gone";
     const lock = store.tryLock(id);
-    if (lock) {
-      lock.release();
-      return true;
-    }
-    if (Date.now() > deadline) return false;
+    if (lock) return lock;
+    if (Date.now() > deadline) return null;
     await Bun.sleep(10);
   }
 }
