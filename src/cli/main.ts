@@ -3,8 +3,8 @@
 import { defineCommand, renderUsage, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
-import { ContainError, EXIT } from "../errors.ts";
-import { printErr } from "./output.ts";
+import { ContainError } from "../errors.ts";
+import { reportError } from "./output.ts";
 
 // Loaded when named: a start evaluates only its own command's modules (run's
 // alone pull in the spec, plan, seccomp and network code).
@@ -59,15 +59,6 @@ async function printHelp(args: readonly string[]): Promise<void> {
   writeSync(1, `${process.stdout.isTTY ? usage : Bun.stripANSI(usage)}\n`);
 }
 
-function fail(err: unknown, debug: boolean): number {
-  if (err instanceof ContainError) {
-    printErr(`[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
-  printErr(`[contain] error: ${message}\n`);
-  return EXIT.runtime;
-}
 
 export async function cli(args: string[]): Promise<number> {
   if (args.length === 0 || args[0] === "help" || wantsHelp(args)) {
@@ -87,11 +78,11 @@ export async function cli(args: string[]): Promise<number> {
       reapContainer(args[1] ?? "", args[2] ?? "");
       return 0;
     } catch (err) {
-      return fail(err, false);
+      return reportError(err, false);
     }
   }
   const load = subCommands[name] ?? aliases[name];
-  if (!load) return fail(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
+  if (!load) return reportError(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
   try {
     const cmd = await load();
     // Our own strict parser reads rawArgs (src/cli/args.ts); citty's
@@ -100,6 +91,6 @@ export async function cli(args: string[]): Promise<number> {
     const result = await cmd.run?.({ rawArgs: args.slice(1), args: { _: [] } as never, cmd });
     return typeof result === "number" ? result : 0;
   } catch (err) {
-    return fail(err, args.includes("--debug"));
+    return reportError(err, args.includes("--debug"));
   }
 }

@@ -7,7 +7,7 @@ import type { Limits } from "../plan/cgroup.ts";
 import type { RunResult } from "../runtime/run.ts";
 import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
-import { ContainError, SpecError } from "../errors.ts";
+import { ContainError, EXIT, SpecError } from "../errors.ts";
 import type { FlagValues } from "./args.ts";
 
 // Output that must never throw: a closed stderr cannot stop the clean-up.
@@ -67,19 +67,29 @@ export function atLeastOneContainer(positionals: readonly string[], command: str
   return [...positionals];
 }
 
+// The one error line every failure prints, and the exit code it means.
+export function reportError(err: unknown, debug = false): number {
+  if (err instanceof ContainError) {
+    printErr(`[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+  printErr(`[contain] error: ${message}\n`);
+  return EXIT.runtime;
+}
+
 // Runs `act` on each container, as docker does: the name of each one done on
 // stdout, one error line for each failure, and a failure if any failed.
 export async function eachContainer(refs: readonly string[], act: (ref: string) => Promise<unknown>): Promise<number> {
-  let failed: unknown;
+  let code = 0;
   for (const ref of refs) {
     try {
       await act(ref);
       print(`${ref}\n`);
     } catch (err) {
       if (refs.length === 1) throw err;
-      failed = err;
-      printErr(`[contain] error: ${err instanceof Error ? err.message : String(err)}${err instanceof ContainError && err.hint ? `; ${err.hint}` : ""}\n`);
+      code = reportError(err);
     }
   }
-  return failed === undefined ? 0 : failed instanceof ContainError ? failed.exitCode : 125;
+  return code;
 }
