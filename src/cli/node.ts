@@ -39,7 +39,7 @@ export const create = defineCommand({
     const { flags, positionals: [nameArg, ...command] } = parseFlags(nodeCreateFlags, rawArgs, "node create");
     const { log, verbosity } = loggerFor(flags);
     if (nameArg === undefined) throw new SpecError("name", "missing", "e.g. contain node create node-1 --mem 256 --cpu 512");
-    const name = checkName(nameArg) ?? "";
+    const name = checkName(nameArg) as string;
     const memText = str(flags, "mem");
     if (memText === undefined) throw new SpecError("--mem", "is required", `give the node's memory in MiB, e.g. contain node create ${name} --mem 256`);
     const mem = parseInteger("--mem", memText, "memory in MiB, e.g. --mem 256");

@@ -61,14 +61,20 @@ export function pidfdGetfd(pidfd: number, targetFd: number): number {
 
 // Field 22 of /proc/<pid>/stat, in clock ticks since boot: with the pid it
 // names one process for good, since a pid can be reused but not its start time.
-export function processStartTime(pid: number): number | null {
+// /proc/<pid>/stat's state (field 3) and start time (field 22), after the
+// command name, which may hold spaces and parentheses.
+function procStat(pid: number): { state: string; startTime: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[19]);
+    return { state: fields[0] ?? "", startTime: Number(fields[19]) };
   } catch {
     return null;
   }
+}
+
+export function processStartTime(pid: number): number | null {
+  return procStat(pid)?.startTime ?? null;
 }
 
 export function isSameProcess(pid: number, startTime: number): boolean {
@@ -77,13 +83,8 @@ export function isSameProcess(pid: number, startTime: number): boolean {
 
 // The same process, and not yet a zombie (state Z: exited, not yet reaped).
 export function isRunning(pid: number, startTime: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return pid > 0 && Number(fields[19]) === startTime && fields[0] !== "Z";
-  } catch {
-    return false;
-  }
+  const stat = pid > 0 ? procStat(pid) : null;
+  return stat !== null && stat.startTime === startTime && stat.state !== "Z";
 }
 
 export function pidfdOpen(pid: number): number {

@@ -2,9 +2,10 @@
 // (/var/lib/contain/network/<bridge>.json) so they outlive the runtime that
 // took them, and guarded by a file lock against concurrent runs. Whoever
 // holds the lock may also change the bridge and its nft table.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { FileLock } from "../linux/lock.ts";
 import type { PortMapping } from "../spec/network.ts";
+import { writeAtomically } from "./state.ts";
 
 export interface Lease {
   id: string; // the container
@@ -69,8 +70,7 @@ export class LeaseDb implements Disposable {
   }
 
   private save(): void {
-    writeFileSync(`${this.path}.tmp`, JSON.stringify(this.data, null, 2));
-    renameSync(`${this.path}.tmp`, this.path);
+    writeAtomically(this.path, this.data);
   }
 
   [Symbol.dispose](): void {

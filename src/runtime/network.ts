@@ -70,7 +70,6 @@ function checkOverlap(nl: Netlink, subnet: Subnet, bridgeIndex: number | undefin
   }
 }
 
-// Finds or makes the bridge with its gateway address; returns it and its subnet.
 // The bridge as it is (null: not made yet), its subnet as it is (undefined:
 // none yet), and the subnet to use. Changes nothing: every refusal comes
 // before anything is made, even a lock file.

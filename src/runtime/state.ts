@@ -214,7 +214,7 @@ function readState(dir: string): ContainerState | undefined {
   }
 }
 
-function writeAtomically(path: string, data: unknown): void {
+export function writeAtomically(path: string, data: unknown): void {
   writeFileSync(`${path}.tmp`, JSON.stringify(data, null, 2));
   renameSync(`${path}.tmp`, path);
 }
