@@ -5,7 +5,7 @@
 // (`run -d`, `node create`), the same start with the monitor as the init's
 // parent, which records the exit and has it released (reap.ts).
 import { constants as os } from "node:os";
-import { newCgroup, type Usage } from "../linux/cgroups/index.ts";
+import { newCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
@@ -15,7 +15,7 @@ import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
-import type { ContainerState, StateStore } from "./state.ts";
+import type { ContainerState, Entry, StateStore } from "./state.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
 
@@ -59,6 +59,29 @@ function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; 
 // The namespace names of the step log, as the user's design notes print them.
 const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 
+// The start that run and run -d share: the host's side (lease, files), the
+// init (spawned by `spawn`: our child, or the monitor's), its veth, the plan
+// and the go, each recorded in the entry as it happens. An init whose start
+// fails is discarded here.
+async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup, verbosity: Verbosity, spawn: () => InitProcess): Promise<{ init: InitProcess; master?: number }> {
+  cgroup.create();
+  const bridge = prepareHost(plan, entry, opts.log);
+  opts.log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
+  const init = spawn();
+  try {
+    entry.state.init = { pid: init.pid, startTime: init.startTime };
+    entry.save();
+    const eth0 = plugNetwork(entry, bridge, init.pid);
+    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec) });
+    entry.state.started = new Date().toISOString();
+    entry.save();
+    return { init, master };
+  } catch (err) {
+    init.discard();
+    throw err;
+  }
+}
+
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
@@ -67,17 +90,9 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
-    cgroup.create();
-    const bridge = prepareHost(plan, entry, log);
-    log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
-    init = InitProcess.clone(plan.namespaces);
-    entry.state.init = { pid: init.pid, startTime: init.startTime };
-    entry.save();
-    const eth0 = plugNetwork(entry, bridge, init.pid);
-    const { master } = init.start(plan, cgroup, log, opts.verbosity, { eth0, seccomp: await seccompOf(opts.spec) });
-    entry.state.started = new Date().toISOString();
-    entry.save();
-    if (master !== undefined) terminal = await proxyTerminal(master);
+    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces));
+    init = started.init;
+    if (started.master !== undefined) terminal = await proxyTerminal(started.master);
     signals.attach(init.pid, terminal);
     const status = await waitForExit(() => init?.tryReap());
     await terminal?.drained();
@@ -99,41 +114,33 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
 // Starts the container and returns once its command runs; the monitor then
 // supervises it. Returns the init's host PID.
 export async function runDetached(plan: Plan, opts: DetachOptions): Promise<number> {
-  const { log } = opts;
   const cgroup = newCgroup(plan.id);
   using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
-  let ctl: number | undefined;
-  let init: InitProcess | undefined;
-  let monitor: number | undefined;
+  let viaMonitor: ReturnType<typeof InitProcess.viaMonitor> | undefined;
+  let pid: number;
   try {
-    cgroup.create();
-    const bridge = prepareHost(plan, entry, log);
-    log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
-    const started = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd);
-    ({ init, ctl } = started);
-    monitor = started.monitor.pid;
-    entry.state.init = { pid: init.pid, startTime: init.startTime };
-    entry.state.monitor = started.monitor;
-    entry.save();
     // The init's stderr is the container's log: only --debug's steps go there.
-    const eth0 = plugNetwork(entry, bridge, init.pid);
-    init.start(plan, cgroup, log, opts.verbosity === "debug" ? "debug" : "quiet", { eth0, seccomp: await seccompOf(opts.spec) });
-    entry.state.started = new Date().toISOString();
-    entry.save();
-    return init.pid;
+    const verbosity = opts.verbosity === "debug" ? "debug" : "quiet";
+    const { init } = await startInit(plan, opts, entry, cgroup, verbosity, () => {
+      viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd);
+      entry.state.monitor = viaMonitor.monitor;
+      return viaMonitor.init;
+    });
+    pid = init.pid;
   } catch (err) {
     // Released here, before the monitor may clean up (it waits for ctl), so
     // a failed start leaves nothing once the command returns.
-    init?.discard();
     releaseResources(entry.state);
     entry.remove();
     // The monitor (our child until we exit) finds nothing left to release:
     // waited for, so nothing of this start outlives the command.
-    if (ctl !== undefined) close(ctl);
-    ctl = undefined;
-    if (monitor !== undefined) waitExited(monitor);
+    if (viaMonitor) {
+      close(viaMonitor.ctl);
+      waitExited(viaMonitor.monitor.pid);
+    }
     throw err;
-  } finally {
-    if (ctl !== undefined) close(ctl);
   }
+  // Done with the start: the monitor may release the container once it exits.
+  if (viaMonitor) close(viaMonitor.ctl);
+  return pid;
 }
