@@ -136,6 +136,7 @@ struct contain_proc {
 	uint64_t no_new_privs;
 	uint64_t seccomp_len; /* instructions; 0: no filter */
 	const struct sock_filter *seccomp;
+	uint64_t seccomp_flags; /* SECCOMP_FILTER_FLAG_*, from the profile */
 	int64_t init_fd; /* >= 0: exec this program (ffi/init.c) instead of path */
 	int64_t tty_fd;
 };
@@ -150,7 +151,7 @@ static int load_seccomp(const struct contain_proc *p)
 	struct sock_fprog prog = { .len = (unsigned short)p->seccomp_len, .filter = (struct sock_filter *)p->seccomp };
 	if (!p->seccomp_len)
 		return 0;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)p->seccomp_flags, &prog);
 }
 
 /* The kernel's capability sets are two 32-bit words each (version 3). A set

@@ -114,7 +114,10 @@ function formatArg(arg: unknown): string {
   return String(arg);
 }
 
+// A call named with its arguments already (prctl(PR_SET_NO_NEW_PRIVS)) is
+// printed as it is.
 function callText(call: string, args: readonly unknown[]): string {
+  if (!args.length && call.endsWith(")")) return call;
   return `${call}(${args.map(formatArg).join(", ")})`;
 }
 
@@ -195,6 +198,7 @@ export interface ExecAttributes {
   capabilities?: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint }; // absent: keep all
   noNewPrivileges: boolean;
   seccomp?: Uint8Array; // struct sock_filter[]
+  seccompFlags: number; // SECCOMP_FILTER_FLAG_*
   initFd: number; // >= 0: exec the tiny init from this fd, which runs the command
   ttyFd: number; // -1: none
 }
@@ -228,6 +232,7 @@ function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
     a.noNewPrivileges ? 1n : 0n,
     BigInt(a.seccomp ? a.seccomp.length / 8 : 0),
     BigInt(ptr(seccomp)),
+    BigInt(a.seccompFlags),
     BigInt.asUintN(64, BigInt(a.initFd)),
     BigInt.asUintN(64, BigInt(a.ttyFd)),
   ]);

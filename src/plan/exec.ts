@@ -2,9 +2,10 @@
 // Its own module: the init imports it at every start, and nothing else of
 // the plan's code.
 import type { ProcessPlan } from "./plan.ts";
+import type { SeccompFilter } from "./protocol.ts";
 
 // With the filter compiled (seccompFilter) and the fds of this start.
-export function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyFd: number, initFd: number) {
+export function execAttributes(p: ProcessPlan, seccomp: SeccompFilter | undefined, ttyFd: number, initFd: number) {
   const caps = p.capabilities;
   return {
     uid: p.user.uid,
@@ -15,7 +16,8 @@ export function execAttributes(p: ProcessPlan, seccomp: string | undefined, ttyF
       capabilities: { bounding: BigInt(caps.bounding), effective: BigInt(caps.effective), permitted: BigInt(caps.permitted), inheritable: BigInt(caps.inheritable) },
     }),
     noNewPrivileges: p.noNewPrivileges,
-    ...(seccomp && { seccomp: Buffer.from(seccomp, "base64") }),
+    ...(seccomp && { seccomp: Buffer.from(seccomp.filter, "base64") }),
+    seccompFlags: seccomp?.flags ?? 0,
     initFd,
     ttyFd,
   };

@@ -33,8 +33,14 @@ export interface Eth0Config {
   mtu: number;
 }
 
-// `seccomp`: the container's filter, compiled (base64 BPF).
-export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: string } | { type: "go" };
+// A container's seccomp filter, compiled: struct sock_filter[] in base64, and
+// the SECCOMP_FILTER_FLAG_* its profile asks seccomp(2) for.
+export interface SeccompFilter {
+  filter: string;
+  flags: number;
+}
+
+export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: SeccompFilter } | { type: "go" };
 
 export type FromInit =
   | { type: "ready"; ptyMaster?: number }

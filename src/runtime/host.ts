@@ -7,7 +7,7 @@ import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
-import type { Eth0Config } from "../plan/protocol.ts";
+import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import type { Entry } from "./state.ts";
@@ -58,7 +58,7 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
 
 // Compiled after the clone, while the init boots: the compiler and the
 // profile's schema (a few ms) are loaded only then.
-export async function seccompOf(spec: Spec): Promise<string | undefined> {
+export async function seccompOf(spec: Spec): Promise<SeccompFilter | undefined> {
   if (spec.linux.seccomp === undefined) return undefined;
   const { seccompFilter } = await import("../plan/seccomp/filter.ts");
   return seccompFilter(spec, { arch: process.arch, kernel: release() });

@@ -25,7 +25,7 @@ import {
 import type { Logger, Verbosity } from "../log.ts";
 import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
-import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
+import type { Eth0Config, FromInit, SeccompFilter, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 import { LOG, type ProcessRef, type StateStore } from "./state.ts";
 
@@ -164,7 +164,7 @@ export class InitProcess {
   // Runs the protocol: the plan, the init's set-up, the cgroup placement at
   // the latest safe moment, and execve. Returns the container's pty master.
   // `sent`: what travels beside the plan (eth0, the compiled seccomp filter).
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: string }): { master?: number } {
+  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter }): { master?: number } {
     try {
       try {
         this.channel.send({ type: "plan", plan, verbosity, ...sent });

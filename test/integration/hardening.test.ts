@@ -109,3 +109,23 @@ test("exec gets the container's hardening: its capabilities, no_new_privs, secco
     h.run(["rm", "-f", id]);
   }
 });
+
+test("seccomp: a profile's flags reach seccomp(2)", () => {
+  const file = (name: string, flags: string[]) => {
+    const path = `${h.root}.${name}.json`;
+    writeFileSync(path, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", flags }));
+    return path;
+  };
+  const logged = file("log", ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC"]);
+  // the kernel takes WAIT_KILLABLE_RECV only with a listener, which we never ask for
+  const refused = file("killable", ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]);
+  try {
+    expect(h.run(["run", "-q", "--security-opt", `seccomp=${logged}`, "--", "grep", "Seccomp:", "/proc/self/status"]).stdout).toBe("Seccomp:\t2\n");
+    const r = h.run(["run", "-q", "--security-opt", `seccomp=${refused}`, "--", "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe("[contain] error: cannot start the container's process: seccomp(SECCOMP_SET_MODE_FILTER): invalid argument (EINVAL)\n");
+  } finally {
+    rmSync(logged);
+    rmSync(refused);
+  }
+});

@@ -56,7 +56,7 @@ export const SECCOMP_ARCHES = [
   "SCMP_ARCH_SHEB",
 ] as const;
 
-// The seccomp(2) flags the OCI spec names; the installer passes them on.
+// The seccomp(2) flags the OCI spec names; the shim passes them to seccomp(2).
 export const SECCOMP_FLAGS = [
   "SECCOMP_FILTER_FLAG_TSYNC",
   "SECCOMP_FILTER_FLAG_LOG",
