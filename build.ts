@@ -43,7 +43,7 @@ export function buildRootfsArchive(): void {
 // and needs no loader at run time (~0.7 MB RSS); the --init PID 1 runs inside
 // root filesystems that may have no C library at all.
 export function buildNative(): void {
-  ensurePackages(["libc6-dev"]);
+  ensurePackages(["gcc", "libc6-dev"]);
   run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
   run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", MONITOR, "ffi/monitor.c"]);
   run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", INIT, "ffi/init.c"]);
