@@ -59,9 +59,12 @@ function bridgeSubnet(nl: Netlink, bridge: LinkInfo): Subnet | undefined {
 }
 
 // A subnet must not meet any route of the host's other than the bridge's own.
-function checkOverlap(nl: Netlink, subnet: Subnet, bridgeIndex: number | undefined): void {
+// The bridge is known by name: a parallel start may have made it since this
+// one looked (outside the lock), and its route is then no overlap; the start
+// under the lock looks again, the bridge's ownership included.
+function checkOverlap(nl: Netlink, subnet: Subnet, bridgeName: string): void {
   for (const r of listRoutes(nl)) {
-    if (r.dstLen === 0 || (bridgeIndex !== undefined && r.oif === bridgeIndex)) continue;
+    if (r.dstLen === 0 || (r.oif !== undefined && linkName(nl, r.oif) === bridgeName)) continue;
     const route = { network: parseIPv4(r.dst) ?? 0, prefixLen: r.dstLen };
     if (overlaps(subnet, route)) {
       const dev = r.oif === undefined ? "" : ` (on ${linkName(nl, r.oif)})`;
@@ -84,7 +87,7 @@ function inspectBridge(nl: Netlink, req: NetworkRequest): { bridge: LinkInfo | n
   if (current && wanted && formatSubnet(current) !== formatSubnet(wanted))
     throw new SpecError("--subnet", `bridge ${req.bridge} already has the subnet ${formatSubnet(current)}, not ${formatSubnet(wanted)}`, `leave --subnet out, or use another --bridge for ${formatSubnet(wanted)}`);
   const subnet = current ?? wanted ?? parseSubnetFlag(DEFAULT_SUBNET);
-  if (!current) checkOverlap(nl, subnet, bridge?.index);
+  if (!current) checkOverlap(nl, subnet, req.bridge);
   return { bridge, current, subnet };
 }
 
