@@ -3,7 +3,6 @@
 import { writeSync } from "node:fs";
 import { traceSyscalls, type ExitStatus } from "../linux/process.ts";
 import { createLogger, type Logger, type Verbosity } from "../log.ts";
-import type { Limits } from "../plan/cgroup.ts";
 import type { RunResult } from "../runtime/run.ts";
 import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
@@ -39,9 +38,9 @@ export function exitCodeOf(status: ExitStatus): number {
   return status.exited ? status.code : 128 + status.signal;
 }
 
-export function reportExit(result: RunResult, limits: Limits, opts: { stats: boolean }): number {
+export function reportExit(result: RunResult, memoryLimit: number | undefined, opts: { stats: boolean }): number {
   if (result.oomKilled) {
-    const limit = limits.memory === undefined ? "" : ` (limit ${formatSize(limits.memory)})`;
+    const limit = memoryLimit === undefined ? "" : ` (limit ${formatSize(memoryLimit)})`;
     printErr(`killed: out of memory${limit}\n`);
   }
   if (opts.stats) {

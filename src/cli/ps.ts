@@ -2,7 +2,6 @@
 // status as the kernel shows it, and their memory use against the limit.
 import { defineCommand } from "citty";
 import { openCgroup } from "../linux/cgroups/index.ts";
-import { limitsFromSpec } from "../plan/cgroup.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
@@ -38,7 +37,7 @@ export function rows(store: StateStore, all: boolean): Row[] {
       const status = statusOf(store, state);
       const memory =
         status.kind !== "exited" && state.cgroup
-          ? { current: openCgroup(state.cgroup.version, state.cgroup.paths).usage().memoryCurrent, limit: state.spec ? limitsFromSpec(state.spec).memory : undefined }
+          ? { current: openCgroup(state.cgroup.version, state.cgroup.paths).usage().memoryCurrent, limit: state.spec?.linux.resources.memory?.limit }
           : undefined;
       return { state, status, memory };
     })

@@ -204,6 +204,6 @@ export default defineCommand({
       return 0;
     }
     const result = await runContainer(plan, { log, verbosity, store, spec, name });
-    return reportExit(result, plan.limits, { stats: flags.stats === true });
+    return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

@@ -8,7 +8,7 @@ import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
-import { limitsFromSpec, type Limits } from "./cgroup.ts";
+import type { Resources } from "./cgroup.ts";
 import { ETC_FILES } from "./etc.ts";
 
 export type MountFlag =
@@ -86,7 +86,7 @@ export interface Plan {
   ops: SetupOp[];
   hostname: string;
   process: ProcessPlan;
-  limits: Limits;
+  resources: Resources; // what the container's cgroup gets
   network: NetworkRequest;
 }
 
@@ -217,7 +217,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     ops,
     hostname: spec.hostname,
     process: processPlan(spec),
-    limits: limitsFromSpec(spec),
+    resources: spec.linux.resources,
     network,
   };
 }

@@ -23,7 +23,7 @@ import {
   type ExitStatus,
 } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
-import { cgroupWrites, describeLimits } from "../plan/cgroup.ts";
+import { describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, SeccompFilter, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
@@ -176,8 +176,8 @@ export class InitProcess {
       this.expectNoError(ready);
       // From here on the init's charges (and the command's) are the
       // container's; Bun's start-up stays with the caller.
-      log.info(`applying cgroup limits: ${describeLimits(plan.limits)}`);
-      cgroup.apply(cgroupWrites(cgroup.version, plan.limits));
+      log.info(`applying cgroup limits: ${describeLimits(plan.resources)}`);
+      cgroup.apply(plan.resources);
       cgroup.addProcess(this.pid);
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
       this.channel.send({ type: "go" });

@@ -70,8 +70,3 @@ export function cpusToQuota(field: string, cpus: number): CpuQuota {
   return { quota: Math.round(cpus * CPU_PERIOD_US), period: CPU_PERIOD_US };
 }
 
-// cgroup v1 cpu.shares (2..262144, default 1024) to v2 cpu.weight (1..10000,
-// default 100), the conversion runc and crun use.
-export function sharesToWeight(shares: number): number {
-  return Math.floor(1 + ((shares - 2) * 9999) / 262142);
-}

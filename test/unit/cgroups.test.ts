@@ -5,7 +5,6 @@ import { parseCgroupLayout, parseProcCgroup } from "../../src/linux/cgroups/dete
 import { cgroupPaths } from "../../src/linux/cgroups/index.ts";
 import { CgroupV1 } from "../../src/linux/cgroups/v1.ts";
 import { CgroupV2 } from "../../src/linux/cgroups/v2.ts";
-import { v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
 
 const HYBRID = `30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
@@ -65,7 +64,7 @@ describe("v2", () => {
     expect(read("cgroup.subtree_control")).toBe("+cpu +memory +pids");
     expect(read("contain/cgroup.subtree_control")).toBe("+cpu +memory +pids");
     writeFileSync(`${root}/contain/c1/memory.swap.max`, "max");
-    cg.apply(v2Writes({ memory: 64 << 20, memorySwap: 64 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 1024, pids: 10 }));
+    cg.apply({ memory: { limit: 64 << 20, swap: 64 << 20 }, cpu: { quota: 50000, period: 100000, shares: 1024 }, pids: { limit: 10 } });
     expect(read("contain/c1/memory.max")).toBe("67108864");
     expect(read("contain/c1/memory.swap.max")).toBe("0");
     expect(read("contain/c1/cpu.max")).toBe("50000 100000");
@@ -84,7 +83,7 @@ describe("v2", () => {
     writeFileSync(`${root}/cgroup.controllers`, "memory");
     const cg = new CgroupV2(`${root}/contain/c2`);
     cg.create();
-    cg.apply(v2Writes({ memory: 8 << 20 }));
+    cg.apply({ memory: { limit: 8 << 20 } });
     expect(existsSync(`${root}/contain/c2/memory.swap.max`)).toBe(false);
     expect(read("contain/c2/memory.max")).toBe("8388608");
   });
@@ -97,7 +96,7 @@ describe("v1", () => {
     cg.create();
     for (const dir of Object.values(paths)) expect(existsSync(dir)).toBe(true);
     writeFileSync(`${paths.memory}/memory.memsw.limit_in_bytes`, "");
-    cg.apply(v1Writes({ memory: 16 << 20, cpuQuota: 50000, cpuPeriod: 100000, cpuShares: 512, pids: 64 }));
+    cg.apply({ memory: { limit: 16 << 20 }, cpu: { quota: 50000, period: 100000, shares: 512 }, pids: { limit: 64 } });
     expect(readFileSync(`${paths.memory}/memory.limit_in_bytes`, "utf8")).toBe("16777216");
     expect(readFileSync(`${paths.memory}/memory.memsw.limit_in_bytes`, "utf8")).toBe("16777216");
     expect(readFileSync(`${paths.cpu}/cpu.cfs_quota_us`, "utf8")).toBe("50000");
@@ -116,7 +115,7 @@ describe("v1", () => {
   test("a limit whose controller is missing is a clear error", () => {
     const cg = new CgroupV1({ memory: `${root}/memory/contain/c2` });
     cg.create();
-    expect(() => cg.apply(v1Writes({ pids: 5 }))).toThrow(/the pids cgroup controller is not available on this machine/);
+    expect(() => cg.apply({ pids: { limit: 5 } })).toThrow(/the pids cgroup controller is not available on this machine/);
   });
 
   test("destroy removes every directory and tolerates ones already gone", () => {

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
-import { describeLimits, limitsFromSpec, v1Writes, v2Writes } from "../../src/plan/cgroup.ts";
+import { v1Writes } from "../../src/linux/cgroups/v1.ts";
+import { v2Writes } from "../../src/linux/cgroups/v2.ts";
+import { describeLimits } from "../../src/plan/cgroup.ts";
 import { planFromSpec, type PlanLayout } from "../../src/plan/plan.ts";
 import { specFromFlags } from "../../src/spec/from-flags.ts";
 import { networkFromFlags } from "../../src/spec/network.ts";
@@ -38,8 +40,7 @@ test("the plan mounts /proc, a read-only /sys and a fresh /dev, in order", () =>
 });
 
 test("limits become v2 files", () => {
-  const limits = limitsFromSpec(spec);
-  expect(v2Writes(limits)).toEqual([
+  expect(v2Writes(spec.linux.resources)).toEqual([
     { controller: "unified", file: "memory.max", value: "67108864", optional: false },
     { controller: "unified", file: "memory.swap.max", value: "0", optional: true },
     { controller: "unified", file: "cpu.max", value: "50000 100000", optional: false },
@@ -49,7 +50,7 @@ test("limits become v2 files", () => {
 });
 
 test("limits become v1 files, period before quota and memsw after the limit", () => {
-  expect(v1Writes(limitsFromSpec(spec))).toEqual([
+  expect(v1Writes(spec.linux.resources)).toEqual([
     { controller: "memory", file: "memory.limit_in_bytes", value: "67108864" },
     { controller: "memory", file: "memory.memsw.limit_in_bytes", value: "67108864", optional: true },
     { controller: "cpu", file: "cpu.cfs_period_us", value: "100000" },
@@ -66,7 +67,7 @@ test("no limits, no writes", () => {
 });
 
 test("the step log names the limits as the user wrote them", () => {
-  expect(describeLimits(limitsFromSpec(spec))).toBe("memory=64M cpu=0.5 cpu-shares=512 pids=64");
+  expect(describeLimits(spec.linux.resources)).toBe("memory=64M cpu=0.5 cpu-shares=512 pids=64");
 });
 
 test("mounts: a later option wins, as in mount(8); a read-only bind is a remount", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
-import { cpusToQuota, formatSize, humanSize, parseCpu, parseSize, sharesToWeight } from "../../src/spec/units.ts";
+import { sharesToWeight } from "../../src/linux/cgroups/v2.ts";
+import { cpusToQuota, formatSize, humanSize, parseCpu, parseSize } from "../../src/spec/units.ts";
 
 describe("parseSize", () => {
   test.each([

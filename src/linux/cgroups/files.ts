@@ -3,7 +3,14 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../errors.ts";
 import { traceCall } from "../../ffi/index.ts";
-import type { CgroupWrite } from "../../plan/cgroup.ts";
+
+// A file write in a controller's directory. v2 has one directory: "unified".
+export interface CgroupWrite {
+  controller: string;
+  file: string;
+  value: string;
+  optional?: boolean; // skip when the kernel lacks the file (memsw without swap accounting)
+}
 
 export function writeCgroupFile(dir: string, file: string, value: string): void {
   const path = `${dir}/${file}`;

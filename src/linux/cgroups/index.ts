@@ -2,7 +2,7 @@
 // add a process, read usage, kill all, destroy. v2 is the primary path; v1 is
 // what hybrid machines give us for memory, cpu and pids.
 import { readFileSync } from "node:fs";
-import type { CgroupWrite } from "../../plan/cgroup.ts";
+import type { Resources } from "../../plan/cgroup.ts";
 import { parseCgroupLayout, parseProcCgroup, type CgroupLayout } from "./detect.ts";
 import { CgroupV1, V1_CONTROLLERS } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
@@ -21,7 +21,7 @@ export interface Cgroup {
   // controller -> directory ("unified" for v2): what the state records.
   readonly paths: Readonly<Record<string, string>>;
   create(): void;
-  apply(writes: readonly CgroupWrite[]): void;
+  apply(resources: Resources): void; // OCI linux.resources, mapped per version
   addProcess(pid: number): void;
   usage(): Usage;
   pids(): number[];

@@ -1,12 +1,31 @@
 // cgroup v1: one directory per controller hierarchy.
-import type { CgroupWrite } from "../../plan/cgroup.ts";
+import type { Resources } from "../../plan/cgroup.ts";
 import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
-import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile } from "./files.ts";
+import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 
 // The controllers a container joins: limits (memory, cpu, pids) and CPU
 // accounting (cpuacct), which is its own hierarchy on some machines.
 export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
+
+// The OCI resources as v1 file writes, in the order the kernel needs.
+export function v1Writes(r: Resources): CgroupWrite[] {
+  const w: CgroupWrite[] = [];
+  const memory = r.memory?.limit;
+  if (memory !== undefined) {
+    w.push({ controller: "memory", file: "memory.limit_in_bytes", value: String(memory) });
+    // memsw must be >= the limit, so it is written after it; absent when the
+    // kernel runs without swap accounting.
+    w.push({ controller: "memory", file: "memory.memsw.limit_in_bytes", value: String(r.memory?.swap ?? memory), optional: true });
+  }
+  // Period first: the kernel checks the quota against the current period.
+  const period = r.cpu?.period ?? (r.cpu?.quota !== undefined ? 100_000 : undefined);
+  if (period !== undefined) w.push({ controller: "cpu", file: "cpu.cfs_period_us", value: String(period) });
+  if (r.cpu?.quota !== undefined) w.push({ controller: "cpu", file: "cpu.cfs_quota_us", value: String(r.cpu.quota) });
+  if (r.cpu?.shares !== undefined) w.push({ controller: "cpu", file: "cpu.shares", value: String(r.cpu.shares) });
+  if (r.pids?.limit !== undefined) w.push({ controller: "pids", file: "pids.max", value: String(r.pids.limit) });
+  return w;
+}
 
 export class CgroupV1 implements Cgroup {
   readonly version = "v1";
@@ -20,8 +39,8 @@ export class CgroupV1 implements Cgroup {
     for (const dir of this.dirs()) makeDir(dir);
   }
 
-  apply(writes: readonly CgroupWrite[]): void {
-    applyWrites((c) => this.paths[c], writes);
+  apply(resources: Resources): void {
+    applyWrites((c) => this.paths[c], v1Writes(resources));
   }
 
   addProcess(pid: number): void {

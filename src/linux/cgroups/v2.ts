@@ -1,12 +1,35 @@
 // cgroup v2: one directory in the unified hierarchy, under a `contain` parent.
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import type { CgroupWrite } from "../../plan/cgroup.ts";
+import type { Resources } from "../../plan/cgroup.ts";
 import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
-import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile } from "./files.ts";
+import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 
 const WANTED = ["cpu", "memory", "pids"];
+
+// cgroup v1 cpu.shares (2..262144, default 1024) to v2 cpu.weight (1..10000,
+// default 100), the conversion runc and crun use.
+export function sharesToWeight(shares: number): number {
+  return Math.floor(1 + ((shares - 2) * 9999) / 262142);
+}
+
+// The OCI resources as v2 file writes (all in the one directory).
+export function v2Writes(r: Resources): CgroupWrite[] {
+  const w: CgroupWrite[] = [];
+  const u = (file: string, value: string | number, optional = false) => w.push({ controller: "unified", file, value: String(value), optional });
+  const memory = r.memory?.limit;
+  if (memory !== undefined) {
+    u("memory.max", memory);
+    // v2 counts swap apart from memory: OCI's swap is memory+swap.
+    const swap = r.memory?.swap !== undefined ? Math.max(0, r.memory.swap - memory) : 0;
+    u("memory.swap.max", swap, true);
+  }
+  if (r.cpu?.quota !== undefined || r.cpu?.period !== undefined) u("cpu.max", `${r.cpu.quota ?? "max"} ${r.cpu.period ?? 100_000}`);
+  if (r.cpu?.shares !== undefined) u("cpu.weight", sharesToWeight(r.cpu.shares));
+  if (r.pids?.limit !== undefined) u("pids.max", r.pids.limit);
+  return w;
+}
 
 export class CgroupV2 implements Cgroup {
   readonly version = "v2";
@@ -37,8 +60,8 @@ export class CgroupV2 implements Cgroup {
     makeDir(this.dir);
   }
 
-  apply(writes: readonly CgroupWrite[]): void {
-    applyWrites((c) => (c === "unified" ? this.dir : undefined), writes);
+  apply(resources: Resources): void {
+    applyWrites((c) => (c === "unified" ? this.dir : undefined), v2Writes(resources));
   }
 
   addProcess(pid: number): void {
