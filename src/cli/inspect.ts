@@ -1,7 +1,8 @@
 // `contain inspect CONTAINER...`: JSON with the config, the state as the
-// kernel shows it, the pid, the cgroup paths and the mounts.
+// kernel shows it, the pid, the cgroup paths, the devices and the mounts.
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
+import { containerDevices } from "../plan/devices.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { LOG } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
@@ -58,6 +59,9 @@ export default defineCommand({
         },
         pid: running ? (state.init?.pid ?? null) : null,
         cgroup: state.cgroup && !state.released ? state.cgroup : null,
+        // The nodes its /dev got and the allowlist its cgroup holds, the
+        // runtime's defaults included.
+        devices: state.spec ? containerDevices(state.spec) : null,
         mounts: running && state.init ? mountsOf(state.init.pid) : [],
         logPath: state.detached ? `${dir}/${LOG}` : null,
       };

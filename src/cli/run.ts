@@ -9,6 +9,7 @@ import { runContainer, runDetached } from "../runtime/run.ts";
 import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
+import { hostDevices } from "../linux/devices.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import DOCKER_DEFAULT from "../plan/seccomp/default.json";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
@@ -48,7 +49,9 @@ export const runFlags = {
   ulimit: { type: "string", description: "Set a resource limit, e.g. nofile=1024:4096", valueHint: "NAME=SOFT[:HARD]", repeat: true },
   "cap-add": { type: "string", description: "Add a Linux capability (or ALL)", valueHint: "CAP", repeat: true },
   "cap-drop": { type: "string", description: "Drop a Linux capability (or ALL)", valueHint: "CAP", repeat: true },
-  privileged: { type: "boolean", description: "Turn off the hardening: all capabilities, no seccomp, no masked paths" },
+  device: { type: "string", description: "Give the container a host device (or every device under a host directory)", valueHint: "HOST[:CONTAINER][:PERMS]", repeat: true },
+  "device-cgroup-rule": { type: "string", description: "Allow devices by number, e.g. 'c 10:200 rwm' (* for any)", valueHint: "RULE", repeat: true },
+  privileged: { type: "boolean", description: "Turn off the hardening: all capabilities and devices (the host's /dev), no seccomp, no masked paths" },
   "security-opt": { type: "string", description: "seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges=false", valueHint: "OPT", repeat: true },
   init: { type: "boolean", description: "Run a tiny init as PID 1 that forwards signals and reaps zombies" },
   config: { type: "string", description: "YAML or JSON file of defaults and presets for these flags", valueHint: "FILE" },
@@ -153,6 +156,8 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
         ulimits: list(flags, "ulimit"),
         capAdd: list(flags, "cap-add"),
         capDrop: list(flags, "cap-drop"),
+        devices: list(flags, "device"),
+        deviceCgroupRules: list(flags, "device-cgroup-rule"),
         privileged: flags.privileged === true,
         readOnly: flags["read-only"] === true,
         overlay: flags.overlay !== false,
@@ -173,6 +178,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
           return profile;
         },
         defaultSeccomp: DOCKER_DEFAULT,
+        hostDevices,
       },
     ),
     { cpus: availableParallelism() },

@@ -1,6 +1,6 @@
 // Entering the container's root filesystem and building its /proc, /sys and
 // /dev from the Plan's op list.
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
 import type { RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
@@ -109,6 +109,8 @@ function maskPath(path: string): void {
   else mount("/dev/null", path, null, MS.MS_BIND);
 }
 
+const S_IFMT = { c: 0o020000, b: 0o060000, p: 0o010000 } as const;
+
 export function runSetupOps(ops: readonly SetupOp[]): void {
   for (const op of ops) {
     switch (op.op) {
@@ -122,7 +124,10 @@ export function runSetupOps(ops: readonly SetupOp[]): void {
         mount(op.source, op.target, op.fstype, mountFlags(op.flags), op.data);
         break;
       case "mknod":
-        mknod(op.path, op.mode, op.major, op.minor);
+        mknod(op.path, S_IFMT[op.type] | op.mode, op.major, op.minor);
+        // mknod's mode passes through the umask: set the exact one.
+        chmodSync(op.path, op.mode);
+        if (op.uid !== 0 || op.gid !== 0) lchownSync(op.path, op.uid, op.gid);
         break;
       case "symlink":
         if (!isPresent(op.path)) symlinkSync(op.target, op.path);

@@ -9,6 +9,7 @@ import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";
 import type { Resources } from "./cgroup.ts";
+import { containerDevices, type DeviceNode } from "./devices.ts";
 import { ETC_FILES } from "./etc.ts";
 
 export type MountFlag =
@@ -29,7 +30,8 @@ export type MountFlag =
 export type SetupOp =
   | { op: "mkdir"; path: string; mode: number }
   | { op: "mount"; source: string; target: string; fstype: string; flags: MountFlag[]; data?: string }
-  | { op: "mknod"; path: string; mode: number; major: number; minor: number }
+  // A node with exactly this mode and owner, whatever the umask.
+  | { op: "mknod"; path: string; type: "c" | "b" | "p"; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: "symlink"; target: string; path: string }
   // Cover a path that leaks host data: an empty read-only tmpfs on a
   // directory, /dev/null on a file; absent paths are skipped.
@@ -96,19 +98,17 @@ export interface PlanLayout {
   overlayDir: string; // upper, work and merged, when the root is an overlay
 }
 
-// The character devices every container gets (runc's default set).
-const DEVICES = [
-  { name: "null", major: 1, minor: 3 },
-  { name: "zero", major: 1, minor: 5 },
-  { name: "full", major: 1, minor: 7 },
-  { name: "random", major: 1, minor: 8 },
-  { name: "urandom", major: 1, minor: 9 },
-  { name: "tty", major: 5, minor: 0 },
-];
+// A node in the container's /dev, its directories first ("u" is OCI's name
+// for an unbuffered character device, which Linux does not tell apart).
+function nodeOps(d: DeviceNode): SetupOp[] {
+  const dir = posix.dirname(d.path);
+  return [
+    ...(dir === "/dev" ? [] : [{ op: "mkdir" as const, path: dir, mode: 0o755 }]),
+    { op: "mknod", path: d.path, type: d.type === "u" ? "c" : d.type, mode: d.fileMode ?? 0o666, major: d.major ?? 0, minor: d.minor ?? 0, uid: d.uid ?? 0, gid: d.gid ?? 0 },
+  ];
+}
 
-const S_IFCHR = 0o020000;
-
-export function baseSetupOps(): SetupOp[] {
+export function baseSetupOps(nodes: readonly DeviceNode[]): SetupOp[] {
   const ops: SetupOp[] = [
     { op: "mkdir", path: "/proc", mode: 0o555 },
     { op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"] },
@@ -119,7 +119,7 @@ export function baseSetupOps(): SetupOp[] {
     { op: "mkdir", path: "/dev", mode: 0o755 },
     { op: "mount", source: "tmpfs", target: "/dev", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_STRICTATIME"], data: "mode=755,size=65536k" },
   ];
-  for (const d of DEVICES) ops.push({ op: "mknod", path: `/dev/${d.name}`, mode: S_IFCHR | 0o666, major: d.major, minor: d.minor });
+  for (const d of nodes) ops.push(...nodeOps(d));
   ops.push(
     // newinstance: the container's ptys are its own, not the host's.
     { op: "mkdir", path: "/dev/pts", mode: 0o755 },
@@ -205,7 +205,8 @@ export function processPlan(spec: Spec): ProcessPlan {
 }
 
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
-  const ops = baseSetupOps();
+  const devices = containerDevices(spec);
+  const ops = baseSetupOps(devices.nodes);
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
   for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
   if (spec.root.readonly) ops.push({ op: "mount", source: "", target: "/", fstype: "", flags: ["MS_BIND", "MS_REMOUNT", "MS_RDONLY"] });
@@ -217,7 +218,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     ops,
     hostname: spec.hostname,
     process: processPlan(spec),
-    resources: spec.linux.resources,
+    resources: { ...spec.linux.resources, devices: devices.rules },
     network,
   };
 }

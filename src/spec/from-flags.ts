@@ -1,6 +1,7 @@
 // `contain run` flags to a Spec. Pure: values arrive as the user typed them.
 import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
+import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceLookup } from "./devices.ts";
 import { mergeEnv, type HostEnv } from "./env.ts";
 import { containerPath, parseTmpfs, parseVolume, type Mount } from "./mounts.ts";
 import { parseUlimit } from "./rlimits.ts";
@@ -28,6 +29,8 @@ export interface RunFlags {
   ulimits?: readonly string[];
   capAdd?: readonly string[];
   capDrop?: readonly string[];
+  devices?: readonly string[]; // --device
+  deviceCgroupRules?: readonly string[];
   privileged?: boolean;
   readOnly?: boolean;
   overlay?: boolean; // default true
@@ -46,6 +49,7 @@ export interface FlagContext {
   group: string;
   readProfile: (file: string) => unknown; // --security-opt seccomp=FILE
   defaultSeccomp: unknown;
+  hostDevices: HostDeviceLookup; // --device, --privileged
 }
 
 // runc's and docker's lists: kernel interfaces that leak host data or let a
@@ -97,6 +101,20 @@ function cpuFromFlags(flags: RunFlags): NonNullable<Spec["linux"]["resources"]["
   return Object.keys(cpu).length ? cpu : undefined;
 }
 
+// The device nodes and the allowlist: docker's default (nothing beyond the
+// runtime's own set, plan/devices.ts) plus --device and
+// --device-cgroup-rule; --privileged allows every device and brings the
+// host's nodes, as docker does.
+function devicesFromFlags(flags: RunFlags, ctx: FlagContext): Pick<Spec["linux"], "devices"> & { rules: NonNullable<Spec["linux"]["resources"]["devices"]> } {
+  const given = (flags.devices ?? []).map((d) => parseDevice(d, ctx.hostDevices));
+  const cgroupRules = (flags.deviceCgroupRules ?? []).map(parseDeviceCgroupRule);
+  const nodes = [...(flags.privileged ? privilegedDevices(ctx.hostDevices) : []), ...given.flatMap((g) => g.nodes)];
+  // One node per path: a later one (--device over the host's set) wins.
+  const byPath = new Map(nodes.map((n) => [n.path, n]));
+  const rules = flags.privileged ? [{ allow: true, access: "rwm" }] : [{ allow: false, access: "rwm" }, ...cgroupRules, ...given.flatMap((g) => g.rules)];
+  return { devices: [...byPath.values()], rules };
+}
+
 interface Security {
   seccomp?: unknown;
   noNewPrivileges: boolean;
@@ -141,6 +159,8 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
   const cpu = cpuFromFlags(flags);
   if (cpu) resources.cpu = cpu;
   if (flags.pids !== undefined) resources.pids = { limit: parseInteger("--pids", flags.pids, "e.g. --pids 64") };
+  const devices = devicesFromFlags(flags, ctx);
+  resources.devices = devices.rules;
   return {
     ociVersion: "1.2.0",
     process: {
@@ -161,6 +181,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     hostname,
     linux: {
       namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),
+      devices: devices.devices,
       resources,
       maskedPaths: flags.privileged ? [] : MASKED_PATHS,
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,

@@ -21,6 +21,17 @@ const HOSTNAME_RE = /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA
 
 const uint = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+// A device number in a cgroup rule: -1, null or absent is "any" (OCI).
+const deviceNumber = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(-1))));
+
+// Device nodes live in the container's own /dev (a fresh tmpfs), never
+// elsewhere in the image's tree.
+const devicePath = v.pipe(
+  v.string(),
+  v.startsWith("/dev/", (i) => `${JSON.stringify(i.input)} is not under /dev/`),
+  v.check((p) => !p.split("/").includes(".."), (i) => `${JSON.stringify(i.input)} contains ".."`),
+);
+
 export const SpecSchema = v.object({
   ociVersion: v.string(),
   process: v.object({
@@ -66,6 +77,21 @@ export const SpecSchema = v.object({
   ),
   linux: v.object({
     namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES) })),
+    // The device nodes the container gets beside the runtime's defaults
+    // (plan/devices.ts); whether it may use them is linux.resources.devices.
+    devices: v.optional(
+      v.array(
+        v.object({
+          path: devicePath,
+          type: v.picklist(["c", "b", "u", "p"], (i) => `${JSON.stringify(i.input)} is not a device type (c, b, u or p)`),
+          major: v.optional(uint),
+          minor: v.optional(uint),
+          fileMode: v.optional(v.pipe(uint, v.maxValue(0o7777))),
+          uid: v.optional(uint),
+          gid: v.optional(uint),
+        }),
+      ),
+    ),
     maskedPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
     readonlyPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
     seccomp: v.optional(v.unknown()), // checked by plan/seccomp against its own schema
@@ -93,6 +119,19 @@ export const SpecSchema = v.object({
         v.object({
           limit: v.pipe(v.number(), v.integer(), v.minValue(1, (i) => `${i.input} allows no process at all`), v.maxValue(MAX_PIDS)),
         }),
+      ),
+      // The device allowlist, applied in order after an implicit deny of
+      // everything (devices.deny "a" on v1; no match is a denial on v2).
+      devices: v.optional(
+        v.array(
+          v.object({
+            allow: v.boolean(),
+            type: v.optional(v.picklist(["a", "b", "c"], (i) => `${JSON.stringify(i.input)} is not a, b or c`)),
+            major: deviceNumber,
+            minor: deviceNumber,
+            access: v.optional(v.pipe(v.string(), v.regex(/^[rwm]*$/, (i) => `${JSON.stringify(i.input)} is not a subset of rwm`))),
+          }),
+        ),
       ),
     }),
   }),
@@ -124,6 +163,8 @@ const FLAG_OF: Record<string, string> = {
   "linux.resources.cpu.quota": "--cpu",
   "linux.resources.cpu.period": "--cpu-period",
   "linux.resources.pids.limit": "--pids",
+  "linux.devices": "--device",
+  "linux.resources.devices": "--device-cgroup-rule",
 };
 
 const HINT_OF: Record<string, string> = {
@@ -156,5 +197,8 @@ export function validateSpec(input: unknown, host: HostFacts): Spec {
     if (cpus > host.cpus)
       throw new SpecError("--cpu", `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most --cpu ${host.cpus}`);
   }
+  for (const d of result.output.linux.devices ?? [])
+    if (d.type !== "p" && (d.major === undefined || d.minor === undefined))
+      throw new SpecError("--device", `${d.path}: a ${d.type} device needs its major and minor numbers`, "give both, as a host device node has them");
   return result.output;
 }

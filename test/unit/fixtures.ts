@@ -9,6 +9,17 @@ export const CONTEXT: FlagContext = {
   group: "root:x:0:\nalice:x:1000:\nwheel:x:10:alice,bob\nstaff:x:50:alice\n",
   readProfile: () => ({ defaultAction: "SCMP_ACT_ALLOW" }),
   defaultSeccomp: undefined,
+  // A host /dev with fuse, a tun under /dev/net, and a disk.
+  hostDevices: (path) => {
+    const all = [
+      { path: "/dev/fuse", type: "c" as const, major: 10, minor: 229, mode: 0o666, uid: 0, gid: 0 },
+      { path: "/dev/net/tun", type: "c" as const, major: 10, minor: 200, mode: 0o666, uid: 0, gid: 0 },
+      { path: "/dev/sda", type: "b" as const, major: 8, minor: 0, mode: 0o660, uid: 0, gid: 6 },
+      { path: "/dev/pts/0", type: "c" as const, major: 136, minor: 0, mode: 0o620, uid: 1000, gid: 5 },
+    ];
+    const found = all.filter((d) => d.path === path || d.path.startsWith(`${path}/`));
+    return found.length || path === "/dev/empty" ? found : undefined;
+  },
 };
 
 // The SpecError `fn` throws; fails the test if it throws none.

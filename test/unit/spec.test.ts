@@ -22,7 +22,9 @@ describe("specFromFlags", () => {
     expect(spec.process.env).toContain("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     expect(spec.process.env.some((e) => e.startsWith("TERM="))).toBe(false);
     expect(spec.linux.namespaces.map((n) => n.type)).toEqual(["pid", "uts", "mount", "ipc", "network", "cgroup"]);
-    expect(spec.linux.resources).toEqual({});
+    // docker's devices: every one denied, beyond the runtime's own set
+    expect(spec.linux.resources).toEqual({ devices: [{ allow: false, access: "rwm" }] });
+    expect(spec.linux.devices).toEqual([]);
   });
 
   test("limits land where OCI puts them", () => {
@@ -31,6 +33,7 @@ describe("specFromFlags", () => {
       memory: { limit: 67108864, swap: 67108864 },
       cpu: { quota: 50000, period: 100000, shares: 512 },
       pids: { limit: 64 },
+      devices: [{ allow: false, access: "rwm" }],
     });
     expect(spec.hostname).toBe("box");
     expect(spec.process.env).toContain("A=1");

@@ -4,9 +4,21 @@ import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
 import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 
-// The controllers a container joins: limits (memory, cpu, pids) and CPU
-// accounting (cpuacct), which is its own hierarchy on some machines.
-export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
+// The controllers a container joins: limits (memory, cpu, pids), CPU
+// accounting (cpuacct, its own hierarchy on some machines) and the device
+// allowlist (devices).
+export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices"] as const;
+
+type DeviceRule = NonNullable<Resources["devices"]>[number];
+
+// devices.allow / devices.deny take "TYPE MAJOR:MINOR ACCESS"; "a" alone is
+// every device (and the kernel ignores any numbers after it).
+function deviceLine(r: DeviceRule): string {
+  const type = r.type ?? "a";
+  if (type === "a") return "a";
+  const num = (n: number | null | undefined) => (n === undefined || n === null || n < 0 ? "*" : String(n));
+  return `${type} ${num(r.major)}:${num(r.minor)} ${r.access ?? "rwm"}`;
+}
 
 // The OCI resources as v1 file writes, in the order the kernel needs.
 export function v1Writes(r: Resources): CgroupWrite[] {
@@ -24,6 +36,12 @@ export function v1Writes(r: Resources): CgroupWrite[] {
   if (r.cpu?.quota !== undefined) w.push({ controller: "cpu", file: "cpu.cfs_quota_us", value: String(r.cpu.quota) });
   if (r.cpu?.shares !== undefined) w.push({ controller: "cpu", file: "cpu.shares", value: String(r.cpu.shares) });
   if (r.pids?.limit !== undefined) w.push({ controller: "pids", file: "pids.max", value: String(r.pids.limit) });
+  if (r.devices) {
+    // Deny everything first (which also clears what the cgroup inherited),
+    // then each rule in order, as the OCI spec asks.
+    w.push({ controller: "devices", file: "devices.deny", value: "a" });
+    for (const rule of r.devices) w.push({ controller: "devices", file: rule.allow ? "devices.allow" : "devices.deny", value: deviceLine(rule) });
+  }
   return w;
 }
 
