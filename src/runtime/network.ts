@@ -174,10 +174,6 @@ export function prepareBridgeNetwork(
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
-  // 127.0.0.1:PORT DNATed into a container keeps its loopback source on the
-  // way out of the bridge: the kernel drops such packets as martians unless
-  // the bridge allows them (docker's userland-proxy=false does the same).
-  setLinkSysctl(req.bridge, "route_localnet", "1");
   checkPorts(db, req.ports);
   const taken = new Set(db.leases.flatMap((l) => parseIPv4(l.address) ?? []));
   const address = firstFree(subnet, taken);
@@ -197,6 +193,11 @@ export function prepareBridgeNetwork(
   } catch (err) {
     throw nftFailure(err);
   }
+  // 127.0.0.1:PORT DNATed into a container keeps its loopback source on the
+  // way out of the bridge: the kernel drops such packets as martians unless
+  // the bridge allows them (docker's userland-proxy=false does the same).
+  // Only once the table's loopback guard is in place (CVE-2020-8558).
+  setLinkSysctl(req.bridge, "route_localnet", "1");
   return {
     eth0: { address: state.address, prefixLen: subnet.prefixLen, gateway: formatIPv4(gatewayOf(subnet)), mtu: bridge.mtu },
     bridgeIndex: bridge.index,
