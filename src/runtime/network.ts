@@ -11,11 +11,11 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
-import { ipTableExists, nft, NftError } from "../linux/nft.ts";
+import { ipChainExists, nft, NftError } from "../linux/nft.ts";
 import { hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
-import { addPortsScript, deletePortScript, natTableScript, tableName } from "../plan/nft.ts";
+import { addPortsScript, deletePortScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
 import { peerLine, withoutPeer } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
@@ -186,8 +186,11 @@ export function prepareBridgeNetwork(
   db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports, names });
   try {
     // Starting nft costs ~15 ms: only when the table must be (re)written or
-    // there are ports to map. A table that exists is taken as ours and whole.
-    const table = fresh || !ipTableExists(tableName(req.bridge)) ? natTableScript(req.bridge, formatSubnet(subnet)) : "";
+    // there are ports to map. A table with the loopback guard is taken as
+    // ours and whole; one without is missing or was written by a version
+    // before the guard, and is rewritten once (its port elements are kept).
+    const current = !fresh && ipChainExists(tableName(req.bridge), GUARD_CHAIN);
+    const table = current ? "" : natTableScript(req.bridge, formatSubnet(subnet));
     const script = table + addPortsScript(req.bridge, state.address, req.ports);
     if (script) nft(script);
   } catch (err) {

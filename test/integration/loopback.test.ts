@@ -79,3 +79,16 @@ test("127.0.0.1:HOSTPORT and HOSTPORT still map into a container: the replies pa
     h.run(["rm", "-f", id]);
   }
 });
+
+test("a table without the guard (the previous version's) gets it at the next start, and only that once", () => {
+  // What a table of the version before the guard is: the same, less the chain.
+  expect(sh(["nft", "delete", "chain", ...TABLE, "loopback_guard"]).exitCode).toBe(0);
+  const nftRuns = (args: string[]) => {
+    const r = h.run(["run", "--debug", ...args, "--", "true"]);
+    expect(r.code).toBe(0);
+    return r.stderr.split("\n").filter((l) => l.includes(" nft -f -")).length;
+  };
+  expect(nftRuns(NET)).toBe(1);
+  expect(sh(["nft", "list", "chain", ...TABLE, "loopback_guard"]).stdout.toString()).toContain(`iifname "${BR}" ip daddr 127.0.0.0/8 counter packets 0 bytes 0 drop`);
+  expect(nftRuns(NET)).toBe(0);
+});
