@@ -39,19 +39,21 @@ export function nft(script: string): void {
 }
 
 const NFNL_SUBSYS_NFTABLES = 10;
-const NFT_MSG_GETTABLE = 1;
+const NFT_MSG_GETCHAIN = 4;
 const NFPROTO_IPV4 = 2;
-const NFTA_TABLE_NAME = 1;
+const NFTA_CHAIN_TABLE = 1;
+const NFTA_CHAIN_NAME = 3;
 const ENOENT = 2;
 
-// Whether table `ip <name>` exists: one nfnetlink request (man 7 netlink),
-// much cheaper than starting nft.
-export function ipTableExists(name: string): boolean {
+// Whether chain `name` of table `ip <table>` exists (ENOENT when the table
+// or the chain is missing): one nfnetlink request (man 7 netlink), much
+// cheaper than starting nft.
+export function ipChainExists(table: string, name: string): boolean {
   using nl = new Netlink(NETLINK_NETFILTER);
   // struct nfgenmsg: family, version (NFNETLINK_V0), resource id.
   const nfgenmsg = Uint8Array.from([NFPROTO_IPV4, 0, 0, 0]);
   try {
-    nl.query(`get nft table ip ${name}`, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, 0, concat([nfgenmsg, attrString(NFTA_TABLE_NAME, name)]));
+    nl.query(`get nft chain ip ${table} ${name}`, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN, 0, concat([nfgenmsg, attrString(NFTA_CHAIN_TABLE, table), attrString(NFTA_CHAIN_NAME, name)]));
     return true;
   } catch (err) {
     if (err instanceof SyscallError && err.errno === ENOENT) return false;

@@ -10,6 +10,10 @@ import type { PortMapping } from "../spec/network.ts";
 
 export const tableName = (bridge: string) => `contain-${bridge}`;
 
+// The chain that keeps containers off the host's loopback. Tables written
+// before it existed lack it: its absence is what makes a start rewrite one.
+export const GUARD_CHAIN = "loopback_guard";
+
 // Idempotent: the maps are added (kept when they exist, with their elements)
 // and each chain is flushed and filled again, so a start repairs a table that
 // someone flushed. Run under the bridge's lock.
@@ -22,8 +26,8 @@ export function natTableScript(bridge: string, subnet: string): string {
     "dnat ip to ip daddr . meta l4proto . th dport map @hostports",
     "fib daddr type local dnat ip to meta l4proto . th dport map @ports",
   ];
-  const chain = (name: string, hook: string, priority: string, rules: string[]) => [
-    `add chain ${t} ${name} { type nat hook ${hook} priority ${priority}; policy accept; }`,
+  const chain = (type: string, name: string, hook: string, priority: string, rules: string[]) => [
+    `add chain ${t} ${name} { type ${type} hook ${hook} priority ${priority}; policy accept; }`,
     `flush chain ${t} ${name}`,
     ...rules.map((r) => `add rule ${t} ${name} ${r}`),
   ];
@@ -31,12 +35,21 @@ export function natTableScript(bridge: string, subnet: string): string {
     `add table ${t}`,
     `add map ${t} ports { type inet_proto . inet_service : ipv4_addr . inet_service; }`,
     `add map ${t} hostports { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; }`,
+    // CVE-2020-8558: route_localnet on the bridge (for 127.0.0.1:PORT below)
+    // lets the kernel route to the host's loopback what a container sends to
+    // 127.0.0.0/8 in a frame of its own making (CAP_NET_RAW), so it would
+    // reach services bound to 127.0.0.1. Nothing legitimate arrives on the
+    // bridge for 127.0.0.0/8 (kube-proxy drops the same). At raw, before
+    // conntrack and NAT: the replies of the masqueraded 127.0.0.1:PORT
+    // connections still carry the bridge's address here; conntrack turns it
+    // back into 127.0.0.1 only at dstnat. The counter shows what was dropped.
+    ...chain("filter", GUARD_CHAIN, "prerouting", "raw", [`iifname "${bridge}" ip daddr 127.0.0.0/8 counter drop`]),
     // From other hosts and from containers.
-    ...chain("prerouting", "prerouting", "dstnat", dnat),
+    ...chain("nat", "prerouting", "prerouting", "dstnat", dnat),
     // From the host itself (127.0.0.1:PORT, its own addresses). -100 is
     // dstnat; nft 1.0.6 takes the name only in prerouting.
-    ...chain("output", "output", "-100", dnat),
-    ...chain("postrouting", "postrouting", "srcnat", [
+    ...chain("nat", "output", "output", "-100", dnat),
+    ...chain("nat", "postrouting", "postrouting", "srcnat", [
       // The containers' way out: their source becomes the host's.
       `ip saddr ${subnet} oifname != "${bridge}" masquerade`,
       // 127.0.0.1:PORT mapped into a container: the reply must come back to

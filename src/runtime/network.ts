@@ -11,11 +11,11 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
-import { ipTableExists, nft, NftError } from "../linux/nft.ts";
+import { ipChainExists, nft, NftError } from "../linux/nft.ts";
 import { hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
-import { addPortsScript, deletePortScript, natTableScript, tableName } from "../plan/nft.ts";
+import { addPortsScript, deletePortScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
 import { peerLine, withoutPeer } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
@@ -174,10 +174,6 @@ export function prepareBridgeNetwork(
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
-  // 127.0.0.1:PORT DNATed into a container keeps its loopback source on the
-  // way out of the bridge: the kernel drops such packets as martians unless
-  // the bridge allows them (docker's userland-proxy=false does the same).
-  setLinkSysctl(req.bridge, "route_localnet", "1");
   checkPorts(db, req.ports);
   const taken = new Set(db.leases.flatMap((l) => parseIPv4(l.address) ?? []));
   const address = firstFree(subnet, taken);
@@ -190,13 +186,21 @@ export function prepareBridgeNetwork(
   db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports, names });
   try {
     // Starting nft costs ~15 ms: only when the table must be (re)written or
-    // there are ports to map. A table that exists is taken as ours and whole.
-    const table = fresh || !ipTableExists(tableName(req.bridge)) ? natTableScript(req.bridge, formatSubnet(subnet)) : "";
+    // there are ports to map. A table with the loopback guard is taken as
+    // ours and whole; one without is missing or was written by a version
+    // before the guard, and is rewritten once (its port elements are kept).
+    const current = !fresh && ipChainExists(tableName(req.bridge), GUARD_CHAIN);
+    const table = current ? "" : natTableScript(req.bridge, formatSubnet(subnet));
     const script = table + addPortsScript(req.bridge, state.address, req.ports);
     if (script) nft(script);
   } catch (err) {
     throw nftFailure(err);
   }
+  // 127.0.0.1:PORT DNATed into a container keeps its loopback source on the
+  // way out of the bridge: the kernel drops such packets as martians unless
+  // the bridge allows them (docker's userland-proxy=false does the same).
+  // Only once the table's loopback guard is in place (CVE-2020-8558).
+  setLinkSysctl(req.bridge, "route_localnet", "1");
   return {
     eth0: { address: state.address, prefixLen: subnet.prefixLen, gateway: formatIPv4(gatewayOf(subnet)), mtu: bridge.mtu },
     bridgeIndex: bridge.index,

@@ -102,7 +102,7 @@ test("the nft table: our own, idempotent, one masquerade for the subnet and the 
   const lines = script.trim().split("\n");
   expect(lines.every((l) => / ip contain-contain0( |$)/.test(l))).toBe(true);
   // chains are flushed before they are filled: a second run adds nothing
-  for (const chain of ["prerouting", "output", "postrouting"]) {
+  for (const chain of ["loopback_guard", "prerouting", "output", "postrouting"]) {
     const flush = lines.indexOf(`flush chain ip contain-contain0 ${chain}`);
     expect(flush).toBeGreaterThan(lines.findIndex((l) => l.startsWith(`add chain ip contain-contain0 ${chain} `)));
     expect(lines.findIndex((l) => l.startsWith(`add rule ip contain-contain0 ${chain} `))).toBeGreaterThan(flush);
@@ -110,6 +110,16 @@ test("the nft table: our own, idempotent, one masquerade for the subnet and the 
   expect(lines).toContain('add rule ip contain-contain0 postrouting ip saddr 10.0.42.0/24 oifname != "contain0" masquerade');
   expect(lines).toContain('add rule ip contain-contain0 postrouting oifname "contain0" ip saddr 127.0.0.0/8 masquerade');
   expect(lines.some((l) => l.startsWith("delete") || l.startsWith("flush table") || l.startsWith("flush ruleset"))).toBe(false);
+});
+
+test("the loopback guard (CVE-2020-8558): the bridge's packets to 127.0.0.0/8 dropped before conntrack and NAT", () => {
+  const lines = natTableScript("ctest1", "10.0.43.0/24").trim().split("\n");
+  const chain = lines.filter((l) => / loopback_guard( |$)/.test(l));
+  expect(chain).toEqual([
+    "add chain ip contain-ctest1 loopback_guard { type filter hook prerouting priority raw; policy accept; }",
+    "flush chain ip contain-ctest1 loopback_guard",
+    'add rule ip contain-ctest1 loopback_guard iifname "ctest1" ip daddr 127.0.0.0/8 counter drop',
+  ]);
 });
 
 test("port mappings are map elements, added and deleted by key", () => {
