@@ -196,9 +196,9 @@ static int drop_privileges(const struct contain_proc *p)
 }
 
 /*
- * The container's last step: make the process look freshly exec'd, take the
- * terminal (tty_fd >= 0: a new session, the controlling terminal, stdin,
- * stdout and stderr), set rlimits (before the capabilities that raising a hard
+ * The container's last step: make the process look freshly exec'd, leave the
+ * caller's session (a new one; with tty_fd >= 0 the container's own pty is
+ * its controlling terminal, stdin, stdout and stderr), set rlimits (before the capabilities that raising a hard
  * limit needs are dropped), groups, gid, uid, capabilities, no_new_privs and
  * the seccomp filter, and become `path`. The filter goes last, so it need not
  * allow the set-up calls; without no_new_privs the kernel requires
@@ -210,8 +210,13 @@ long contain_exec(const char *path, char *const argv[], char *const envp[], cons
 {
 	reset_signals();
 	*step = 0;
+	/* Never the caller's session: a process that shares the caller's
+	 * controlling terminal can type into it with TIOCSTI (CVE-2017-5226)
+	 * even when it only holds it as stdout. */
+	if (setsid() < 0)
+		return neg_errno();
 	if (p->tty_fd >= 0) {
-		if (setsid() < 0 || ioctl(p->tty_fd, TIOCSCTTY, 0) < 0)
+		if (ioctl(p->tty_fd, TIOCSCTTY, 0) < 0)
 			return neg_errno();
 		for (int fd = 0; fd < 3; fd++)
 			if (dup2(p->tty_fd, fd) < 0)

@@ -11,7 +11,7 @@ import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { readInRoot } from "../linux/resolve.ts";
-import DOCKER_DEFAULT from "../plan/seccomp/default.json";
+import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
@@ -177,7 +177,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
           parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
           return profile;
         },
-        defaultSeccomp: DOCKER_DEFAULT,
+        defaultSeccomp: DEFAULT_SECCOMP,
         hostDevices,
       },
     ),

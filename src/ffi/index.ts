@@ -204,7 +204,7 @@ export interface ExecAttributes {
 }
 
 // The steps of contain_exec, for messages (its *step values).
-const EXEC_STEPS = ["ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp(SECCOMP_SET_MODE_FILTER)", "execve"];
+const EXEC_STEPS = ["setsid|ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp(SECCOMP_SET_MODE_FILTER)", "execve"];
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 

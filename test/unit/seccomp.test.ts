@@ -6,8 +6,10 @@ import { ContainError, SpecError } from "../../src/errors.ts";
 import { Assembler, BPF_JEQ, encode, Label } from "../../src/plan/seccomp/bpf.ts";
 import { compileSeccomp, syscallNumber, type SeccompArch } from "../../src/plan/seccomp/compile.ts";
 import DOCKER_JSON from "../../src/plan/seccomp/default.json";
-import { DEFAULT_SECCOMP_PROFILE } from "../../src/plan/seccomp/default.ts";
+import { DEFAULT_SECCOMP } from "../../src/plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../../src/plan/seccomp/profile.ts";
+
+const DEFAULT_SECCOMP_PROFILE = parseSeccompProfile(DEFAULT_SECCOMP, "contain's default profile");
 import { DEFAULT_CAPABILITIES } from "../../src/spec/capabilities.ts";
 
 // ---- the interpreter -------------------------------------------------------
@@ -438,17 +440,36 @@ describe("profiles", () => {
         archMap: [{ architecture: "SCMP_ARCH_AARCH64", subArchitectures: ["SCMP_ARCH_ARM"] }],
         syscalls: [
           { name: "getpid", action: "SCMP_ACT_ALLOW", comment: "docker's old form" },
-          // runc drops a rule whose verdict is the default: the ALLOW below wins
+          // runc drops a rule whose verdict is the default (a limit of
+          // libseccomp); contain keeps a conditional one where the call's own
+          // verdict differs, so it means what it says
           { names: ["socket"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 40, op: "SCMP_CMP_EQ" }] },
           { names: ["socket"], action: "SCMP_ACT_ALLOW" },
+          // and drops one that changes nothing
+          { names: ["bind"], action: "SCMP_ACT_ERRNO", args: [{ index: 0, value: 3, op: "SCMP_CMP_EQ" }] },
         ],
       },
       "p.json",
     );
     expect(profile.architectures).toEqual(["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]);
-    const { call } = filter(profile, "aarch64", []);
+    const { call, prog } = filter(profile, "aarch64", []);
     expect(call("getpid")).toBe(RET.ALLOW);
-    expect(call("socket", 40)).toBe(RET.ALLOW);
+    expect(call("socket", 40)).toBe(EPERM);
+    expect(call("socket", 2)).toBe(RET.ALLOW);
+    expect(call("bind", 3)).toBe(EPERM);
+    const bindNr = syscallNumber("aarch64", "bind");
+    expect(prog.filter((i) => i.code === 0x15 && i.k === bindNr)).toEqual([]);
+  });
+
+  test("contain's default denies TIOCSTI and TIOCLINUX, high bits or not, and allows other ioctls", () => {
+    const { call } = filter(DEFAULT_SECCOMP_PROFILE, "x86_64", [...DOCKER_CAPS, "CAP_SYS_ADMIN"]);
+    expect(call("ioctl", 1, 0x5412)).toBe(EPERM); // TIOCSTI
+    expect(call("ioctl", 1, 0x100005412n)).toBe(EPERM); // the kernel reads 0x5412 (CVE-2019-10063)
+    expect(call("ioctl", 1, 0xffffffff00005412n)).toBe(EPERM);
+    expect(call("ioctl", 1, 0x541c)).toBe(EPERM); // TIOCLINUX
+    expect(call("ioctl", 1, 0x700000541cn)).toBe(EPERM);
+    expect(call("ioctl", 1, 0x5413)).toBe(RET.ALLOW); // TIOCGWINSZ
+    expect(call("ioctl", 1, 0x5412 + 0x10000)).toBe(RET.ALLOW); // another request, same low 16 bits
   });
 
   test("names the architecture lacks are skipped", () => {

@@ -119,9 +119,11 @@ interface SyscallRules {
   unconditional?: number;
 }
 
-// Per system call number: the rules that apply. A rule with the default's
-// verdict is dropped (runc does the same); among the rest, rules with
-// conditions are tried first, in profile order, then the first rule without.
+// Per system call number: the rules that apply. Rules with conditions are
+// tried first, in profile order, then the first rule without. A rule without
+// conditions that has the default's verdict is dropped (runc does the same),
+// but one with conditions is kept: it matters where the call's own verdict
+// differs (ioctl is allowed, but not TIOCSTI).
 function collect(profile: SeccompProfile, opts: SeccompOptions, dflt: number): Map<number, SyscallRules> {
   const arch = ARCHES[opts.arch];
   const caps = new Set(opts.caps);
@@ -129,7 +131,7 @@ function collect(profile: SeccompProfile, opts: SeccompOptions, dflt: number): M
   for (const rule of profile.syscalls) {
     if (!applies(rule, arch.name, caps, opts.kernel)) continue;
     const ret = actionValue(rule.action, rule.errnoRet);
-    if (ret === dflt) continue;
+    if (ret === dflt && rule.args.length === 0) continue;
     for (const name of rule.names) {
       // A name this architecture lacks is skipped, as libseccomp and runc do.
       const nr = syscallNumber(opts.arch, name);
@@ -219,9 +221,13 @@ export function compileSeccomp(profile: SeccompProfile, opts: SeccompOptions): U
   for (const nr of [...byNr.keys()].sort((a, b) => a - b)) {
     const entry = byNr.get(nr);
     if (!entry) continue;
+    const fallthrough = entry.unconditional ?? dflt;
+    // A conditional rule with the verdict the call gets anyway changes nothing.
+    const rules = entry.conditional.filter((r) => r.ret !== fallthrough);
+    if (!rules.length && fallthrough === dflt) continue;
     const next = new Label("next system call");
     asm.jump(BPF_JEQ, nr, null, next);
-    for (const rule of entry.conditional) {
+    for (const rule of rules) {
       const miss = new Label("next rule");
       for (const c of rule.args) emitCondition(asm, c, miss);
       asm.ret(rule.ret);
