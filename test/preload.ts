@@ -2,9 +2,15 @@
 // (`with { type: "file" }`): make sure they exist, so `bun test` works on a
 // fresh clone without a full build.
 import { existsSync, statSync } from "node:fs";
-import { buildNative, buildRootfsArchive, INIT, MONITOR, ROOTFS, SHIM } from "../build.ts";
+import { buildNative, buildRootfsArchive, INIT, MONITOR, NSEXEC, ROOTFS, SHIM } from "../build.ts";
 
 const stale = (built: string, source: string) => !existsSync(built) || statSync(built).mtimeMs < statSync(new URL(`../${source}`, import.meta.url).pathname).mtimeMs;
-const native: [string, string[]][] = [[SHIM, ["ffi/shim.c", "ffi/signals.h"]], [MONITOR, ["ffi/monitor.c", "ffi/signals.h"]], [INIT, ["ffi/init.c"]]];
+const EXEC = ["ffi/exec.c", "ffi/exec.h", "ffi/signals.h"];
+const native: [string, string[]][] = [
+  [SHIM, ["ffi/shim.c", ...EXEC]],
+  [NSEXEC, ["ffi/nsexec.c", ...EXEC]],
+  [MONITOR, ["ffi/monitor.c", "ffi/signals.h"]],
+  [INIT, ["ffi/init.c"]],
+];
 if (native.some(([out, sources]) => sources.some((s) => stale(out, s)))) buildNative();
 if (!existsSync(ROOTFS)) buildRootfsArchive();

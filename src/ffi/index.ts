@@ -4,6 +4,7 @@ import { dlopen, ptr, type Pointer } from "bun:ffi";
 import { readFileSync, writeSync } from "node:fs";
 import initPath from "../../ffi/init.elf" with { type: "file" };
 import monitorPath from "../../ffi/monitor.elf" with { type: "file" };
+import nsexecPath from "../../ffi/nsexec.elf" with { type: "file" };
 import shimPath from "../../ffi/shim.so" with { type: "file" };
 import { errnoMessage, errnoName } from "./errno.ts";
 import { NR, type SyscallName } from "./syscalls.ts";
@@ -14,7 +15,6 @@ const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
   contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
   contain_exec: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i64" },
-  contain_nsexec: { args: ["ptr"], returns: "i64" },
 } as const;
 
 // In the compiled binary the shim is embedded under /$bunfs, which dlopen
@@ -36,21 +36,37 @@ export function shimFd(): number {
   return memfd;
 }
 
-const MFD_CLOEXEC = 1;
+export const MFD_CLOEXEC = 1;
+export const MFD_ALLOW_SEALING = 2;
+const F_ADD_SEALS = 1033;
+// F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE: the content is fixed
+// for good, whoever holds the file (runc seals its copies the same way).
+const SEALS = 0xf;
 
-// An embedded file copied into a close-on-exec memfd. The shim's own comes
-// through libc's memfd_create (the shim is not loaded yet); the programs'
-// through the shim's raw call, so the init need not load libc for --init.
+// Seals a memfd made with MFD_ALLOW_SEALING.
+export function seal(fd: number): void {
+  check("fcntl", [fd, sym("F_ADD_SEALS"), sym("F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE")], sys("fcntl", fd, F_ADD_SEALS, SEALS));
+}
+
+// An embedded file copied into a sealed close-on-exec memfd: a container
+// that reaches it (as the exe of a process in its namespaces) cannot change
+// it. The shim's own comes through libc (the shim is not loaded yet); the
+// programs' through the shim's raw calls, so the init need not load libc for
+// --init.
 function memfdOf(name: string, path: string): number {
-  let fd: number;
-  if (loaded) fd = sys("memfd_create", addressOf(cstr(name)), MFD_CLOEXEC);
-  else {
-    const libc = dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" } });
-    fd = libc.symbols.memfd_create(ptr(cstr(name)), MFD_CLOEXEC);
+  const flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+  if (!loaded) {
+    const libc = dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" }, fcntl: { args: ["i32", "i32", "i32"], returns: "i32" } });
+    const fd = libc.symbols.memfd_create(ptr(cstr(name)), flags);
+    if (fd >= 0) writeSync(fd, readFileSync(path));
+    const sealed = fd >= 0 && libc.symbols.fcntl(fd, F_ADD_SEALS, SEALS) === 0;
     libc.close();
+    if (!sealed) throw new Error(`memfd_create failed: cannot load the embedded ${name}`);
+    return fd;
   }
-  if (fd < 0) throw new Error(`memfd_create failed: cannot load the embedded ${name}`);
+  const fd = check("memfd_create", [name, sym("MFD_CLOEXEC|MFD_ALLOW_SEALING")], sys("memfd_create", addressOf(cstr(name)), flags));
   writeSync(fd, readFileSync(path));
+  seal(fd);
   return fd;
 }
 
@@ -64,14 +80,22 @@ function loadShim() {
   return dlopen(`/proc/self/fd/${memfd}`, SHIM_SYMBOLS).symbols;
 }
 
-// The monitor of detached containers (ffi/monitor.c), for the same reason in
-// a memfd: the path to execve. The kernel opens it before it closes the
-// close-on-exec fds, so the memfd need not stay open in the monitor.
-let monitorExe: string | undefined;
-export function monitorPathForExec(): string {
-  monitorExe ??= monitorPath.startsWith("/$bunfs/") ? `/proc/self/fd/${memfdOf("contain-monitor", monitorPath)}` : monitorPath;
-  return monitorExe;
+// The static programs, for the same reason in memfds: the path to execve.
+// The kernel opens it before it closes the close-on-exec fds, so the memfd
+// need not stay open in the program. From a source checkout (tests) they are
+// copied too: exec's helper must never be a file a container could write.
+const programs = new Map<string, string>();
+function programPath(name: string, path: string): string {
+  let exe = programs.get(name);
+  if (!exe) programs.set(name, (exe = `/proc/self/fd/${memfdOf(name, path)}`));
+  return exe;
 }
+
+// The monitor of detached containers (ffi/monitor.c).
+export const monitorPathForExec = () => programPath("contain-monitor", monitorPath);
+
+// exec's way into a container (ffi/nsexec.c).
+export const nsexecPathForExec = () => programPath("contain-nsexec", nsexecPath);
 
 // The tiny init (ffi/init.c) in a memfd, for --init: the init stage passes it
 // to the shim, which execs it with execveat, so it needs no path in any root.
@@ -208,14 +232,15 @@ const EXEC_STEPS = ["setsid|ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", 
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 
-// struct contain_proc of the shim: every field 64 bits wide. `keep` holds the
-// buffers its pointers lead to, for the caller to keep through the call.
-function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
+// Where a buffer a C struct points to will be: its address for a call into
+// the shim, or its offset in a request the exec helper relocates.
+type Place = (buf: NodeJS.TypedArray) => bigint;
+
+// struct contain_proc (ffi/exec.h): every field 64 bits wide.
+function packAttributes(a: ExecAttributes, place: Place): BigUint64Array {
   const groups = Uint32Array.from(a.groups);
   const rlimits = BigUint64Array.from(a.rlimits.flatMap((r) => [r.resource, r.soft, r.hard].map((n) => (n < 0 ? RLIM_INFINITY : BigInt(n)))));
-  const seccomp = a.seccomp ?? new Uint8Array(8);
-  keep.push(groups, rlimits, seccomp);
-  const at = (buf: NodeJS.TypedArray) => (buf.length ? BigInt(ptr(buf)) : 0n);
+  const at = (buf: NodeJS.TypedArray) => (buf.length ? place(buf) : 0n);
   const caps = a.capabilities;
   return BigUint64Array.from([
     BigInt(a.uid),
@@ -231,7 +256,7 @@ function packAttributes(a: ExecAttributes, keep: object[]): BigUint64Array {
     caps?.inheritable ?? 0n,
     a.noNewPrivileges ? 1n : 0n,
     BigInt(a.seccomp ? a.seccomp.length / 8 : 0),
-    BigInt(ptr(seccomp)),
+    a.seccomp ? place(a.seccomp) : 0n,
     BigInt(a.seccompFlags),
     BigInt.asUintN(64, BigInt(a.initFd)),
     BigInt.asUintN(64, BigInt(a.ttyFd)),
@@ -246,7 +271,7 @@ export function execCommand(path: string, argv: readonly string[], env: readonly
   const args = stringArray(attrs.initFd >= 0 ? ["contain-init", path, ...argv] : argv);
   const e = stringArray(env);
   const keep: object[] = [];
-  const packed = packAttributes(attrs, keep);
+  const packed = packAttributes(attrs, (buf) => (keep.push(buf), BigInt(ptr(buf))));
   const step = new Int32Array(1);
   tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars]) as uid ${attrs.uid} gid ${attrs.gid}`);
   const r = Number(shim().contain_exec(ptr(p), ptr(args.array), ptr(e.array), ptr(packed), ptr(step)));
@@ -254,11 +279,10 @@ export function execCommand(path: string, argv: readonly string[], env: readonly
   return new SyscallError(name, name === "execve" ? [path] : [], -r);
 }
 
-// What contain_nsexec needs (ffi/shim.c, struct nsexec).
+// What the exec helper needs (ffi/nsexec.c, struct nsexec).
 export interface NsExecRequest {
   pidfd: number;
   nsFlags: number;
-  nsFlagNames: string; // for messages
   rootFd: number;
   cgroupFds: readonly number[];
   cwd: string;
@@ -270,49 +294,85 @@ export interface NsExecRequest {
   attrs: ExecAttributes; // the container's user, capabilities, seccomp, ...
 }
 
-// Where contain_nsexec failed (enum nsexec_step), with the call it names.
+// A request whose pointers are offsets into itself, so that it can cross an
+// execve: the helper reads it and relocates them (ffi/nsexec.c). Every part
+// is 8-byte aligned; offset 0 is the header, so 0 never names a part.
+class Relocatable {
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+
+  // Room for the header, filled once the offsets of the rest are known.
+  reserve(size: number): DataView {
+    const room = new Uint8Array(size);
+    this.parts.push(room);
+    this.size += size;
+    return new DataView(room.buffer);
+  }
+
+  add(buf: NodeJS.TypedArray): bigint {
+    const offset = this.size;
+    const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    const padded = new Uint8Array(Math.ceil(bytes.length / 8) * 8 || 8);
+    padded.set(bytes);
+    this.parts.push(padded);
+    this.size += padded.length;
+    return BigInt(offset);
+  }
+
+  text(s: string): bigint {
+    return this.add(cstr(s));
+  }
+
+  // A NULL-terminated char*[] of offsets.
+  strings(items: readonly string[]): bigint {
+    const offsets = items.map((s) => this.text(s));
+    return this.add(BigUint64Array.from([...offsets, 0n]));
+  }
+
+  bytes(): Uint8Array {
+    return Buffer.concat(this.parts);
+  }
+}
+
+const NSEXEC_SLOTS = 14;
+
+// struct nsexec and everything it points to, for the helper's request memfd.
+export function nsexecRequest(req: NsExecRequest): Uint8Array {
+  const r = new Relocatable();
+  const header = r.reserve(NSEXEC_SLOTS * 8);
+  const slots: bigint[] = [
+    BigInt(req.pidfd),
+    BigInt(req.nsFlags),
+    BigInt(req.rootFd),
+    req.cgroupFds.length ? r.add(Int32Array.from(req.cgroupFds)) : 0n,
+    BigInt(req.cgroupFds.length),
+    r.text(req.cwd),
+    r.text(req.file),
+    r.text(req.searchPath),
+    r.strings(req.argv),
+    r.strings(req.env),
+    ...req.stdio.map(BigInt),
+    r.add(packAttributes(req.attrs, (buf) => r.add(buf))),
+  ];
+  slots.forEach((v, i) => header.setBigInt64(i * 8, v, true));
+  return r.bytes();
+}
+
+// Where the helper stopped (enum nsexec_step), with the call it names.
 const NSEXEC_STEPS = ["", "dup2", "write cgroup.procs", "setns", "chroot", "clone", "chdir", "lookup", "execve"];
 
-export interface NsExecResult {
-  joiner: number; // the intermediate process: reap it
+export const NSEXEC_REPORT_SIZE = 32;
+
+export interface NsExecReport {
   pid: number; // the process in the container, a child of ours; 0 if none
   error?: { step: string; errno: number };
 }
 
-// `contain exec`'s join and spawn (see the shim). Slots of the struct, 8 bytes each.
-export function nsExec(req: NsExecRequest): NsExecResult {
-  const keep = {
-    cgroups: Int32Array.from(req.cgroupFds),
-    cwd: cstr(req.cwd),
-    file: cstr(req.file),
-    search: cstr(req.searchPath),
-    argv: stringArray(req.argv),
-    env: stringArray(req.env),
-    attrs: [] as object[],
-  };
-  const packed = packAttributes(req.attrs, keep.attrs);
-  const slots = new BigInt64Array(19);
-  const set = (i: number, v: number | bigint) => {
-    slots[i] = BigInt(v);
-  };
-  set(0, req.pidfd);
-  set(1, req.nsFlags);
-  set(2, req.rootFd);
-  set(3, keep.cgroups.length ? ptr(keep.cgroups) : 0);
-  set(4, keep.cgroups.length);
-  set(5, ptr(keep.cwd));
-  set(6, ptr(keep.file));
-  set(7, ptr(keep.search));
-  set(8, ptr(keep.argv.array));
-  set(9, ptr(keep.env.array));
-  req.stdio.forEach((fd, i) => set(10 + i, fd));
-  set(13, ptr(packed));
-  // 14: the stack, set by the shim; 15-18: pid, err, step, exec_step
-  tracer?.(`setns(pidfd ${req.pidfd}, ${req.nsFlagNames}); clone; execve(${formatArg(req.file)}, ${JSON.stringify(req.argv)})`);
-  const joiner = check("clone", [sym("CLONE_VM|CLONE_VFORK"), sym("<exec>")], Number(shim().contain_nsexec(ptr(slots))));
-  const errno = -Number(slots[16]);
-  const step = Number(slots[17]);
+// struct nsexec_report: pid, -errno, step, contain_exec's step.
+export function parseNsexecReport(buf: Uint8Array): NsExecReport {
+  const v = new DataView(buf.buffer, buf.byteOffset, NSEXEC_REPORT_SIZE);
+  const [pid, err, step, execStep] = [0, 8, 16, 24].map((o) => Number(v.getBigInt64(o, true)));
   // A failure inside contain_exec names its own step (setrlimit, capset, ...).
-  const name = step === NSEXEC_STEPS.indexOf("execve") ? (EXEC_STEPS[Number(slots[18])] ?? "execve") : NSEXEC_STEPS[step];
-  return { joiner, pid: Number(slots[15]), error: step ? { step: name ?? `step ${step}`, errno } : undefined };
+  const name = step === NSEXEC_STEPS.indexOf("execve") ? (EXEC_STEPS[execStep ?? 5] ?? "execve") : NSEXEC_STEPS[step ?? 0];
+  return { pid: pid ?? 0, error: step ? { step: name ?? `step ${step}`, errno: -(err ?? 0) } : undefined };
 }

@@ -10,7 +10,7 @@ const WNOHANG = 1;
 const __WALL = 0x40000000;
 
 // --debug traces every system call; the init turns it on for its own.
-export { adoptShim, cloneExec, execCommand, initProgramFd, monitorPathForExec, nsExec, shimFd, SyscallError, traceSyscalls } from "../ffi/index.ts";
+export { adoptShim, cloneExec, execCommand, initProgramFd, monitorPathForExec, shimFd, SyscallError, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);

@@ -8,7 +8,8 @@ import { constants, openSync } from "node:fs";
 import { release } from "node:os";
 import { ContainError, EXIT } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
-import { close, isRunning, nsExec, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
+import { nsExec } from "../linux/nsexec.ts";
+import { close, describeExit, isRunning, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
 import { readFileInRoot } from "../linux/resolve.ts";
 import { execAttributes } from "../plan/exec.ts";
 import { processPlan, searchPathOf } from "../plan/plan.ts";
@@ -70,21 +71,23 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
     const flags = Number(cloneFlags(spec.linux.namespaces.map((n) => n.type)));
     const searchPath = searchPathOf(env);
-    const r = nsExec({
-      pidfd,
-      nsFlags: flags,
-      nsFlagNames: flagNames(flags),
-      rootFd,
-      cgroupFds,
-      cwd: opts.cwd ?? spec.process.cwd,
-      file: opts.command[0] ?? "",
-      searchPath,
-      argv: opts.command,
-      env,
-      stdio: [devnull, 1, 2],
-      attrs: execAttributes(processSettings, seccomp, pty?.slave ?? -1, -1),
-    });
-    waitExited(r.joiner);
+    const r = nsExec(
+      {
+        pidfd,
+        nsFlags: flags,
+        rootFd,
+        cgroupFds,
+        cwd: opts.cwd ?? spec.process.cwd,
+        file: opts.command[0] ?? "",
+        searchPath,
+        argv: opts.command,
+        env,
+        stdio: [devnull, 1, 2],
+        attrs: execAttributes(processSettings, seccomp, pty?.slave ?? -1, -1),
+      },
+      flagNames(flags),
+    );
+    const joiner = waitExited(r.joiner);
     if (r.error) {
       if (r.pid > 0) waitExited(r.pid);
       if (pty) close(pty.master);
@@ -93,6 +96,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
         throw new ContainError(`${cmd}: command not found in the container (searched PATH=${searchPath})`, "check the name, or give the full path", EXIT.notFound);
       if (r.error.step === "lookup" || r.error.step === "execve")
         throw new ContainError(`${cmd}: cannot execute (errno ${r.error.errno})`, "check that it is a binary or script for this machine", EXIT.cannotExecute);
+      if (!r.error.errno) throw new ContainError(`the exec helper ended without a report (${describeExit(joiner)})`, "run again with --debug");
       throw new ContainError(new SyscallError(r.error.step, [], r.error.errno).message, STEP_HINT[r.error.step]);
     }
     for (const fd of owned.splice(0)) close(fd);

@@ -22,6 +22,7 @@ import {
   waitExited,
   type ExitStatus,
 } from "../linux/process.ts";
+import { sealedSelf } from "../linux/self.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { describeLimits } from "../plan/cgroup.ts";
 import type { Plan } from "../plan/plan.ts";
@@ -59,7 +60,8 @@ export class InitProcess {
   }
 
   // The cgroup namespace is left out: the init creates it itself once it is
-  // inside the container's cgroup, so that cgroup becomes its root.
+  // inside the container's cgroup, so that cgroup becomes its root. The init
+  // is this binary, exec'd from its sealed copy (linux/self.ts).
   static clone(namespaces: readonly NamespaceType[]): InitProcess {
     const sync = pipe();
     const status = pipe();
@@ -69,7 +71,7 @@ export class InitProcess {
       const { pid, pidfd } = cloneExec({
         flags,
         flagNames: flagNames(Number(flags)),
-        exe: "/proc/self/exe",
+        exe: `/proc/self/fd/${sealedSelf().fd}`,
         argv,
         env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
         keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
@@ -96,7 +98,8 @@ export class InitProcess {
     const status = pipe();
     const ctl = pipe();
     const rep = pipe();
-    const exe = openSync("/proc/self/exe", O_PATH | O_CLOEXEC);
+    // The monitor execs the init and, at the end, `contain reap` from this fd.
+    const exe = sealedSelf().fd;
     const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const log = openSync(`${dir}/${LOG}`, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | O_CLOEXEC, 0o640);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
@@ -109,7 +112,7 @@ export class InitProcess {
       monitorPid = pid;
       const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
       // Our copies of its ends go first: a monitor that dies unblocks the read.
-      for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      for (const fd of [dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
       const report = Buffer.alloc(4);
       const n = readSync(rep.read, report);
       const initPid = n === 4 ? report.readInt32LE() : -1;
@@ -127,7 +130,7 @@ export class InitProcess {
       const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
       return { init, monitor, ctl: ctl.write };
     } catch (err) {
-      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      if (monitorPid === undefined) for (const fd of [dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
       close(sync.write);
       close(status.read);
       close(ctl.write);

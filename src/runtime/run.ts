@@ -6,6 +6,7 @@
 // parent, which records the exit and has it released (reap.ts).
 import { constants as os } from "node:os";
 import { newCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
+import { sealedSelf } from "../linux/self.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
@@ -68,6 +69,8 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
   const bridge = prepareHost(plan, entry, opts.log);
   opts.log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
   const init = spawn();
+  const self = sealedSelf();
+  if (self.why) opts.log.debug(`the init runs from a sealed memfd copy of this binary: ${self.why}`);
   try {
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
