@@ -42,9 +42,16 @@ export class Harness {
   readonly root = mkdtempSync("/tmp/contain-test-state-");
   private readonly cgroupsBefore = containerCgroups();
   private readonly mountsBefore = mountPoints();
+  // The binary every command runs: another than BIN for tests that may
+  // damage it (a copy a hostile container could overwrite).
+  readonly bin: string;
+
+  constructor(opts: { bin?: string } = {}) {
+    this.bin = opts.bin ?? BIN;
+  }
 
   run(args: string[], opts: { timeout?: number; stdin?: string } = {}): Result {
-    const r = Bun.spawnSync([BIN, ...withRoot(args, this.root)], {
+    const r = Bun.spawnSync([this.bin, ...withRoot(args, this.root)], {
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       timeout: opts.timeout ?? 30_000,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -53,7 +60,7 @@ export class Harness {
   }
 
   spawn(args: string[]) {
-    return Bun.spawn([BIN, ...withRoot(args, this.root)], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    return Bun.spawn([this.bin, ...withRoot(args, this.root)], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   }
 
   // IDs of the containers in this harness's state root.
