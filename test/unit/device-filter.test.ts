@@ -213,6 +213,17 @@ class V1Cgroup {
 
 // ---- the tests -------------------------------------------------------------
 
+describe("the checker", () => {
+  const insn = (code: number, dst = 0, off = 0, imm = 0): Insn => ({ code, dst, src: 0, off, imm });
+  test("refuses a backward jump, a jump out of the program, an exit without R0, a fall off the end", () => {
+    expect(() => verify([insn(MOV32), insn(JEQ32, 0, -1), insn(EXIT)])).toThrow("backward jump at 1");
+    expect(() => verify([insn(MOV32), insn(JEQ32, 0, 1), insn(EXIT)])).toThrow("jump out of the program at 1");
+    expect(() => verify([insn(MOV32, 2), insn(JEQ32, 2, 1), insn(MOV32), insn(EXIT)])).toThrow("R0 read unset at 3");
+    expect(() => verify([insn(MOV32), insn(JEQ32, 0, 1), insn(EXIT), insn(MOV32)])).toThrow("path runs off the end at 4");
+  });
+});
+
+
 describe("runc's default rules", () => {
   const prog = compile(RUNC_DEFAULT_DEVICES);
 
