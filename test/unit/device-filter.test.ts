@@ -7,8 +7,12 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
 import { deviceFilter, type DeviceRule } from "../../src/linux/cgroups/device-filter.ts";
+import { planFromSpec } from "../../src/plan/plan.ts";
+import { specFromFlags, type RunFlags } from "../../src/spec/from-flags.ts";
+import { networkFromFlags } from "../../src/spec/network.ts";
+import { validateSpec } from "../../src/spec/schema.ts";
 import { RUNC_DEFAULT_DEVICES } from "../device-rules.ts";
-import { refusal } from "./fixtures.ts";
+import { CONTEXT, refusal } from "./fixtures.ts";
 
 // ---- the interpreter -------------------------------------------------------
 
@@ -254,6 +258,31 @@ describe("runc's default rules", () => {
       "6114040000000000", // r4 = *(u32 *)(r1 + 4)
       "6115080000000000", // r5 = *(u32 *)(r1 + 8)
     ]);
+  });
+});
+
+describe("contain's own rules, as the Plan gives them to the cgroup", () => {
+  const ID = "d".repeat(64);
+  const rules = (flags: Partial<RunFlags>) => {
+    const spec = validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, CONTEXT), { cpus: 2 });
+    return planFromSpec(spec, ID, { dir: "/s", overlayDir: "/s/rootfs" }, networkFromFlags({ net: "none" })).resources.devices ?? [];
+  };
+
+  test("the default set decides as runc's does", () => {
+    const ours = compile(rules({}));
+    const runc = compile(RUNC_DEFAULT_DEVICES);
+    for (const d of ["c 1:3", "c 1:9", "c 5:0", "c 5:1", "c 5:2", "c 136:4", "c 10:200", "c 1:11", "c 4:0", "b 8:0"])
+      for (const a of ["r", "w", "rw", "m"] as const) expect(`${d} ${a} ${verdict(ours, d, a)}`).toBe(`${d} ${a} ${verdict(runc, d, a)}`);
+  });
+
+  test("--device /dev/sda:/dev/xvda:r reads the disk and cannot write it", () => {
+    const prog = compile(rules({ devices: ["/dev/sda:/dev/xvda:r"] }));
+    expect(verdict(prog, "b 8:0", "r")).toBe("allow");
+    expect(verdict(prog, "b 8:0", "rw")).toBe("deny");
+  });
+
+  test("--privileged allows every device", () => {
+    expect(compile(rules({ privileged: true })).length).toBe(2);
   });
 });
 
