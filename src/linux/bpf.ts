@@ -4,10 +4,12 @@
 //
 // union bpf_attr is packed by hand; every command reads its own leading part
 // of it, and the kernel takes a shorter attr as zero-filled (bpf(2)). Offsets
-// from include/uapi/linux/bpf.h, checked with offsetof.
+// from include/uapi/linux/bpf.h, checked with offsetof (linux-libc-dev 6.1).
 //
-// runc raises RLIMIT_MEMLOCK first: kernels before 5.11 charged programs to
-// it. Later ones charge the memory cgroup, and ours are later.
+// Kernels before 5.11 charged programs to RLIMIT_MEMLOCK, which all of root's
+// processes share, and runc raises it before a load. We do not: the container
+// would inherit it. There a load can fail with EPERM; 5.11 and later charge
+// the memory cgroup instead.
 import { ContainError } from "../errors.ts";
 import { address64, addressOf, check, cstr, SyscallError, sym, sys } from "../ffi/index.ts";
 import { close } from "./process.ts";
