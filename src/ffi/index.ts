@@ -181,6 +181,12 @@ export function addressOf(buf: NodeJS.TypedArray | DataView | null): Pointer | n
   return buf === null ? null : ptr(buf);
 }
 
+// The address of `buf` as a u64 field of a struct the kernel reads
+// (union bpf_attr's insns, license, log_buf); keep the buffer alive.
+export function address64(buf: NodeJS.TypedArray | DataView): bigint {
+  return BigInt(ptr(buf));
+}
+
 // A NULL-terminated char*[]; `keep` holds the strings until the call returns.
 function stringArray(items: readonly string[]): { array: BigUint64Array; keep: Buffer[] } {
   const keep = items.map(cstr);
