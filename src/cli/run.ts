@@ -9,6 +9,7 @@ import { runContainer, runDetached } from "../runtime/run.ts";
 import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
+import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
@@ -185,6 +186,9 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   requireSources(spec);
   const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);
+  // Compiled here, whatever the cgroup version, so that a list of rules the
+  // device filter refuses is refused before anything is made (~0.1 ms).
+  deviceFilter(plan.resources.devices ?? []);
   return { spec, plan };
 }
 

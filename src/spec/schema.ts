@@ -129,7 +129,7 @@ export const SpecSchema = v.object({
             type: v.optional(v.picklist(["a", "b", "c"], (i) => `${JSON.stringify(i.input)} is not a, b or c`)),
             major: deviceNumber,
             minor: deviceNumber,
-            access: v.optional(v.pipe(v.string(), v.regex(/^[rwm]*$/, (i) => `${JSON.stringify(i.input)} is not a subset of rwm`))),
+            access: v.optional(v.pipe(v.string(), v.regex(/^[rwm]+$/, (i) => `${JSON.stringify(i.input)} is not r, w and m (one at least)`))),
           }),
         ),
       ),

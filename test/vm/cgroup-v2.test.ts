@@ -69,6 +69,20 @@ result root_subtree_control "$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 result contain_subtree_control "$(cat /sys/fs/cgroup/contain/cgroup.subtree_control)"
 leftovers basic
 
+# Devices: v2 has no devices controller; an eBPF program on the container's
+# cgroup denies the console (opened read-only) and lets /dev/null and a
+# --device-cgroup-rule through.
+contain run --net none -q -- /bin/sh -c 'mknod /dev/c c 5 1 && (: < /dev/c); echo x > /dev/null && echo null-ok' >/tmp/dev.out 2>&1
+result devices_console "$(grep -c 'Operation not permitted' /tmp/dev.out)"
+result devices_null "$(grep -c null-ok /tmp/dev.out)"
+contain run --net none -q --device-cgroup-rule 'c 5:1 r' -- /bin/sh -c 'mknod /dev/c c 5 1 && (: < /dev/c) && echo console-open' >/tmp/dev2.out 2>&1
+result devices_rule "$(cat /tmp/dev2.out)"
+leftovers devices
+# The init runs from the binary sealed on a detached overlayfs (CVE-2019-5736),
+# not from a memfd copy of it.
+contain run --net none --debug -- /bin/true >/tmp/seal.out 2>&1
+if grep -q 'sealed memfd copy' /tmp/seal.out; then result seal memfd; elif grep -q 'fsmount(' /tmp/seal.out; then result seal overlay; else result seal none; fi
+
 # 2. memory.max: tail keeps everything it reads from /dev/zero, which has no newline.
 contain run --net none -q --memory 16M -- /bin/sh -c 'exec tail /dev/zero' >/dev/null 2>/tmp/oom.err
 result oom_exit $?
@@ -164,6 +178,16 @@ else describe(SUITE, () => {
       expect(result(file)?.split(" ")).toEqual(expect.arrayContaining(["cpu", "memory", "pids"]));
   });
 
+  test("devices: the eBPF filter denies the console, allows /dev/null and a --device-cgroup-rule", () => {
+    expect(result("devices_console")).toBe("1");
+    expect(result("devices_null")).toBe("1");
+    expect(result("devices_rule")).toBe("console-open");
+  });
+
+  test("the init runs from the binary sealed on overlayfs", () => {
+    expect(result("seal")).toBe("overlay");
+  });
+
   test("--memory 16M: the kernel OOM-kills a hog, contain says so and exits 137", () => {
     expect(result("oom_exit")).toBe("137");
     expect(result("oom_stderr")).toContain("killed: out of memory (limit 16M)");
@@ -215,7 +239,7 @@ else describe(SUITE, () => {
   });
 
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node"])
+    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });

@@ -1,8 +1,11 @@
-// cgroup v2: one directory in the unified hierarchy, under a `contain` parent.
+// cgroup v2: one directory in the unified hierarchy, under a `contain` parent;
+// the device allowlist is an eBPF program attached to it (device-filter.ts).
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Resources } from "../../plan/cgroup.ts";
-import { kill } from "../process.ts";
+import { attachDeviceFilter, loadDeviceFilter } from "../bpf.ts";
+import { close, kill } from "../process.ts";
+import { deviceFilter } from "./device-filter.ts";
 import type { Cgroup, Usage } from "./index.ts";
 import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 
@@ -62,6 +65,14 @@ export class CgroupV2 implements Cgroup {
 
   apply(resources: Resources): void {
     applyWrites((c) => (c === "unified" ? this.dir : undefined), v2Writes(resources));
+    if (!resources.devices) return;
+    // The cgroup holds the program once attached: our fd can go.
+    const prog = loadDeviceFilter(deviceFilter(resources.devices));
+    try {
+      attachDeviceFilter(this.dir, prog);
+    } finally {
+      close(prog);
+    }
   }
 
   addProcess(pid: number): void {
