@@ -38,7 +38,7 @@ function fsconfig(ctx: number, cmd: number, key: string | null, value: string | 
 }
 
 // An O_PATH fd of the binary on a detached read-only overlayfs.
-function overlaySealed(exe: string): number {
+export function overlaySealed(exe: string): number {
   const ctx = check("fsopen", ["overlay", sym("FSOPEN_CLOEXEC")], sys("fsopen", addressOf(cstr("overlay")), FSOPEN_CLOEXEC));
   try {
     const lower = `${escapeLayer(dirname(exe))}:/sys`;
@@ -59,11 +59,11 @@ function overlaySealed(exe: string): number {
 }
 
 // A sealed memfd copy of the binary.
-function memfdSealed(): number {
+export function memfdSealed(exe: string): number {
   const fd = check("memfd_create", ["contain", sym("MFD_CLOEXEC|MFD_ALLOW_SEALING")], sys("memfd_create", addressOf(cstr("contain")), MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  const src = openSync("/proc/self/exe", "r");
+  const src = openSync(exe, "r");
   try {
-    for (let left = fstatSync(src).size; left > 0; ) left -= check("sendfile", [fd, "/proc/self/exe"], sys("sendfile", fd, src, null, left));
+    for (let left = fstatSync(src).size; left > 0; ) left -= check("sendfile", [fd, exe], sys("sendfile", fd, src, null, left));
     seal(fd);
     return fd;
   } catch (err) {
@@ -90,7 +90,8 @@ export function sealedSelf(): SealedSelf {
     sealed = { fd: overlaySealed(exe), how: "overlay" };
   } catch (err) {
     if (!(err instanceof SyscallError)) throw err;
-    sealed = { fd: memfdSealed(), how: "memfd", why: err.message };
+    // The running file itself, whatever its path now names.
+    sealed = { fd: memfdSealed("/proc/self/exe"), how: "memfd", why: err.message };
   }
   return sealed;
 }

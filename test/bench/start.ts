@@ -3,6 +3,9 @@
 // shared VMs move with the neighbours' load.
 //
 //   node_modules/.bin/bun test/bench/start.ts        (npm run bench; as root)
+//   ... start.ts --baseline OLD_CONTAIN              also times another contain
+//                                                    binary (an earlier commit's
+//                                                    build), to show what a change costs
 //
 // - Time: hyperfine -N, all runtimes in each invocation. hyperfine runs a
 //   command's runs back to back, so the runs are split into rounds whose
@@ -66,6 +69,18 @@ function containSubjects(contain: string, work: string, rootfs: string): Subject
     { name: "contain --net bridge", runtime: "contain", argv: cmd([...BENCH_BRIDGE, "--rootfs", rootfs]), memoryArgv: cmd([...BENCH_BRIDGE, "--stats", "--rootfs", rootfs]) },
     { name: "contain (embedded rootfs)", runtime: "contain", argv: cmd(none), memoryArgv: cmd([...none, "--stats"]) },
   ];
+}
+
+// --baseline BINARY: an earlier build, timed as "contain (baseline)" beside the rest.
+function baselineSubjects(work: string, rootfs: string): Subject[] {
+  const i = process.argv.indexOf("--baseline");
+  if (i < 0) return [];
+  const given = process.argv[i + 1];
+  if (!given || !existsSync(given)) throw new Error("--baseline needs the path of a contain binary");
+  const copy = join(work, "contain-baseline");
+  copyFileSync(given, copy);
+  const argv = (extra: string[]) => [copy, "run", "-q", "--root", join(work, "state/baseline"), "--net", "none", ...extra, "--rootfs", rootfs, "--", "/bin/true"];
+  return [{ name: "contain (baseline)", runtime: "contain", argv: argv([]), memoryArgv: argv(["--stats"]) }];
 }
 
 // The benchmark's bridge, its nft table and its lease file, if this run made them.
@@ -269,7 +284,7 @@ function main(): void {
     const contain = join(work, "contain");
     copyFileSync(BINARY, contain);
     const rootfs = makeRootfs(work);
-    subjects = [...containSubjects(contain, work, rootfs), ...peers.map((p) => peerSubject(p, work, rootfs, cg))];
+    subjects = [...containSubjects(contain, work, rootfs), ...baselineSubjects(work, rootfs), ...peers.map((p) => peerSubject(p, work, rootfs, cg))];
     const timings = timeSubjects(subjects, work, wrap);
     const memory = measureMemory(subjects, cg, work, wrap);
     printTimings(subjects, skipped, timings);
