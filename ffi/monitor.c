@@ -13,15 +13,19 @@
  *   1. detaches: stdio to /dev/null, its own session, no death signal (the
  *      CLI that started it is about to exit);
  *   2. clones the init into the container's namespaces and execs
- *      `contain init` from exe_fd (the contain binary, opened by the CLI),
- *      with the sync and status pipes that the CLI drives (see
- *      src/plan/protocol.ts); the init's stdout and stderr are the log file;
+ *      `contain init` from init_fd (the contain binary sealed, so that the
+ *      container can never write it: src/linux/self.ts), with the sync and
+ *      status pipes that the CLI drives (see src/plan/protocol.ts); the
+ *      init's stdout and stderr are the log file. init_fd is closed once the
+ *      init is cloned, so a sealed copy is not held for the container's life;
  *   3. reports the init's pid (or -errno) on rep_fd and closes it;
  *   4. waits for the init and writes its wait status and the time to
  *      <state dir>/exit (temp file + rename: never torn);
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
- *   6. execs `contain reap ROOT ID` once, which releases the container's
+ *   6. execs `contain reap ROOT ID` once from exe_fd (the contain binary,
+ *      opened by the CLI: reap runs on the host, in no container's
+ *      namespaces), which releases the container's
  *      resources (src/runtime/reap.ts). It keeps lock_fd: the container's
  *      state lock stays held until its resources are released, and is freed
  *      by the kernel however this process ends, which tells the next contain
@@ -30,8 +34,8 @@
  * If this process is SIGKILLed, the init dies with it (PR_SET_PDEATHSIG) and
  * the next contain command releases what is left.
  *
- * argv: contain-monitor exe_fd dir_fd sync_rd status_wr shim_fd log_fd ctl_fd
- *       rep_fd lock_fd clone_flags root id
+ * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd log_fd
+ *       ctl_fd rep_fd lock_fd clone_flags root id
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,13 +85,13 @@ static void write_exit(int dir_fd, int status)
 
 int main(int argc, char **argv)
 {
-	if (argc != 13)
+	if (argc != 14)
 		return 125;
-	int exe_fd = num(argv[1]), dir_fd = num(argv[2]), sync_rd = num(argv[3]), status_wr = num(argv[4]);
-	int shim_fd = num(argv[5]), log_fd = num(argv[6]), ctl_fd = num(argv[7]), rep_fd = num(argv[8]);
-	int lock_fd = num(argv[9]);
-	unsigned long flags = strtoul(argv[10], 0, 10);
-	char *root = argv[11], *id = argv[12];
+	int exe_fd = num(argv[1]), init_fd = num(argv[2]), dir_fd = num(argv[3]), sync_rd = num(argv[4]);
+	int status_wr = num(argv[5]), shim_fd = num(argv[6]), log_fd = num(argv[7]), ctl_fd = num(argv[8]);
+	int rep_fd = num(argv[9]), lock_fd = num(argv[10]);
+	unsigned long flags = strtoul(argv[11], 0, 10);
+	char *root = argv[12], *id = argv[13];
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -113,9 +117,10 @@ int main(int argc, char **argv)
 		dup2(log_fd, 2);
 		only_keep(keep, 3);
 		reset_signals();
-		syscall(SYS_execveat, exe_fd, "", init_argv, no_env, AT_EMPTY_PATH);
+		syscall(SYS_execveat, init_fd, "", init_argv, no_env, AT_EMPTY_PATH);
 		_exit(125);
 	}
+	close(init_fd);
 	int report = pid < 0 ? -errno : pid;
 	int ok = write(rep_fd, &report, sizeof report) == sizeof report;
 	close(rep_fd);

@@ -98,12 +98,14 @@ export class InitProcess {
     const status = pipe();
     const ctl = pipe();
     const rep = pipe();
-    // The monitor execs the init and, at the end, `contain reap` from this fd.
-    const exe = sealedSelf().fd;
+    // The monitor execs the init from the sealed binary (closing it at once),
+    // and at the end `contain reap`, on the host, from this binary's file.
+    const exe = openSync("/proc/self/exe", O_PATH | O_CLOEXEC);
+    const initExe = sealedSelf().fd;
     const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const log = openSync(`${dir}/${LOG}`, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | O_CLOEXEC, 0o640);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
-    const theirs = [exe, dirFd, sync.read, status.write, shimFd(), log, ctl.read, rep.write, lockFd];
+    const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), log, ctl.read, rep.write, lockFd];
     const argv = ["contain-monitor", ...theirs.map(String), String(flags), store.root, id];
     let monitorPid: number | undefined;
     try {
@@ -112,7 +114,7 @@ export class InitProcess {
       monitorPid = pid;
       const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
       // Our copies of its ends go first: a monitor that dies unblocks the read.
-      for (const fd of [dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
       const report = Buffer.alloc(4);
       const n = readSync(rep.read, report);
       const initPid = n === 4 ? report.readInt32LE() : -1;
@@ -130,7 +132,7 @@ export class InitProcess {
       const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
       return { init, monitor, ctl: ctl.write };
     } catch (err) {
-      if (monitorPid === undefined) for (const fd of [dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
       close(sync.write);
       close(status.read);
       close(ctl.write);
