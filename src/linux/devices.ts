@@ -1,6 +1,7 @@
 // The host's device nodes, for --device and --privileged: type, numbers,
-// mode and owner, read with lstat (a symlink is never followed).
-import { lstatSync, readdirSync, type Stats } from "node:fs";
+// mode and owner. The path given is followed if it is a symlink (as docker
+// does: /dev/disk/by-id/...); links met inside a directory are not.
+import { lstatSync, readdirSync, statSync, type Stats } from "node:fs";
 import type { HostDevice } from "../spec/devices.ts";
 
 // glibc's gnu_dev_major/minor: the kernel's 64-bit dev_t layout.
@@ -15,10 +16,10 @@ function deviceOf(path: string, st: Stats): HostDevice | undefined {
 
 // The node at `path`, or every node under it when it is a directory;
 // undefined when nothing is there.
-export function hostDevices(path: string): HostDevice[] | undefined {
+export function hostDevices(path: string, follow = true): HostDevice[] | undefined {
   let st: Stats;
   try {
-    st = lstatSync(path);
+    st = follow ? statSync(path) : lstatSync(path);
   } catch {
     return undefined;
   }
@@ -26,5 +27,5 @@ export function hostDevices(path: string): HostDevice[] | undefined {
     const d = deviceOf(path, st);
     return d ? [d] : [];
   }
-  return readdirSync(path).flatMap((name) => hostDevices(`${path}/${name}`) ?? []);
+  return readdirSync(path).flatMap((name) => hostDevices(`${path}/${name}`, false) ?? []);
 }

@@ -4,7 +4,7 @@
 // --device, --device-cgroup-rule and --privileged open what they allow.
 // Nodes are opened read-only: never write to the host's console or kernel log.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { Harness } from "./harness.ts";
 
 const h = new Harness();
@@ -83,6 +83,10 @@ test("--device gives a host node, with its numbers and mode, usable inside", () 
   // r only: writing is refused
   const ro = h.run(["run", "-q", "--net", "none", "--device", `${hostDir}/lc:/dev/lc:r`, "--", "/bin/sh", "-c", "(: < /dev/lc) && echo read; (: > /dev/lc) 2>&1"]);
   expect(ro.stdout).toBe("read\n/bin/sh: can't create /dev/lc: Operation not permitted\n");
+  // a symlink to a node names the node, as docker takes /dev/disk/by-id/...
+  symlinkSync(`${hostDir}/lc`, `${hostDir}/lc-link`);
+  const linked = h.run(["run", "-q", "--net", "none", "--device", `${hostDir}/lc-link:/dev/lc`, "--", "/bin/sh", "-c", "ls -l /dev/lc"]);
+  expect(linked.stdout).toMatch(/^crw------- .* 10, +237 /);
 });
 
 test("--device-cgroup-rule allows by number", () => {
