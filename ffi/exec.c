@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -98,6 +99,7 @@ long contain_exec(const char *path, char *const argv[], char *const envp[], cons
 		if (p->tty_fd > 2)
 			close(p->tty_fd);
 	}
+	umask((mode_t)p->umask);
 	*step = 1;
 	for (uint64_t i = 0; i < p->nrlimits; i++) {
 		struct rlimit lim = { p->rlimits[3 * i + 1], p->rlimits[3 * i + 2] };

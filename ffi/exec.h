@@ -28,6 +28,7 @@ struct contain_proc {
 	uint64_t seccomp_flags; /* SECCOMP_FILTER_FLAG_*, from the profile */
 	int64_t init_fd; /* >= 0: exec this program (ffi/init.c) instead of path */
 	int64_t tty_fd;
+	uint64_t umask; /* the command's, whatever the caller's */
 };
 
 long contain_exec(const char *path, char *const argv[], char *const envp[], const struct contain_proc *p, int *step);

@@ -231,6 +231,7 @@ export interface ExecAttributes {
   seccompFlags: number; // SECCOMP_FILTER_FLAG_*
   initFd: number; // >= 0: exec the tiny init from this fd, which runs the command
   ttyFd: number; // -1: none
+  umask: number;
 }
 
 // The steps of contain_exec, for messages (its *step values).
@@ -266,6 +267,7 @@ function packAttributes(a: ExecAttributes, place: Place): BigUint64Array {
     BigInt(a.seccompFlags),
     BigInt.asUintN(64, BigInt(a.initFd)),
     BigInt.asUintN(64, BigInt(a.ttyFd)),
+    BigInt(a.umask),
   ]);
 }
 

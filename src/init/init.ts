@@ -9,7 +9,10 @@ import { chdir } from "../linux/mount.ts";
 import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
-import { adoptShim, execCommand, initProgramFd, setCloseOnExec, traceSyscalls } from "../linux/process.ts";
+import { adoptShim, execCommand, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
+
+const ENOTDIR = 20;
+const ENAMETOOLONG = 36;
 import { openPty } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -50,6 +53,21 @@ export function resolveCommand(cmd: string, path: string): string {
   throw new ContainError(`${cmd}: command not found in the container (searched PATH=${path})`, "check the name, or give the full path", EXIT.notFound);
 }
 
+// docker creates a missing working directory (owned by root).
+function enterWorkdir(cwd: string): void {
+  const hint = "use a directory of the container, e.g. --workdir /src";
+  try {
+    mkdirSync(cwd, { recursive: true });
+    chdir(cwd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const errno = err instanceof SyscallError ? err.errno : undefined;
+    if (code === "EEXIST" || code === "ENOTDIR" || errno === ENOTDIR) throw new ContainError(`--workdir ${cwd}: not a directory in the container`, hint);
+    if (code === "ENAMETOOLONG" || errno === ENAMETOOLONG) throw new ContainError(`--workdir: ${cwd.length} characters is a path too long for the kernel`, hint);
+    throw new ContainError(`--workdir ${cwd}: ${err instanceof Error ? err.message : String(err)}`, hint);
+  }
+}
+
 // lo, and on a bridge network eth0: the parent made it in our netns (at the
 // bridge's MTU); its address, up, and the default route via the bridge.
 function setUpNetwork(eth0: Eth0Config | undefined): void {
@@ -72,16 +90,14 @@ function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: C
   mountInRoot(root, plan.mounts);
   log.info("pivoting root");
   if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
-  log.info(`mounting ${plan.ops.flatMap((o) => (o.op === "mount" ? [o.target] : [])).join(" ")}`);
+  log.info("making /dev's nodes and links; masking paths");
   runSetupOps(plan.ops);
   log.info(`setting hostname: ${plan.hostname}`);
   sethostname(plan.hostname);
   // --net host: the host's links are not ours to change.
   if (plan.namespaces.includes("network")) setUpNetwork(eth0);
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
-  // docker creates a missing working directory (owned by root).
-  mkdirSync(plan.process.cwd, { recursive: true });
-  chdir(plan.process.cwd);
+  enterWorkdir(plan.process.cwd);
   const pty = plan.process.terminal ? openPty() : undefined;
   channel.send({ type: "ready", ptyMaster: pty?.master });
   if (channel.receive()?.type !== "go") process.exit(EXIT.runtime);

@@ -2,7 +2,8 @@
 // RESOLVE_IN_ROOT): "..", absolute symlinks and relative ones are all taken
 // relative to the root, so a root whose /data links to /etc leads to its own
 // /etc, never the host's. crun resolves mount targets the same way.
-import { closeSync, readFileSync } from "node:fs";
+import { closeSync, readFileSync, readlinkSync } from "node:fs";
+import { posix } from "node:path";
 import { ContainError } from "../errors.ts";
 import { addressOf, check, cstr, sym, sys } from "../ffi/index.ts";
 
@@ -18,6 +19,8 @@ const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 const ENOENT = 2;
 const EEXIST = 17;
+// The kernel's own limit on links followed in one lookup (MAXSYMLINKS).
+const MAX_LINKS = 40;
 
 // -ENOENT when the path is missing and `missingOk`; any other failure throws.
 function openat2(dirfd: number, path: string, flags: number, missingOk = true): number {
@@ -34,8 +37,11 @@ export function openRoot(root: string): number {
 }
 
 // An O_PATH fd for `path` inside the root, creating what is missing (the last
-// component as `kind`). Mount onto it through /proc/self/fd/N.
-export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): number {
+// component as `kind`). A symlink to a path missing inside the root (an
+// image's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf) has
+// its target created, inside the root, as runc does. Mount onto it through
+// /proc/self/fd/N.
+export function openInRoot(rootFd: number, path: string, kind: "dir" | "file", links = 0): number {
   const parts = path.split("/").filter((p) => p && p !== ".");
   const full = openat2(rootFd, parts.join("/") || ".", O_PATH);
   if (full >= 0) return full;
@@ -56,11 +62,14 @@ export function openInRoot(rootFd: number, path: string, kind: "dir" | "file"): 
       else if (r < 0 && r !== -EEXIST) check(kind === "file" ? "openat" : "mkdirat", [sym(`<${parts.slice(0, i).join("/") || "/"}>`), name], r);
       fd = openat2(rootFd, sub, O_PATH);
       // EEXIST then ENOENT: the name is a symlink to nothing inside the root.
-      if (fd === -ENOENT)
-        throw new ContainError(
-          `mount target ${path}: /${sub} is a symlink to a path that does not exist inside the root filesystem (it may point out of it)`,
-          "mount onto a real directory of the root filesystem, or fix the link",
-        );
+      // Its target, resolved as the kernel does in the root (relative to the
+      // link's directory, ".." stopping at the root), is made instead.
+      if (fd === -ENOENT) {
+        if (links >= MAX_LINKS) throw new ContainError(`mount target ${path}: too many levels of symbolic links at /${sub}`, "fix the links of the root filesystem");
+        const target = posix.join(posix.resolve(`/${parts.slice(0, i).join("/")}`, readlinkSync(`/proc/self/fd/${at}/${name}`)), ...parts.slice(i + 1));
+        if (parent >= 0) closeSync(parent);
+        return openInRoot(rootFd, target, kind, links + 1);
+      }
     }
     if (parent >= 0) closeSync(parent);
     parent = fd;

@@ -3,7 +3,7 @@
 import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
-import type { RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
+import type { MountFlag, RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
 import { chdir, chroot, MNT_DETACH, mknod, mount, mountFlags, MS, MS_MOVE, pivotRoot, umount2 } from "./mount.ts";
 import { fdPath, openInRoot, openRoot } from "./resolve.ts";
 
@@ -38,8 +38,8 @@ export function prepareRoot(root: RootPlan): string {
   return dir;
 }
 
-// Mounts onto targets resolved inside `rootDir` (see resolve.ts), before
-// pivot_root while host paths can still be reached.
+// The Plan's mounts, in order, onto targets resolved inside `rootDir` (see
+// resolve.ts), before pivot_root while host paths can still be reached.
 export function mountInRoot(rootDir: string, mounts: readonly RootMount[]): void {
   const rootFd = openRoot(rootDir);
   try {
@@ -51,14 +51,17 @@ export function mountInRoot(rootDir: string, mounts: readonly RootMount[]): void
       } finally {
         closeSync(fd);
       }
-      if (!m.readonly) continue;
-      // A bind mount takes MS_RDONLY only on a remount of the new mount,
-      // which the target path now leads to.
-      const top = openInRoot(rootFd, m.target, kind);
-      try {
-        mount(null, fdPath(top), null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY);
-      } finally {
-        closeSync(top);
+      // The new mount is what the target path leads to now: a bind takes its
+      // per-mount flags (ro, nosuid, ...) only on a remount of it, and
+      // propagation is a change of its own.
+      for (const flags of [m.remount && ["MS_BIND", "MS_REMOUNT", ...m.remount], m.propagation]) {
+        if (!flags) continue;
+        const top = openInRoot(rootFd, m.target, kind);
+        try {
+          mount(null, fdPath(top), null, mountFlags(flags as MountFlag[]));
+        } finally {
+          closeSync(top);
+        }
       }
     }
   } finally {
@@ -120,8 +123,8 @@ export function runSetupOps(ops: readonly SetupOp[]): void {
           chmodSync(op.path, op.mode);
         }
         break;
-      case "mount":
-        mount(op.source, op.target, op.fstype, mountFlags(op.flags), op.data);
+      case "remount-root-readonly":
+        mount(null, "/", null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY);
         break;
       case "mknod":
         mknod(op.path, S_IFMT[op.type] | op.mode, op.major, op.minor);

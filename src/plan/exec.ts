@@ -20,5 +20,6 @@ export function execAttributes(p: ProcessPlan, seccomp: SeccompFilter | undefine
     seccompFlags: seccomp?.flags ?? 0,
     initFd,
     ttyFd,
+    umask: p.user.umask,
   };
 }

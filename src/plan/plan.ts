@@ -3,7 +3,7 @@
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { capabilityMask } from "../spec/capabilities.ts";
-import { MOUNT_OPTIONS } from "../spec/mounts.ts";
+import { MOUNT_OPTIONS, PROPAGATION_OPTIONS, type MountOptionFlag } from "../spec/mounts.ts";
 import { DEFAULT_PATH } from "../spec/from-flags.ts";
 import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NetworkRequest } from "../spec/network.ts";
@@ -12,24 +12,15 @@ import type { Resources } from "./cgroup.ts";
 import { containerDevices, type DeviceNode } from "./devices.ts";
 import { ETC_FILES } from "./etc.ts";
 
-export type MountFlag =
-  | "MS_RDONLY"
-  | "MS_NOSUID"
-  | "MS_NODEV"
-  | "MS_NOEXEC"
-  | "MS_REMOUNT"
-  | "MS_BIND"
-  | "MS_REC"
-  | "MS_PRIVATE"
-  | "MS_SLAVE"
-  | "MS_STRICTATIME"
-  | "MS_RELATIME";
+export type MountFlag = MountOptionFlag | "MS_REMOUNT" | "MS_BIND" | "MS_REC" | "MS_PRIVATE" | "MS_SLAVE" | "MS_SHARED" | "MS_UNBINDABLE";
 
-// One step of the root filesystem set-up, run in order inside the new root
-// (after pivot_root), like bubblewrap's op list.
+// One step of the set-up after pivot_root, run in order inside the new root,
+// like bubblewrap's op list: the device nodes and links of /dev, then, last
+// (as runc does, so that nothing mounted later uncovers them), the masked and
+// read-only paths and the read-only root.
 export type SetupOp =
   | { op: "mkdir"; path: string; mode: number }
-  | { op: "mount"; source: string; target: string; fstype: string; flags: MountFlag[]; data?: string }
+  | { op: "remount-root-readonly" }
   // A node with exactly this mode and owner, whatever the umask.
   | { op: "mknod"; path: string; type: "c" | "b" | "p"; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: "symlink"; target: string; path: string }
@@ -39,16 +30,18 @@ export type SetupOp =
   // Keep a path visible but read-only (a bind onto itself, remounted).
   | { op: "readonly"; path: string };
 
-// A mount made before pivot_root, while host paths are still reachable, onto
-// a target resolved inside the new root (openat2 RESOLVE_IN_ROOT), so a
-// symlink in the root filesystem can never point it at the host.
+// A mount of the Spec's ordered list, made before pivot_root while host paths
+// are still reachable, onto a target resolved inside the new root (openat2
+// RESOLVE_IN_ROOT), so a symlink in the root filesystem can never point it at
+// the host.
 export interface RootMount {
   source: string;
   target: string; // inside the container
-  fstype: string | null;
+  fstype: string | null; // null: a bind mount
   flags: MountFlag[];
   data?: string;
-  readonly: boolean; // bind mounts take MS_RDONLY only on a remount
+  remount?: MountFlag[]; // a bind takes its per-mount flags (ro, nosuid, ...) only on a remount
+  propagation?: MountFlag[]; // set by a mount(2) of its own, once it exists
 }
 
 // The root: root.path itself, or (copy-on-write) an overlay with root.path
@@ -73,7 +66,7 @@ export interface ProcessPlan {
   cwd: string;
   terminal: boolean;
   searchPath: string; // where the command is looked up: the container's PATH
-  user: { uid: number; gid: number; groups: number[] };
+  user: { uid: number; gid: number; groups: number[]; umask: number };
   rlimits: { resource: number; soft: number; hard: number }[]; // -1: unlimited
   capabilities?: CapabilityPlan; // absent: keep all (--privileged)
   noNewPrivileges: boolean;
@@ -108,62 +101,60 @@ function nodeOps(d: DeviceNode): SetupOp[] {
   ];
 }
 
-export function baseSetupOps(nodes: readonly DeviceNode[]): SetupOp[] {
-  const ops: SetupOp[] = [
-    { op: "mkdir", path: "/proc", mode: 0o555 },
-    { op: "mount", source: "proc", target: "/proc", fstype: "proc", flags: ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"] },
-    // Read-only: the container must not reconfigure the host's devices.
-    { op: "mkdir", path: "/sys", mode: 0o555 },
-    { op: "mount", source: "sysfs", target: "/sys", fstype: "sysfs", flags: ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC", "MS_RDONLY"] },
-    // A fresh /dev: only the devices below exist, not the host's disks.
-    { op: "mkdir", path: "/dev", mode: 0o755 },
-    { op: "mount", source: "tmpfs", target: "/dev", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_STRICTATIME"], data: "mode=755,size=65536k" },
-  ];
-  for (const d of nodes) ops.push(...nodeOps(d));
-  ops.push(
-    // newinstance: the container's ptys are its own, not the host's.
-    { op: "mkdir", path: "/dev/pts", mode: 0o755 },
-    { op: "mount", source: "devpts", target: "/dev/pts", fstype: "devpts", flags: ["MS_NOSUID", "MS_NOEXEC"], data: "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+// /dev's contents, once /dev is mounted: the nodes, then the links every
+// container has (runc's set).
+export function devOps(nodes: readonly DeviceNode[]): SetupOp[] {
+  return [
+    ...nodes.flatMap(nodeOps),
     { op: "symlink", target: "pts/ptmx", path: "/dev/ptmx" },
-    { op: "mkdir", path: "/dev/shm", mode: 0o1777 },
-    { op: "mount", source: "shm", target: "/dev/shm", fstype: "tmpfs", flags: ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"], data: "mode=1777,size=65536k" },
-    { op: "mkdir", path: "/dev/mqueue", mode: 0o755 },
-    { op: "mount", source: "mqueue", target: "/dev/mqueue", fstype: "mqueue", flags: ["MS_NOSUID", "MS_NODEV", "MS_NOEXEC"] },
     { op: "symlink", target: "/proc/self/fd", path: "/dev/fd" },
     { op: "symlink", target: "/proc/self/fd/0", path: "/dev/stdin" },
     { op: "symlink", target: "/proc/self/fd/1", path: "/dev/stdout" },
     { op: "symlink", target: "/proc/self/fd/2", path: "/dev/stderr" },
-  );
-  return ops;
+  ];
 }
 
+// The per-mount flags a bind mount gets only from a remount.
+const BIND_REMOUNT_FLAGS = new Set<MountFlag>(["MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC", "MS_NOATIME", "MS_NODIRATIME", "MS_RELATIME", "MS_STRICTATIME"]);
+
+// An OCI mount entry as mount(2) calls: flags by name, propagation apart, and
+// for a filesystem every other option as its data (mode=, size=,
+// newinstance, gid=, ...); a bind mount has no data, so an option unknown to
+// it is an error.
 function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
-  const flags = new Set<MountFlag>(m.type === "bind" ? ["MS_BIND"] : []);
+  const bind = m.type === "bind";
+  const flags = new Set<MountFlag>(bind ? ["MS_BIND"] : []);
   const data: string[] = [];
+  let propagation: MountFlag[] | undefined;
   for (const o of m.options) {
     const named = MOUNT_OPTIONS[o];
+    const prop = PROPAGATION_OPTIONS[o];
     if (named) {
       if (named.rec) flags.add("MS_REC");
       if (named.set) flags.add(named.set);
       if (named.clear) flags.delete(named.clear);
-    } else if (m.type === "tmpfs" && /^(size|mode|nr_inodes)=/.test(o)) data.push(o);
-    else throw new SpecError(`mounts ${m.destination}`, `unknown option ${JSON.stringify(o)}`, "use ro, rw, rbind, nosuid, nodev, noexec, size= or mode=");
+    } else if (prop) propagation = [prop.flag, ...(prop.rec ? (["MS_REC"] as const) : [])];
+    else if (!bind) data.push(o);
+    else throw new SpecError(`mounts ${m.destination}`, `unknown option ${JSON.stringify(o)} for a bind mount`, "use ro, rw, rbind, nosuid, nodev, noexec, an atime option or a propagation (rprivate, rslave, ...)");
   }
-  // A bind mount takes MS_RDONLY only on a remount (mountInRoot does it).
-  const readonly = m.type === "bind" && flags.delete("MS_RDONLY");
+  const remount = bind ? [...flags].filter((f) => BIND_REMOUNT_FLAGS.has(f)) : [];
   return {
     source: m.source,
     target: m.destination,
-    fstype: m.type === "tmpfs" ? "tmpfs" : null,
-    flags: [...flags],
+    fstype: bind ? null : m.type,
+    flags: bind ? [...flags].filter((f) => !BIND_REMOUNT_FLAGS.has(f)) : [...flags],
     ...(data.length ? { data: data.join(",") } : {}),
-    readonly,
+    ...(remount.length ? { remount } : {}),
+    ...(propagation ? { propagation } : {}),
   };
 }
 
-// The runtime writes them (runtime/etc.ts) once the container's address is known.
-function etcMounts(dir: string): RootMount[] {
-  return ETC_FILES.map((name) => ({ source: posix.join(dir, "etc", name), target: `/etc/${name}`, fstype: null, flags: ["MS_BIND"], readonly: false }));
+// The runtime writes them (runtime/host.ts) once the container's address is
+// known. Last, over whatever holds /etc; a file the Spec mounts itself (an
+// OCI caller's own /etc/hosts) is left to it.
+function etcMounts(dir: string, spec: Spec): RootMount[] {
+  const taken = new Set((spec.mounts ?? []).map((m) => m.destination));
+  return ETC_FILES.filter((name) => !taken.has(`/etc/${name}`)).map((name) => ({ source: posix.join(dir, "etc", name), target: `/etc/${name}`, fstype: null, flags: ["MS_BIND"] }));
 }
 
 // Overlay options are comma-separated and take ':' between lower layers.
@@ -196,7 +187,8 @@ export function processPlan(spec: Spec): ProcessPlan {
     cwd: spec.process.cwd,
     terminal: spec.process.terminal,
     searchPath: searchPathOf(spec.process.env),
-    user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [] },
+    // runc's and docker's 0022 where the Spec names none, whatever the caller's.
+    user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], umask: user.umask ?? 0o022 },
     rlimits: (spec.process.rlimits ?? []).map((r) => ({ resource: RLIMIT_NUMBER[r.type], soft: r.soft, hard: r.hard })),
     ...(spec.process.capabilities ? { capabilities: capabilityPlan(spec.process.capabilities) } : {}),
     noNewPrivileges: spec.process.noNewPrivileges ?? false,
@@ -206,15 +198,15 @@ export function processPlan(spec: Spec): ProcessPlan {
 
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const devices = containerDevices(spec);
-  const ops = baseSetupOps(devices.nodes);
+  const ops = devOps(devices.nodes);
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
   for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
-  if (spec.root.readonly) ops.push({ op: "mount", source: "", target: "/", fstype: "", flags: ["MS_BIND", "MS_REMOUNT", "MS_RDONLY"] });
+  if (spec.root.readonly) ops.push({ op: "remount-root-readonly" });
   return {
     id,
     namespaces: spec.linux.namespaces.map((n) => n.type),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
-    mounts: [...etcMounts(layout.dir), ...(spec.mounts ?? []).map(rootMount)],
+    mounts: [...(spec.mounts ?? []).map(rootMount), ...etcMounts(layout.dir, spec)],
     ops,
     hostname: spec.hostname,
     process: processPlan(spec),

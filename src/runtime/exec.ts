@@ -64,7 +64,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     // seccomp, rlimits), with -u resolved in the container's /etc files.
     const base = processPlan(spec);
     const user = opts.user === undefined ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
-    const processSettings = user ? { ...base, user: { uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
+    const processSettings = user ? { ...base, user: { ...base.user, uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
     const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });
     const pty = opts.tty ? openPtyIn(rootFd) : undefined;
     if (pty) own(pty.slave);

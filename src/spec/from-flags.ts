@@ -3,7 +3,7 @@ import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceLookup } from "./devices.ts";
 import { mergeEnv, type HostEnv } from "./env.ts";
-import { containerPath, parseTmpfs, parseVolume, type Mount } from "./mounts.ts";
+import { containerPath, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
 import { parseUlimit } from "./rlimits.ts";
 import type { Spec } from "./schema.ts";
 import { resolveUser } from "./users.ts";
@@ -133,6 +133,9 @@ function securityFromFlags(flags: RunFlags, ctx: FlagContext): Security {
   return security;
 }
 
+// -v and --tmpfs, a parent before what is mounted under it whatever the order
+// of the flags (docker sorts them the same way): --tmpfs /run must not hide
+// -v DIR:/run/sub.
 function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
   const mounts = [...(flags.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)), ...(flags.tmpfs ?? []).map(parseTmpfs)];
   const seen = new Set<string>();
@@ -140,7 +143,8 @@ function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
     if (seen.has(m.destination)) throw new SpecError(m.type === "tmpfs" ? "--tmpfs" : "--volume", `${m.destination} is mounted twice`, "give each container path once");
     seen.add(m.destination);
   }
-  return mounts;
+  const depth = (m: Mount) => m.destination.split("/").filter(Boolean).length;
+  return mounts.sort((a, b) => depth(a) - depth(b));
 }
 
 export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
@@ -168,7 +172,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       args: [...flags.command],
       env,
       cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, umask: 0o022, additionalGids: user.additionalGids },
       rlimits: (flags.ulimits ?? []).map(parseUlimit),
       // The inheritable set stays empty, as runc and moby do since
       // CVE-2022-24769: with it, a non-root exec of a file with inheritable
@@ -177,7 +181,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: flags.rootfs, readonly: flags.readOnly === true },
-    mounts: mountsFromFlags(flags, ctx),
+    mounts: withDefaultMounts(mountsFromFlags(flags, ctx)),
     hostname,
     linux: {
       namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),

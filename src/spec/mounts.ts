@@ -1,13 +1,41 @@
-// -v/--volume and --tmpfs, docker's syntax, to OCI `mounts` entries.
+// OCI `mounts` entries: the defaults every container gets, and -v/--volume
+// and --tmpfs, docker's syntax.
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { parseSize } from "./units.ts";
 
+export const MOUNT_TYPES = ["bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue"] as const;
+
 export interface Mount {
   destination: string;
-  type: "bind" | "tmpfs";
+  type: (typeof MOUNT_TYPES)[number];
   source: string;
   options: string[];
+}
+
+// The mounts of runc's and podman's config.json, in their order: the
+// container's own /proc, a fresh /dev (only the nodes the runtime makes,
+// plan/devices.ts, not the host's disks) with its own ptys, shared memory and
+// message queues, and a read-only /sys (the container must not reconfigure
+// the host's devices).
+export const DEFAULT_MOUNTS: readonly Mount[] = [
+  { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
+  { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+  // newinstance: the container's ptys are its own, not the host's.
+  { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+  { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+  { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+  { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+];
+
+// The defaults, then the user's mounts in their order. A user mount at a
+// default's destination takes the default's place (`--tmpfs /dev/shm:size=1M`
+// is the one /dev/shm, mounted before anything under it), rather than
+// stacking on it or hiding what is mounted below it.
+export function withDefaultMounts(user: readonly Mount[]): Mount[] {
+  const at = new Map(user.map((m) => [m.destination, m]));
+  const defaults = DEFAULT_MOUNTS.map((d) => at.get(d.destination) ?? d);
+  return [...defaults, ...user.filter((m) => !DEFAULT_MOUNTS.some((d) => d.destination === m.destination))];
 }
 
 // An absolute path inside the container, with no ".." that could climb out of
@@ -38,6 +66,7 @@ export function parseVolume(spec: string, cwd: string): Mount {
 // each sets or clears. Applied in order, so a later option wins (`ro,rw` is
 // read-write, `nosuid,suid` allows setuid), as in mount(8) and docker.
 export const MOUNT_OPTIONS: Record<string, { set?: MountOptionFlag; clear?: MountOptionFlag; rec?: boolean }> = {
+  defaults: {},
   bind: {},
   rbind: { rec: true },
   ro: { set: "MS_RDONLY" },
@@ -48,8 +77,41 @@ export const MOUNT_OPTIONS: Record<string, { set?: MountOptionFlag; clear?: Moun
   dev: { clear: "MS_NODEV" },
   noexec: { set: "MS_NOEXEC" },
   exec: { clear: "MS_NOEXEC" },
+  sync: { set: "MS_SYNCHRONOUS" },
+  async: { clear: "MS_SYNCHRONOUS" },
+  dirsync: { set: "MS_DIRSYNC" },
+  noatime: { set: "MS_NOATIME" },
+  atime: { clear: "MS_NOATIME" },
+  nodiratime: { set: "MS_NODIRATIME" },
+  diratime: { clear: "MS_NODIRATIME" },
+  relatime: { set: "MS_RELATIME" },
+  norelatime: { clear: "MS_RELATIME" },
+  strictatime: { set: "MS_STRICTATIME" },
+  nostrictatime: { clear: "MS_STRICTATIME" },
 };
-export type MountOptionFlag = "MS_RDONLY" | "MS_NOSUID" | "MS_NODEV" | "MS_NOEXEC";
+export type MountOptionFlag =
+  | "MS_RDONLY"
+  | "MS_NOSUID"
+  | "MS_NODEV"
+  | "MS_NOEXEC"
+  | "MS_SYNCHRONOUS"
+  | "MS_DIRSYNC"
+  | "MS_NOATIME"
+  | "MS_NODIRATIME"
+  | "MS_RELATIME"
+  | "MS_STRICTATIME";
+
+// Propagation, set by a mount(2) of its own once the mount exists.
+export const PROPAGATION_OPTIONS: Record<string, { flag: "MS_PRIVATE" | "MS_SLAVE" | "MS_SHARED" | "MS_UNBINDABLE"; rec: boolean }> = {
+  private: { flag: "MS_PRIVATE", rec: false },
+  rprivate: { flag: "MS_PRIVATE", rec: true },
+  slave: { flag: "MS_SLAVE", rec: false },
+  rslave: { flag: "MS_SLAVE", rec: true },
+  shared: { flag: "MS_SHARED", rec: false },
+  rshared: { flag: "MS_SHARED", rec: true },
+  unbindable: { flag: "MS_UNBINDABLE", rec: false },
+  runbindable: { flag: "MS_UNBINDABLE", rec: true },
+};
 
 // PATH[:size=N,mode=OCTAL,ro,noexec,...], as docker's --tmpfs.
 export function parseTmpfs(spec: string): Mount {

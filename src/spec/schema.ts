@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { SpecError } from "../errors.ts";
 import { CAPABILITIES } from "./capabilities.ts";
+import { MOUNT_TYPES } from "./mounts.ts";
 import { RLIMIT_NUMBER, type RlimitType } from "./rlimits.ts";
 import { formatSize } from "./units.ts";
 
@@ -39,7 +40,8 @@ export const SpecSchema = v.object({
     args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
     env: v.array(v.pipe(v.string(), v.includes("=", "must be KEY=VALUE"))),
     cwd: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
-    user: v.object({ uid: uint, gid: uint, additionalGids: v.optional(v.array(uint)) }),
+    // umask: absent means 0022, as runc and docker give, whatever the caller's.
+    user: v.object({ uid: uint, gid: uint, umask: v.optional(v.pipe(uint, v.maxValue(0o777))), additionalGids: v.optional(v.array(uint)) }),
     rlimits: v.optional(
       v.array(
         v.object({
@@ -64,7 +66,7 @@ export const SpecSchema = v.object({
     v.array(
       v.object({
         destination: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
-        type: v.picklist(["bind", "tmpfs"]),
+        type: v.picklist(MOUNT_TYPES, (i) => `${JSON.stringify(i.input)} is not a mount type contain supports (${MOUNT_TYPES.join(", ")})`),
         source: v.string(),
         options: v.array(v.string()),
       }),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { ensurePackages } from "../setup.ts";
-import { busyboxTree, Harness } from "./harness.ts";
+import { BIN, busyboxTree, Harness } from "./harness.ts";
 
 const h = new Harness();
 const CACHE = resolve(import.meta.dir, "../.cache");
@@ -54,4 +54,12 @@ test("a Debian tree (debootstrap): glibc, bash, apt, under the default hardening
   expect(pid).toMatch(/^1 5\./);
   expect(os).toBe("debian bookworm");
   expect(apt).toMatch(/^apt \d/);
+}, 300_000);
+
+test("in the Debian tree, apt's _apt user can write /dev/null, even when the caller's umask is 077", () => {
+  const root = debianRoot();
+  const cmd = `umask 077; exec ${BIN} run -q --root ${h.root} --net none --rootfs ${root} -- su -s /bin/sh _apt -c 'echo > /dev/null && echo written'`;
+  const r = Bun.spawnSync(["sh", "-c", cmd], { stdout: "pipe", stderr: "pipe" });
+  expect(r.stderr.toString()).toBe("");
+  expect(r.stdout.toString()).toBe("written\n");
 }, 300_000);

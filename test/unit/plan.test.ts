@@ -15,28 +15,58 @@ const spec = validateSpec(
   { cpus: 2 },
 );
 
-test("the plan mounts /proc, a read-only /sys and a fresh /dev, in order", () => {
-  const plan = planFromSpec(spec, ID, LAYOUT, networkFromFlags({ net: "none" }));
-  const mounts = plan.ops.flatMap((o) => (o.op === "mount" ? [`${o.target}:${o.fstype}:${o.flags.join("|")}`] : []));
-  expect(mounts).toEqual([
-    "/proc:proc:MS_NOSUID|MS_NODEV|MS_NOEXEC",
-    "/sys:sysfs:MS_NOSUID|MS_NODEV|MS_NOEXEC|MS_RDONLY",
-    "/dev:tmpfs:MS_NOSUID|MS_STRICTATIME",
-    "/dev/pts:devpts:MS_NOSUID|MS_NOEXEC",
-    "/dev/shm:tmpfs:MS_NOSUID|MS_NODEV|MS_NOEXEC",
-    "/dev/mqueue:mqueue:MS_NOSUID|MS_NODEV|MS_NOEXEC",
+test("one ordered mount list: the defaults as a config.json has them, then the user's, then contain's /etc files", () => {
+  const s = validateSpec(specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, volumes: ["/h:/dev/myvol"], tmpfs: ["/run"] }, ID, CONTEXT), { cpus: 2 });
+  const plan = planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" }));
+  expect(plan.mounts.map((m) => `${m.target}:${m.fstype ?? "bind"}:${m.flags.join("|")}${m.data ? `:${m.data}` : ""}`)).toEqual([
+    "/proc:proc:MS_NOSUID|MS_NOEXEC|MS_NODEV",
+    "/dev:tmpfs:MS_NOSUID|MS_STRICTATIME:mode=755,size=65536k",
+    "/dev/pts:devpts:MS_NOSUID|MS_NOEXEC:newinstance,ptmxmode=0666,mode=0620,gid=5",
+    "/dev/shm:tmpfs:MS_NOSUID|MS_NOEXEC|MS_NODEV:mode=1777,size=65536k",
+    "/dev/mqueue:mqueue:MS_NOSUID|MS_NOEXEC|MS_NODEV",
+    "/sys:sysfs:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RDONLY",
+    // the user's, a parent before what is under it whatever the flags' order
+    "/run:tmpfs:MS_NOSUID|MS_NODEV",
+    "/dev/myvol:bind:MS_BIND|MS_REC",
+    "/etc/hostname:bind:MS_BIND",
+    "/etc/hosts:bind:MS_BIND",
+    "/etc/resolv.conf:bind:MS_BIND",
   ]);
-  const devpts = plan.ops.find((o) => o.op === "mount" && o.fstype === "devpts");
-  expect(devpts?.op === "mount" && devpts.data).toContain("newinstance");
+  // after pivot_root: /dev's nodes and links, then the masks, last
   const nodes = plan.ops.flatMap((o) => (o.op === "mknod" ? [`${o.path}=${o.major}:${o.minor}`] : []));
   expect(nodes).toEqual(["/dev/null=1:3", "/dev/zero=1:5", "/dev/full=1:7", "/dev/random=1:8", "/dev/urandom=1:9", "/dev/tty=5:0"]);
   const links = plan.ops.flatMap((o) => (o.op === "symlink" ? [`${o.path}->${o.target}`] : []));
   expect(links).toEqual(["/dev/ptmx->pts/ptmx", "/dev/fd->/proc/self/fd", "/dev/stdin->/proc/self/fd/0", "/dev/stdout->/proc/self/fd/1", "/dev/stderr->/proc/self/fd/2"]);
-  // every mount point is created before it is mounted on
-  plan.ops.forEach((o, i) => {
-    if (o.op === "mount") expect(plan.ops.slice(0, i).some((p) => p.op === "mkdir" && p.path === o.target)).toBe(true);
-  });
+  const firstMask = plan.ops.findIndex((o) => o.op === "mask");
+  expect(firstMask).toBeGreaterThan(0);
+  expect(plan.ops.slice(firstMask).every((o) => o.op === "mask" || o.op === "readonly")).toBe(true);
   expect(plan.process.searchPath).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+});
+
+test("a user mount at a default's destination takes its place: one /dev/shm, before anything under /dev", () => {
+  const s = validateSpec(specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, tmpfs: ["/dev/shm:size=1M", "/dev"] }, ID, CONTEXT), { cpus: 2 });
+  const mounts = planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" })).mounts;
+  expect(mounts.filter((m) => m.target === "/dev/shm").map((m) => m.data)).toEqual(["size=1048576"]);
+  const targets = mounts.map((m) => m.target);
+  expect(targets.filter((t) => t === "/dev")).toHaveLength(1);
+  expect(targets.indexOf("/dev")).toBeLessThan(targets.indexOf("/dev/pts"));
+});
+
+test("--read-only remounts the root last, after the masks", () => {
+  const s = validateSpec(specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, readOnly: true }, ID, CONTEXT), { cpus: 2 });
+  expect(planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" })).ops.at(-1)).toEqual({ op: "remount-root-readonly" });
+});
+
+test("OCI mount options: propagation apart, a filesystem's data passed on, a bind's unknown option refused", () => {
+  const base = validateSpec(specFromFlags({ command: ["sh"], rootfs: "/r", tty: false }, ID, CONTEXT), { cpus: 2 });
+  const withMounts = (mounts: NonNullable<typeof base.mounts>) => planFromSpec({ ...base, mounts }, ID, LAYOUT, networkFromFlags({ net: "none" })).mounts;
+  const [bind, tmpfs] = withMounts([
+    { destination: "/a", type: "bind", source: "/h", options: ["rbind", "rprivate", "ro", "nosuid"] },
+    { destination: "/b", type: "tmpfs", source: "tmpfs", options: ["nodev", "uid=1000", "size=1m"] },
+  ]);
+  expect(bind).toEqual({ source: "/h", target: "/a", fstype: null, flags: ["MS_BIND", "MS_REC"], remount: ["MS_RDONLY", "MS_NOSUID"], propagation: ["MS_PRIVATE", "MS_REC"] });
+  expect(tmpfs).toEqual({ source: "tmpfs", target: "/b", fstype: "tmpfs", flags: ["MS_NODEV"], data: "uid=1000,size=1m" });
+  expect(() => withMounts([{ destination: "/c", type: "bind", source: "/h", options: ["size=1m"] }])).toThrow(/unknown option "size=1m" for a bind mount/);
 });
 
 test("limits become v2 files", () => {
@@ -75,10 +105,10 @@ test("mounts: a later option wins, as in mount(8); a read-only bind is a remount
     specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, tmpfs: ["/t:suid,dev,ro,rw", "/u:ro,noexec"], volumes: ["/h:/v:ro"] }, ID, CONTEXT),
     { cpus: 2 },
   );
-  const mounts = planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" })).mounts.filter((m) => !m.target.startsWith("/etc/"));
-  expect(mounts.map((m) => [m.target, m.flags.join("|"), m.readonly])).toEqual([
-    ["/v", "MS_BIND|MS_REC", true],
-    ["/t", "", false],
-    ["/u", "MS_NOSUID|MS_NODEV|MS_RDONLY|MS_NOEXEC", false],
+  const mounts = planFromSpec(s, ID, LAYOUT, networkFromFlags({ net: "none" })).mounts.filter((m) => ["/v", "/t", "/u"].includes(m.target));
+  expect(mounts.map((m) => [m.target, m.flags.join("|"), m.remount?.join("|")])).toEqual([
+    ["/v", "MS_BIND|MS_REC", "MS_RDONLY"],
+    ["/t", "", undefined],
+    ["/u", "MS_NOSUID|MS_NODEV|MS_RDONLY|MS_NOEXEC", undefined],
   ]);
 });
