@@ -9,7 +9,7 @@ const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
 export const INIT = join(root, "ffi/init.elf");
 export const MONITOR = join(root, "ffi/monitor.elf");
-export const NSEXEC = join(root, "ffi/nsexec.elf");
+export const HELPER = join(root, "ffi/helper.elf");
 export const ROOTFS = join(root, "rootfs/rootfs.tar.gz");
 export const BINARY = join(root, "contain");
 
@@ -42,15 +42,15 @@ export function buildRootfsArchive(): void {
 // The native pieces: the shim, and three static, stripped programs (libc.a
 // from libc6-dev): the monitor stays resident beside every detached container
 // and needs no loader at run time (~0.7 MB RSS); the --init PID 1 runs inside
-// root filesystems that may have no C library at all; exec's helper enters a
-// container so that the contain binary never does. exec.c, the container's
-// last step, goes into the shim and the helper alike.
+// root filesystems that may have no C library at all; the helper takes a
+// container's start and exec's entry single-threaded, and so that the contain
+// binary never runs in a container (exec.c is the container's last step).
 export function buildNative(): void {
   ensurePackages(["gcc", "libc6-dev"]);
-  run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c", "ffi/exec.c"]);
+  run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", SHIM, "ffi/shim.c"]);
   run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", MONITOR, "ffi/monitor.c"]);
   run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", INIT, "ffi/init.c"]);
-  run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", NSEXEC, "ffi/nsexec.c", "ffi/exec.c"]);
+  run(["gcc", "-Os", "-static", "-s", "-Wall", "-Wextra", "-Werror", "-o", HELPER, "ffi/helper.c", "ffi/exec.c"]);
 }
 
 export function buildBinary(): void {

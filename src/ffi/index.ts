@@ -4,7 +4,7 @@ import { dlopen, ptr, type Pointer } from "bun:ffi";
 import { readFileSync, writeSync } from "node:fs";
 import initPath from "../../ffi/init.elf" with { type: "file" };
 import monitorPath from "../../ffi/monitor.elf" with { type: "file" };
-import nsexecPath from "../../ffi/nsexec.elf" with { type: "file" };
+import helperPath from "../../ffi/helper.elf" with { type: "file" };
 import shimPath from "../../ffi/shim.so" with { type: "file" };
 import { errnoMessage, errnoName } from "./errno.ts";
 import { NR, type SyscallName } from "./syscalls.ts";
@@ -14,7 +14,6 @@ export type { SyscallName } from "./syscalls.ts";
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
   contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
-  contain_exec: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i64" },
 } as const;
 
 // In the compiled binary the shim is embedded under /$bunfs, which dlopen
@@ -94,8 +93,8 @@ function programPath(name: string, path: string): string {
 // The monitor of detached containers (ffi/monitor.c).
 export const monitorPathForExec = () => programPath("contain-monitor", monitorPath);
 
-// exec's way into a container (ffi/nsexec.c).
-export const nsexecPathForExec = () => programPath("contain-nsexec", nsexecPath);
+// The single-threaded steps of a start and of exec (ffi/helper.c).
+export const helperPathForExec = () => programPath("contain-helper", helperPath);
 
 // The tiny init (ffi/init.c) in a memfd, for --init: the init stage passes it
 // to the shim, which execs it with execveat, so it needs no path in any root.
@@ -234,13 +233,13 @@ export interface ExecAttributes {
   umask: number;
 }
 
-// The steps of contain_exec, for messages (its *step values).
+// The steps of contain_exec (ffi/exec.c), for messages (its *step values).
 const EXEC_STEPS = ["setsid|ioctl(TIOCSCTTY)", "setrlimit", "setresuid|capset", "prctl(PR_SET_NO_NEW_PRIVS)", "seccomp(SECCOMP_SET_MODE_FILTER)", "execve"];
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 
-// Where a buffer a C struct points to will be: its address for a call into
-// the shim, or its offset in a request the exec helper relocates.
+// Where a buffer a C struct points to will be: its offset in a request the
+// helper relocates.
 type Place = (buf: NodeJS.TypedArray) => bigint;
 
 // struct contain_proc (ffi/exec.h): every field 64 bits wide.
@@ -271,23 +270,7 @@ function packAttributes(a: ExecAttributes, place: Place): BigUint64Array {
   ]);
 }
 
-// The container's last step (see the shim): returns only on failure, with the
-// SyscallError of the step that failed.
-export function execCommand(path: string, argv: readonly string[], env: readonly string[], attrs: ExecAttributes): SyscallError {
-  const p = cstr(path);
-  // Under the tiny init: contain-init PATH ARGV...
-  const args = stringArray(attrs.initFd >= 0 ? ["contain-init", path, ...argv] : argv);
-  const e = stringArray(env);
-  const keep: object[] = [];
-  const packed = packAttributes(attrs, (buf) => (keep.push(buf), BigInt(ptr(buf))));
-  const step = new Int32Array(1);
-  tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars]) as uid ${attrs.uid} gid ${attrs.gid}`);
-  const r = Number(shim().contain_exec(ptr(p), ptr(args.array), ptr(e.array), ptr(packed), ptr(step)));
-  const name = EXEC_STEPS[step[0] ?? 5] ?? "execve";
-  return new SyscallError(name, name === "execve" ? [path] : [], -r);
-}
-
-// What the exec helper needs (ffi/nsexec.c, struct nsexec).
+// What the helper's join needs (ffi/helper.c, struct join).
 export interface NsExecRequest {
   pidfd: number;
   nsFlags: number;
@@ -303,7 +286,7 @@ export interface NsExecRequest {
 }
 
 // A request whose pointers are offsets into itself, so that it can cross an
-// execve: the helper reads it and relocates them (ffi/nsexec.c). Every part
+// execve: the helper reads it and relocates them (ffi/helper.c). Every part
 // is 8-byte aligned; offset 0 is the header, so 0 never names a part.
 class Relocatable {
   private readonly parts: Uint8Array[] = [];
@@ -342,12 +325,12 @@ class Relocatable {
   }
 }
 
-const NSEXEC_SLOTS = 14;
+const JOIN_SLOTS = 14;
 
-// struct nsexec and everything it points to, for the helper's request memfd.
-export function nsexecRequest(req: NsExecRequest): Uint8Array {
+// struct join and everything it points to, for the helper's request memfd.
+export function joinRequest(req: NsExecRequest): Uint8Array {
   const r = new Relocatable();
-  const header = r.reserve(NSEXEC_SLOTS * 8);
+  const header = r.reserve(JOIN_SLOTS * 8);
   const slots: bigint[] = [
     BigInt(req.pidfd),
     BigInt(req.nsFlags),
@@ -366,21 +349,66 @@ export function nsexecRequest(req: NsExecRequest): Uint8Array {
   return r.bytes();
 }
 
-// Where the helper stopped (enum nsexec_step), with the call it names.
-const NSEXEC_STEPS = ["", "dup2", "write cgroup.procs", "setns", "chroot", "clone", "chdir", "lookup", "execve"];
+// Where the helper's join stopped (enum join_step), with the call it names.
+const JOIN_STEPS = ["", "dup2", "write cgroup.procs", "setns", "chroot", "clone", "chdir", "lookup", "execve"];
 
-export const NSEXEC_REPORT_SIZE = 32;
+export const JOIN_REPORT_SIZE = 32;
 
-export interface NsExecReport {
+export interface JoinReport {
   pid: number; // the process in the container, a child of ours; 0 if none
   error?: { step: string; errno: number };
 }
 
-// struct nsexec_report: pid, -errno, step, contain_exec's step.
-export function parseNsexecReport(buf: Uint8Array): NsExecReport {
-  const v = new DataView(buf.buffer, buf.byteOffset, NSEXEC_REPORT_SIZE);
-  const [pid, err, step, execStep] = [0, 8, 16, 24].map((o) => Number(v.getBigInt64(o, true)));
-  // A failure inside contain_exec names its own step (setrlimit, capset, ...).
-  const name = step === NSEXEC_STEPS.indexOf("execve") ? (EXEC_STEPS[execStep ?? 5] ?? "execve") : NSEXEC_STEPS[step ?? 0];
-  return { pid: pid ?? 0, error: step ? { step: name ?? `step ${step}`, errno: -(err ?? 0) } : undefined };
+// A failure inside contain_exec names its own step (setrlimit, capset, ...).
+const execStepName = (step: number) => EXEC_STEPS[step] ?? "execve";
+
+// struct join_report: pid, -errno, step, contain_exec's step.
+export function parseJoinReport(buf: Uint8Array): JoinReport {
+  const v = new DataView(buf.buffer, buf.byteOffset, JOIN_REPORT_SIZE);
+  const [pid = 0, err = 0, step = 0, execStep = 5] = [0, 8, 16, 24].map((o) => Number(v.getBigInt64(o, true)));
+  const name = step === JOIN_STEPS.indexOf("execve") ? execStepName(execStep) : JOIN_STEPS[step];
+  return { pid, error: step ? { step: name ?? `step ${step}`, errno: -err } : undefined };
+}
+
+// What the helper's start needs (ffi/helper.c, struct start): the init's
+// last step, single-threaded.
+export interface StartRequest {
+  cgroupFds: readonly number[]; // cgroup.procs of each hierarchy
+  cgroupns: boolean;
+  path: string;
+  argv: readonly string[];
+  env: readonly string[];
+  attrs: ExecAttributes;
+}
+
+export function startRequest(req: StartRequest): Uint8Array {
+  const r = new Relocatable();
+  const header = r.reserve(7 * 8);
+  const slots = [
+    req.cgroupFds.length ? r.add(Int32Array.from(req.cgroupFds)) : 0n,
+    BigInt(req.cgroupFds.length),
+    req.cgroupns ? 1n : 0n,
+    r.text(req.path),
+    r.strings(req.attrs.initFd >= 0 ? ["contain-init", req.path, ...req.argv] : req.argv), // under the tiny init: contain-init PATH ARGV...
+    r.strings(req.env),
+    r.add(packAttributes(req.attrs, (buf) => r.add(buf))),
+  ];
+  slots.forEach((v, i) => header.setBigInt64(i * 8, v, true));
+  return r.bytes();
+}
+
+// The start's failure, as the helper reports it on the status pipe: the call
+// that failed (enum start_step, or contain_exec's step) and its errno.
+export function startFailure(step: number, execStep: number): string {
+  return ["", "write cgroup.procs", "unshare(CLONE_NEWCGROUP)"][step] ?? execStepName(execStep);
+}
+
+// execve from the calling process, which the kernel makes single-threaded on
+// the way (Bun's other threads end with it). Returns only on failure, -errno.
+export function execve(path: string, argv: readonly string[], env: readonly string[]): number {
+  const p = cstr(path);
+  const a = stringArray(argv);
+  const e = stringArray(env);
+  tracer?.(`execve(${formatArg(path)}, ${JSON.stringify(argv)}, [${env.length} vars])`);
+  return sys("execve", ptr(p), ptr(a.array), ptr(e.array));
 }

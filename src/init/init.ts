@@ -1,15 +1,18 @@
-// The init stage: /proc/self/exe re-exec'd by the shim as PID 1 of the new
+// The init stage: this binary re-exec'd by the shim as PID 1 of the new
 // namespaces. It reads the Plan, builds the container from the inside, waits
-// until the parent has placed it in the cgroup, and becomes the command.
-// Nothing of Bun stays: execve replaces it.
+// until the parent has set the cgroup's limits, and becomes the helper
+// (ffi/helper.c), which joins the cgroups and becomes the command. Nothing of
+// Bun stays: execve replaces it.
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { ContainError, EXIT } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
 import { chdir } from "../linux/mount.ts";
-import { CLONE_NEWCGROUP, sethostname, unshare } from "../linux/namespaces.ts";
+import { sethostname } from "../linux/namespaces.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
-import { adoptShim, execCommand, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
+import { startInContainer } from "../linux/helper.ts";
+import { openProcsFiles } from "../linux/cgroups/files.ts";
+import { adoptShim, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
 
 const ENOTDIR = 20;
 const ENAMETOOLONG = 36;
@@ -81,9 +84,12 @@ function setUpNetwork(eth0: Eth0Config | undefined): void {
   addDefaultRoute(nl, eth0.gateway, link.index);
 }
 
-function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number } {
+function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[] } {
   // Read from the binary while its file is still reachable, before pivot_root.
   const initFd = plan.process.init ? initProgramFd() : -1;
+  // The cgroup.procs files the helper moves itself into, opened while the
+  // host's /sys/fs/cgroup is still reachable.
+  const cgroupFds = openProcsFiles(start.cgroups);
   if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
   const root = prepareRoot(plan.root);
   if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
@@ -95,16 +101,13 @@ function setUp(plan: Plan, eth0: Eth0Config | undefined, log: Logger, channel: C
   log.info(`setting hostname: ${plan.hostname}`);
   sethostname(plan.hostname);
   // --net host: the host's links are not ours to change.
-  if (plan.namespaces.includes("network")) setUpNetwork(eth0);
+  if (plan.namespaces.includes("network")) setUpNetwork(start.eth0);
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
   enterWorkdir(plan.process.cwd);
   const pty = plan.process.terminal ? openPty() : undefined;
-  channel.send({ type: "ready", ptyMaster: pty?.master });
+  channel.send({ type: "ready", ptyMaster: pty?.master, path });
   if (channel.receive()?.type !== "go") process.exit(EXIT.runtime);
-  // Now that the parent has moved us into the container's cgroup, a new
-  // cgroup namespace makes that cgroup the container's "/".
-  unshare(CLONE_NEWCGROUP);
-  return { path, tty: pty?.slave ?? -1, initFd };
+  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds };
 }
 
 
@@ -118,20 +121,18 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   const channel = new Channel<ToInit, FromInit>(syncFd, statusFd);
   const first = channel.receive();
   if (first?.type !== "plan") process.exit(EXIT.runtime); // the parent is gone
-  const { plan, verbosity, eth0 } = first;
+  const { plan, verbosity } = first;
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   try {
-    const { path, tty, initFd } = setUp(plan, eth0, log, channel);
+    const { path, tty, initFd, cgroupFds } = setUp(plan, first, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
-    const err = execCommand(path, plan.process.args, plan.process.env, execAttributes(plan.process, first.seccomp, tty, initFd));
-    if (err.call !== "execve") throw new ContainError(`cannot start the container's process: ${err.message}`);
-    const notFound = err.errno === 2; // ENOENT: the file, its interpreter or a library is missing
-    throw new ContainError(
-      `cannot execute ${path}: ${err.message.replace(/^execve\([^)]*\): /, "")}`,
-      notFound ? "its interpreter or a shared library may be missing from the root filesystem" : "check that it is a binary or script for this machine",
-      notFound ? EXIT.notFound : EXIT.cannotExecute,
-    );
+    // The helper moves itself into the cgroups, single-threaded, takes a
+    // cgroup namespace of its own there (that cgroup is the container's "/")
+    // and becomes the command; its failures reach the parent directly.
+    const attrs = execAttributes(plan.process, first.seccomp, tty, initFd);
+    const err = startInContainer({ cgroupFds, cgroupns: true, path, argv: plan.process.args, env: plan.process.env, attrs }, statusFd);
+    throw new SyscallError("execve", ["contain-helper"], -err);
   } catch (err) {
     const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));
     channel.send({ type: "error", message: e.message, hint: e.hint, exitCode: e.exitCode });

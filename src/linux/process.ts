@@ -10,7 +10,7 @@ const WNOHANG = 1;
 const __WALL = 0x40000000;
 
 // --debug traces every system call; the init turns it on for its own.
-export { adoptShim, cloneExec, execCommand, initProgramFd, monitorPathForExec, shimFd, SyscallError, traceSyscalls } from "../ffi/index.ts";
+export { adoptShim, cloneExec, initProgramFd, monitorPathForExec, shimFd, startFailure, SyscallError, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);
@@ -110,6 +110,11 @@ const FD_CLOEXEC = 1;
 
 export function setCloseOnExec(fd: number): void {
   check("fcntl", [fd, sym("F_SETFD"), sym("FD_CLOEXEC")], sys("fcntl", fd, F_SETFD, FD_CLOEXEC));
+}
+
+// An fd the next program must keep across execve.
+export function clearCloseOnExec(fd: number): void {
+  check("fcntl", [fd, sym("F_SETFD"), 0], sys("fcntl", fd, F_SETFD, 0));
 }
 
 // Blocking wait, for a child known to be exiting (its pipes closed).

@@ -10,15 +10,20 @@
 //   parent                               init (PID 1 in the new namespaces)
 //   (--net bridge: the veth, its peer
 //   made as eth0 in the init's netns)
-//   ── plan { eth0? } ───────────────►   enter root, mounts, hostname, lo up,
+//   ── plan { eth0?, cgroups } ──────►   open the cgroups' cgroup.procs,
+//                                        mounts, enter root, hostname, lo up,
 //                                        eth0's address, up, default route,
 //                                        resolve the command, open the pty
-//                          ◄───────── ready { ptyMaster? }
-//   apply limits, place the init in
-//   the cgroup (charges from now on are
-//   the container's), take the pty
-//   ── go ───────────────────────────►   unshare the cgroup namespace, execve
+//                          ◄───────── ready { ptyMaster?, path }
+//   apply limits, take the pty
+//   ── go ───────────────────────────►   exec the helper (ffi/helper.c): alone
+//                                        in its process it moves itself into
+//                                        the cgroups (charges from now on are
+//                                        the container's), unshares the cgroup
+//                                        namespace, takes the last steps and
+//                                        execs the command
 //                          ◄───────── EOF (exec'd) | error { message, exitCode }
+//                                     | failed { step, errno, execStep } (the helper's)
 //
 // EOF on sync before `plan` or `go` means the parent died: the init exits.
 import type { Verbosity } from "../log.ts";
@@ -40,8 +45,11 @@ export interface SeccompFilter {
   flags: number;
 }
 
-export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: SeccompFilter } | { type: "go" };
+// cgroups: the container's cgroup directories, one per hierarchy.
+export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: SeccompFilter; cgroups: string[] } | { type: "go" };
 
 export type FromInit =
-  | { type: "ready"; ptyMaster?: number }
-  | { type: "error"; message: string; hint?: string; exitCode: number };
+  | { type: "ready"; ptyMaster?: number; path: string } // path: the command, as found in the container
+  | { type: "error"; message: string; hint?: string; exitCode: number }
+  // The helper's: enum start_step, -errno, and contain_exec's step.
+  | { type: "failed"; step: number; errno: number; execStep: number };

@@ -8,7 +8,8 @@ import { constants, openSync } from "node:fs";
 import { release } from "node:os";
 import { ContainError, EXIT } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
-import { nsExec } from "../linux/nsexec.ts";
+import { openProcsFiles } from "../linux/cgroups/files.ts";
+import { joinContainer } from "../linux/helper.ts";
 import { close, describeExit, isRunning, pidfdOpen, SyscallError, waitExited, tryWait, type ExitStatus } from "../linux/process.ts";
 import { readFileInRoot } from "../linux/resolve.ts";
 import { execAttributes } from "../plan/exec.ts";
@@ -58,7 +59,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     if (!isRunning(init.pid, init.startTime)) throw new ContainError(`container ${label(state)} is not running`, "it exited just now");
     const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
-    const cgroupFds = cgroupDirs.map((d) => own(openSync(`${d}/cgroup.procs`, constants.O_WRONLY | O_CLOEXEC)));
+    const cgroupFds = openProcsFiles(cgroupDirs).map(own);
     const env = mergeEnv([...spec.process.env, ...(opts.tty ? ["TERM=xterm"] : [])], opts.env, process.env);
     // The container's own process settings (user, capabilities, no_new_privs,
     // seccomp, rlimits), with -u resolved in the container's /etc files.
@@ -71,7 +72,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
     const flags = Number(cloneFlags(spec.linux.namespaces.map((n) => n.type)));
     const searchPath = searchPathOf(env);
-    const r = nsExec(
+    const r = joinContainer(
       {
         pidfd,
         nsFlags: flags,

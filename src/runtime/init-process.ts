@@ -1,7 +1,7 @@
 // The parent's handle on the container's init: cloned by the shim into the
 // new namespaces, then driven through the set-up protocol (src/plan/protocol.ts)
 // up to the command's execve, and reaped.
-import { ContainError } from "../errors.ts";
+import { ContainError, EXIT } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
@@ -18,6 +18,8 @@ import {
   pipe,
   processStartTime,
   shimFd,
+  startFailure,
+  SyscallError,
   tryWait,
   waitExited,
   type ExitStatus,
@@ -37,6 +39,22 @@ const O_CLOEXEC = 0o2000000;
 interface Waiter {
   wait(): ExitStatus; // blocking, for an init known to be exiting
   poll(): ExitStatus | undefined;
+}
+
+const ENOENT = 2;
+
+// The helper's failure (ffi/helper.c, start) as the error line: the command
+// not found or not executable (127, 126), or the call that failed.
+function startError(msg: Extract<FromInit, { type: "failed" }>, path: string): ContainError {
+  const call = startFailure(msg.step, msg.execStep);
+  const err = new SyscallError(call, call === "execve" ? [path] : [], msg.errno);
+  if (call !== "execve") return new ContainError(`cannot start the container's process: ${err.message}`, call === "write cgroup.procs" ? "the container's cgroup may be full (--pids) or gone" : undefined);
+  const notFound = msg.errno === ENOENT; // the file, its interpreter or a library is missing
+  return new ContainError(
+    `cannot execute ${path}: ${err.message.replace(/^execve\([^)]*\): /, "")}`,
+    notFound ? "its interpreter or a shared library may be missing from the root filesystem" : "check that it is a binary or script for this machine",
+    notFound ? EXIT.notFound : EXIT.cannotExecute,
+  );
 }
 
 export class InitProcess {
@@ -160,33 +178,38 @@ export class InitProcess {
     return new ContainError(`the container's init ${what} (${how})`, "run again with --debug to see each step");
   }
 
-  private expectNoError(msg: FromInit | null): void {
-    if (msg?.type !== "error") return;
-    this.reap();
-    throw new ContainError(msg.message, msg.hint, msg.exitCode);
+  private expectNoError(msg: FromInit | null, path = ""): void {
+    if (msg?.type === "error") {
+      this.reap();
+      throw new ContainError(msg.message, msg.hint, msg.exitCode);
+    }
+    if (msg?.type === "failed") {
+      this.reap();
+      throw startError(msg, path);
+    }
   }
 
-  // Runs the protocol: the plan, the init's set-up, the cgroup placement at
-  // the latest safe moment, and execve. Returns the container's pty master.
-  // `sent`: what travels beside the plan (eth0, the compiled seccomp filter).
+  // Runs the protocol: the plan, the init's set-up, the limits, and the go
+  // after which the helper joins the cgroups at the latest safe moment and
+  // execs. Returns the container's pty master. `sent`: what travels beside
+  // the plan (eth0, the compiled seccomp filter).
   start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter }): { master?: number } {
     try {
       try {
-        this.channel.send({ type: "plan", plan, verbosity, ...sent });
+        this.channel.send({ type: "plan", plan, verbosity, ...sent, cgroups: [...new Set(Object.values(cgroup.paths))] });
       } catch {
         throw this.failed("exited before reading its plan");
       }
       const ready = this.channel.receive();
       if (!ready) throw this.failed("exited during set-up");
       this.expectNoError(ready);
-      // From here on the init's charges (and the command's) are the
-      // container's; Bun's start-up stays with the caller.
+      // Bun's start-up stays with the caller: the helper that the init
+      // becomes after the go is what joins the cgroups.
       log.info(`applying cgroup limits: ${describeLimits(plan.resources)}`);
       cgroup.apply(plan.resources);
-      cgroup.addProcess(this.pid);
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
       this.channel.send({ type: "go" });
-      this.expectNoError(this.channel.receive());
+      this.expectNoError(this.channel.receive(), ready.type === "ready" ? ready.path : "");
       return { master };
     } finally {
       this.close();

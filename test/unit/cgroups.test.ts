@@ -70,8 +70,6 @@ describe("v2", () => {
     expect(read("contain/c1/cpu.max")).toBe("50000 100000");
     expect(read("contain/c1/cpu.weight")).toBe("39");
     expect(read("contain/c1/pids.max")).toBe("10");
-    cg.addProcess(4242);
-    expect(read("contain/c1/cgroup.procs")).toBe("4242");
     writeFileSync(`${root}/contain/c1/memory.peak`, "1048576\n");
     writeFileSync(`${root}/contain/c1/cpu.stat`, "usage_usec 2500\nuser_usec 2000\n");
     writeFileSync(`${root}/contain/c1/pids.peak`, "3\n");
@@ -103,8 +101,6 @@ describe("v1", () => {
     expect(readFileSync(`${paths.cpu}/cpu.cfs_period_us`, "utf8")).toBe("100000");
     expect(readFileSync(`${paths.cpu}/cpu.shares`, "utf8")).toBe("512");
     expect(readFileSync(`${paths.pids}/pids.max`, "utf8")).toBe("64");
-    cg.addProcess(77);
-    for (const dir of Object.values(paths)) expect(readFileSync(`${dir}/cgroup.procs`, "utf8")).toBe("77");
     writeFileSync(`${paths.memory}/memory.max_usage_in_bytes`, "2097152\n");
     writeFileSync(`${paths.memory}/memory.oom_control`, "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
     writeFileSync(`${paths.cpuacct}/cpuacct.usage`, "3000000\n");

@@ -1,6 +1,6 @@
 // File access shared by the v1 and v2 cgroup code: errors that name the path,
 // and the retry an rmdir needs while the last tasks of a cgroup exit.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../errors.ts";
 import { traceCall } from "../../ffi/index.ts";
 
@@ -21,6 +21,19 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
     const code = (err as NodeJS.ErrnoException).code ?? "error";
     throw new ContainError(`cannot write ${value} to ${path}: ${code}`, "check that the value suits this kernel's cgroup controller", undefined, { cause: err });
   }
+}
+
+// The cgroup.procs file of each directory, open for writing: the helper
+// writes "0" to each to move itself in (ffi/helper.c).
+export function openProcsFiles(dirs: readonly string[]): number[] {
+  return [...new Set(dirs)].map((dir) => {
+    traceCall("open", [`${dir}/cgroup.procs`, "O_WRONLY|O_CLOEXEC"]);
+    try {
+      return openSync(`${dir}/cgroup.procs`, constants.O_WRONLY);
+    } catch (err) {
+      throw new ContainError(`cannot open ${dir}/cgroup.procs: ${(err as NodeJS.ErrnoException).code ?? err}`, "the container's cgroup may be gone", undefined, { cause: err });
+    }
+  });
 }
 
 export function applyWrites(dirOf: (controller: string) => string | undefined, writes: readonly CgroupWrite[]): void {

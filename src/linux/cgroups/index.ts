@@ -1,5 +1,6 @@
 // Cgroups behind one interface (youki's CgroupManager): create, apply limits,
-// add a process, read usage, kill all, destroy. v2 is the primary path; v1 is
+// read usage, kill all, destroy. A process joins by itself (the helper writes
+// "0" to each cgroup.procs: files.ts openProcsFiles). v2 is the primary path; v1 is
 // what hybrid machines give us for memory, cpu and pids.
 import { readFileSync } from "node:fs";
 import type { Resources } from "../../plan/cgroup.ts";
@@ -22,7 +23,6 @@ export interface Cgroup {
   readonly paths: Readonly<Record<string, string>>;
   create(): void;
   apply(resources: Resources): void; // OCI linux.resources, mapped per version
-  addProcess(pid: number): void;
   usage(): Usage;
   pids(): number[];
   killAll(signal: number): void;

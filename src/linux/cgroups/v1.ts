@@ -2,7 +2,7 @@
 import type { Resources } from "../../plan/cgroup.ts";
 import { kill } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
-import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
+import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, type CgroupWrite } from "./files.ts";
 
 // The controllers a container joins: limits (memory, cpu, pids), CPU
 // accounting (cpuacct, its own hierarchy on some machines) and the device
@@ -59,10 +59,6 @@ export class CgroupV1 implements Cgroup {
 
   apply(resources: Resources): void {
     applyWrites((c) => this.paths[c], v1Writes(resources));
-  }
-
-  addProcess(pid: number): void {
-    for (const dir of this.dirs()) writeCgroupFile(dir, "cgroup.procs", String(pid));
   }
 
   usage(): Usage {

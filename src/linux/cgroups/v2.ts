@@ -75,10 +75,6 @@ export class CgroupV2 implements Cgroup {
     }
   }
 
-  addProcess(pid: number): void {
-    writeCgroupFile(this.dir, "cgroup.procs", String(pid));
-  }
-
   usage(): Usage {
     return {
       memoryPeak: readNumber(`${this.dir}/memory.peak`),

@@ -1,0 +1,302 @@
+/*
+ * contain-helper: the single-threaded steps of a container's start and of
+ * `contain exec`, a small static program exec'd from a sealed memfd.
+ *
+ * Why a program of its own. Two reasons, one per role:
+ *   - Every process that enters a container's namespaces must run a file the
+ *     container cannot write (CVE-2019-5736): a child that shares the CLI's
+ *     memory has the host's `contain` file as its /proc/<pid>/exe, and once it
+ *     has dropped to the container's credentials a process in the container
+ *     can open that link, wait for the runtime to exit and overwrite the
+ *     binary root runs next. So `contain exec` only clones and execs this
+ *     program, which does the rest (join).
+ *   - What joins the container's cgroups before its command must be unable to
+ *     need another task: the init stage is Bun, multithreaded, and a thread it
+ *     starts inside a cgroup at its pids limit kills it (`--pids 2`). So the
+ *     init execs this program, which moves itself, alone, into the cgroups
+ *     and becomes the command (start). Its pages, not Bun's, are what the
+ *     container's memory is charged with.
+ *
+ * Why C: a Bun process cannot join a mount namespace, and joining a PID
+ * namespace only places the joiner's children in it. So, as runc's nsexec,
+ * join is:
+ *   this process (the joiner): enters the container's cgroups (writes "0" to
+ *     each cgroup.procs, before the cgroup namespace), setns(pidfd, ns_flags)
+ *     into all its namespaces at once, takes its root (fchdir + chroot: right
+ *     after pivot_root and after the chroot fallback)
+ *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK) ──► the process: PID n in
+ *          the container, a child of the CLI (CLONE_PARENT), so the CLI waits
+ *          for it and gets its exit status. It changes directory, finds the
+ *          command in the container's PATH and takes the container's last
+ *          step, contain_exec (exec.c), with the container's user,
+ *          capabilities, no_new_privs and seccomp filter.
+ * The clone returns once the process has exec'd or exited; the joiner then
+ * writes its report and exits. start is the init, after its set-up (PID 1,
+ * already in the container's namespaces and root): the cgroups, a cgroup
+ * namespace of its own (so that cgroup is its "/"), contain_exec.
+ *
+ * argv: contain-helper join REQUEST_FD REPORT_FD
+ *       contain-helper start REQUEST_FD STATUS_FD
+ *   REQUEST_FD: a memfd holding the request and everything it points to, as
+ *     src/ffi/index.ts packs it: every pointer is an offset into the memfd.
+ *   REPORT_FD: receives struct join_report once.
+ *   STATUS_FD: the init's status pipe (src/plan/protocol.ts): a failure is
+ *     one JSON line on it; a successful execve closes it (close-on-exec).
+ * Run any other way (say as the interpreter of a container's script that
+ * names /proc/self/exe), it exits 125 and does nothing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec.h"
+
+/* An offset into the request as an address; 0 past its end. */
+static uintptr_t at(char *base, size_t size, uintptr_t offset)
+{
+	return offset < size ? (uintptr_t)base + offset : 0;
+}
+
+static char **strings_at(char *base, size_t size, uintptr_t offset)
+{
+	uintptr_t *list = (uintptr_t *)at(base, size, offset);
+	for (size_t i = 0; list && list[i]; i++)
+		list[i] = at(base, size, list[i]);
+	return (char **)list;
+}
+
+static struct contain_proc *proc_at(char *base, size_t size, uintptr_t offset)
+{
+	struct contain_proc *p = (struct contain_proc *)at(base, size, offset);
+	if (!p)
+		return 0;
+	p->groups = (const uint32_t *)at(base, size, (uintptr_t)p->groups);
+	p->rlimits = (const uint64_t *)at(base, size, (uintptr_t)p->rlimits);
+	p->seccomp = (const struct sock_filter *)at(base, size, (uintptr_t)p->seccomp);
+	return (p->ngroups && !p->groups) || (p->nrlimits && !p->rlimits) || (p->seccomp_len && !p->seccomp) ? 0 : p;
+}
+
+/* ---- join: `contain exec` ---- */
+
+enum join_step { STEP_NONE, STEP_STDIO, STEP_CGROUP, STEP_SETNS, STEP_ROOT, STEP_CLONE, STEP_CWD, STEP_LOOKUP, STEP_EXEC };
+
+/* The request; every field 64 bits wide. Pointers arrive as offsets into the
+ * request's memfd and are turned into addresses once it is read. */
+struct join {
+	int64_t pidfd; /* the container's init */
+	int64_t ns_flags; /* CLONE_NEW* to join */
+	int64_t root_fd; /* /proc/<init>/root, O_PATH */
+	const int32_t *cgroup_fds; /* cgroup.procs of each hierarchy, O_WRONLY */
+	int64_t ncgroup;
+	const char *cwd;
+	const char *file; /* the command; searched in search_path unless it has a '/' */
+	const char *search_path;
+	char **argv;
+	char **envp;
+	int64_t stdio[3]; /* used without a tty */
+	struct contain_proc *proc; /* user, capabilities, seccomp, tty, ... */
+};
+
+struct join_report {
+	int64_t pid; /* the process, in the caller's PID namespace; 0 if none */
+	int64_t err; /* -errno */
+	int64_t step; /* enum nsexec_step */
+	int64_t exec_step; /* with STEP_EXEC: contain_exec's step */
+};
+
+static struct join_report report;
+
+static int fail(int step, int err)
+{
+	report.err = -err;
+	report.step = step;
+	return 127;
+}
+
+/* execvp's search, without its allocations: a regular file we may execute. */
+static int lookup(const char *file, const char *search, char *out, size_t size)
+{
+	struct stat st;
+	int err = ENOENT;
+	if (strchr(file, '/')) {
+		if (stat(file, &st) < 0 || !S_ISREG(st.st_mode))
+			return -ENOENT;
+		if (access(file, X_OK) < 0)
+			return -EACCES;
+		strncpy(out, file, size - 1);
+		return 0;
+	}
+	for (const char *p = search;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dir = end - p, len = strlen(file);
+		if (dir + len + 2 <= size) {
+			memcpy(out, dir ? p : ".", dir ? dir : 1);
+			dir = dir ? dir : 1;
+			out[dir] = '/';
+			memcpy(out + dir + 1, file, len + 1);
+			if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(out, X_OK) == 0)
+					return 0;
+				err = EACCES;
+			}
+		}
+		if (!*end)
+			return -err;
+		p = end;
+	}
+}
+
+struct job {
+	const struct join *r;
+	char *stack;
+};
+
+static int exec_process(void *arg)
+{
+	const struct join *r = ((struct job *)arg)->r;
+	char path[4096] = { 0 };
+	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	int step = 0;
+	if (r->proc->tty_fd < 0)
+		for (int fd = 0; fd < 3; fd++)
+			if (r->stdio[fd] != fd && dup2(r->stdio[fd], fd) < 0)
+				return fail(STEP_STDIO, errno);
+	if (chdir(r->cwd) < 0)
+		return fail(STEP_CWD, errno);
+	int found = lookup(r->file, r->search_path, path, sizeof path);
+	if (found < 0)
+		return fail(STEP_LOOKUP, -found);
+	long err = contain_exec(path, r->argv, r->envp, r->proc, &step);
+	report.exec_step = step;
+	return fail(STEP_EXEC, (int)-err);
+}
+
+static int join_container(const struct join *r)
+{
+	const size_t stack_size = 64 * 1024;
+	for (int i = 0; i < r->ncgroup; i++)
+		if (write(r->cgroup_fds[i], "0", 1) != 1)
+			return fail(STEP_CGROUP, errno);
+	if (setns(r->pidfd, r->ns_flags) < 0)
+		return fail(STEP_SETNS, errno);
+	if (fchdir(r->root_fd) < 0 || chroot(".") < 0)
+		return fail(STEP_ROOT, errno);
+	char *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return fail(STEP_CLONE, errno);
+	struct job job = { r, stack + stack_size };
+	long pid = clone(exec_process, job.stack, CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
+	if (pid < 0)
+		return fail(STEP_CLONE, errno);
+	report.pid = pid;
+	return 0;
+}
+
+static int relocate_join(struct join *r, char *base, size_t size)
+{
+	r->cgroup_fds = (const int32_t *)at(base, size, (uintptr_t)r->cgroup_fds);
+	r->cwd = (const char *)at(base, size, (uintptr_t)r->cwd);
+	r->file = (const char *)at(base, size, (uintptr_t)r->file);
+	r->search_path = (const char *)at(base, size, (uintptr_t)r->search_path);
+	r->argv = strings_at(base, size, (uintptr_t)r->argv);
+	r->envp = strings_at(base, size, (uintptr_t)r->envp);
+	r->proc = proc_at(base, size, (uintptr_t)r->proc);
+	return !r->proc || !r->cwd || !r->file || !r->search_path || !r->argv || !r->envp || (r->ncgroup && !r->cgroup_fds) ? -1 : 0;
+}
+
+static int join_main(char *base, size_t size, int report_fd)
+{
+	struct join *r = (struct join *)base;
+	if (size < sizeof *r || relocate_join(r, base, size) < 0)
+		return 125;
+	int status = join_container(r);
+	if (write(report_fd, &report, sizeof report) != sizeof report)
+		return 125;
+	return status;
+}
+
+/* ---- start: the init's last step ---- */
+
+enum start_step { START_CGROUP = 1, START_CGROUPNS, START_EXEC };
+
+struct start {
+	const int32_t *cgroup_fds; /* cgroup.procs of each hierarchy, O_WRONLY */
+	int64_t ncgroup;
+	int64_t cgroupns; /* 1: a cgroup namespace of its own, once inside */
+	const char *path; /* the command, resolved by the init */
+	char **argv;
+	char **envp;
+	struct contain_proc *proc;
+};
+
+/* One JSON line the CLI reads as the init's answer (src/plan/protocol.ts). */
+static int start_failed(int status_fd, int step, int err, int exec_step)
+{
+	dprintf(status_fd, "{\"type\":\"failed\",\"step\":%d,\"errno\":%d,\"execStep\":%d}\n", step, err, exec_step);
+	return 125;
+}
+
+static int start_main(char *base, size_t size, int status_fd)
+{
+	struct start *r = (struct start *)base;
+	if (size < sizeof *r)
+		return 125;
+	r->cgroup_fds = (const int32_t *)at(base, size, (uintptr_t)r->cgroup_fds);
+	r->path = (const char *)at(base, size, (uintptr_t)r->path);
+	r->argv = strings_at(base, size, (uintptr_t)r->argv);
+	r->envp = strings_at(base, size, (uintptr_t)r->envp);
+	r->proc = proc_at(base, size, (uintptr_t)r->proc);
+	if (!r->path || !r->argv || !r->envp || !r->proc || (r->ncgroup && !r->cgroup_fds))
+		return 125;
+	/* Alone in this process, so "0" moves exactly it: from here on its
+	 * charges (and the command's) are the container's. */
+	for (int i = 0; i < r->ncgroup; i++)
+		if (write(r->cgroup_fds[i], "0", 1) != 1)
+			return start_failed(status_fd, START_CGROUP, errno, 0);
+	if (r->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
+		return start_failed(status_fd, START_CGROUPNS, errno, 0);
+	int step = 0;
+	long err = contain_exec(r->path, r->argv, r->envp, r->proc, &step);
+	return start_failed(status_fd, START_EXEC, (int)-err, step);
+}
+
+static int number(const char *s, int *out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (!*s || *end || n < 0 || n > 1 << 20)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int request_fd, out_fd;
+	struct stat st;
+	if (argc != 4 || number(argv[2], &request_fd) < 0 || number(argv[3], &out_fd) < 0 || fstat(request_fd, &st) < 0)
+		return 125;
+	int join = strcmp(argv[1], "join") == 0;
+	if (!join && strcmp(argv[1], "start") != 0)
+		return 125;
+	/* Nothing of the caller's may reach the container's process but what
+	 * it dup2s to 0-2 (and, for start, the status pipe until the execve). */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	char *base = malloc(st.st_size);
+	if (!base || pread(request_fd, base, st.st_size, 0) != st.st_size)
+		return 125;
+	close(request_fd);
+	return join ? join_main(base, st.st_size, out_fd) : start_main(base, st.st_size, out_fd);
+}
