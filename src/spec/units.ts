@@ -4,9 +4,11 @@ import { SpecError } from "../errors.ts";
 
 const SIZE_UNITS: Record<string, number> = { "": 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
-// docker's forms: 1048576, 512k, 64M, 1g, 1.5G (binary units, case-insensitive, optional trailing B).
+// docker's forms: 1048576, 512k, 64M, 1g, 1.5G, 64 M (binary units,
+// case-insensitive, optional trailing B). Nothing around the value: " 64M" is
+// what an unquoted, half-empty variable gives, and docker refuses it too.
 export function parseSize(field: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(value.trim());
+  const m = /^(\d+(?:\.\d+)?) ?([kmgt]?)b?$/i.exec(value);
   if (!m) throw new SpecError(field, `invalid size ${JSON.stringify(value)}`, "use bytes or a number with a K, M or G suffix, e.g. 64M");
   const bytes = Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] ?? "").toUpperCase()] ?? 1));
   if (!Number.isSafeInteger(bytes)) throw new SpecError(field, `size ${value} is too large`, "use a smaller size");
@@ -32,13 +34,17 @@ export function humanSize(bytes: number): string {
 }
 
 export function parseInteger(field: string, value: string, hint: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new SpecError(field, `${JSON.stringify(value)} is not a whole number`, hint);
+  if (!/^-?\d+$/.test(value)) throw new SpecError(field, `${JSON.stringify(value)} is not a whole number`, hint);
+  // Past 2^53 a number is no longer the one typed: 99999999999999999999 reads as 1e20.
+  if (!Number.isSafeInteger(Number(value))) throw new SpecError(field, `${value} is out of range`, hint);
   return Number(value);
 }
 
+// Decimal only, exactly as typed: Number() alone would also take "0x1",
+// "0b1", " 1" (a half-empty variable) and "Infinity".
 export function parseNumber(field: string, value: string, hint: string): number {
-  const n = Number(value.trim());
-  if (value.trim() === "" || !Number.isFinite(n)) throw new SpecError(field, `${JSON.stringify(value)} is not a number`, hint);
+  const n = Number(value);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(n)) throw new SpecError(field, `${JSON.stringify(value)} is not a number`, hint);
   return n;
 }
 
@@ -67,6 +73,10 @@ export function parseCpu(field: string, value: string): CpuQuota {
 // docker's --cpus: a fraction of CPUs.
 export function cpusToQuota(field: string, cpus: number): CpuQuota {
   if (!(cpus > 0)) throw new SpecError(field, `${cpus} CPUs is not a limit`, "use a positive number of CPUs such as 0.5");
-  return { quota: Math.round(cpus * CPU_PERIOD_US), period: CPU_PERIOD_US };
+  const quota = Math.round(cpus * CPU_PERIOD_US);
+  // validateSpec holds a quota to the machine's CPUs; one this large (1e308
+  // CPUs) is not even a whole number of microseconds any more.
+  if (!Number.isSafeInteger(quota)) throw new SpecError(field, `${cpus} CPUs is more than any machine has`, `use at most the number of CPUs here (nproc), e.g. ${field} 1`);
+  return { quota, period: CPU_PERIOD_US };
 }
 

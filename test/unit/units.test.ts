@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
 import { sharesToWeight } from "../../src/linux/cgroups/v2.ts";
-import { cpusToQuota, formatSize, humanSize, parseCpu, parseSize } from "../../src/spec/units.ts";
+import { cpusToQuota, formatSize, humanSize, parseCpu, parseInteger, parseNumber, parseSize } from "../../src/spec/units.ts";
 
 describe("parseSize", () => {
   test.each([
@@ -12,14 +12,39 @@ describe("parseSize", () => {
     ["1048576", 1048576],
     ["1.5G", 1610612736],
     ["64MB", 67108864],
-    [" 64m ", 67108864],
+    ["64 m", 67108864], // docker's one space before the unit
   ])("%p is %p bytes", (input, bytes) => {
     expect(parseSize("--memory", input)).toBe(bytes);
   });
 
-  test.each(["64X", "-1", "", "M", "1e6", "64 MiB", "0x10"])("%p is refused, naming the flag", (input) => {
+  test.each(["64X", "-1", "", "M", "1e6", "64 MiB", "0x10", " 64M", "64M ", "64  M", "\t64M"])("%p is refused, naming the flag", (input) => {
     expect(() => parseSize("--memory", input)).toThrow(SpecError);
     expect(() => parseSize("--memory", input)).toThrow(/^--memory: invalid size/);
+  });
+});
+
+describe("parseInteger and parseNumber: the decimal number as typed, nothing around it", () => {
+  test.each([" 64", "64 "])("integer %p is refused", (input) => {
+    expect(() => parseInteger("--pids", input, "e.g. --pids 64")).toThrow(/^--pids: ".*" is not a whole number$/);
+  });
+
+  test("an integer past 2^53, which Number() would round, is out of range", () => {
+    expect(() => parseInteger("--pids", "99999999999999999999", "e.g. --pids 64")).toThrow(/^--pids: 99999999999999999999 is out of range$/);
+  });
+
+  test.each(["0x1", "0b1", "0o1", " 1", "1 "])("number %p is refused", (input) => {
+    expect(() => parseNumber("--cpus", input, "e.g. --cpus 0.5")).toThrow(/^--cpus: ".*" is not a number$/);
+  });
+
+  test.each([
+    ["0.5", 0.5],
+    [".5", 0.5],
+    ["2.", 2],
+    ["+1", 1],
+    ["1e308", 1e308],
+    ["1.5E2", 150],
+  ])("number %p is still %p: decimal forms stay", (input, n) => {
+    expect(parseNumber("--cpus", input, "")).toBe(n);
   });
 });
 
@@ -45,12 +70,16 @@ describe("parseCpu: below 1000 CPUs, from 1000 a quota per 100ms", () => {
     expect(parseCpu("--cpu", input)).toEqual({ quota, period: 100000 });
   });
 
-  test.each(["0", "-1", "abc", "", "1500.5"])("--cpu %p is refused", (input) => {
+  test.each(["0", "-1", "abc", "", "1500.5", "0x1", " 1"])("--cpu %p is refused", (input) => {
     expect(() => parseCpu("--cpu", input)).toThrow(SpecError);
   });
 
   test("--cpus is always a number of CPUs", () => {
     expect(cpusToQuota("--cpus", 1.5)).toEqual({ quota: 150000, period: 100000 });
+  });
+
+  test("a number of CPUs whose quota is no longer a whole number is refused, saying so", () => {
+    expect(() => cpusToQuota("--cpus", 1e308)).toThrow(/^--cpus: 1e\+308 CPUs is more than any machine has$/);
   });
 });
 
