@@ -14,7 +14,7 @@ import { hostDevices } from "../linux/devices.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
-import { configFlags, parseConfig } from "../spec/config.ts";
+import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
@@ -109,10 +109,7 @@ function withConfig(flags: FlagValues): FlagValues {
   } catch (err) {
     throw new SpecError("--config", `${file} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message}`, "fix the syntax");
   }
-  const fromConfig = configFlags(parseConfig(input, file), str(flags, "preset"), file);
-  const merged: FlagValues = { ...fromConfig };
-  for (const [k, x] of Object.entries(flags)) merged[k] = Array.isArray(x) ? [...((fromConfig[k] as string[] | undefined) ?? []), ...x] : x;
-  return merged;
+  return overlay<FlagValues[string]>(configFlags(parseConfig(input, file), str(flags, "preset"), file), flags);
 }
 
 // A bind mount's host path must exist: checked before anything is created.

@@ -24,10 +24,18 @@ const PresetSchema = v.strictObject(
     ...Object.fromEntries(SCALARS.map((k) => [k, v.optional(scalar)])),
     ...Object.fromEntries(FLAGS.map((k) => [k, v.optional(flag)])),
     ...Object.fromEntries(LISTS.map((k) => [k, v.optional(list)])),
-    // env as a list of KEY=VALUE or as a map
+    // env as a list of KEY=VALUE or as a map; v.record alone would take a
+    // list of numbers as the map {0: 1, 1: 2}
     env: v.optional(
       v.union(
-        [list, v.pipe(v.record(v.string(), scalar), v.transform((m) => Object.entries(m).map(([k, x]) => `${k}=${x}`)))],
+        [
+          list,
+          v.pipe(
+            v.custom<object>((x) => typeof x === "object" && x !== null && !Array.isArray(x)),
+            v.record(v.string(), scalar),
+            v.transform((m) => Object.entries(m).map(([k, x]) => `${k}=${x}`)),
+          ),
+        ],
         "must be a list of KEY=VALUE or a map of KEY: VALUE",
       ),
     ),
@@ -42,6 +50,19 @@ const ConfigSchema = v.strictObject({
 
 export type ConfigFlags = Record<string, string | boolean | string[]>;
 
+// Flags that set one thing: where a layer (the preset over the defaults, the
+// command line over both) gives one of them, the others below it go, so
+// `cpus: 1` in a file and --cpu 0.5 on the line is --cpu 0.5, not a conflict.
+const SAME_SETTING = [["cpu", "cpus", "cpu-quota"]];
+
+// `over` on top of `under`: a scalar replaces, a list adds up.
+export function overlay<T extends string | boolean | string[] | undefined>(under: Record<string, T>, over: Record<string, T>): Record<string, T> {
+  const merged = { ...under };
+  for (const group of SAME_SETTING) if (group.some((k) => over[k] !== undefined)) for (const k of group) delete merged[k];
+  for (const [k, x] of Object.entries(over)) merged[k] = (Array.isArray(x) ? [...((merged[k] as string[] | undefined) ?? []), ...x] : x) as T;
+  return merged;
+}
+
 export interface Config {
   defaults: ConfigFlags;
   presets: Record<string, ConfigFlags>;
@@ -53,7 +74,9 @@ export function parseConfig(input: unknown, file: string): Config {
     const issue = result.issues[0];
     const path = v.getDotPath(issue) ?? "";
     const unknownKey = issue.kind === "schema" && issue.type === "strict_object" ? ` ${JSON.stringify(issue.path?.at(-1)?.key)}` : "";
-    const value = issue.input === undefined || typeof issue.input === "object" ? "" : ` (got ${JSON.stringify(issue.input)})`;
+    // The value as the file has it, when short: a list or map too (env: [1, 2]).
+    const shown = issue.input === undefined ? undefined : JSON.stringify(issue.input);
+    const value = shown === undefined || shown.length > 60 ? "" : ` (got ${shown})`;
     throw new SpecError(
       `--config ${file}`,
       `${path || "top level"}: ${unknownKey ? `unknown setting${unknownKey}` : issue.message}${unknownKey ? "" : value}`,
@@ -66,12 +89,11 @@ export function parseConfig(input: unknown, file: string): Config {
 // The flags a config gives for `preset` (defaults when none).
 export function configFlags(config: Config, preset: string | undefined, file: string): ConfigFlags {
   if (preset === undefined) return config.defaults;
-  const p = config.presets[preset];
+  // Own names only: "toString" or "__proto__" is no preset of the file's.
+  const p = Object.hasOwn(config.presets, preset) ? config.presets[preset] : undefined;
   if (!p) {
     const names = Object.keys(config.presets);
     throw new SpecError("--preset", `no preset ${JSON.stringify(preset)} in ${file}`, names.length ? `presets there: ${names.join(", ")}` : "add it under presets: in the file");
   }
-  const merged: ConfigFlags = { ...config.defaults };
-  for (const [k, x] of Object.entries(p)) merged[k] = Array.isArray(x) ? [...((merged[k] as string[] | undefined) ?? []), ...x] : x;
-  return merged;
+  return overlay(config.defaults, p);
 }

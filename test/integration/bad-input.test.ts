@@ -52,7 +52,7 @@ test.each<[string, string[], RegExp]>([
   ["a malformed seccomp file", ["--security-opt", `seccomp=${badSeccomp}`, "--", "sh"], /^\[contain\] error: --security-opt seccomp: \S+ is not valid JSON: .*; fix the file/],
   ["a seccomp file with an unknown action", ["--security-opt", `seccomp=${wrongSeccomp}`, "--", "sh"], /^\[contain\] error: \S+: defaultAction: "SCMP_ACT_NOPE" is not a seccomp action; /],
   ["an unknown security option", ["--security-opt", "apparmor=foo", "--", "sh"], /^\[contain\] error: --security-opt: unknown option "apparmor=foo"; use seccomp=unconfined/],
-  ["a config file with a wrong type", ["--config", badConfig, "--preset", "small", "--", "sh"], /^\[contain\] error: --config \S+: presets\.small\.memory: must be a string or a number; settings are/],
+  ["a config file with a wrong type", ["--config", badConfig, "--preset", "small", "--", "sh"], /^\[contain\] error: --config \S+: presets\.small\.memory: must be a string or a number \(got \["64M"\]\); settings are/],
   ["a config file that is not there", ["--config", badConfig.replace("config", "x"), "--", "sh"], /^\[contain\] error: --config: cannot read \S+: ENOENT; /],
   ["--preset without --config", ["--preset", "small", "--", "sh"], /^\[contain\] error: --preset: needs --config FILE to take presets from; /],
 ])("%s", (_, args, message) => {

@@ -1,7 +1,6 @@
 // The pure parsers behind the filesystem and process flags.
 import { describe, expect, test } from "bun:test";
 import { capabilityMask, capabilitySet, DEFAULT_CAPABILITIES } from "../../src/spec/capabilities.ts";
-import { configFlags, parseConfig } from "../../src/spec/config.ts";
 import { parseEnvFile } from "../../src/spec/env.ts";
 import { parseTmpfs, parseVolume } from "../../src/spec/mounts.ts";
 import { parseUlimit } from "../../src/spec/rlimits.ts";
@@ -62,19 +61,5 @@ describe("env files and ulimits", () => {
     expect(parseUlimit("core=unlimited")).toEqual({ type: "RLIMIT_CORE", soft: -1, hard: -1 });
     expect(refusal(() => parseUlimit("nofile=unlimited:10")).message).toMatch(/soft limit is above the hard limit/);
     expect(refusal(() => parseUlimit("nofile=ten")).message).toMatch(/"ten" is not a number/);
-  });
-});
-
-describe("--config", () => {
-  test("defaults, presets, lists adding up, env as a map", () => {
-    const config = parseConfig({ defaults: { pids: 64, env: ["A=1"] }, presets: { big: { memory: "1G", env: { B: 2 }, init: true } } }, "c.yaml");
-    expect(configFlags(config, undefined, "c.yaml")).toEqual({ pids: "64", env: ["A=1"] });
-    expect(configFlags(config, "big", "c.yaml")).toEqual({ pids: "64", env: ["A=1", "B=2"], memory: "1G", init: true });
-    expect(refusal(() => configFlags(config, "huge", "c.yaml")).message).toBe('--preset: no preset "huge" in c.yaml');
-  });
-  test("a wrong type or an unknown key names the field", () => {
-    expect(refusal(() => parseConfig({ presets: { s: { memory: [1] } } }, "c.yaml")).message).toBe("--config c.yaml: presets.s.memory: must be a string or a number");
-    expect(refusal(() => parseConfig({ defaults: { init: "yes" } }, "c.yaml")).message).toBe('--config c.yaml: defaults.init: must be true or false (got "yes")');
-    expect(refusal(() => parseConfig({ defaults: { memroy: "1G" } }, "c.yaml")).message).toBe('--config c.yaml: defaults.memroy: unknown setting "memroy"');
   });
 });
