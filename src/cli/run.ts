@@ -16,7 +16,7 @@ import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
-import { specFromFlags } from "../spec/from-flags.ts";
+import { specFromFlags, typedFlags, type RunFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
@@ -35,7 +35,8 @@ export const runFlags = {
   "cpu-quota": { type: "string", description: "CFS quota in microseconds per period", valueHint: "US" },
   "cpu-period": { type: "string", description: "CFS period in microseconds (default 100000)", valueHint: "US" },
   "cpu-shares": { type: "string", alias: ["c"], description: "Relative CPU weight, 2-262144 (cpu.weight on cgroup v2)", valueHint: "N" },
-  pids: { type: "string", alias: ["pids-limit"], description: "Maximum number of processes", valueHint: "N" },
+  pids: { type: "string", description: "Maximum number of processes (default 2048; -1 for no limit)", valueHint: "N" },
+  "pids-limit": { type: "string", description: "docker's name for --pids: 0 or -1 for no limit", valueHint: "N" },
   env: { type: "string", alias: ["e"], description: "Set an environment variable (a bare KEY takes the host's value)", valueHint: "KEY=VALUE", repeat: true },
   "env-file": { type: "string", description: "Read KEY=VALUE lines from a file", valueHint: "FILE", repeat: true },
   workdir: { type: "string", alias: ["w"], description: "Working directory inside the container (created if missing)", valueHint: "DIR" },
@@ -132,54 +133,53 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     addHost: list(flags, "add-host"),
   });
   const rootfs = resolveRootfs(str(flags, "rootfs"));
+  const given: RunFlags = {
+    command: positionals,
+    rootfs,
+    hostname: str(flags, "hostname"),
+    memory: str(flags, "memory"),
+    cpu: str(flags, "cpu"),
+    cpus: str(flags, "cpus"),
+    cpuQuota: str(flags, "cpu-quota"),
+    cpuPeriod: str(flags, "cpu-period"),
+    cpuShares: str(flags, "cpu-shares"),
+    pids: str(flags, "pids"),
+    pidsLimit: str(flags, "pids-limit"),
+    env: list(flags, "env"),
+    envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
+    workdir: str(flags, "workdir"),
+    user: str(flags, "user"),
+    volumes: list(flags, "volume"),
+    tmpfs: list(flags, "tmpfs"),
+    ulimits: list(flags, "ulimit"),
+    capAdd: list(flags, "cap-add"),
+    capDrop: list(flags, "cap-drop"),
+    devices: list(flags, "device"),
+    deviceCgroupRules: list(flags, "device-cgroup-rule"),
+    privileged: flags.privileged === true,
+    readOnly: flags["read-only"] === true,
+    overlay: flags.overlay !== false,
+    init: flags.init === true,
+    securityOpt: list(flags, "security-opt"),
+    tty,
+    hostNetwork: network.mode === "host",
+  };
   const spec = validateSpec(
-    specFromFlags(
-      {
-        command: positionals,
-        rootfs,
-        hostname: str(flags, "hostname"),
-        memory: str(flags, "memory"),
-        cpu: str(flags, "cpu"),
-        cpus: str(flags, "cpus"),
-        cpuQuota: str(flags, "cpu-quota"),
-        cpuPeriod: str(flags, "cpu-period"),
-        cpuShares: str(flags, "cpu-shares"),
-        pids: str(flags, "pids"),
-        env: list(flags, "env"),
-        envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
-        workdir: str(flags, "workdir"),
-        user: str(flags, "user"),
-        volumes: list(flags, "volume"),
-        tmpfs: list(flags, "tmpfs"),
-        ulimits: list(flags, "ulimit"),
-        capAdd: list(flags, "cap-add"),
-        capDrop: list(flags, "cap-drop"),
-        devices: list(flags, "device"),
-        deviceCgroupRules: list(flags, "device-cgroup-rule"),
-        privileged: flags.privileged === true,
-        readOnly: flags["read-only"] === true,
-        overlay: flags.overlay !== false,
-        init: flags.init === true,
-        securityOpt: list(flags, "security-opt"),
-        tty,
-        hostNetwork: network.mode === "host",
+    specFromFlags(given, id, {
+      hostEnv: process.env,
+      cwd: process.cwd(),
+      passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
+      group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
+      readProfile: (file) => {
+        const profile = parseJsonFile("--security-opt seccomp", file);
+        parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
+        return profile;
       },
-      id,
-      {
-        hostEnv: process.env,
-        cwd: process.cwd(),
-        passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
-        group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
-        readProfile: (file) => {
-          const profile = parseJsonFile("--security-opt seccomp", file);
-          parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
-          return profile;
-        },
-        defaultSeccomp: DEFAULT_SECCOMP,
-        hostDevices,
-      },
-    ),
+      defaultSeccomp: DEFAULT_SECCOMP,
+      hostDevices,
+    }),
     { cpus: availableParallelism() },
+    typedFlags(given),
   );
   requireSources(spec);
   const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);

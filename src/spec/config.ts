@@ -1,6 +1,6 @@
 // --config FILE (YAML or JSON): defaults and named presets for `contain run`
 // flags, e.g.
-//   defaults: { pids: 256 }
+//   defaults: { pids: 256 }          (pids: -1 lifts the default of 2048)
 //   presets:
 //     small: { memory: 64M, cpus: 0.5, pids: 64, env: { MODE: small } }
 // Keys are the long flag names. On the command line a flag wins over the
@@ -15,7 +15,7 @@ const scalar = v.pipe(
 const flag = v.boolean("must be true or false");
 const list = v.array(v.string(), "must be a list of strings");
 
-const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "pids", "workdir", "user", "net", "bridge", "subnet"] as const;
+const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "pids", "pids-limit", "workdir", "user", "net", "bridge", "subnet"] as const;
 const FLAGS = ["privileged", "read-only", "overlay", "init"] as const;
 const LISTS = ["env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt", "publish", "dns", "add-host", "device", "device-cgroup-rule"] as const;
 
@@ -53,7 +53,10 @@ export type ConfigFlags = Record<string, string | boolean | string[]>;
 // Flags that set one thing: where a layer (the preset over the defaults, the
 // command line over both) gives one of them, the others below it go, so
 // `cpus: 1` in a file and --cpu 0.5 on the line is --cpu 0.5, not a conflict.
-const SAME_SETTING = [["cpu", "cpus", "cpu-quota"]];
+const SAME_SETTING = [
+  ["pids", "pids-limit"],
+  ["cpu", "cpus", "cpu-quota"],
+];
 
 // `over` on top of `under`: a scalar replaces, a list adds up.
 export function overlay<T extends string | boolean | string[] | undefined>(under: Record<string, T>, over: Record<string, T>): Record<string, T> {

@@ -5,7 +5,7 @@ import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceL
 import { mergeEnv, type HostEnv } from "./env.ts";
 import { containerPath, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
 import { parseUlimit } from "./rlimits.ts";
-import type { Spec } from "./schema.ts";
+import { MAX_PIDS, type Spec } from "./schema.ts";
 import { resolveUser } from "./users.ts";
 import { CPU_PERIOD_US, cpusToQuota, parseCpu, parseInteger, parseNumber, parseSize } from "./units.ts";
 
@@ -20,6 +20,7 @@ export interface RunFlags {
   cpuPeriod?: string;
   cpuShares?: string;
   pids?: string;
+  pidsLimit?: string; // docker's --pids-limit: 0 is no limit too
   env?: readonly string[];
   envFiles?: readonly string[]; // already parsed (spec/env.ts parseEnvFile), in order
   workdir?: string;
@@ -76,6 +77,29 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 // The namespaces every container gets: CMD is PID 1, with its own mounts,
 // hostname, IPC, network (loopback only for now) and cgroup view.
 export const DEFAULT_NAMESPACES = ["pid", "uts", "mount", "ipc", "network", "cgroup"] as const;
+
+// podman's default: a fork bomb stops at 2048 processes, not at the host's
+// pid_max, while a build with make -j or a JVM's threads still has room.
+export const DEFAULT_PIDS_LIMIT = 2048;
+
+// -1 is docker's "no limit" (no pids.max written); so is 0 under docker's own
+// name, --pids-limit. Under --pids, 0 stays what it says: no process at all.
+function pidsFromFlags(flags: RunFlags): Spec["linux"]["resources"]["pids"] {
+  if (flags.pids !== undefined && flags.pidsLimit !== undefined)
+    throw new SpecError("--pids and --pids-limit", "both set the process limit", "use one of them, e.g. --pids 64");
+  const [name, value] = flags.pidsLimit === undefined ? ["--pids", flags.pids] : ["--pids-limit", flags.pidsLimit];
+  if (value === undefined) return { limit: DEFAULT_PIDS_LIMIT };
+  const limit = parseInteger(name, value, `use 1 to ${MAX_PIDS}, or -1 for no limit, e.g. ${name} 64`);
+  return limit === -1 || (limit === 0 && name === "--pids-limit") ? undefined : { limit };
+}
+
+// The flag the user typed for a Spec field that more than one flag sets, so
+// that validateSpec's errors name it (--cpus, not --cpu).
+export function typedFlags(flags: RunFlags): Record<string, string> {
+  const names: Record<string, string> = {};
+  if (flags.pidsLimit !== undefined) names["linux.resources.pids.limit"] = "--pids-limit";
+  return names;
+}
 
 function cpuFromFlags(flags: RunFlags): NonNullable<Spec["linux"]["resources"]["cpu"]> | undefined {
   const given = (["cpu", "cpus", "cpuQuota"] as const).filter((k) => flags[k] !== undefined);
@@ -162,7 +186,8 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
   }
   const cpu = cpuFromFlags(flags);
   if (cpu) resources.cpu = cpu;
-  if (flags.pids !== undefined) resources.pids = { limit: parseInteger("--pids", flags.pids, "e.g. --pids 64") };
+  const pids = pidsFromFlags(flags);
+  if (pids) resources.pids = pids;
   const devices = devicesFromFlags(flags, ctx);
   resources.devices = devices.rules;
   return {

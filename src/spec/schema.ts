@@ -119,7 +119,12 @@ export const SpecSchema = v.object({
       ),
       pids: v.optional(
         v.object({
-          limit: v.pipe(v.number(), v.integer(), v.minValue(1, (i) => `${i.input} allows no process at all`), v.maxValue(MAX_PIDS)),
+          limit: v.pipe(
+            v.number(),
+            v.integer(),
+            v.minValue(1, (i) => (i.input === 0 ? "0 allows no process at all" : `${i.input} is not a number of processes`)),
+            v.maxValue(MAX_PIDS, (i) => `${i.input} is above the kernel's limit of ${MAX_PIDS} processes`),
+          ),
         }),
       ),
       // The device allowlist, applied in order after an implicit deny of
@@ -173,7 +178,7 @@ const HINT_OF: Record<string, string> = {
   "process.args": "give the command after --, e.g. contain run -- /bin/sh",
   hostname: "use at most 64 letters, digits, '-' and '.'",
   "linux.resources.memory.limit": `use at least ${formatSize(MIN_MEMORY)}, e.g. --memory 64M`,
-  "linux.resources.pids.limit": "use at least 1, e.g. --pids 64",
+  "linux.resources.pids.limit": `use 1 to ${MAX_PIDS}, or -1 for no limit, e.g. --pids 64`,
   "linux.resources.cpu.quota": "use at least 0.01 CPUs or 1000us, e.g. --cpu 0.5",
 };
 
@@ -182,8 +187,9 @@ export interface HostFacts {
 }
 
 // Validates a Spec against the schema and the machine. Throws a SpecError that
-// names the field (as a flag where one exists) and the value.
-export function validateSpec(input: unknown, host: HostFacts): Spec {
+// names the field (as a flag where one exists: `typed` names the one the user
+// gave where several set a field) and the value.
+export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> = {}): Spec {
   const result = v.safeParse(SpecSchema, input);
   if (!result.success) {
     const issue = result.issues[0];
@@ -191,7 +197,7 @@ export function validateSpec(input: unknown, host: HostFacts): Spec {
     // The flag of the nearest named field: process.rlimits.0.soft is --ulimit.
     const segments = path.split(".").filter((s) => !/^\d+$/.test(s));
     const key = segments.map((_, i) => segments.slice(0, segments.length - i).join(".")).find((k) => k in FLAG_OF) ?? path;
-    throw new SpecError(FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
+    throw new SpecError(typed[key] ?? FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
   }
   const cpu = result.output.linux.resources.cpu;
   if (cpu?.quota !== undefined) {

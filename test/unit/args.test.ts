@@ -7,7 +7,7 @@ const parse = (...raw: string[]) => parseFlags(runFlags, raw, "run", true);
 
 test("flags, aliases and the command after --", () => {
   const { flags, positionals } = parse("-m", "64M", "--pids-limit=10", "--cpu", "0.5", "-e", "A=1", "--env=B=2", "--", "sh", "-c", "echo --memory");
-  expect(flags).toMatchObject({ memory: "64M", pids: "10", cpu: "0.5", env: ["A=1", "B=2"] });
+  expect(flags).toMatchObject({ memory: "64M", "pids-limit": "10", cpu: "0.5", env: ["A=1", "B=2"] });
   expect(positionals).toEqual(["sh", "-c", "echo --memory"]);
 });
 

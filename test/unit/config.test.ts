@@ -38,4 +38,10 @@ describe("layers: the preset over the defaults, the command line over both", () 
     expect(configFlags(config, "half", "c.yaml")).toEqual({ cpu: "0.5", memory: "1G" });
     expect(overlay<ConfigFlags[string]>(configFlags(config, undefined, "c.yaml"), { "cpu-quota": "50000" })).toEqual({ "cpu-quota": "50000", memory: "1G" });
   });
+
+  test("pids and pids-limit, docker's name, are one setting", () => {
+    const config = parseConfig({ defaults: { pids: 64 }, presets: { open: { "pids-limit": 0 } } }, "c.yaml");
+    expect(configFlags(config, "open", "c.yaml")).toEqual({ "pids-limit": "0" });
+    expect(overlay<ConfigFlags[string]>(configFlags(config, undefined, "c.yaml"), { "pids-limit": "-1" })).toEqual({ "pids-limit": "-1" });
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
-import { specFromFlags, type FlagContext, type RunFlags } from "../../src/spec/from-flags.ts";
+import { specFromFlags, typedFlags, type FlagContext, type RunFlags } from "../../src/spec/from-flags.ts";
 import { CONTEXT, refusal } from "./fixtures.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
 
@@ -8,7 +8,8 @@ const ID = "0123456789abcdef".repeat(4);
 const host = { cpus: 2 };
 
 function build(flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}) {
-  return validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, { ...CONTEXT, ...ctx }), host);
+  const all: RunFlags = { command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags };
+  return validateSpec(specFromFlags(all, ID, { ...CONTEXT, ...ctx }), host, typedFlags(all));
 }
 
 const refused = (flags: Partial<RunFlags>, ctx: Partial<FlagContext> = {}): SpecError => refusal(() => build(flags, ctx));
@@ -22,8 +23,9 @@ describe("specFromFlags", () => {
     expect(spec.process.env).toContain("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     expect(spec.process.env.some((e) => e.startsWith("TERM="))).toBe(false);
     expect(spec.linux.namespaces.map((n) => n.type)).toEqual(["pid", "uts", "mount", "ipc", "network", "cgroup"]);
-    // docker's devices: every one denied, beyond the runtime's own set
-    expect(spec.linux.resources).toEqual({ devices: [{ allow: false, access: "rwm" }] });
+    // docker's devices: every one denied, beyond the runtime's own set;
+    // podman's process limit
+    expect(spec.linux.resources).toEqual({ pids: { limit: 2048 }, devices: [{ allow: false, access: "rwm" }] });
     expect(spec.linux.devices).toEqual([]);
   });
 
@@ -41,6 +43,13 @@ describe("specFromFlags", () => {
     expect(spec.process.env).toContain("TERM=xterm");
   });
 
+  test("the process limit: --pids N, docker's --pids-limit N, and no limit at all", () => {
+    expect(build({ pids: "100" }).linux.resources.pids).toEqual({ limit: 100 });
+    expect(build({ pidsLimit: "100" }).linux.resources.pids).toEqual({ limit: 100 });
+    // docker's "unlimited": no pids.max written
+    for (const flags of [{ pids: "-1" }, { pidsLimit: "-1" }, { pidsLimit: "0" }]) expect(build(flags).linux.resources.pids).toBeUndefined();
+  });
+
   test("docker's CPU names", () => {
     expect(build({ cpus: "1.5" }).linux.resources.cpu).toEqual({ quota: 150000, period: 100000 });
     expect(build({ cpuQuota: "25000", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ quota: 25000, period: 50000 });
@@ -56,6 +65,10 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     ["zero memory", { memory: "0" }, /^--memory: 0 is below the smallest limit that works \(1M\)/],
     ["memory below the minimum", { memory: "1000K" }, /^--memory: 1000K is below the smallest limit/],
     ["zero pids", { pids: "0" }, /^--pids: 0 allows no process at all/],
+    ["pids below -1", { pidsLimit: "-2" }, /^--pids-limit: -2 is not a number of processes$/],
+    ["pids above the kernel's limit", { pidsLimit: "4194305" }, /^--pids-limit: 4194305 is above the kernel's limit of 4194304 processes$/],
+    ["pids past 2^53", { pids: "99999999999999999999" }, /^--pids: 99999999999999999999 is out of range$/],
+    ["both --pids and --pids-limit", { pids: "10", pidsLimit: "20" }, /^--pids and --pids-limit: both set the process limit$/],
     ["zero CPUs", { cpu: "0" }, /^--cpu: 0 CPUs is not a limit/],
     ["more CPUs than the machine has", { cpu: "3" }, /^--cpu: 3 CPUs is more than this machine has \(2\)/],
     ["a quota of more CPUs than the machine has", { cpu: "300000" }, /^--cpu: 3 CPUs is more than this machine has/],
