@@ -97,6 +97,8 @@ function pidsFromFlags(flags: RunFlags): Spec["linux"]["resources"]["pids"] {
 // that validateSpec's errors name it (--cpus, not --cpu).
 export function typedFlags(flags: RunFlags): Record<string, string> {
   const names: Record<string, string> = {};
+  if (flags.cpus !== undefined) names["linux.resources.cpu.quota"] = "--cpus";
+  if (flags.cpuQuota !== undefined) names["linux.resources.cpu.quota"] = "--cpu-quota";
   if (flags.pidsLimit !== undefined) names["linux.resources.pids.limit"] = "--pids-limit";
   return names;
 }
@@ -111,8 +113,12 @@ function cpuFromFlags(flags: RunFlags): NonNullable<Spec["linux"]["resources"]["
   if (flags.cpu !== undefined) Object.assign(cpu, parseCpu("--cpu", flags.cpu));
   if (flags.cpus !== undefined) Object.assign(cpu, cpusToQuota("--cpus", parseNumber("--cpus", flags.cpus, "e.g. --cpus 0.5")));
   if (flags.cpuQuota !== undefined) {
-    cpu.quota = parseInteger("--cpu-quota", flags.cpuQuota, "microseconds per period, e.g. --cpu-quota 50000");
-    cpu.period = CPU_PERIOD_US;
+    const quota = parseInteger("--cpu-quota", flags.cpuQuota, "microseconds per period, e.g. --cpu-quota 50000, or -1 for no quota");
+    // -1: docker's "no quota"
+    if (quota !== -1) {
+      cpu.quota = quota;
+      cpu.period = CPU_PERIOD_US;
+    }
   }
   if (flags.cpuPeriod !== undefined) {
     const period = parseInteger("--cpu-period", flags.cpuPeriod, "microseconds, e.g. --cpu-period 100000");

@@ -201,9 +201,11 @@ export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Re
   }
   const cpu = result.output.linux.resources.cpu;
   if (cpu?.quota !== undefined) {
-    const cpus = cpu.quota / (cpu.period ?? 100_000);
+    const period = cpu.period ?? 100_000;
+    const cpus = cpu.quota / period;
+    const flag = typed["linux.resources.cpu.quota"] ?? "--cpu";
     if (cpus > host.cpus)
-      throw new SpecError("--cpu", `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most --cpu ${host.cpus}`);
+      throw new SpecError(flag, `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most ${flag} ${flag === "--cpu-quota" ? host.cpus * period : host.cpus}`);
   }
   for (const d of result.output.linux.devices ?? [])
     if (d.type !== "p" && (d.major === undefined || d.minor === undefined))

@@ -55,6 +55,9 @@ describe("specFromFlags", () => {
     expect(build({ cpuQuota: "25000", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ quota: 25000, period: 50000 });
     // a fraction keeps its meaning under another period
     expect(build({ cpu: "0.5", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ quota: 25000, period: 50000 });
+    // docker's "no quota"
+    expect(build({ cpuQuota: "-1" }).linux.resources.cpu).toBeUndefined();
+    expect(build({ cpuQuota: "-1", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ period: 50000 });
   });
 });
 
@@ -73,6 +76,10 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     ["more CPUs than the machine has", { cpu: "3" }, /^--cpu: 3 CPUs is more than this machine has \(2\)/],
     ["a quota of more CPUs than the machine has", { cpu: "300000" }, /^--cpu: 3 CPUs is more than this machine has/],
     ["two CPU quotas", { cpu: "0.5", cpus: "1" }, /^--cpu and --cpus: both set the CPU quota/],
+    ["more CPUs than the machine has, by docker's name", { cpus: "3" }, /^--cpus: 3 CPUs is more than this machine has \(2\)$/],
+    ["a quota of more CPUs than the machine has, by docker's name", { cpuQuota: "300000" }, /^--cpu-quota: 3 CPUs is more than this machine has \(2\)$/],
+    ["a quota below the kernel's minimum, by docker's name", { cpuQuota: "999" }, /^--cpu-quota: quota 999us is below the kernel's minimum of 1000us$/],
+    ["CPUs whose quota is past any number", { cpus: "1e308" }, /^--cpus: 1e\+308 CPUs is more than any machine has$/],
     ["a long hostname", { hostname: "a".repeat(65) }, /^--hostname: "a+" is longer than 64 characters/],
     ["a hostname with bad characters", { hostname: "bad_name!" }, /^--hostname: "bad_name!" has invalid characters/],
     ["a hostname starting with a hyphen", { hostname: "-x" }, /^--hostname: "-x" has invalid characters/],
@@ -84,6 +91,11 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     expect(err.message).toMatch(message);
     expect(err.hint ?? "").not.toBe("");
     expect(err.exitCode).toBe(125);
+  });
+
+  test("the machine's limit in the units of the flag given", () => {
+    expect(refused({ cpus: "3" }).hint).toBe("use at most --cpus 2");
+    expect(refused({ cpuQuota: "300000" }).hint).toBe("use at most --cpu-quota 200000");
   });
 
   test("a hostname of exactly 64 characters is fine", () => {
