@@ -1,6 +1,6 @@
 // What every container needs before any resource is taken: a root user, an
 // ID, a root filesystem that exists.
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
 import { geteuid } from "../linux/process.ts";
@@ -16,15 +16,24 @@ export function newContainerId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
 }
 
+// A relative path is taken from the current directory (--rootfs ./rootfs).
 export function resolveRootfs(flag: string | undefined): string {
   if (flag === undefined) return defaultRootfs();
+  // resolve("") is the current directory: `--rootfs "$ROOT"` with ROOT unset
+  // would run it as the container's root.
+  if (flag === "") throw new SpecError("--rootfs", "the path is empty", "give the directory of an unpacked root filesystem (is a variable unset?), or leave --rootfs out for the default");
   const path = resolve(flag);
-  let isDir: boolean;
+  let st: Stats;
   try {
-    isDir = statSync(path).isDirectory();
+    st = statSync(path);
   } catch {
     throw new SpecError("--rootfs", `${path} does not exist`, "pass a directory holding an unpacked root filesystem, or leave --rootfs out for the default");
   }
-  if (!isDir) throw new SpecError("--rootfs", `${path} is not a directory`, "unpack the root filesystem into a directory and pass that");
+  if (!st.isDirectory()) throw new SpecError("--rootfs", `${path} is not a directory`, "unpack the root filesystem into a directory and pass that");
+  // By device and inode, not by name: /., //, a symlink to / and a bind mount
+  // of / are the host's root too, and a container on it would write the host's files.
+  const host = statSync("/");
+  if (st.dev === host.dev && st.ino === host.ino)
+    throw new SpecError("--rootfs", `${path} is the host's root directory`, "give the directory of an unpacked root filesystem, or leave --rootfs out for the default");
   return path;
 }
