@@ -15,6 +15,7 @@
 // <root> itself            locked while a name is checked and taken
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../errors.ts";
+import { fileError } from "../linux/file-error.ts";
 import { FileLock } from "../linux/lock.ts";
 import { decodeWaitStatus, isSameProcess, type ExitStatus } from "../linux/process.ts";
 import type { Spec } from "../spec/schema.ts";
@@ -77,6 +78,23 @@ export interface Found {
 export class StateStore {
   constructor(readonly root: string = DEFAULT_STATE_ROOT) {}
 
+  // What to do about a failed file-system call on the state: the path is in
+  // the message, the flag that chose it in the hint.
+  private readonly hint = (err: unknown): string => {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOSPC" || code === "EDQUOT"
+      ? `free space in ${this.root}, or give another state directory with --root`
+      : `give --root a directory this user can write (default ${DEFAULT_STATE_ROOT})`;
+  };
+
+  private attempt<T>(action: string, path: string, call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      throw err instanceof ContainError ? err : fileError(err, action, path, this.hint(err));
+    }
+  }
+
   // Where a container's files live: state.json, the lock, its generated /etc
   // files and, with a copy-on-write root, the overlay's upper layer.
   dir(id: string): string {
@@ -87,8 +105,8 @@ export class StateStore {
   // renamed, so a sweeper never sees it unlocked. A name is checked and taken
   // under the store's lock, so of two runs with one name exactly one wins.
   create(state: ContainerState): Entry {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    using _ = FileLock.acquire(this.root, true, true) as FileLock;
+    this.attempt("create the state directory", this.root, () => mkdirSync(this.root, { recursive: true, mode: 0o711 }));
+    using _ = this.attempt("lock the state directory", this.root, () => FileLock.acquire(this.root, true, true) as FileLock);
     if (state.name !== undefined) {
       const holder = this.list().find((c) => c.state.name === state.name);
       if (holder)
@@ -100,23 +118,34 @@ export class StateStore {
     // The temporary name carries its creator, so a sweeper can tell one still
     // being built from one whose creator died before it could lock it.
     const tmp = `${this.root}/.tmp-${state.owner.pid}-${state.owner.startTime}-${state.id}`;
-    mkdirSync(tmp, { mode: 0o700 });
-    const lock = FileLock.acquire(`${tmp}/${LOCK}`) as FileLock;
-    writeAtomically(`${tmp}/${STATE}`, state);
-    renameSync(tmp, this.dir(state.id));
     const dir = this.dir(state.id);
+    let lock: FileLock | undefined;
+    try {
+      this.attempt("create", tmp, () => mkdirSync(tmp, { mode: 0o700 }));
+      lock = this.attempt("create", `${tmp}/${LOCK}`, () => FileLock.acquire(`${tmp}/${LOCK}`) as FileLock);
+      writeAtomically(`${tmp}/${STATE}`, state, this.hint);
+      this.attempt("rename", `${tmp} to ${dir}`, () => renameSync(tmp, dir));
+    } catch (err) {
+      // Nothing is left of a create that failed (a full --root): no resource
+      // exists yet, so the directory is all there is.
+      lock?.release();
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    const { hint } = this;
+    const held = lock;
     return {
       dir,
-      lockFd: lock.fd,
+      lockFd: held.fd,
       state,
       save() {
-        writeAtomically(`${dir}/${STATE}`, this.state);
+        writeAtomically(`${dir}/${STATE}`, this.state, hint);
       },
       remove() {
         rmSync(dir, { recursive: true, force: true });
       },
       [Symbol.dispose]() {
-        lock.release();
+        held.release();
       },
     };
   }
@@ -127,12 +156,17 @@ export class StateStore {
 
   // For whoever holds the container's lock (the monitor's clean-up, a sweeper).
   write(state: ContainerState): void {
-    writeAtomically(`${this.dir(state.id)}/${STATE}`, state);
+    writeAtomically(`${this.dir(state.id)}/${STATE}`, state, this.hint);
+  }
+
+  // Every name in the root; none when there is no root yet.
+  private names(): string[] {
+    if (!existsSync(this.root)) return [];
+    return this.attempt("read the state directory", this.root, () => readdirSync(this.root));
   }
 
   ids(): string[] {
-    if (!existsSync(this.root)) return [];
-    return readdirSync(this.root).filter((n) => !n.startsWith("."));
+    return this.names().filter((n) => !n.startsWith("."));
   }
 
   list(): Found[] {
@@ -174,12 +208,16 @@ export class StateStore {
   // state to keep (a detached container's exit record), or undefined to
   // remove the entry. Returns the IDs swept.
   sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined): string[] {
-    if (!existsSync(this.root)) return [];
     const swept: string[] = [];
-    for (const name of readdirSync(this.root)) {
+    for (const name of this.names()) {
       const dir = `${this.root}/${name}`;
       const building = /^\.tmp-(\d+)-(\d+)-/.exec(name);
-      if (building && isSameProcess(Number(building[1]), Number(building[2]))) continue;
+      if (building) {
+        // A create that never finished: no resource exists before the
+        // rename, so there is nothing to release and no container to report.
+        if (!isSameProcess(Number(building[1]), Number(building[2]))) rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       const state = readState(dir);
       if (state?.released) continue;
       const lock = tryLock(`${dir}/${LOCK}`);
@@ -214,7 +252,14 @@ function readState(dir: string): ContainerState | undefined {
   }
 }
 
-export function writeAtomically(path: string, data: unknown): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(data, null, 2));
-  renameSync(`${path}.tmp`, path);
+// A failed write leaves no temporary file, and names the path; `hint` says
+// what to do about the error.
+export function writeAtomically(path: string, data: unknown, hint?: (err: unknown) => string): void {
+  try {
+    writeFileSync(`${path}.tmp`, JSON.stringify(data, null, 2));
+    renameSync(`${path}.tmp`, path);
+  } catch (err) {
+    rmSync(`${path}.tmp`, { force: true });
+    throw fileError(err, "write", path, hint?.(err));
+  }
 }

@@ -1,0 +1,47 @@
+// The state store's file-system failures, in a temporary directory: each
+// names its path and leaves nothing behind.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { ContainError } from "../../src/errors.ts";
+import { StateStore, writeAtomically } from "../../src/runtime/state.ts";
+
+const tmp = mkdtempSync("/tmp/contain-unit-state-");
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function thrown(fn: () => unknown): ContainError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ContainError) return err;
+    throw err;
+  }
+  throw new Error("no error");
+}
+
+test("a write that fails removes its temporary file and names the path", () => {
+  const dir = `${tmp}/write`;
+  mkdirSync(`${dir}/state.json/taken`, { recursive: true }); // a directory in the way of the rename
+  const err = thrown(() => writeAtomically(`${dir}/state.json`, { a: 1 }, () => "the hint"));
+  expect(err.message).toBe(`cannot write ${dir}/state.json: is a directory (EISDIR)`);
+  expect(err.hint).toBe("the hint");
+  expect(readdirSync(dir)).toEqual(["state.json"]);
+});
+
+test("a state root that is a file: the path, the kernel's reason, --root", () => {
+  const file = `${tmp}/file`;
+  writeFileSync(file, "");
+  const err = thrown(() => new StateStore(file).ids());
+  expect(err.message).toBe(`cannot read the state directory ${file}: not a directory (ENOTDIR)`);
+  expect(err.hint).toBe("give --root a directory this user can write (default /run/contain)");
+});
+
+test("the sweep removes a create whose creator died, and reports no container for it", () => {
+  const root = `${tmp}/sweep`;
+  // pid 4194305 is past PID_MAX_LIMIT: no process has it
+  const building = `${root}/.tmp-4194305-1-${"a".repeat(64)}`;
+  mkdirSync(building, { recursive: true });
+  writeFileSync(`${building}/lock`, "");
+  writeFileSync(`${building}/state.json.tmp`, "{");
+  expect(new StateStore(root).sweep(() => undefined)).toEqual([]);
+  expect(existsSync(building)).toBe(false);
+});
