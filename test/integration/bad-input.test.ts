@@ -1,7 +1,7 @@
 // Every bad input: one clear line on stderr naming the problem and the fix,
 // exit 125, and nothing left behind.
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { BIN, Harness } from "./harness.ts";
 
 const h = new Harness();
@@ -15,11 +15,28 @@ const wrongSeccomp = `${h.root}.seccomp2.json`;
 writeFileSync(wrongSeccomp, '{"defaultAction": "SCMP_ACT_NOPE"}');
 const badConfig = `${h.root}.config.yaml`;
 writeFileSync(badConfig, "presets:\n  small:\n    memory: [64M]\n");
+const config = `${h.root}.config2.yaml`;
+writeFileSync(config, "presets:\n  small:\n    memory: 64M\n  noroot:\n    rootfs: ''\n");
+const numbersConfig = `${h.root}.config3.yaml`;
+writeFileSync(numbersConfig, "defaults:\n  env: [1, 2]\n");
 afterAll(() => {
   Bun.spawnSync(["rm", "-rf", commaRoot]);
-  Bun.spawnSync(["rm", "-f", notADir, badSeccomp, wrongSeccomp, badConfig]);
+  Bun.spawnSync(["rm", "-f", notADir, badSeccomp, wrongSeccomp, badConfig, config, numbersConfig]);
   h.finish();
 });
+
+// A tmpfs of its own at a temporary mount point, unmounted (and the point
+// removed) whatever the test does.
+function withMount<T>(mountArgs: string[], use: (dir: string) => T): T {
+  const dir = mkdtempSync("/tmp/contain-test-mnt-");
+  expect(Bun.spawnSync(["mount", ...mountArgs, dir]).exitCode).toBe(0);
+  try {
+    return use(dir);
+  } finally {
+    Bun.spawnSync(["umount", dir]);
+    rmdirSync(dir);
+  }
+}
 
 test.each<[string, string[], RegExp]>([
   ["a missing rootfs", ["--rootfs", "/nonexistent/root", "--", "sh"], /^\[contain\] error: --rootfs: \/nonexistent\/root does not exist; pass a directory/],
@@ -29,7 +46,7 @@ test.each<[string, string[], RegExp]>([
   ["--memory -1", ["--memory", "-1", "--", "sh"], /^\[contain\] error: --memory: invalid size "-1"; /],
   ["--memory 0", ["--memory", "0", "--", "sh"], /^\[contain\] error: --memory: 0 is below the smallest limit that works \(1M\); use at least 1M/],
   ["--memory below the smallest limit", ["--memory", "512K", "--", "sh"], /^\[contain\] error: --memory: 512K is below the smallest limit that works/],
-  ["--pids 0", ["--pids", "0", "--", "sh"], /^\[contain\] error: --pids: 0 allows no process at all; use at least 1/],
+  ["--pids 0", ["--pids", "0", "--", "sh"], /^\[contain\] error: --pids: 0 allows no process at all; use 1 to 4194304, or -1 for no limit/],
   ["--cpu 0", ["--cpu", "0", "--", "sh"], /^\[contain\] error: --cpu: 0 CPUs is not a limit; /],
   ["more CPUs than the machine has", ["--cpu", "64", "--", "sh"], /^\[contain\] error: --cpu: \d+(\.\d+)? CPUs is more than this machine has \(\d+\); use at most --cpu \d+/],
   ["a hostname over 64 characters", ["--hostname", "h".repeat(65), "--", "sh"], /^\[contain\] error: --hostname: "h+" is longer than 64 characters; /],
@@ -55,12 +72,75 @@ test.each<[string, string[], RegExp]>([
   ["a config file with a wrong type", ["--config", badConfig, "--preset", "small", "--", "sh"], /^\[contain\] error: --config \S+: presets\.small\.memory: must be a string or a number \(got \["64M"\]\); settings are/],
   ["a config file that is not there", ["--config", badConfig.replace("config", "x"), "--", "sh"], /^\[contain\] error: --config: cannot read \S+: ENOENT; /],
   ["--preset without --config", ["--preset", "small", "--", "sh"], /^\[contain\] error: --preset: needs --config FILE to take presets from; /],
+  // An empty --rootfs is the current directory to resolve(); the host's root
+  // is known by its device and inode, whatever the spelling.
+  ["an empty rootfs", ["--rootfs", "", "--", "sh"], /^\[contain\] error: --rootfs: the path is empty; give the directory of an unpacked root filesystem \(is a variable unset\?\), or leave --rootfs out/],
+  ["an empty rootfs from --config", ["--config", config, "--preset", "noroot", "--", "sh"], /^\[contain\] error: --rootfs: the path is empty; /],
+  ["the host's root as /.", ["--rootfs", "/.", "--", "sh"], /^\[contain\] error: --rootfs: \/ is the host's root directory; give the directory of an unpacked root filesystem, or leave --rootfs out/],
+  ["the host's root as //", ["--rootfs", "//", "--", "sh"], /^\[contain\] error: --rootfs: \/ is the host's root directory; /],
+  // What the limit is, and the fix.
+  ["--cpus too large for a quota", ["--cpus", "1e308", "--", "sh"], /^\[contain\] error: --cpus: 1e\+308 CPUs is more than any machine has; use at most the number of CPUs here \(nproc\), e.g. --cpus 1$/],
+  ["--pids past any number", ["--pids", "99999999999999999999", "--", "sh"], /^\[contain\] error: --pids: 99999999999999999999 is out of range; use 1 to 4194304, or -1 for no limit, e.g. --pids 64$/],
+  ["--pids above the kernel's limit", ["--pids-limit", "4194305", "--", "sh"], /^\[contain\] error: --pids-limit: 4194305 is above the kernel's limit of 4194304 processes; use 1 to 4194304, or -1 for no limit/],
+  // Accepted before, wrongly.
+  ["--cpus in hex", ["--cpus", "0x1", "--", "sh"], /^\[contain\] error: --cpus: "0x1" is not a number; e.g. --cpus 0.5$/],
+  ["--memory with a space before it", ["--memory", " 64M", "--", "sh"], /^\[contain\] error: --memory: invalid size " 64M"; /],
+  ...["toString", "hasOwnProperty", "constructor", "__proto__"].map((name): [string, string[], RegExp] => [
+    `--preset ${name}, which every object has`,
+    ["--config", config, "--preset", name, "--", "sh"],
+    new RegExp(`^\\[contain\\] error: --preset: no preset "${name}" in \\S+; presets there: small, noroot$`),
+  ]),
+  ["env in a config as a list of numbers", ["--config", numbersConfig, "--", "sh"], /^\[contain\] error: --config \S+: defaults\.env: must be a list of KEY=VALUE or a map of KEY: VALUE \(got \[1,2\]\); /],
 ])("%s", (_, args, message) => {
   const r = h.run(["run", ...args]);
   expect(r.code).toBe(125);
   expect(r.stdout).toBe("");
   expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
-  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trimEnd()).toMatch(message);
+  h.expectClean();
+});
+
+test("the host's root through a bind mount of it", () => {
+  withMount(["--bind", "/"], (dir) => {
+    const r = h.run(["run", "--rootfs", dir, "--", "sh"]);
+    expect(r.stderr).toBe(`[contain] error: --rootfs: ${dir} is the host's root directory; give the directory of an unpacked root filesystem, or leave --rootfs out for the default\n`);
+    expect(r.code).toBe(125);
+  });
+  h.expectClean();
+});
+
+test("docker's spellings of no limit run: --pids-limit -1 and 0, --cpu-quota -1", () => {
+  for (const flags of [["--pids-limit", "-1"], ["--pids-limit", "0"], ["--cpu-quota", "-1"]]) {
+    const r = h.run(["run", "-q", ...flags, "--", "true"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  }
+  h.expectClean();
+});
+
+// A state root the store cannot use: the path and --root, never a bare errno.
+test("a state root that is a file", () => {
+  const r = Bun.spawnSync([BIN, "ps", "--root", notADir]);
+  expect(r.stderr.toString()).toBe(`[contain] error: cannot read the state directory ${notADir}: not a directory (ENOTDIR); give --root a directory this user can write (default /run/contain)\n`);
+  expect(r.exitCode).toBe(125);
+  expect(r.stdout.toString()).toBe("");
+});
+
+test("a full state root: the file that could not be written, and nothing left in it", () => {
+  withMount(["-t", "tmpfs", "-o", "size=64k", "tmpfs"], (root) => {
+    expect(Bun.spawnSync(["dd", "if=/dev/zero", `of=${root}/fill`, "bs=4k"]).exitCode).not.toBe(0); // until it is full
+    const r = Bun.spawnSync([BIN, "run", "--root", root, "-q", "--", "true"]);
+    expect(r.stderr.toString()).toMatch(
+      new RegExp(`^\\[contain\\] error: cannot write ${root}/\\.tmp-\\d+-\\d+-[0-9a-f]{64}/state\\.json: no space left on device \\(ENOSPC\\); free space in ${root}, or give another state directory with --root\\n$`),
+    );
+    expect(r.exitCode).toBe(125);
+    expect(readdirSync(root)).toEqual(["fill"]);
+    // and the next command finds nothing to sweep, nothing it takes for a container
+    const ps = Bun.spawnSync([BIN, "ps", "--root", root]);
+    expect(ps.stderr.toString()).toBe("");
+    expect(ps.exitCode).toBe(0);
+  });
+  h.expectClean();
 });
 
 test("a command that is not in the rootfs: 127, naming what was searched", () => {
