@@ -32,7 +32,7 @@ export const runFlags = {
     valueHint: "N",
   },
   cpus: { type: "string", description: "CPU limit as a number of CPUs, as docker's --cpus", valueHint: "N" },
-  "cpu-quota": { type: "string", description: "CFS quota in microseconds per period", valueHint: "US" },
+  "cpu-quota": { type: "string", description: "CFS quota in microseconds per period (-1: no quota)", valueHint: "US" },
   "cpu-period": { type: "string", description: "CFS period in microseconds (default 100000)", valueHint: "US" },
   "cpu-shares": { type: "string", alias: ["c"], description: "Relative CPU weight, 2-262144 (cpu.weight on cgroup v2)", valueHint: "N" },
   pids: { type: "string", description: "Maximum number of processes (default 2048; -1 for no limit)", valueHint: "N" },
