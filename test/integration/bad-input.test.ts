@@ -126,6 +126,12 @@ test("a state root that is a file", () => {
   expect(r.stdout.toString()).toBe("");
 });
 
+test("an empty state root (an unset variable)", () => {
+  const r = Bun.spawnSync([BIN, "ps", "--root", ""]);
+  expect(r.stderr.toString()).toBe("[contain] error: --root: the path is empty; give the state directory (is a variable unset?), or leave --root out for /run/contain\n");
+  expect(r.exitCode).toBe(125);
+});
+
 test("a full state root: the file that could not be written, and nothing left in it", () => {
   withMount(["-t", "tmpfs", "-o", "size=64k", "tmpfs"], (root) => {
     expect(Bun.spawnSync(["dd", "if=/dev/zero", `of=${root}/fill`, "bs=4k"]).exitCode).not.toBe(0); // until it is full
