@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
-import { geteuid } from "../linux/process.ts";
+import { geteuid, processStartTime } from "../linux/process.ts";
 import { defaultRootfs } from "./image.ts";
 
 export function requireRoot(command: string): void {
@@ -16,8 +16,8 @@ export function newContainerId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
 }
 
-export function resolveRootfs(flag: string | undefined): string {
-  if (flag === undefined) return defaultRootfs();
+export function resolveRootfs(flag: string | undefined, dataRoot: string): string {
+  if (flag === undefined) return defaultRootfs(dataRoot, { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 });
   const path = resolve(flag);
   let isDir: boolean;
   try {

@@ -1,8 +1,12 @@
 // Every command starts by releasing what killed runtimes left behind: state
 // entries whose owner no longer holds their lock and that still hold
-// resources.
+// resources, and in the data root the unpacks they did not finish. Only its
+// own roots: another --root's entries and another --data-root's files are
+// theirs to sweep.
+import { rmSync } from "node:fs";
 import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
+import { unpacksIn } from "./image.ts";
 import { releaseContainer } from "./release.ts";
 import { StateStore } from "./state.ts";
 
@@ -19,9 +23,14 @@ function killUnfinishedStarts(store: StateStore): void {
   }
 }
 
-export function openStore(root: string, log: Logger): StateStore {
+export function openStore(root: string, dataRoot: string, log: Logger): StateStore {
   const store = new StateStore(root);
   killUnfinishedStarts(store);
   for (const id of store.sweep(releaseContainer)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  for (const unpack of unpacksIn(dataRoot)) {
+    if (isSameProcess(unpack.pid, unpack.startTime)) continue;
+    rmSync(unpack.path, { recursive: true, force: true });
+    log.info(`removed an unfinished unpack of the default rootfs: ${unpack.path}`);
+  }
   return store;
 }
