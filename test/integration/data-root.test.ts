@@ -39,14 +39,15 @@ function startTime(pid: number): number {
 
 const defaultRootfsOf = (dataRoot: string) => readdirSync(`${dataRoot}/rootfs`).filter((d) => /^default-[0-9a-f]+$/.test(d));
 
-test("the default rootfs is unpacked under --data-root; a relative one is taken from the current directory", () => {
+test("the default rootfs is unpacked under --data-root, for run and node create; a relative one is taken from the current directory", () => {
   const id = a.run(["run", "-d", "-q", "--net", "none", "--", "sleep", "60"]).stdout.trim();
+  expect(a.run(["node", "create", "n1", "--mem", "64", "--net", "none"]).code).toBe(0);
   try {
     expect(defaultRootfsOf(a.dataRoot)).toHaveLength(1);
-    const state = JSON.parse(readFileSync(`${a.root}/${id}/state.json`, "utf8"));
-    expect(state.rootfs).toBe(`${a.dataRoot}/rootfs/${defaultRootfsOf(a.dataRoot)[0]}`);
+    const rootfs = (dir: string) => JSON.parse(readFileSync(`${a.root}/${dir}/state.json`, "utf8")).rootfs;
+    expect(a.ids().map(rootfs)).toEqual(Array(2).fill(`${a.dataRoot}/rootfs/${defaultRootfsOf(a.dataRoot)[0]}`));
   } finally {
-    expect(a.run(["rm", "-f", id]).code).toBe(0);
+    expect(a.run(["rm", "-f", id, "n1"]).code).toBe(0);
   }
   const cwd = mkdtempSync("/tmp/contain-test-cwd-");
   try {
