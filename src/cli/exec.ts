@@ -6,7 +6,7 @@ import { execInContainer } from "../runtime/exec.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { exitCodeOf, loggerFor, stateRoot } from "./output.ts";
+import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
 
 export const execFlags = {
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null)" },
@@ -30,7 +30,7 @@ export default defineCommand({
     const workdir = str(flags, "workdir");
     if (workdir !== undefined && !workdir.startsWith("/")) throw new SpecError("--workdir", `${JSON.stringify(workdir)} is not an absolute path`, "e.g. --workdir /tmp");
     requireRoot("exec");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const status = await execInContainer(store, ref, {
       command,
       env: list(flags, "env"),

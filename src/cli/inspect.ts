@@ -8,7 +8,7 @@ import { LOG } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
 
 export const inspectFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -37,7 +37,7 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "inspect");
     requireRoot("inspect");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const out = refs.map((ref) => {
       const { state, dir } = store.find(ref);
       const status = statusOf(store, state);

@@ -6,7 +6,7 @@ import { killContainer } from "../runtime/kill.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
 
 export const killFlags = {
   signal: { type: "string", alias: ["s"], description: "The signal: a name (TERM, SIGTERM) or a number (default KILL)", valueHint: "SIGNAL" },
@@ -24,7 +24,7 @@ export default defineCommand({
     const signal = parseSignal(name);
     if (signal === undefined) throw new SpecError("--signal", `unknown signal ${JSON.stringify(name)}`, "use a name such as TERM, HUP, KILL or a number such as 15");
     requireRoot("kill");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, async (ref) => killContainer(store, ref, signal));
   },
 });

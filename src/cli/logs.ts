@@ -6,7 +6,7 @@ import { showLogs } from "../runtime/logs.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { parseInteger } from "../spec/units.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
 
 export const logsFlags = {
   follow: { type: "boolean", alias: ["f"], description: "Keep printing new output until the container stops" },
@@ -25,7 +25,7 @@ export default defineCommand({
     const tail = tailText === undefined || tailText === "all" ? undefined : parseInteger("--tail", tailText, "a number of lines, e.g. --tail 20");
     if (tail !== undefined && tail < 0) throw new SpecError("--tail", `${tail} is not a number of lines`, "e.g. --tail 20");
     requireRoot("logs");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     await showLogs(store, ref, { follow: flags.follow === true, tail, out: 1 });
     return 0;
   },

@@ -9,7 +9,7 @@ import { removeContainer } from "../runtime/remove.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize, parseInteger } from "../spec/units.ts";
 import { checkName, commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
 import { describeStatus, rows } from "./ps.ts";
 import { formatTable } from "./table.ts";
 
@@ -52,10 +52,11 @@ export const create = defineCommand({
     requireRoot("node create");
     // run's modules, loaded only by the subcommand that makes a container
     const [{ containerOf }, { runDetached }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts")]);
-    const store = openStore(stateRoot(flags), log);
+    const data = dataRoot(flags);
+    const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
-    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store);
+    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, store, data);
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;
@@ -69,7 +70,7 @@ export const ls = defineCommand({
     const { flags } = parseFlags(nodeLsFlags, rawArgs, "node ls");
     const { log } = loggerFor(flags);
     requireRoot("node ls");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const now = Date.now();
     const nodes = rows(store, true).filter((r) => r.state.kind === "node");
     if (flags.json === true) {
@@ -105,7 +106,7 @@ export const rm = defineCommand({
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "node rm");
     requireRoot("node rm");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, async (ref) => {
       if (store.find(ref).state.kind !== "node") throw new SpecError(ref, "is a container, not a node", `remove it with contain rm -f ${ref}`);
       return removeContainer(store, ref, true);

@@ -1,8 +1,10 @@
 // What the CLI prints and how it exits: loggers from flags, exit codes from
 // a container's end, the usage report.
-import { writeSync } from "node:fs";
+import { accessSync, constants, statSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { traceSyscalls, type ExitStatus } from "../linux/process.ts";
 import { createLogger, type Logger, type Verbosity } from "../log.ts";
+import { DEFAULT_DATA_ROOT } from "../runtime/image.ts";
 import type { RunResult } from "../runtime/run.ts";
 import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
@@ -29,7 +31,50 @@ export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosit
 }
 
 export function stateRoot(flags: FlagValues): string {
-  return typeof flags.root === "string" ? flags.root : DEFAULT_STATE_ROOT;
+  return rootFlag(flags, "root", DEFAULT_STATE_ROOT);
+}
+
+export function dataRoot(flags: FlagValues): string {
+  const path = rootFlag(flags, "data-root", DEFAULT_DATA_ROOT);
+  // The default rootfs under it is an overlay's lower layer.
+  if (/[,:\\]/.test(path))
+    throw new SpecError("--data-root", `${path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "choose a path without them, e.g. --data-root /var/lib/contain");
+  return path;
+}
+
+// --root and --data-root, made absolute: what the state records of them (a
+// lease's owner, a container's rootfs, the monitor's root) is read by
+// commands run from other directories. Checked before anything is made: the
+// path, or else the nearest of its parents that exists, is a directory, in
+// which a missing path can then be made.
+function rootFlag(flags: FlagValues, name: "root" | "data-root", fallback: string): string {
+  const given = flags[name];
+  if (typeof given !== "string") return fallback;
+  const flag = `--${name}`;
+  const fix = `give a directory, or a path where one can be made, e.g. ${flag} ${fallback}`;
+  // resolve("") is the current directory: `--root "$ROOT"` with ROOT unset.
+  if (given === "") throw new SpecError(flag, "the path is empty", `give a directory (is a variable unset?), or leave ${flag} out for ${fallback}`);
+  const path = resolve(given);
+  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
+  for (let at = path; ; at = dirname(at)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(at).isDirectory();
+    } catch (err) {
+      // ENOTDIR: a parent is a file, which the next round names.
+      if ((code(err) === "ENOENT" || code(err) === "ENOTDIR") && at !== "/") continue;
+      throw new SpecError(flag, `cannot use ${path}: ${code(err)}`, fix);
+    }
+    if (!isDir) throw new SpecError(flag, at === path ? `${path} is not a directory` : `${path} cannot be made: ${at} is not a directory`, fix);
+    if (at !== path) {
+      try {
+        accessSync(at, constants.W_OK | constants.X_OK);
+      } catch (err) {
+        throw new SpecError(flag, `${path} cannot be made in ${at}: ${code(err)}`, fix);
+      }
+    }
+    return path;
+  }
 }
 
 // The shell's convention, which docker and runc follow: the status, or 128+N

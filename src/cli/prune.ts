@@ -5,7 +5,7 @@ import { requireRoot } from "../runtime/prepare.ts";
 import { pruneContainers } from "../runtime/remove.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { loggerFor, print, stateRoot } from "./output.ts";
+import { dataRoot, loggerFor, print, stateRoot } from "./output.ts";
 
 export const pruneFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -16,7 +16,7 @@ export default defineCommand({
     const { flags } = parseFlags(pruneFlags, rawArgs, "prune");
     const { log } = loggerFor(flags);
     requireRoot("prune");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     for (const { state } of await pruneContainers(store)) print(`${state.id}\n`);
     return 0;
   },

@@ -8,7 +8,7 @@ import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
+import { dataRoot, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
 import { formatTable, humanDuration, shortCommand } from "./table.ts";
 
 export const psFlags = {
@@ -70,7 +70,7 @@ export default defineCommand({
     const { flags } = parseFlags(psFlags, rawArgs, "ps");
     const { log } = loggerFor(flags);
     requireRoot("ps");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const now = Date.now();
     const list = rows(store, flags.all === true);
     if (flags.json === true) {

@@ -4,7 +4,7 @@ import { requireRoot } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
 
 export const rmFlags = {
   force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },
@@ -19,7 +19,7 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "rm");
     requireRoot("rm");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, (ref) => removeContainer(store, ref, flags.force === true));
   },
 });

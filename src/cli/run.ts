@@ -20,7 +20,7 @@ import { specFromFlags, typedFlags, type RunFlags } from "../spec/from-flags.ts"
 import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { loggerFor, print, reportExit, stateRoot } from "./output.ts";
+import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
@@ -122,8 +122,9 @@ function requireSources(spec: Spec): void {
 }
 
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
-// maps to): every flag is checked here, before anything is created.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, store: StateStore): { spec: Spec; plan: Plan } {
+// maps to): every flag is checked here, before anything is created but the
+// default rootfs, unpacked under `dataRoot` on first use.
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, store: StateStore, dataRoot: string): { spec: Spec; plan: Plan } {
   const network = networkFromFlags({
     net: str(flags, "net"),
     bridge: str(flags, "bridge"),
@@ -132,7 +133,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     dns: list(flags, "dns"),
     addHost: list(flags, "add-host"),
   });
-  const rootfs = resolveRootfs(str(flags, "rootfs"));
+  const rootfs = resolveRootfs(str(flags, "rootfs"), dataRoot);
   const given: RunFlags = {
     command: positionals,
     rootfs,
@@ -201,10 +202,11 @@ export default defineCommand({
     const detach = flags.detach === true;
     if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
-    const store = openStore(stateRoot(flags), log);
+    const data = dataRoot(flags);
+    const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, positionals, id, tty, store);
+    const { spec, plan } = containerOf(flags, positionals, id, tty, store, data);
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
       print(`${id}\n`);

@@ -9,7 +9,7 @@ import { statusOf } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { loggerFor, print, stateRoot } from "./output.ts";
+import { dataRoot, loggerFor, print, stateRoot } from "./output.ts";
 import { formatTable } from "./table.ts";
 
 export const statsFlags = {
@@ -59,7 +59,7 @@ export default defineCommand({
     const { flags, positionals } = parseFlags(statsFlags, rawArgs, "stats");
     const { log } = loggerFor(flags);
     requireRoot("stats");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const stream = flags.stream !== false;
     const clear = stream && isTerminal(1) ? "\x1b[2J\x1b[H" : "";
     let states = running(store, positionals);

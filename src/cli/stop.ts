@@ -6,7 +6,7 @@ import { stopContainer } from "../runtime/stop.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { parseNumber } from "../spec/units.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
 
 export const stopFlags = {
   time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after SIGTERM before SIGKILL (default 10)", valueHint: "SECONDS" },
@@ -23,7 +23,7 @@ export default defineCommand({
     const seconds = parseNumber("--time", str(flags, "time") ?? "10", "seconds, e.g. --time 5");
     if (seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
     requireRoot("stop");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, (ref) => stopContainer(store, ref, seconds * 1000));
   },
 });

@@ -4,7 +4,7 @@ import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { waitContainer } from "../runtime/wait.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
+import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
 
 export const waitFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -16,7 +16,7 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "wait");
     requireRoot("wait");
-    const store = openStore(stateRoot(flags), log);
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     for (const ref of refs) print(`${exitCodeOf(await waitContainer(store, ref))}\n`);
     return 0;
   },

@@ -1,7 +1,9 @@
 // The default root filesystem, embedded in the binary (rootfs/build.ts makes
-// it) and unpacked on first use under the data root (/var/lib/contain).
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// it) and unpacked on first use under the data root (/var/lib/contain, or
+// --data-root): <data root>/rootfs/default-<hash>.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, normalize } from "node:path";
+import { ContainError } from "../errors.ts";
 import archivePath from "../../rootfs/rootfs.tar.gz" with { type: "file" };
 
 export const DEFAULT_DATA_ROOT = "/var/lib/contain";
@@ -51,19 +53,31 @@ export function extractTar(tar: Uint8Array, dest: string): void {
 // hash the 1 MB archive (~8 ms). Unset when running from source.
 declare const ROOTFS_HASH: string | undefined;
 
+// A process that unpacks, named by its pid and start time (a pid alone may be
+// reused).
+export interface Unpacker {
+  pid: number;
+  startTime: number;
+}
+
 // The unpacked default root, named by the archive's hash so a new binary with
 // a different rootfs never reuses an old one. Unpacked under a temporary name
-// and renamed: concurrent first runs each build one and one rename wins.
-export function defaultRootfs(dataRoot: string = DEFAULT_DATA_ROOT): string {
+// that names its unpacker, and renamed: concurrent first runs each build one
+// and one rename wins; what a killed one left, a sweep finds (unpacksIn).
+export function defaultRootfs(dataRoot: string, self: Unpacker): string {
   // The same hash as rootfs/build.ts's archiveHash.
   const hash = typeof ROOTFS_HASH === "string" ? ROOTFS_HASH : Bun.hash(readFileSync(archivePath)).toString(16);
   const dir = `${dataRoot}/rootfs/default-${hash}`;
   if (existsSync(dir)) return dir;
   const archive = readFileSync(archivePath);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  extractTar(Bun.gunzipSync(archive), tmp);
+  const tmp = `${dir}.tmp-${self.pid}-${self.startTime}`;
+  try {
+    mkdirSync(tmp, { recursive: true });
+    extractTar(Bun.gunzipSync(archive), tmp);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new ContainError(`cannot unpack the default rootfs into ${dataRoot}/rootfs: ${(err as Error).message}`, "give --data-root a directory contain can write in, or pass --rootfs DIR", undefined, { cause: err });
+  }
   try {
     renameSync(tmp, dir);
   } catch (err) {
@@ -71,4 +85,14 @@ export function defaultRootfs(dataRoot: string = DEFAULT_DATA_ROOT): string {
     if (!existsSync(dir)) throw err;
   }
   return dir;
+}
+
+// The unpacks under way in a data root, and those whose unpacker was killed.
+export function unpacksIn(dataRoot: string): (Unpacker & { path: string })[] {
+  const dir = `${dataRoot}/rootfs`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const m = /^default-[0-9a-f]+\.tmp-(\d+)-(\d+)$/.exec(name);
+    return m ? [{ path: `${dir}/${name}`, pid: Number(m[1]), startTime: Number(m[2]) }] : [];
+  });
 }

@@ -1,11 +1,19 @@
-// IP leases of a bridge network, persistent under the data root
+// IP leases of a bridge network, persistent under the default data root
 // (/var/lib/contain/network/<bridge>.json) so they outlive the runtime that
 // took them, and guarded by a file lock against concurrent runs. Whoever
 // holds the lock may also change the bridge and its nft table.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { FileLock } from "../linux/lock.ts";
 import type { PortMapping } from "../spec/network.ts";
+import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { writeAtomically } from "./state.ts";
+
+// The data root of every bridge's leases, whatever --data-root a command is
+// given. A bridge is one per host, whatever --root or --data-root a start
+// has, so its leases are one file per host too: two data roots that each
+// kept leases for one bridge would hand out the same address twice, and
+// their two locks would not order changes to the bridge and its nft table.
+export const LEASE_DATA_ROOT = DEFAULT_DATA_ROOT;
 
 export interface Lease {
   id: string; // the container
@@ -30,7 +38,8 @@ export class LeaseDb implements Disposable {
     readonly data: LeaseFile,
   ) {}
 
-  // Waits for the bridge's lock.
+  // Waits for the bridge's lock. `dataRoot`: the one a container's network
+  // state recorded (LEASE_DATA_ROOT, for all that this version starts).
   static open(dataRoot: string, bridge: string): LeaseDb {
     const dir = leaseDir(dataRoot);
     mkdirSync(dir, { recursive: true, mode: 0o700 });

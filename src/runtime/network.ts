@@ -20,12 +20,12 @@ import { peerLine, withoutPeer } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
 import { DEFAULT_SUBNET, describePort, parseSubnetFlag, portsClash, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
-import { LeaseDb, type Lease } from "./ipam.ts";
+import { LEASE_DATA_ROOT, LeaseDb, type Lease } from "./ipam.ts";
 
 // What the state entry records, before any of it exists.
 export interface NetworkState {
   bridge: string;
-  dataRoot: string; // where the lease lives
+  dataRoot: string; // where the lease lives (LEASE_DATA_ROOT), as a release must find it
   veth: string;
   ports: PortMapping[];
   address?: string; // once leased
@@ -36,9 +36,9 @@ export const BRIDGE_ALIAS = "contain bridge";
 
 export const vethName = (id: string) => `${VETH_PREFIX}${id.slice(0, 12)}`;
 
-export function networkState(req: NetworkRequest, id: string, dataRoot: string): NetworkState | undefined {
+export function networkState(req: NetworkRequest, id: string): NetworkState | undefined {
   if (req.mode !== "bridge") return undefined;
-  return { bridge: req.bridge, dataRoot, veth: vethName(id), ports: req.ports };
+  return { bridge: req.bridge, dataRoot: LEASE_DATA_ROOT, veth: vethName(id), ports: req.ports };
 }
 
 function netlinkFailure(what: string, err: unknown): ContainError {

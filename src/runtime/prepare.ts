@@ -3,7 +3,7 @@
 import { statSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
-import { geteuid } from "../linux/process.ts";
+import { geteuid, processStartTime } from "../linux/process.ts";
 import { defaultRootfs } from "./image.ts";
 
 export function requireRoot(command: string): void {
@@ -17,8 +17,8 @@ export function newContainerId(): string {
 }
 
 // A relative path is taken from the current directory (--rootfs ./rootfs).
-export function resolveRootfs(flag: string | undefined): string {
-  if (flag === undefined) return defaultRootfs();
+export function resolveRootfs(flag: string | undefined, dataRoot: string): string {
+  if (flag === undefined) return defaultRootfs(dataRoot, { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 });
   // resolve("") is the current directory: `--rootfs "$ROOT"` with ROOT unset
   // would run it as the container's root.
   if (flag === "") throw new SpecError("--rootfs", "the path is empty", "give the directory of an unpacked root filesystem (is a variable unset?), or leave --rootfs out for the default");

@@ -11,7 +11,6 @@ import { close, describeExit, processStartTime, waitExited, type ExitStatus } fr
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
-import { DEFAULT_DATA_ROOT } from "./image.ts";
 import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
@@ -42,7 +41,7 @@ export interface RunResult {
 // The state of a new container, with the cgroup it is about to get.
 // The network's resources are named here too, before any exists.
 function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; paths: Readonly<Record<string, string>> }): ContainerState {
-  const network = networkState(plan.network, plan.id, DEFAULT_DATA_ROOT);
+  const network = networkState(plan.network, plan.id);
   if (network) checkBridge(plan.network);
   return {
     id: plan.id,

@@ -1,12 +1,14 @@
 // Every command starts by releasing what killed runtimes left behind: state
 // entries whose owner no longer holds their lock and that still hold
-// resources.
-import { resolve } from "node:path";
-import { SpecError } from "../errors.ts";
+// resources, and in the data root the unpacks they did not finish. Only its
+// own roots: another --root's entries and another --data-root's files are
+// theirs to sweep.
+import { rmSync } from "node:fs";
 import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
+import { unpacksIn } from "./image.ts";
 import { releaseContainer } from "./release.ts";
-import { DEFAULT_STATE_ROOT, StateStore } from "./state.ts";
+import { StateStore } from "./state.ts";
 
 // A detached start whose CLI died before it finished: the monitor holds the
 // lock, and the init may even run the command already, but nobody was told.
@@ -21,13 +23,14 @@ function killUnfinishedStarts(store: StateStore): void {
   }
 }
 
-// `root` is --root's value, made absolute: a container's directory is
-// recorded where other runs read it from their own working directories (the
-// lease of --net bridge names it, for the peers' /etc/hosts).
-export function openStore(root: string, log: Logger): StateStore {
-  if (root === "") throw new SpecError("--root", "the path is empty", `give the state directory (is a variable unset?), or leave --root out for ${DEFAULT_STATE_ROOT}`);
-  const store = new StateStore(resolve(root));
+export function openStore(root: string, dataRoot: string, log: Logger): StateStore {
+  const store = new StateStore(root);
   killUnfinishedStarts(store);
   for (const id of store.sweep(releaseContainer)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  for (const unpack of unpacksIn(dataRoot)) {
+    if (isSameProcess(unpack.pid, unpack.startTime)) continue;
+    rmSync(unpack.path, { recursive: true, force: true });
+    log.info(`removed an unfinished unpack of the default rootfs: ${unpack.path}`);
+  }
   return store;
 }

@@ -121,14 +121,14 @@ test("docker's spellings of no limit run: --pids-limit -1 and 0, --cpu-quota -1"
 // A state root the store cannot use: the path and --root, never a bare errno.
 test("a state root that is a file", () => {
   const r = Bun.spawnSync([BIN, "ps", "--root", notADir]);
-  expect(r.stderr.toString()).toBe(`[contain] error: cannot read the state directory ${notADir}: not a directory (ENOTDIR); give --root a directory this user can write (default /run/contain)\n`);
+  expect(r.stderr.toString()).toBe(`[contain] error: --root: ${notADir} is not a directory; give a directory, or a path where one can be made, e.g. --root /run/contain\n`);
   expect(r.exitCode).toBe(125);
   expect(r.stdout.toString()).toBe("");
 });
 
 test("an empty state root (an unset variable)", () => {
   const r = Bun.spawnSync([BIN, "ps", "--root", ""]);
-  expect(r.stderr.toString()).toBe("[contain] error: --root: the path is empty; give the state directory (is a variable unset?), or leave --root out for /run/contain\n");
+  expect(r.stderr.toString()).toBe("[contain] error: --root: the path is empty; give a directory (is a variable unset?), or leave --root out for /run/contain\n");
   expect(r.exitCode).toBe(125);
 });
 

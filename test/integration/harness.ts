@@ -1,6 +1,6 @@
 // Integration tests run the compiled binary as root against the real kernel.
-// Each test file gets its own state root, and checks that what it started
-// left nothing behind: no cgroup, mount, state or process.
+// Each test file gets its own state root and data root, and checks that what
+// it started left nothing behind: no cgroup, mount, state, data or process.
 import { expect } from "bun:test";
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
@@ -40,6 +40,11 @@ export interface Result {
 
 export class Harness {
   readonly root = mkdtempSync("/tmp/contain-test-state-");
+  // The default rootfs is unpacked here, once per file. The leases are not
+  // here, and must not be: the test files share the bridge contain0, and a
+  // bridge's leases are one file for the host (src/runtime/ipam.ts), so
+  // files running in parallel never lease one address twice.
+  readonly dataRoot = mkdtempSync("/tmp/contain-test-data-");
   private readonly cgroupsBefore = containerCgroups();
   private readonly mountsBefore = mountPoints();
   // The binary every command runs: another than BIN for tests that may
@@ -50,8 +55,13 @@ export class Harness {
     this.bin = opts.bin ?? BIN;
   }
 
+  // For commands a test starts itself: after the subcommand.
+  get rootFlags(): string[] {
+    return ["--root", this.root, "--data-root", this.dataRoot];
+  }
+
   run(args: string[], opts: { timeout?: number; stdin?: string } = {}): Result {
-    const r = Bun.spawnSync([this.bin, ...withRoot(args, this.root)], {
+    const r = Bun.spawnSync([this.bin, ...withRoots(args, this.rootFlags)], {
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       timeout: opts.timeout ?? 30_000,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -60,7 +70,7 @@ export class Harness {
   }
 
   spawn(args: string[]) {
-    return Bun.spawn([this.bin, ...withRoot(args, this.root)], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    return Bun.spawn([this.bin, ...withRoots(args, this.rootFlags)], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   }
 
   // IDs of the containers in this harness's state root.
@@ -76,9 +86,10 @@ export class Harness {
     }
   }
 
-  // Nothing of ours is left: state entries, cgroups, mounts, monitors.
+  // Nothing of ours is left: state entries, data, cgroups, mounts, monitors.
   expectClean(): void {
     expect(existsSync(this.root) ? readdirSync(this.root) : []).toEqual([]);
+    expect(dataLeftovers(this.dataRoot)).toEqual([]);
     expect(this.monitors()).toEqual([]);
     // Empty ones only: a container that some other user of this machine runs
     // right now has processes; what a runtime leaks has none left.
@@ -116,15 +127,24 @@ export class Harness {
     if (this.ids().length) this.run(["rm", "-f", ...this.ids()]);
     if (this.ids().length) this.run(["run", "-q", "--", "true"]);
     rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.dataRoot, { recursive: true, force: true });
   }
 }
 
-// `--root` goes after the subcommand (`node create` is one), before the
+// The roots go after the subcommand (`node create` is one), before the
 // container's name and command.
-function withRoot(args: string[], root: string): string[] {
+function withRoots(args: string[], roots: string[]): string[] {
   const words = args[0] === "node" && args[1] !== undefined ? 2 : 1;
   if (args.length < words || args[0]?.startsWith("-")) return args;
-  return [...args.slice(0, words), "--root", root, ...args.slice(words)];
+  return [...args.slice(0, words), ...roots, ...args.slice(words)];
+}
+
+// What a data root holds but the unpacked default rootfs, which may stay.
+export function dataLeftovers(dataRoot: string): string[] {
+  if (!existsSync(dataRoot)) return [];
+  return readdirSync(dataRoot).flatMap((name) =>
+    name === "rootfs" ? readdirSync(`${dataRoot}/rootfs`).filter((r) => !/^default-[0-9a-f]+$/.test(r)).map((r) => `rootfs/${r}`) : [name],
+  );
 }
 
 // Every container cgroup directory on the machine: <...>/contain/<64 hex>.

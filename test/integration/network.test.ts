@@ -59,7 +59,7 @@ class Holder {
   private out = "";
   private err = "";
   constructor(args: string[], script = "ip -4 -o addr show eth0 && read x; exit 0") {
-    this.proc = Bun.spawn([BIN, "run", "--root", h.root, "-q", ...args, "--", "sh", "-c", script], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    this.proc = Bun.spawn([BIN, "run", ...h.rootFlags, "-q", ...args, "--", "sh", "-c", script], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     this.drain(this.proc.stdout, (t) => (this.out += t));
     this.drain(this.proc.stderr, (t) => (this.err += t));
   }

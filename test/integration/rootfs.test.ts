@@ -34,11 +34,11 @@ function debianRoot(): string {
   return DEBIAN;
 }
 
-test("the embedded default rootfs is busybox, unpacked under /var/lib/contain", () => {
+test("the embedded default rootfs is busybox, unpacked under the data root", () => {
   const r = h.run(["run", "-q", "--hostname", "box", "--", "/bin/sh", "-c", "cat /etc/hostname; head -1 /etc/passwd; busybox | head -1"]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^box\nroot:x:0:0:root:\/root:\/bin\/sh\nBusyBox v/);
-  expect(readdirSync("/var/lib/contain/rootfs").some((d) => d.startsWith("default-"))).toBe(true);
+  expect(readdirSync(`${h.dataRoot}/rootfs`).some((d) => d.startsWith("default-"))).toBe(true);
 });
 
 test("a busybox tree given with --rootfs", () => {

@@ -17,7 +17,7 @@ afterAll(() => {
 
 test("the caller's terminal hangs up: the container's shell goes with it", async () => {
   const hup = `${session}-hup`;
-  tmux("new-session", "-d", "-s", hup, "-x", "80", "-y", "24", `${BIN} run -q --root ${h.root} -- /bin/sh`);
+  tmux("new-session", "-d", "-s", hup, "-x", "80", "-y", "24", `${BIN} run -q ${h.rootFlags.join(" ")} -- /bin/sh`);
   await waitFor("the prompt", () => tmux("capture-pane", "-p", "-t", hup).includes("/ #"));
   const id = h.ids()[0] ?? "";
   tmux("kill-session", "-t", hup); // SIGHUP to contain, as a closed terminal window does
@@ -26,7 +26,7 @@ test("the caller's terminal hangs up: the container's shell goes with it", async
 
 test("an interactive shell: tty, line editing, Ctrl-C, exit status", async () => {
   const done = `/tmp/${session}.status`;
-  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", `${BIN} run -q --root ${h.root} -- /bin/sh; echo $? > ${done}`);
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", `${BIN} run -q ${h.rootFlags.join(" ")} -- /bin/sh; echo $? > ${done}`);
   const send = (...keys: string[]) => tmux("send-keys", "-t", session, ...keys);
   await waitFor("the prompt", () => screen().includes("/ #"));
   send("tty; stty size", "Enter");

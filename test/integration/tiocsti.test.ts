@@ -20,7 +20,7 @@ afterAll(() => {
   }
 });
 
-const contain = (args: string) => `${BIN} ${args.replace(/^(\S+)/, `$1 --root ${h.root}`)}`;
+const contain = (args: string) => `${BIN} ${args.replace(/^(\S+)/, `$1 ${h.rootFlags.join(" ")}`)}`;
 
 // Runs `commands` in bash under a fresh pty, then reads one line from that
 // pty for a second: whatever the container typed. script's stdin stays open

@@ -3,9 +3,8 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../src/errors.ts";
-import { createLogger } from "../../src/log.ts";
+import { stateRoot } from "../../src/cli/output.ts";
 import { StateStore, writeAtomically } from "../../src/runtime/state.ts";
-import { openStore } from "../../src/runtime/sweep.ts";
 
 const tmp = mkdtempSync("/tmp/contain-unit-state-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,13 +48,12 @@ test("the sweep removes a create whose creator died, and reports no container fo
 });
 
 test("--root: an empty path is refused; a relative one is made absolute, as other runs read the paths it records", () => {
-  const log = createLogger("quiet");
-  const err = thrown(() => openStore("", log));
+  const err = thrown(() => stateRoot({ root: "" }));
   expect(err.message).toBe("--root: the path is empty");
   const cwd = process.cwd();
   process.chdir(tmp);
   try {
-    expect(openStore("relative", log).root).toBe(`${tmp}/relative`);
+    expect(stateRoot({ root: "relative" })).toBe(`${tmp}/relative`);
   } finally {
     process.chdir(cwd);
   }
