@@ -44,16 +44,8 @@ export interface HostsInput {
 }
 
 // Other containers on the same bridge, by name, in each other's /etc/hosts:
-// a line per container, marked with its short ID so it can be taken out.
+// a line per container, marked with its short ID.
 export const peerLine = (address: string, names: readonly string[], id: string) => `${address}\t${[...new Set(names)].join(" ")}\t# contain ${id.slice(0, 12)}\n`;
-
-export function withoutPeer(hosts: string, id: string): string {
-  const mark = `# contain ${id.slice(0, 12)}`;
-  return hosts
-    .split("\n")
-    .filter((l) => !l.endsWith(mark))
-    .join("\n");
-}
 
 export function hostsFile(input: HostsInput): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];

@@ -12,7 +12,8 @@ import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import type { Entry } from "./state.ts";
 
-function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, address: string | undefined, log: Logger): void {
+// The overlay's directories and the /etc files; returns /etc/hosts's path and content.
+function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
   const overlay = plan.root.overlay;
   if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
   mkdirSync(`${dir}/etc`, { mode: 0o755 });
@@ -28,6 +29,7 @@ function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, 
   });
   if (note) log.warn(`resolv.conf: ${note}`);
   for (const f of files) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+  return { file: `${dir}/etc/hosts`, own: files.find((f) => f.name === "hosts")?.content ?? "" };
 }
 
 function readOptional(path: string): string | undefined {
@@ -51,8 +53,8 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
     if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-  writeContainerFiles(plan, entry.dir, entry.state.name, bridge?.eth0.address, log);
-  if (network && bridge) announceNames(network, plan.id, names);
+  const hosts = writeContainerFiles(plan, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  if (network && bridge) announceNames(network, plan.id, hosts);
   return bridge;
 }
 

@@ -22,6 +22,9 @@ export interface Lease {
   veth: string;
   ports: PortMapping[];
   names?: string[]; // its hostname and name, for the other containers' /etc/hosts
+  // Its /etc/hosts (the file bind-mounted into it) and the lines of its own
+  // that contain wrote there: the file is rewritten from these, never read.
+  hosts?: { file: string; own: string };
 }
 
 interface LeaseFile {
@@ -64,6 +67,13 @@ export class LeaseDb implements Disposable {
 
   add(lease: Lease): void {
     this.data.leases.push(lease);
+    this.save();
+  }
+
+  update(id: string, change: Partial<Lease>): void {
+    const lease = this.find(id);
+    if (!lease) return;
+    Object.assign(lease, change);
     this.save();
   }
 

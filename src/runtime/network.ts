@@ -7,7 +7,7 @@
 // entry can name: the entry records the network (bridge, veth name, ports)
 // before anything is made; the lease records the ports before their rules
 // exist. releaseNetwork undoes it all, from the state and the lease.
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
@@ -16,11 +16,11 @@ import { hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
 import { addPortsScript, deletePortScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
-import { peerLine, withoutPeer } from "../plan/dns.ts";
+import { peerLine } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
 import { DEFAULT_SUBNET, describePort, parseSubnetFlag, portsClash, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
-import { LEASE_DATA_ROOT, LeaseDb, type Lease } from "./ipam.ts";
+import { LEASE_DATA_ROOT, LeaseDb } from "./ipam.ts";
 
 // What the state entry records, before any of it exists.
 export interface NetworkState {
@@ -165,12 +165,13 @@ export function prepareBridgeNetwork(
 ): { eth0: Eth0Config; bridgeIndex: number } {
   using nl = new Netlink();
   using db = LeaseDb.open(state.dataRoot, req.bridge);
-  for (const lease of db.stale()) {
+  const stale = db.stale();
+  for (const lease of stale) {
     log.info(`reclaiming ${lease.address} from container ${lease.id.slice(0, 12)}, which is gone`);
     deleteLink(nl, lease.veth);
     releaseLease(db, req.bridge, lease.id);
-    forgetNames(db, lease.id);
   }
+  if (stale.length) writeHostsFiles(db);
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
@@ -217,21 +218,33 @@ export function plugVeth(state: NetworkState, bridgeIndex: number, mtu: number, 
   }
 }
 
-// The containers on a bridge know each other by name: the new one's
-// /etc/hosts gets a line per container already there, and theirs a line for
-// it, written in place (their /etc/hosts is a bind mount of that very file).
-// Under the bridge's lock, so two starts never miss each other.
-export function announceNames(state: NetworkState, id: string, names: readonly string[]): void {
-  if (!state.address) return;
-  using db = LeaseDb.open(state.dataRoot, state.bridge);
-  const own = db.find(id);
-  if (!own) return;
-  const peers = db.leases.filter((l) => l.id !== id && l.names?.length && existsSync(hostsOf(l)));
-  appendFileSync(hostsOf(own), peers.map((p) => peerLine(p.address, p.names ?? [], p.id)).join(""));
-  for (const p of peers) appendFileSync(hostsOf(p), peerLine(state.address, names, id));
+// The containers on a bridge know each other by name: each one's /etc/hosts
+// holds its own lines and a line per other container on the bridge. The
+// files are written from the leases, under the bridge's lock, and never read:
+// a container can write its own (it is bind-mounted), so what it holds is
+// nobody else's business, and its own edits are lost at the next rewrite.
+// Written in place, never renamed, since the bind mount holds the inode.
+function writeHostsFiles(db: LeaseDb): void {
+  for (const lease of db.leases) {
+    if (!lease.hosts) continue;
+    const peers = db.leases.filter((p) => p.id !== lease.id && p.names?.length).map((p) => peerLine(p.address, p.names ?? [], p.id));
+    try {
+      writeFileSync(lease.hosts.file, lease.hosts.own + peers.join(""));
+    } catch {
+      // Its state is gone (a stale lease about to be reclaimed), or its
+      // disk is full: the others' files are still written.
+    }
+  }
 }
 
-const hostsOf = (lease: Lease) => `${lease.stateDir}/etc/hosts`;
+// The container's /etc/hosts and its own lines, once written: from now on
+// the bridge's rewrites keep it up to date, and the others learn its names.
+export function announceNames(state: NetworkState, id: string, hosts: { file: string; own: string }): void {
+  if (!state.address) return;
+  using db = LeaseDb.open(state.dataRoot, state.bridge);
+  db.update(id, { hosts });
+  writeHostsFiles(db);
+}
 
 // The veth, the port rules, the lease, and the container's line in the other
 // containers' /etc/hosts. Safe to repeat, and on a container whose set-up
@@ -243,16 +256,6 @@ export function releaseNetwork(state: NetworkState, id: string): void {
   } finally {
     using db = LeaseDb.open(state.dataRoot, state.bridge);
     releaseLease(db, state.bridge, id);
-    forgetNames(db, id);
-  }
-}
-
-// Takes a container's line out of the others' /etc/hosts: truncated and
-// rewritten, never renamed, since a bind mount holds the inode.
-function forgetNames(db: LeaseDb, id: string): void {
-  for (const p of db.leases) {
-    const file = hostsOf(p);
-    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-    if (text.includes(`# contain ${id.slice(0, 12)}`)) writeFileSync(file, withoutPeer(text, id));
+    writeHostsFiles(db);
   }
 }

@@ -206,8 +206,9 @@ export class StateStore {
   // Entries whose owner is gone (their lock can be taken) and that still hold
   // resources. `release` frees what the state records and returns the
   // state to keep (a detached container's exit record), or undefined to
-  // remove the entry. Returns the IDs swept.
-  sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined): string[] {
+  // remove the entry. One entry that cannot be released is left to `failed`
+  // and the next sweep; the others still are. Returns the IDs swept.
+  sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined, failed: (id: string, err: unknown) => void): string[] {
     const swept: string[] = [];
     for (const name of this.names()) {
       const dir = `${this.root}/${name}`;
@@ -227,6 +228,8 @@ export class StateStore {
         if (kept) this.write(kept);
         else rmSync(dir, { recursive: true, force: true });
         swept.push(state?.id ?? name);
+      } catch (err) {
+        failed(state?.id ?? name, err);
       } finally {
         lock.release();
       }

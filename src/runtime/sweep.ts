@@ -26,7 +26,8 @@ function killUnfinishedStarts(store: StateStore): void {
 export function openStore(root: string, dataRoot: string, log: Logger): StateStore {
   const store = new StateStore(root);
   killUnfinishedStarts(store);
-  for (const id of store.sweep(releaseContainer)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  const failed = (id: string, err: unknown) => log.warn(`cannot release the leftovers of container ${id.slice(0, 12)} now: ${err instanceof Error ? err.message : String(err)}`);
+  for (const id of store.sweep(releaseContainer, failed)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
   for (const unpack of unpacksIn(dataRoot)) {
     if (isSameProcess(unpack.pid, unpack.startTime)) continue;
     rmSync(unpack.path, { recursive: true, force: true });

@@ -240,6 +240,36 @@ test("names: containers on a bridge find each other by name, and the lines go wi
   }
 });
 
+test("a container that grows its own /etc/hosts to 300 MB: ps, a start beside it and rm -f still work, and the others' files hold exactly their records", () => {
+  const alpha = h.run(["run", "-d", "-q", ...NET, "--name", `big${tag}`, "--", "sh", "-c", "head -c 300000000 /dev/zero >> /etc/hosts && echo grown && sleep 60"]).stdout.trim();
+  const beta = h.run(["run", "-d", "-q", ...NET, "--name", `calm${tag}`, "--", "sleep", "60"]).stdout.trim();
+  try {
+    expect(waitForLog(alpha, "grown")).toBe(true);
+    expect(h.run(["ps"]).code).toBe(0);
+    // a start on the same bridge: its own file and the calm one's are the records, nothing read from the big one
+    const gamma = h.run(["run", "-q", ...NET, "--name", `new${tag}`, "--", "cat", "/etc/hosts"]);
+    expect(gamma.code).toBe(0);
+    expect(gamma.stdout.length).toBeLessThan(1000);
+    expect(gamma.stdout).toContain(`big${tag}`);
+    // the big one's own file was rewritten from its records: its edits are gone, as docker's docs warn
+    expect(Number(h.run(["exec", alpha, "--", "wc", "-c", "/etc/hosts"]).stdout.trim().split(" ")[0])).toBeLessThan(1000);
+    const calm = h.run(["exec", beta, "--", "cat", "/etc/hosts"]).stdout;
+    expect(calm.split("\n").filter((l) => l.includes("# contain")).map((l) => l.split("\t")[1]?.split(" ")[1])).toEqual([`big${tag}`]);
+    expect(h.run(["rm", "-f", alpha]).code).toBe(0);
+    expect(h.run(["exec", beta, "--", "cat", "/etc/hosts"]).stdout).not.toContain(`big${tag}`);
+  } finally {
+    h.run(["rm", "-f", alpha, beta]);
+  }
+}, 60_000);
+
+function waitForLog(id: string, text: string): boolean {
+  for (let i = 0; i < 300; i++) {
+    if (h.run(["logs", id]).stdout.includes(text)) return true;
+    Bun.sleepSync(100);
+  }
+  return false;
+}
+
 test("--net none: only lo; --net host: the host's links", () => {
   const none = h.run(["run", "-q", "--net", "none", "--", "ls", "/sys/class/net"]);
   expect(none.stdout.trim().split(/\s+/)).toEqual(["lo"]);

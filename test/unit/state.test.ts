@@ -43,7 +43,7 @@ test("the sweep removes a create whose creator died, and reports no container fo
   mkdirSync(building, { recursive: true });
   writeFileSync(`${building}/lock`, "");
   writeFileSync(`${building}/state.json.tmp`, "{");
-  expect(new StateStore(root).sweep(() => undefined)).toEqual([]);
+  expect(new StateStore(root).sweep(() => undefined, () => undefined)).toEqual([]);
   expect(existsSync(building)).toBe(false);
 });
 
@@ -57,4 +57,26 @@ test("--root: an empty path is refused; a relative one is made absolute, as othe
   } finally {
     process.chdir(cwd);
   }
+});
+
+test("the sweep: an entry that cannot be released is reported, and the others are still swept", () => {
+  const root = `${tmp}/sweep-failing`;
+  const ids: string[] = ["a".repeat(64), "b".repeat(64)];
+  for (const id of ids) {
+    mkdirSync(`${root}/${id}`, { recursive: true });
+    writeFileSync(`${root}/${id}/lock`, "");
+    writeFileSync(`${root}/${id}/state.json`, JSON.stringify({ id }));
+  }
+  const failed: string[] = [];
+  const swept = new StateStore(root).sweep(
+    (state) => {
+      if (state.id === ids[0]) throw new Error("ENOMEM");
+      return undefined;
+    },
+    (id) => failed.push(id),
+  );
+  const [stuck = "", freed = ""] = ids;
+  expect(failed).toEqual([stuck]);
+  expect(swept).toEqual([freed]);
+  expect(readdirSync(root)).toEqual([stuck]);
 });
