@@ -5,8 +5,8 @@ import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { containerDataDir } from "../runtime/state.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
-import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
@@ -124,7 +124,7 @@ function requireSources(spec: Spec): void {
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
 // maps to): every flag is checked here, before anything is created but the
 // default rootfs, unpacked under `dataRoot` on first use.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, store: StateStore, dataRoot: string): { spec: Spec; plan: Plan } {
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string): { spec: Spec; plan: Plan } {
   const network = networkFromFlags({
     net: str(flags, "net"),
     bridge: str(flags, "bridge"),
@@ -183,7 +183,8 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     typedFlags(given),
   );
   requireSources(spec);
-  const plan = planFromSpec(spec, id, { dir: store.dir(id), overlayDir: `${store.dir(id)}/rootfs` }, network);
+  const dir = containerDataDir(dataRoot, id);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs` }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
@@ -206,7 +207,7 @@ export default defineCommand({
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, positionals, id, tty, store, data);
+    const { spec, plan } = containerOf(flags, positionals, id, tty, data);
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
       print(`${id}\n`);

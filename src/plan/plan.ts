@@ -75,6 +75,7 @@ export interface ProcessPlan {
 
 export interface Plan {
   id: string;
+  dataDir: string; // PlanLayout.dir
   namespaces: NamespaceType[];
   root: RootPlan;
   mounts: RootMount[];
@@ -85,9 +86,10 @@ export interface Plan {
   network: NetworkRequest;
 }
 
-// Where the runtime keeps this container's files on the host.
+// Where the runtime keeps this container's files on the host: under the data
+// root, on disk (docker's <data-root>/containers/<id>), not in the state.
 export interface PlanLayout {
-  dir: string; // the container's state directory: generated /etc files
+  dir: string; // the container's data directory: generated /etc files, the log
   overlayDir: string; // upper, work and merged, when the root is an overlay
 }
 
@@ -204,6 +206,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
   if (spec.root.readonly) ops.push({ op: "remount-root-readonly" });
   return {
     id,
+    dataDir: layout.dir,
     namespaces: spec.linux.namespaces.map((n) => n.type),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
     mounts: [...(spec.mounts ?? []).map(rootMount), ...etcMounts(layout.dir, spec)],

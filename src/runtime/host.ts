@@ -10,10 +10,14 @@ import type { Spec } from "../spec/schema.ts";
 import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
-import type { Entry } from "./state.ts";
+import { OWNER, type Entry } from "./state.ts";
 
-// The overlay's directories and the /etc files; returns /etc/hosts's path and content.
-function writeContainerFiles(plan: Plan, dir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+// The container's data directory (its owner first, for the sweep), the
+// overlay's directories and the /etc files; returns /etc/hosts's path and content.
+function writeContainerFiles(plan: Plan, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+  const dir = plan.dataDir;
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  writeFileSync(`${dir}/${OWNER}`, stateDir);
   const overlay = plan.root.overlay;
   if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
   mkdirSync(`${dir}/etc`, { mode: 0o755 });

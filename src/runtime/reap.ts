@@ -2,9 +2,8 @@
 // (ffi/monitor.c) after the init exited and the CLI that started it is done.
 // It inherits the container's lock, so nobody else touches the entry until
 // the resources are released and the exit is on record.
-import { rmSync } from "node:fs";
 import { releaseContainer } from "./release.ts";
-import { StateStore } from "./state.ts";
+import { removeContainerFiles, StateStore } from "./state.ts";
 
 export function reapContainer(root: string, id: string): void {
   const store = new StateStore(root);
@@ -12,5 +11,5 @@ export function reapContainer(root: string, id: string): void {
   if (!state) return; // a failed start: the CLI removed it already
   const kept = releaseContainer(state, store);
   if (kept) store.write(kept);
-  else rmSync(store.dir(id), { recursive: true, force: true });
+  else removeContainerFiles(store.dir(id), state);
 }

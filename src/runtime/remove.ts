@@ -1,9 +1,8 @@
 // `contain rm`: the entry of a stopped container goes; with force, a running
 // one is killed first. `prune`: every stopped one goes.
-import { rmSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { releaseResources } from "./release.ts";
-import type { Found, StateStore } from "./state.ts";
+import { removeContainerFiles, type Found, type StateStore } from "./state.ts";
 import { isActive, label, statusOf, untilReleased } from "./status.ts";
 import { stopFound } from "./stop.ts";
 
@@ -21,7 +20,7 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
     // Released already, unless its monitor died: releasing twice is harmless.
     const current = store.read(state.id);
     if (current && !current.released) releaseResources(current);
-    rmSync(found.dir, { recursive: true, force: true });
+    removeContainerFiles(found.dir, current ?? state);
   } finally {
     lock.release();
   }

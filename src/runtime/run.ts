@@ -53,6 +53,7 @@ function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; 
     spec: opts.spec,
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
     network,
+    dataDir: plan.dataDir,
   };
 }
 

@@ -44,6 +44,40 @@ export interface ContainerState {
   released?: boolean; // cgroups and the rest are gone: only the record is left
   cgroup?: { version: "v1" | "v2"; paths: Record<string, string> };
   network?: NetworkState; // --net bridge
+  dataDir?: string; // its files on disk: the writable layer, the /etc files (containerDataDir)
+}
+
+// A container's files under the data root, docker's layout. The directory
+// names its state directory in OWNER, so that a sweep of the data root
+// removes only what belongs to an entry that is gone (sweepDataDirs).
+export const containerDataDir = (dataRoot: string, id: string) => `${dataRoot}/containers/${id}`;
+export const OWNER = "owner";
+
+// The entry's state directory and its files on disk, gone together.
+export function removeContainerFiles(dir: string, state: ContainerState | undefined): void {
+  if (state?.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// The data directories whose owner's state directory is gone: their runtime
+// died and the entry went without them (a reboot empties /run).
+export function sweepDataDirs(dataRoot: string): string[] {
+  const root = `${dataRoot}/containers`;
+  if (!existsSync(root)) return [];
+  const gone: string[] = [];
+  for (const id of readdirSync(root)) {
+    const dir = `${root}/${id}`;
+    let owner: string;
+    try {
+      owner = readFileSync(`${dir}/${OWNER}`, "utf8");
+    } catch {
+      continue; // being made right now: the owner is written first
+    }
+    if (existsSync(owner)) continue;
+    rmSync(dir, { recursive: true, force: true });
+    gone.push(dir);
+  }
+  return gone;
 }
 
 export interface ExitRecord {
@@ -142,7 +176,7 @@ export class StateStore {
         writeAtomically(`${dir}/${STATE}`, this.state, hint);
       },
       remove() {
-        rmSync(dir, { recursive: true, force: true });
+        removeContainerFiles(dir, this.state);
       },
       [Symbol.dispose]() {
         held.release();
@@ -226,7 +260,7 @@ export class StateStore {
       try {
         const kept = state && readState(dir)?.released !== true ? release(state, this) : undefined;
         if (kept) this.write(kept);
-        else rmSync(dir, { recursive: true, force: true });
+        else removeContainerFiles(dir, state);
         swept.push(state?.id ?? name);
       } catch (err) {
         failed(state?.id ?? name, err);

@@ -8,7 +8,7 @@ import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
 import { unpacksIn } from "./image.ts";
 import { releaseContainer } from "./release.ts";
-import { StateStore } from "./state.ts";
+import { StateStore, sweepDataDirs } from "./state.ts";
 
 // A detached start whose CLI died before it finished: the monitor holds the
 // lock, and the init may even run the command already, but nobody was told.
@@ -33,5 +33,6 @@ export function openStore(root: string, dataRoot: string, log: Logger): StateSto
     rmSync(unpack.path, { recursive: true, force: true });
     log.info(`removed an unfinished unpack of the default rootfs: ${unpack.path}`);
   }
+  for (const dir of sweepDataDirs(dataRoot)) log.info(`removed the files of a container that is gone: ${dir}`);
   return store;
 }

@@ -33,13 +33,14 @@ test("copy-on-write: writes, deletes and chmods leave the rootfs byte-for-byte t
   expect(treeDigest(root)).toBe(before);
 });
 
-test("the upper layer lives in the container's state while it runs, and goes with it", async () => {
+test("the upper layer lives on disk under the data root while the container runs, and goes with it", async () => {
   const proc = h.spawn(["run", "-q", "--", "/bin/sh", "-c", "echo hi > /written; sleep 2"]);
   let upper: string | undefined;
   for (let i = 0; i < 100 && !upper; i++) {
     await Bun.sleep(30);
     const id = h.ids()[0];
-    if (id && existsSync(`${h.root}/${id}/rootfs/upper/written`)) upper = `${h.root}/${id}/rootfs/upper`;
+    const at = `${h.dataRoot}/containers/${id}/rootfs/upper`;
+    if (id && existsSync(`${at}/written`)) upper = at;
   }
   expect(upper).toBeDefined();
   expect(readFileSync(`${upper}/written`, "utf8")).toBe("hi\n");
@@ -135,4 +136,19 @@ test("generated /etc files: the container's own hostname, hosts and resolv.conf;
   const bridged = h.run(["run", "-q", "--rootfs", root, "--hostname", "web1", "--dns", "192.0.2.53", "--add-host", "db:192.0.2.7", "--", "/bin/sh", "-c", `${script}; grep db /etc/hosts; cat /etc/resolv.conf`]);
   expect(bridged.stdout).toMatch(/^web1\n10\.0\.42\.\d+\tweb1\n\d+\n192\.0\.2\.7\tdb\nnameserver 192\.0\.2\.53\n$/);
   expect(readFileSync(`${root}/etc/hosts`, "utf8")).toBe("10.9.9.9 original\n");
+});
+
+test("the data root's container directories: one whose state is gone (a reboot, a killed runtime) is swept, another root's is kept", () => {
+  const gone = `${h.dataRoot}/containers/${"e".repeat(64)}`;
+  const other = `${h.dataRoot}/containers/${"f".repeat(64)}`;
+  const otherState = temp("other-root");
+  mkdirSync(`${gone}/rootfs/upper`, { recursive: true });
+  writeFileSync(`${gone}/owner`, `${temp("gone-root")}/x`);
+  mkdirSync(other, { recursive: true });
+  writeFileSync(`${other}/owner`, otherState);
+  const r = h.run(["ps"]);
+  expect(r.code).toBe(0);
+  expect(existsSync(gone)).toBe(false);
+  expect(existsSync(other)).toBe(true);
+  rmSync(other, { recursive: true });
 });

@@ -139,11 +139,13 @@ function withRoots(args: string[], roots: string[]): string[] {
   return [...args.slice(0, words), ...roots, ...args.slice(words)];
 }
 
-// What a data root holds but the unpacked default rootfs, which may stay.
+// What a data root holds but the unpacked default rootfs and the parents
+// of the per-container directories, which may stay.
 export function dataLeftovers(dataRoot: string): string[] {
   if (!existsSync(dataRoot)) return [];
+  const under = (dir: string, keep: (name: string) => boolean) => readdirSync(`${dataRoot}/${dir}`).filter((n) => !keep(n)).map((n) => `${dir}/${n}`);
   return readdirSync(dataRoot).flatMap((name) =>
-    name === "rootfs" ? readdirSync(`${dataRoot}/rootfs`).filter((r) => !/^default-[0-9a-f]+$/.test(r)).map((r) => `rootfs/${r}`) : [name],
+    name === "rootfs" ? under("rootfs", (r) => /^default-[0-9a-f]+$/.test(r)) : name === "containers" ? under("containers", () => false) : [name],
   );
 }
 
