@@ -5,6 +5,7 @@ import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
 import type { MountFlag, RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
 import { chdir, chroot, MNT_DETACH, mknod, mount, mountFlags, MS, MS_MOVE, pivotRoot, umount2 } from "./mount.ts";
+import { attachLoop } from "./loop.ts";
 import { fdPath, openInRoot, openRoot } from "./resolve.ts";
 
 const EINVAL = 22;
@@ -20,6 +21,7 @@ export function prepareRoot(root: RootPlan): string {
   // and pivot_root refuses a shared current root.
   mount(null, "/", null, MS.MS_REC | MS.MS_PRIVATE);
   let dir = root.path;
+  if (root.overlay?.layer) mountLayer(root.overlay.layer.image, root.overlay.layer.dir, [root.overlay.upper, root.overlay.work]);
   if (root.overlay) {
     const { upper, work, merged } = root.overlay;
     try {
@@ -36,6 +38,18 @@ export function prepareRoot(root: RootPlan): string {
   // pivot_root needs the new root to be a mount point of its own.
   mount(dir, dir, null, MS.MS_BIND | MS.MS_REC);
   return dir;
+}
+
+// The capped writable layer's filesystem, in this (the container's) mount
+// namespace only: the loop device detaches by itself when it goes.
+function mountLayer(image: string, dir: string, dirs: readonly string[]): void {
+  const loop = attachLoop(image);
+  try {
+    mount(loop.device, dir, "ext4", MS.MS_NOSUID | MS.MS_NODEV);
+  } finally {
+    closeSync(loop.fd);
+  }
+  for (const d of dirs) mkdirSync(d, { recursive: true });
 }
 
 // The Plan's mounts, in order, onto targets resolved inside `rootDir` (see

@@ -49,7 +49,10 @@ export interface RootMount {
 export interface RootPlan {
   path: string;
   readonly: boolean;
-  overlay?: { upper: string; work: string; merged: string };
+  // layer: with --storage-opt size=, upper and work live on a filesystem of
+  // their own in `image`, mounted at `dir` by the init (in its own mount
+  // namespace, so nothing of it is mounted on the host).
+  overlay?: { upper: string; work: string; merged: string; layer?: { image: string; dir: string; size: number } };
 }
 
 // Masks as hex strings: the kernel's sets are 64-bit.
@@ -164,7 +167,10 @@ function overlayRoot(spec: Spec, overlayDir: string): RootPlan {
   if (/[,:\\]/.test(spec.root.path))
     throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
   const at = (name: string) => posix.join(overlayDir, name);
-  return { path: spec.root.path, readonly: spec.root.readonly, overlay: { upper: at("upper"), work: at("work"), merged: at("merged") } };
+  const size = spec.contain?.storageSize;
+  const home = size === undefined ? overlayDir : at("layer");
+  const layer = size === undefined ? {} : { layer: { image: at("layer.img"), dir: home, size } };
+  return { path: spec.root.path, readonly: spec.root.readonly, overlay: { upper: posix.join(home, "upper"), work: posix.join(home, "work"), merged: at("merged"), ...layer } };
 }
 
 function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan | undefined {

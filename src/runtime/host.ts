@@ -10,6 +10,7 @@ import type { Spec } from "../spec/schema.ts";
 import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
+import { makeLayerImage } from "../linux/loop.ts";
 import { OWNER, type Entry } from "./state.ts";
 
 // The container's data directory (its owner first, for the sweep), the
@@ -19,7 +20,10 @@ function writeContainerFiles(plan: Plan, stateDir: string, name: string | undefi
   mkdirSync(dir, { recursive: true, mode: 0o711 });
   writeFileSync(`${dir}/${OWNER}`, stateDir);
   const overlay = plan.root.overlay;
-  if (overlay) for (const d of [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  // With a capped layer, upper and work are made on its own filesystem, by
+  // the init once it has mounted it.
+  if (overlay) for (const d of overlay.layer ? [overlay.layer.dir, overlay.merged] : [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  if (overlay?.layer) makeLayerImage(overlay.layer.image, overlay.layer.size);
   mkdirSync(`${dir}/etc`, { mode: 0o755 });
   const { files, note } = etcFiles({
     hostname: plan.hostname,

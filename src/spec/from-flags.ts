@@ -31,6 +31,7 @@ export interface RunFlags {
   capAdd?: readonly string[];
   capDrop?: readonly string[];
   devices?: readonly string[]; // --device
+  storageOpts?: readonly string[]; // --storage-opt
   deviceCgroupRules?: readonly string[];
   privileged?: boolean;
   readOnly?: boolean;
@@ -145,6 +146,20 @@ function devicesFromFlags(flags: RunFlags, ctx: FlagContext): Pick<Spec["linux"]
   return { devices: [...byPath.values()], rules };
 }
 
+// --storage-opt size=SIZE, docker's only storage option that means anything
+// without its storage drivers.
+function storageFromFlags(flags: RunFlags): { storageSize?: number } {
+  let size: number | undefined;
+  for (const opt of flags.storageOpts ?? []) {
+    const [key, value] = opt.split(/=(.*)/s);
+    if (key !== "size" || !value) throw new SpecError("--storage-opt", `unknown option ${JSON.stringify(opt)}`, "use size=SIZE, e.g. --storage-opt size=1G");
+    size = parseSize("--storage-opt size", value);
+  }
+  if (size !== undefined && flags.overlay === false)
+    throw new SpecError("--storage-opt", "caps the copy-on-write layer, and --no-overlay has none", "leave out one of them");
+  return size === undefined ? {} : { storageSize: size };
+}
+
 interface Security {
   seccomp?: unknown;
   noNewPrivileges: boolean;
@@ -222,6 +237,6 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,
       ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
     },
-    contain: { init: flags.init === true, overlay: flags.overlay !== false },
+    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...storageFromFlags(flags) },
   };
 }

@@ -15,6 +15,8 @@ export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
 // batches of 256K, so limits that small fail at random; 1M leaves a shell room.
 export const MIN_MEMORY = 1024 * 1024;
 export const MAX_PIDS = 4194304; // PID_MAX_LIMIT on 64-bit kernels
+// The smallest ext4 mkfs.ext4 makes without complaint, and room for a layer.
+export const MIN_STORAGE = 4 * 1024 * 1024;
 
 // RFC 1123: labels of letters, digits and inner hyphens, joined by dots; the
 // kernel takes at most 64 bytes (__NEW_UTS_LEN).
@@ -147,6 +149,9 @@ export const SpecSchema = v.object({
     v.object({
       init: v.boolean(), // --init: a tiny PID 1 runs the command
       overlay: v.boolean(), // the root is a copy-on-write overlay on root.path
+      // --storage-opt size=: the writable layer on a filesystem of this many
+      // bytes of its own, so the container's writes meet ENOSPC there
+      storageSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(MIN_STORAGE, `must be at least ${formatSize(MIN_STORAGE)}`))),
     }),
   ),
 });
@@ -172,6 +177,7 @@ const FLAG_OF: Record<string, string> = {
   "linux.resources.pids.limit": "--pids",
   "linux.devices": "--device",
   "linux.resources.devices": "--device-cgroup-rule",
+  "contain.storageSize": "--storage-opt",
 };
 
 const HINT_OF: Record<string, string> = {

@@ -68,6 +68,8 @@ function containSubjects(contain: string, work: string, rootfs: string): Subject
     { name: "contain", runtime: "contain", argv: cmd([...none, "--rootfs", rootfs]), memoryArgv: cmd([...none, "--stats", "--rootfs", rootfs]) },
     { name: "contain --net bridge", runtime: "contain", argv: cmd([...BENCH_BRIDGE, "--rootfs", rootfs]), memoryArgv: cmd([...BENCH_BRIDGE, "--stats", "--rootfs", rootfs]) },
     { name: "contain (embedded rootfs)", runtime: "contain", argv: cmd(none), memoryArgv: cmd([...none, "--stats"]) },
+    // the writable layer on a capped filesystem of its own: mkfs, a loop device, a mount
+    { name: "contain --storage-opt size=1G", runtime: "contain", argv: cmd([...none, "--storage-opt", "size=1G", "--rootfs", rootfs]), memoryArgv: cmd([...none, "--storage-opt", "size=1G", "--stats", "--rootfs", rootfs]) },
   ];
 }
 

@@ -152,3 +152,41 @@ test("the data root's container directories: one whose state is gone (a reboot, 
   expect(existsSync(other)).toBe(true);
   rmSync(other, { recursive: true });
 });
+
+// Loop devices whose backing file is under this file's data root.
+function ourLoops(): string[] {
+  const out = Bun.spawnSync(["losetup", "-a"]).stdout.toString();
+  return out.split("\n").filter((l) => l.includes(h.dataRoot));
+}
+
+test("--storage-opt size=8M: 20 MB of writes meet ENOSPC in the container, on disk; nothing is mounted on the host, and rm leaves nothing", () => {
+  const id = h.run(["run", "-d", "-q", "--net", "none", "--storage-opt", "size=8M", "--", "sleep", "3173"]).stdout.trim();
+  try {
+    const w = h.run(["exec", id, "--", "/bin/sh", "-c", "dd if=/dev/zero of=/big bs=1M count=20 2>&1 | grep -o 'No space left on device' | head -1; echo still > /small && cat /small"]);
+    expect(w.stdout).toBe("No space left on device\nstill\n");
+    // the host's mount table holds nothing of it; the layer is a file on disk
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(id);
+    expect(existsSync(`${h.dataRoot}/containers/${id}/rootfs/layer.img`)).toBe(true);
+    // another container is not affected
+    expect(h.run(["run", "-q", "--net", "none", "--", "/bin/sh", "-c", "dd if=/dev/zero of=/big bs=1M count=20 2>/dev/null && echo wrote"]).stdout).toBe("wrote\n");
+  } finally {
+    h.run(["rm", "-f", id]);
+  }
+  expect(existsSync(`${h.dataRoot}/containers/${id}`)).toBe(false);
+  expect(ourLoops()).toEqual([]);
+});
+
+test("--storage-opt: bad input, one line, exit 125, nothing left", () => {
+  const cases = [
+    [["--storage-opt", "quota=1G"], '[contain] error: --storage-opt: unknown option "quota=1G"; use size=SIZE, e.g. --storage-opt size=1G\n'],
+    [["--storage-opt", "size=1K"], "[contain] error: --storage-opt: must be at least 4M\n"],
+    [["--storage-opt", "size=8M", "--no-overlay"], "[contain] error: --storage-opt: caps the copy-on-write layer, and --no-overlay has none; leave out one of them\n"],
+  ] as const;
+  for (const [flags, line] of cases) {
+    const r = h.run(["run", "-q", "--net", "none", ...flags, "--", "true"]);
+    expect(r.stderr).toBe(line);
+    expect(r.code).toBe(125);
+  }
+  h.expectClean();
+  expect(ourLoops()).toEqual([]);
+});
