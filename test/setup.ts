@@ -13,5 +13,5 @@ export function removeBridge(name: string): void {
 }
 
 // tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's
-// `ip`; nftables and curl for the network tests.
-export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl"];
+// `ip`; nftables and curl for the network tests; e2fsprogs for --storage-opt.
+export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl", "e2fsprogs"];
