@@ -64,6 +64,9 @@ export class Harness {
     const r = Bun.spawnSync([this.bin, ...withRoots(args, this.rootFlags)], {
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       timeout: opts.timeout ?? 30_000,
+      // Not SIGTERM: run and exec pass it on to the container, so a hung one
+      // would outlive its timeout.
+      killSignal: "SIGKILL",
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     });
     return { code: r.exitCode ?? 128 + (r.signalCode ? 9 : 0), stdout: r.stdout.toString(), stderr: r.stderr.toString() };
