@@ -7,7 +7,7 @@ const x64 = {
   setsid: 112, pivot_root: 155, prctl: 157, chroot: 161, mount: 165, umount2: 166,
   sethostname: 170, unshare: 272, setns: 308, mknodat: 259, pipe2: 293, memfd_create: 319,
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 257, mkdirat: 258, openat2: 437,
-  sendfile: 40, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 321, execve: 59,
+  sendfile: 40, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 321, execve: 59, ptrace: 101,
 } as const;
 
 const arm64: Record<keyof typeof x64, number> = {
@@ -16,7 +16,7 @@ const arm64: Record<keyof typeof x64, number> = {
   setsid: 157, pivot_root: 41, prctl: 167, chroot: 51, mount: 40, umount2: 39,
   sethostname: 161, unshare: 97, setns: 268, mknodat: 33, pipe2: 59, memfd_create: 279,
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 56, mkdirat: 34, openat2: 437,
-  sendfile: 71, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 280, execve: 221,
+  sendfile: 71, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 280, execve: 221, ptrace: 117,
 };
 
 export type SyscallName = keyof typeof x64;

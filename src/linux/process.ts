@@ -1,6 +1,6 @@
 // Processes: spawning the init through the shim, waiting, signals, pipes, and
 // telling a live process from a reused pid.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
@@ -8,6 +8,9 @@ const O_CLOEXEC = 0o2000000;
 export const SIGKILL = 9;
 const WNOHANG = 1;
 const __WALL = 0x40000000;
+const PTRACE_DETACH = 17;
+const ESRCH = 3;
+const EINTR = 4;
 
 // --debug traces every system call; the init turns it on for its own.
 export { adoptShim, cloneExec, initProgramFd, monitorPathForExec, shimFd, startFailure, SyscallError, traceSyscalls } from "../ffi/index.ts";
@@ -24,11 +27,21 @@ export function close(fd: number): void {
 
 export type ExitStatus = { exited: true; code: number } | { exited: false; signal: number; core: boolean };
 
-// The wait status layout of wait(2): low 7 bits the signal, next byte the code.
-export function decodeWaitStatus(status: number): ExitStatus {
+// What wait(2) reports, read as <sys/wait.h>'s macros read it: an end
+// (WIFEXITED, WIFSIGNALED), or a stop (WIFSTOPPED) or a resumption
+// (WIFCONTINUED), which are not. The one decoding of a status in TypeScript;
+// the C parents use the macros (ffi/wait-status.h).
+export type WaitStatus = { kind: "ended"; exit: ExitStatus } | { kind: "stopped"; signal: number } | { kind: "continued" };
+
+// The layout: 0xffff continued; low byte 0x7f stopped, by the signal in the
+// next byte; else the low 7 bits the killing signal (0: exited, with the
+// code in the next byte) and bit 7 the core dump.
+export function decodeWaitStatus(status: number): WaitStatus {
+  if (status === 0xffff) return { kind: "continued" };
+  if ((status & 0xff) === 0x7f) return { kind: "stopped", signal: (status >> 8) & 0xff };
   const signal = status & 0x7f;
-  if (signal === 0) return { exited: true, code: (status >> 8) & 0xff };
-  return { exited: false, signal, core: (status & 0x80) !== 0 };
+  if (signal === 0) return { kind: "ended", exit: { exited: true, code: (status >> 8) & 0xff } };
+  return { kind: "ended", exit: { exited: false, signal, core: (status & 0x80) !== 0 } };
 }
 
 const SIGNAL_NAMES = Object.fromEntries(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
@@ -41,14 +54,61 @@ export function describeExit(status: ExitStatus): string {
   return status.exited ? `exit status ${status.code}` : `killed by signal ${status.signal} (${signalName(status.signal)})`;
 }
 
-// Non-blocking wait4: null while the child runs. __WALL also reaps a child
-// whose exit signal is not SIGCHLD.
-export function tryWait(pid: number): ExitStatus | null {
+// Without WUNTRACED, wait reports a stop only of a tracee (waitpid(2)), and a
+// child of ours is one only if it asked (PTRACE_TRACEME makes its parent its
+// tracer): it then stops at every signal until restarted (ptrace(2),
+// signal-delivery-stop). It is detached with the signal, not PTRACE_CONT'd:
+// it runs on untraced, as under any parent that is no debugger; its signals
+// stop it no more; a real debugger can attach later (a tracee has one
+// tracer); and a stopping signal ends in a plain group-stop, where
+// PTRACE_CONT at the group-stop reported next would resume it (the confusion
+// ptrace(2) warns of). The C parents do the same (ffi/wait-status.h).
+function endOf(tid: number, status: number): ExitStatus | undefined {
+  const w = decodeWaitStatus(status);
+  if (w.kind === "stopped") {
+    const r = sys("ptrace", PTRACE_DETACH, tid, 0, w.signal);
+    // ESRCH: killed meanwhile (SIGKILL ends a ptrace-stop); its end comes next.
+    if (r !== -ESRCH) check("ptrace", [sym("PTRACE_DETACH"), tid, 0, signalName(w.signal)], r);
+  }
+  return w.kind === "ended" ? w.exit : undefined;
+}
+
+// ptrace is per thread: a thread of the child that asked to be traced answers
+// only a wait for its own tid, stays stopped until detached, and once ended
+// holds up its process's end (and its PID namespace's, whose init waits for
+// every task in it) until we reap it. An untraced thread answers ECHILD.
+function tendTracedThreads(pid: number): void {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return; // reaped already
+  }
   const status = new Int32Array(1);
-  const r = sys("wait4", pid, addressOf(status), WNOHANG | __WALL, 0);
-  if (r === 0) return null;
-  check("wait4", [pid, sym("WNOHANG|__WALL")], r);
-  return decodeWaitStatus(status[0] ?? 0);
+  for (const tid of tids.map(Number)) {
+    if (tid !== pid && sys("wait4", tid, addressOf(status), WNOHANG | __WALL, 0) > 0) endOf(tid, status[0] ?? 0);
+  }
+}
+
+// wait4 until the child's end (__WALL also takes a child whose exit signal is
+// not SIGCHLD), or with WNOHANG null while it runs.
+function waitEnd(pid: number, options: number): ExitStatus | null {
+  const status = new Int32Array(1);
+  for (;;) {
+    const r = sys("wait4", pid, addressOf(status), options | __WALL, 0);
+    if (r === 0) return null;
+    if (r === -EINTR) continue;
+    check("wait4", [pid, sym(options === WNOHANG ? "WNOHANG|__WALL" : "__WALL")], r);
+    const exit = endOf(pid, status[0] ?? 0);
+    if (exit) return exit;
+  }
+}
+
+// Non-blocking, for a child that runs a command (the container's, exec's):
+// null while it runs.
+export function tryWait(pid: number): ExitStatus | null {
+  tendTracedThreads(pid);
+  return waitEnd(pid, WNOHANG);
 }
 
 export function kill(pid: number, signal: number): boolean {
@@ -117,13 +177,7 @@ export function clearCloseOnExec(fd: number): void {
   check("fcntl", [fd, sym("F_SETFD"), 0], sys("fcntl", fd, F_SETFD, 0));
 }
 
-// Blocking wait, for a child known to be exiting (its pipes closed).
+// Blocking, for a child known to be exiting (its pipes closed).
 export function waitExited(pid: number): ExitStatus {
-  const status = new Int32Array(1);
-  for (;;) {
-    const r = sys("wait4", pid, addressOf(status), __WALL, 0);
-    if (r === -4) continue; // EINTR
-    check("wait4", [pid, sym("__WALL")], r);
-    return decodeWaitStatus(status[0] ?? 0);
-  }
+  return waitEnd(pid, 0) as ExitStatus; // without WNOHANG, wait4 never returns 0
 }

@@ -222,11 +222,14 @@ export class StateStore {
     throw new ContainError(`no such container: ${ref}`, "see 'contain ps -a' for the names and IDs");
   }
 
-  // What the monitor recorded when the init exited, if it has.
+  // What the monitor recorded when the init exited, if it has: a wait status
+  // that is an end (a monitor before ffi/wait-status.h could record a
+  // ptrace-stop, which tells no exit).
   exitRecord(id: string): ExitRecord | undefined {
     try {
       const [status, ms] = readFileSync(`${this.dir(id)}/${EXIT}`, "utf8").trim().split(" ");
-      return { status: decodeWaitStatus(Number(status)), finished: new Date(Number(ms)).toISOString() };
+      const w = decodeWaitStatus(Number(status));
+      return w.kind === "ended" ? { status: w.exit, finished: new Date(Number(ms)).toISOString() } : undefined;
     } catch {
       return undefined;
     }

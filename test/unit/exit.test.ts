@@ -2,11 +2,29 @@ import { expect, test } from "bun:test";
 import { exitCodeOf } from "../../src/cli/output.ts";
 import { decodeWaitStatus, describeExit } from "../../src/linux/process.ts";
 
-test("wait statuses decode as wait(2) lays them out", () => {
-  expect(decodeWaitStatus(0)).toEqual({ exited: true, code: 0 });
-  expect(decodeWaitStatus(7 << 8)).toEqual({ exited: true, code: 7 });
-  expect(decodeWaitStatus(9)).toEqual({ exited: false, signal: 9, core: false });
-  expect(decodeWaitStatus(0x80 | 11)).toEqual({ exited: false, signal: 11, core: true });
+// The statuses as the kernel makes them (kernel/exit.c, kernel/signal.c) and
+// glibc's macros read them.
+test("wait statuses: exited, with the code (WIFEXITED, WEXITSTATUS)", () => {
+  expect(decodeWaitStatus(0)).toEqual({ kind: "ended", exit: { exited: true, code: 0 } });
+  expect(decodeWaitStatus(7 << 8)).toEqual({ kind: "ended", exit: { exited: true, code: 7 } });
+  expect(decodeWaitStatus(255 << 8)).toEqual({ kind: "ended", exit: { exited: true, code: 255 } });
+});
+
+test("wait statuses: killed by a signal, with or without a core dump (WIFSIGNALED, WTERMSIG, WCOREDUMP)", () => {
+  expect(decodeWaitStatus(9)).toEqual({ kind: "ended", exit: { exited: false, signal: 9, core: false } });
+  expect(decodeWaitStatus(0x80 | 11)).toEqual({ kind: "ended", exit: { exited: false, signal: 11, core: true } });
+  expect(decodeWaitStatus(64)).toEqual({ kind: "ended", exit: { exited: false, signal: 64, core: false } }); // SIGRTMAX
+});
+
+test("wait statuses: stopped, by the signal (WIFSTOPPED, WSTOPSIG): no end, and not signal 127", () => {
+  expect(decodeWaitStatus((10 << 8) | 0x7f)).toEqual({ kind: "stopped", signal: 10 }); // SIGUSR1: a tracee's signal-delivery-stop
+  expect(decodeWaitStatus((19 << 8) | 0x7f)).toEqual({ kind: "stopped", signal: 19 }); // SIGSTOP
+  // A PTRACE_EVENT stop carries the event above the signal (status>>16).
+  expect(decodeWaitStatus((4 << 16) | (5 << 8) | 0x7f)).toEqual({ kind: "stopped", signal: 5 });
+});
+
+test("wait statuses: continued (WIFCONTINUED) is no end", () => {
+  expect(decodeWaitStatus(0xffff)).toEqual({ kind: "continued" });
 });
 
 test("exit codes: the status, or 128+N for signal N", () => {
