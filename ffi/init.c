@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wait-status.h"
+
 extern char **environ;
 
 int main(int argc, char *argv[])
@@ -57,7 +59,7 @@ int main(int argc, char *argv[])
 		int status;
 		pid_t pid;
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			if (pid == child)
+			if (wait_ended(pid, status) && pid == child)
 				return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	}
 }

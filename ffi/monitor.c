@@ -19,7 +19,8 @@
  *      init's stdout and stderr are the log file. init_fd is closed once the
  *      init is cloned, so a sealed copy is not held for the container's life;
  *   3. reports the init's pid (or -errno) on rep_fd and closes it;
- *   4. waits for the init and writes its wait status and the time to
+ *   4. waits for the init's end (a tracee's stop is none: it detaches it,
+ *      wait-status.h) and writes its wait status and the time to
  *      <state dir>/exit (temp file + rename: never torn);
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
@@ -53,6 +54,7 @@
 #include <unistd.h>
 
 #include "signals.h"
+#include "wait-status.h"
 
 static int num(const char *s)
 {
@@ -132,10 +134,17 @@ int main(int argc, char **argv)
 	if (pid < 0 || !ok)
 		return 125;
 
+	/* Any child: besides the init, a thread of it that asked to be traced is
+	 * ours to wait for, by its own tid, and once ended holds up the init's
+	 * end until reaped (wait-status.h). */
 	int status;
-	while (waitpid(pid, &status, __WALL) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		pid_t got = waitpid(-1, &status, __WALL);
+		if (got < 0 && errno != EINTR)
 			return 125;
+		if (got > 0 && wait_ended(got, status) && got == pid)
+			break;
+	}
 	write_exit(dir_fd, status);
 
 	char byte;
