@@ -10,7 +10,7 @@ import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
 
 export const logsFlags = {
   follow: { type: "boolean", alias: ["f"], description: "Keep printing new output until the container stops" },
-  tail: { type: "string", description: "Only the last N lines (default: all)", valueHint: "N" },
+  tail: { type: "string", description: "Only the last N lines, stdout's and stderr's together (default: all)", valueHint: "N" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -26,7 +26,7 @@ export default defineCommand({
     if (tail !== undefined && tail < 0) throw new SpecError("--tail", `${tail} is not a number of lines`, "e.g. --tail 20");
     requireRoot("logs");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    await showLogs(store, ref, { follow: flags.follow === true, tail, out: 1 });
+    await showLogs(store, ref, { follow: flags.follow === true, timestamps: false, tail, stdout: 1, stderr: 2 });
     return 0;
   },
 });
