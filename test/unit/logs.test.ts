@@ -5,6 +5,7 @@
 // appends and rotations with a fake liveness check.
 import { afterAll, expect, test } from "bun:test";
 import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import logsCommand from "../../src/cli/logs.ts";
 import { ContainError, SpecError } from "../../src/errors.ts";
 import { formatLogTime, parseEntry, parseLogTime, readLogs, type LogQuery } from "../../src/runtime/logs.ts";
 
@@ -108,6 +109,18 @@ test("--since and --until: docker's forms of a time", () => {
     expect((error as SpecError).hint).toBe("give an RFC 3339 time (--until 2026-12-01T23:14:54Z), a Unix time (--until 1733094894) or a duration back from now (--until 10m)");
   }
   expect(parseLogTime("--until", "10", now)).toBe("1970-01-01T00:00:10.000000000Z"); // no unit: a Unix time
+});
+
+test("contain logs refuses a bad --since, --until or --tail with one line, before anything is read", async () => {
+  const refusal = async (...rawArgs: string[]) => {
+    const error = await Promise.resolve(logsCommand.run?.({ rawArgs, args: { _: [] } as never, cmd: logsCommand })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpecError);
+    return `${(error as SpecError).message}; ${(error as SpecError).hint}`;
+  };
+  expect(await refusal("--since", "yesterday", "web")).toStartWith('--since: "yesterday" is not a time; give an RFC 3339 time (--since 2026-12-01T23:14:54Z)');
+  expect(await refusal("-t", "--until=1h 30m", "web")).toStartWith('--until: "1h 30m" is not a time; give an RFC 3339 time (--until');
+  expect(await refusal("-n", "-1", "web")).toBe("--tail: -1 is not a number of lines; e.g. --tail 20, or --tail all");
+  expect(await refusal("--tail", "last", "web")).toBe('--tail: "last" is not a whole number; a number of lines or all, e.g. --tail 20');
 });
 
 test("--since is inclusive, --until exclusive, and a line goes by the time of its first entry", async () => {
