@@ -257,14 +257,15 @@ class LineReader {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
 // The complete lines of a file's first `size` bytes, last first, with their
 // offsets, until `visit` returns false (then so does this). The bytes after
 // the last newline are no line: being written, or torn.
 function visitBackward(fd: number, size: number, visit: (line: Buffer, at: number) => boolean): boolean {
-  let head = EMPTY; // the start of a line whose end has been read: [pos, its newline)
-  let pos = size;
+  // A chunk, and behind it the start of a line whose end has been read (the
+  // head: shorter than a chunk, or dropped).
+  const buf = Buffer.alloc(2 * CHUNK);
+  let headLen = 0;
+  let pos = size; // the file's offset of buf[0]
   let torn = true; // the line being cut out is the bytes after the last newline
   let overlong = false; // ... or one whose end was dropped, longer than a chunk
   const take = (line: Buffer, at: number): boolean => {
@@ -277,21 +278,22 @@ function visitBackward(fd: number, size: number, visit: (line: Buffer, at: numbe
   while (pos > 0) {
     const len = Math.min(CHUNK, pos);
     pos -= len;
-    const chunk = Buffer.alloc(len); // zeros, no newline, if the file shrank meanwhile
-    readSync(fd, chunk, 0, len, pos);
-    const data = head.length ? Buffer.concat([chunk, head]) : chunk;
+    buf.copyWithin(len, 0, headLen);
+    // Zeros, no newline, where the file shrank meanwhile.
+    buf.fill(0, readSync(fd, buf, 0, len, pos), len);
+    const data = buf.subarray(0, len + headLen);
     let end = data.length;
     for (let nl = data.lastIndexOf(NL, end - 1); nl >= 0; nl = end > 0 ? data.lastIndexOf(NL, end - 1) : -1) {
       if (!take(data.subarray(nl + 1, end), pos + nl + 1)) return false;
       end = nl;
     }
-    head = data.subarray(0, end);
-    if (head.length >= CHUNK) {
-      head = EMPTY;
+    headLen = end;
+    if (headLen >= CHUNK) {
+      headLen = 0;
       overlong = !torn;
     }
   }
-  return head.length === 0 || take(head, 0);
+  return headLen === 0 || take(buf.subarray(0, headLen), 0);
 }
 
 // ---- --tail

@@ -147,6 +147,7 @@ test("lines that are no entries are skipped: other formats, torn writes, overlon
     `2025-12-01 23:14:54.669794202Z stdout F no T\n`,
     // Past a chunk: dropped whole, not read on from 64 KiB in as an entry.
     `${at(9)} stdout F ${"x".repeat(65_536 - 40)}${at(9)} stdout F smuggled\n`,
+    `${at(9)} stdout F ${"y".repeat(200_000)}\n`, // more than a chunk of no newline, either way
     "\n",
   ];
   writeFileSync(`${dir}/log`, Buffer.concat([out(0, "first"), Buffer.from(bad.join("")), err(1, "second"), out(2, "third"), Buffer.from(`${at(3)} stdout F torn, no newl`)]));
