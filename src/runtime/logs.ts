@@ -19,9 +19,9 @@ import { fileError } from "../linux/file-error.ts";
 import { LOG, type StateStore } from "./state.ts";
 import { isActive, label, statusOf } from "./status.ts";
 
-const CHUNK = 65536;
 // A line of the file longer than a chunk (with its newline) is not an entry and
 // is skipped: the writer's are at most 40 + 16 KiB + 1 bytes.
+const CHUNK = 65536;
 
 // ---- Entries
 
@@ -127,7 +127,7 @@ export function parseLogTime(flag: string, value: string, nowMs: number): LogTim
 
 // ---- Files
 
-export interface LogFile {
+interface LogFile {
   fd: number;
   ino: number;
   size: number; // when it was opened: final for a rotated file
