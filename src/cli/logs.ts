@@ -1,8 +1,8 @@
-// `contain logs [-f] [--tail N] CONTAINER`
+// `contain logs [-f] [-t] [--since T] [--until T] [--tail N|all] CONTAINER`
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
 import { requireRoot } from "../runtime/prepare.ts";
-import { showLogs } from "../runtime/logs.ts";
+import { parseLogTime, showLogs } from "../runtime/logs.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { parseInteger } from "../spec/units.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
@@ -10,7 +10,10 @@ import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
 
 export const logsFlags = {
   follow: { type: "boolean", alias: ["f"], description: "Keep printing new output until the container stops" },
-  tail: { type: "string", description: "Only the last N lines (default: all)", valueHint: "N" },
+  timestamps: { type: "boolean", alias: ["t"], description: "Begin each line with its time (RFC 3339, nanoseconds)" },
+  since: { type: "string", description: "Only lines from this time on: RFC 3339 (2026-12-01T23:14:54Z), Unix seconds, or a duration back from now (10m, 1h30m)", valueHint: "TIME" },
+  until: { type: "string", description: "Only lines before this time, in the forms of --since", valueHint: "TIME" },
+  tail: { type: "string", alias: ["n"], description: "Only the last N lines, stdout's and stderr's together (default: all)", valueHint: "N" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -22,11 +25,17 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const ref = oneContainer(positionals, "logs");
     const tailText = str(flags, "tail");
-    const tail = tailText === undefined || tailText === "all" ? undefined : parseInteger("--tail", tailText, "a number of lines, e.g. --tail 20");
-    if (tail !== undefined && tail < 0) throw new SpecError("--tail", `${tail} is not a number of lines`, "e.g. --tail 20");
+    const tail = tailText === undefined || tailText === "all" ? undefined : parseInteger("--tail", tailText, "a number of lines or all, e.g. --tail 20");
+    if (tail !== undefined && tail < 0) throw new SpecError("--tail", `${tail} is not a number of lines`, "e.g. --tail 20, or --tail all");
+    const now = Date.now();
+    const time = (flag: "since" | "until") => {
+      const text = str(flags, flag);
+      return text === undefined ? undefined : parseLogTime(`--${flag}`, text, now);
+    };
+    const [since, until] = [time("since"), time("until")];
     requireRoot("logs");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    await showLogs(store, ref, { follow: flags.follow === true, tail, out: 1 });
+    await showLogs(store, ref, { follow: flags.follow === true, timestamps: flags.timestamps === true, tail, since, until, stdout: 1, stderr: 2 });
     return 0;
   },
 });

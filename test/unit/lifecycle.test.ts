@@ -3,7 +3,6 @@
 import { expect, test } from "bun:test";
 import { formatTable, humanDuration, shortCommand } from "../../src/cli/table.ts";
 import { parseSignal } from "../../src/linux/process.ts";
-import { tailLines } from "../../src/runtime/logs.ts";
 
 test("humanDuration follows docker's units.HumanDuration", () => {
   const s = 1000;
@@ -24,14 +23,6 @@ test("tables pad every column but the last; commands are quoted and cut", () => 
   expect(formatTable(["ID", "NAME"], [["abc", "web"], ["d", ""]])).toBe("ID    NAME\nabc   web\nd\n");
   expect(shortCommand(["sleep", "60"])).toBe('"sleep 60"');
   expect(shortCommand(["sh", "-c", "a very long command line indeed"], 10)).toBe('"sh -c a v…"');
-});
-
-test("tailLines: the last N lines, with or without a final newline", () => {
-  const b = (s: string) => Buffer.from(s);
-  expect(tailLines(b("a\nb\nc\n"), 2).toString()).toBe("b\nc\n");
-  expect(tailLines(b("a\nb\nc"), 1).toString()).toBe("c");
-  expect(tailLines(b("a\nb\n"), 5).toString()).toBe("a\nb\n");
-  expect(tailLines(b("a\n"), 0).toString()).toBe("");
 });
 
 test("signals by name, SIG-name, any case, or number", () => {
