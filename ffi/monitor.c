@@ -4,7 +4,8 @@
  *
  * Why a process at all. Only a parent can learn how a child ended (wait4),
  * and an orphan is handed to PID 1, which on some machines never reaps (then
- * the exit code is lost) and in any case tells nobody. `contain run -d` must
+ * the exit code is lost) and in any case tells nobody. The container's output
+ * must reach its log bounded, whatever it prints. `contain run -d` must
  * return at once, and a resident Bun would cost ~30 MB per container, so the
  * parent is this small static C program, started from a memfd (never on
  * disk) and so about as big in memory as a shell's `sleep`.
@@ -16,12 +17,19 @@
  *      `contain init` from init_fd (the contain binary sealed, so that the
  *      container can never write it: src/linux/self.ts), with the sync and
  *      status pipes that the CLI drives (see src/plan/protocol.ts); the
- *      init's stdout and stderr are the log file. init_fd is closed once the
- *      init is cloned, so a sealed copy is not held for the container's life;
+ *      init's stdout and stderr are pipes of the monitor's. init_fd is closed
+ *      once the init is cloned, so a sealed copy is not held for the
+ *      container's life;
  *   3. reports the init's pid (or -errno) on rep_fd and closes it;
- *   4. waits for the init's end (a tracee's stop is none: it detaches it,
- *      wait-status.h) and writes its wait status and the time to
- *      <state dir>/exit (temp file + rename: never torn);
+ *   4. in one poll loop, until the init has ended and its pipes are drained:
+ *      writes what the container prints to <log dir>/log, an entry per line
+ *      in CRI's format (TIMESTAMP STREAM F|P MESSAGE; a line longer than
+ *      16 KiB is split into P entries, so no line grows without bound), and
+ *      rotates it as docker's local driver (log -> log.1 -> ... -> log.N-1)
+ *      before it would pass max_size; when the init ends (SIGCHLD through a
+ *      signalfd; a tracee's stop is no end: it is detached with its signal),
+ *      writes its wait status and the time to <state dir>/exit (temp file +
+ *      rename: never torn);
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
  *   6. execs `contain reap ROOT ID` once from exe_fd (the contain binary,
@@ -35,20 +43,24 @@
  * If this process is SIGKILLed, the init dies with it (PR_SET_PDEATHSIG) and
  * the next contain command releases what is left.
  *
- * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd log_fd
- *       ctl_fd rep_fd lock_fd clone_flags root id
+ * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd
+ *       log_dir_fd ctl_fd rep_fd lock_fd clone_flags max_size max_file root id
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,6 +82,89 @@ static void only_keep(const int *keep, int n)
 			fcntl(keep[i], F_SETFD, 0);
 }
 
+/* CRI splits longer lines into partial (P) entries. */
+#define LINE_MAX_BYTES (16 * 1024)
+
+struct log {
+	int dir, fd;
+	long long size, max_size;
+	int max_file;
+};
+
+static void log_open(struct log *l, int flags)
+{
+	struct stat st;
+	l->fd = openat(l->dir, "log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | flags, 0640);
+	l->size = l->fd >= 0 && fstat(l->fd, &st) == 0 ? st.st_size : 0;
+}
+
+/* log.N-2 -> log.N-1, ..., log -> log.1, then a new log; with one file, the
+ * log starts over. */
+static void log_rotate(struct log *l)
+{
+	char from[24], to[24];
+	close(l->fd);
+	for (int i = l->max_file - 1; i >= 1; i--) {
+		snprintf(to, sizeof to, "log.%d", i);
+		if (i == 1)
+			strcpy(from, "log");
+		else
+			snprintf(from, sizeof from, "log.%d", i - 1);
+		renameat(l->dir, from, l->dir, to);
+	}
+	log_open(l, O_TRUNC);
+}
+
+/* One entry, TIMESTAMP STREAM TAG MESSAGE, the timestamp RFC 3339 in UTC
+ * with nanoseconds, as CRI has it. */
+static void log_entry(struct log *l, const char *stream, char tag, const char *msg, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	char head[64];
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	size_t h = strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm);
+	h += snprintf(head + h, sizeof head - h, ".%09ldZ %s %c ", now.tv_nsec, stream, tag);
+	long long total = (long long)(h + len + 1);
+	if (l->size > 0 && l->size + total > l->max_size)
+		log_rotate(l);
+	if (l->fd < 0)
+		return;
+	struct iovec iov[3] = { { head, h }, { (void *)msg, len }, { "\n", 1 } };
+	if (writev(l->fd, iov, 3) > 0)
+		l->size += total;
+}
+
+struct stream {
+	const char *name;
+	size_t len; /* of the line so far, in buf */
+	char buf[LINE_MAX_BYTES];
+};
+
+/* Bytes read from a stream: a whole line is an F entry, a line that fills
+ * the buffer a P entry of what it has so far. */
+static void pump(struct log *l, struct stream *s, const char *data, size_t n)
+{
+	while (n) {
+		const char *nl = memchr(data, '\n', n);
+		size_t line = nl ? (size_t)(nl - data) : n;
+		while (line) {
+			size_t room = sizeof s->buf - s->len, k = line < room ? line : room;
+			memcpy(s->buf + s->len, data, k);
+			s->len += k, data += k, n -= k, line -= k;
+			if (s->len == sizeof s->buf) {
+				log_entry(l, s->name, 'P', s->buf, s->len);
+				s->len = 0;
+			}
+		}
+		if (nl) {
+			log_entry(l, s->name, 'F', s->buf, s->len);
+			s->len = 0, data++, n--;
+		}
+	}
+}
+
 static void write_exit(int dir_fd, int status)
 {
 	char text[64];
@@ -85,15 +180,29 @@ static void write_exit(int dir_fd, int status)
 		renameat(dir_fd, "exit.tmp", dir_fd, "exit");
 }
 
+/* Every child that changed state; 1 once the init has ended (*status set).
+ * Any child: besides the init, a thread of it that asked to be traced is
+ * ours to wait for, by its own tid, and a stop is detached (wait-status.h). */
+static int reap(pid_t init, int *status, int options)
+{
+	int st, ended = 0;
+	pid_t got;
+	while (!ended && (got = waitpid(-1, &st, options | __WALL)) > 0)
+		if (wait_ended(got, st) && got == init)
+			ended = 1, *status = st;
+	return ended;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 14)
+	if (argc != 16)
 		return 125;
 	int exe_fd = num(argv[1]), init_fd = num(argv[2]), dir_fd = num(argv[3]), sync_rd = num(argv[4]);
-	int status_wr = num(argv[5]), shim_fd = num(argv[6]), log_fd = num(argv[7]), ctl_fd = num(argv[8]);
+	int status_wr = num(argv[5]), shim_fd = num(argv[6]), ctl_fd = num(argv[8]);
 	int rep_fd = num(argv[9]), lock_fd = num(argv[10]);
 	unsigned long flags = strtoul(argv[11], 0, 10);
-	char *root = argv[12], *id = argv[13];
+	struct log log = { .dir = num(argv[7]), .max_size = strtoll(argv[12], 0, 10), .max_file = num(argv[13]) };
+	char *root = argv[14], *id = argv[15];
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -105,6 +214,16 @@ int main(int argc, char **argv)
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
 			signal(sig, SIG_IGN);
+	/* SIGCHLD arrives as data in the poll loop: the init's end, and a
+	 * tracee's stop, which a pidfd would not report. */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, 0);
+	int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	int out[2], err[2];
+	if (sig_fd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return 125;
 
 	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
@@ -115,8 +234,8 @@ int main(int argc, char **argv)
 		char *const init_argv[] = { "contain", "init", sync_s, status_s, shim_s, 0 };
 		int keep[] = { sync_rd, status_wr, shim_fd };
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(log_fd, 1);
-		dup2(log_fd, 2);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
 		only_keep(keep, 3);
 		reset_signals();
 		syscall(SYS_execveat, init_fd, "", init_argv, no_env, AT_EMPTY_PATH);
@@ -128,24 +247,57 @@ int main(int argc, char **argv)
 	close(rep_fd);
 	close(sync_rd);
 	close(status_wr);
-	close(log_fd);
+	close(out[1]);
+	close(err[1]);
 	if (shim_fd >= 0)
 		close(shim_fd);
 	if (pid < 0 || !ok)
 		return 125;
 
-	/* Any child: besides the init, a thread of it that asked to be traced is
-	 * ours to wait for, by its own tid, and once ended holds up the init's
-	 * end until reaped (wait-status.h). */
-	int status;
-	for (;;) {
-		pid_t got = waitpid(-1, &status, __WALL);
-		if (got < 0 && errno != EINTR)
-			return 125;
-		if (got > 0 && wait_ended(got, status) && got == pid)
+	log_open(&log, 0);
+	static struct stream streams[2] = { { "stdout", 0, { 0 } }, { "stderr", 0, { 0 } } };
+	struct pollfd fds[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { sig_fd, POLLIN, 0 } };
+	int ended = 0, open_streams = 2, status = 0;
+	static char chunk[65536];
+	while (open_streams || !ended) {
+		/* Once the init has ended its PID namespace goes, and every writer of
+		 * the pipes with it: what is left is drained for a bounded while. */
+		int r = poll(fds, 3, ended ? 2000 : -1);
+		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+			if (n > 0 || (n < 0 && errno == EINTR)) {
+				if (n > 0)
+					pump(&log, &streams[i], chunk, n);
+				continue;
+			}
+			/* Closed: a last line without its newline is a partial entry. */
+			if (streams[i].len)
+				log_entry(&log, streams[i].name, 'P', streams[i].buf, streams[i].len);
+			streams[i].len = 0;
+			close(fds[i].fd);
+			fds[i].fd = -1;
+			open_streams--;
+		}
+		if (fds[2].revents) {
+			struct signalfd_siginfo info;
+			while (read(sig_fd, &info, sizeof info) == sizeof info)
+				;
+			if (!ended && reap(pid, &status, WNOHANG)) {
+				ended = 1;
+				write_exit(dir_fd, status);
+			}
+		}
 	}
-	write_exit(dir_fd, status);
+	/* Only if poll failed: the end is still the init's. */
+	if (!ended) {
+		while (!reap(pid, &status, 0) && errno == EINTR)
+			;
+		write_exit(dir_fd, status);
+	}
 
 	char byte;
 	for (;;) {

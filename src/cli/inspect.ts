@@ -39,7 +39,7 @@ export default defineCommand({
     requireRoot("inspect");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const out = refs.map((ref) => {
-      const { state, dir } = store.find(ref);
+      const { state } = store.find(ref);
       const status = statusOf(store, state);
       const running = status.kind !== "exited";
       return {
@@ -63,7 +63,7 @@ export default defineCommand({
         // runtime's defaults included.
         devices: state.spec ? containerDevices(state.spec) : null,
         mounts: running && state.init ? mountsOf(state.init.pid) : [],
-        logPath: state.detached ? `${dir}/${LOG}` : null,
+        logPath: state.detached && state.dataDir ? `${state.dataDir}/${LOG}` : null,
       };
     });
     print(`${JSON.stringify(out, null, 2)}\n`);

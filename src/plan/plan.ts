@@ -76,9 +76,21 @@ export interface ProcessPlan {
   init: boolean;
 }
 
+// A detached container's log: <dir>/log and its rotated files, CRI's format
+// (written by the monitor, ffi/monitor.c).
+export interface LogPlan {
+  dir: string;
+  maxSize: number; // bytes a file may reach before it is rotated
+  maxFile: number; // files kept, the current one included
+}
+
+// docker's local log driver's defaults.
+export const LOG_DEFAULTS = { maxSize: 20 * 1024 * 1024, maxFile: 5 };
+
 export interface Plan {
   id: string;
   dataDir: string; // PlanLayout.dir
+  log: LogPlan;
   namespaces: NamespaceType[];
   root: RootPlan;
   mounts: RootMount[];
@@ -213,6 +225,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
   return {
     id,
     dataDir: layout.dir,
+    log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log },
     namespaces: spec.linux.namespaces.map((n) => n.type),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
     mounts: [...(spec.mounts ?? []).map(rootMount), ...etcMounts(layout.dir, spec)],

@@ -27,10 +27,10 @@ import {
 import { sealedSelf } from "../linux/self.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { describeLimits } from "../plan/cgroup.ts";
-import type { Plan } from "../plan/plan.ts";
+import type { LogPlan, Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, SeccompFilter, ToInit } from "../plan/protocol.ts";
 import type { NamespaceType } from "../spec/schema.ts";
-import { LOG, type ProcessRef, type StateStore } from "./state.ts";
+import type { ProcessRef, StateStore } from "./state.ts";
 
 const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
@@ -107,10 +107,11 @@ export class InitProcess {
   }
 
   // A detached container's init: cloned by its monitor (ffi/monitor.c), which
-  // outlives this process. The monitor keeps the state lock (lockFd) and
-  // waits, before it cleans up, until `ctl` (returned: close it when done
-  // with the container) is closed by this process, or by its death.
-  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+  // outlives this process and writes the container's output to `log.dir`.
+  // The monitor keeps the state lock (lockFd) and waits, before it cleans up,
+  // until `ctl` (returned: close it when done with the container) is closed
+  // by this process, or by its death.
+  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan): { init: InitProcess; monitor: ProcessRef; ctl: number } {
     const dir = store.dir(id);
     const sync = pipe();
     const status = pipe();
@@ -121,10 +122,10 @@ export class InitProcess {
     const exe = openSync("/proc/self/exe", O_PATH | O_CLOEXEC);
     const initExe = sealedSelf().fd;
     const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
-    const log = openSync(`${dir}/${LOG}`, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | O_CLOEXEC, 0o640);
+    const logDir = openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
-    const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), log, ctl.read, rep.write, lockFd];
-    const argv = ["contain-monitor", ...theirs.map(String), String(flags), store.root, id];
+    const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), logDir, ctl.read, rep.write, lockFd];
+    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id];
     let monitorPid: number | undefined;
     try {
       const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });
@@ -132,7 +133,7 @@ export class InitProcess {
       monitorPid = pid;
       const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
       // Our copies of its ends go first: a monitor that dies unblocks the read.
-      for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write]) close(fd);
       const report = Buffer.alloc(4);
       const n = readSync(rep.read, report);
       const initPid = n === 4 ? report.readInt32LE() : -1;
@@ -150,7 +151,7 @@ export class InitProcess {
       const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
       return { init, monitor, ctl: ctl.write };
     } catch (err) {
-      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, log, ctl.read, rep.write]) close(fd);
+      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write]) close(fd);
       close(sync.write);
       close(status.read);
       close(ctl.write);

@@ -16,6 +16,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, writeSync } from "node:fs";
 import { ContainError, SpecError } from "../errors.ts";
 import { fileError } from "../linux/file-error.ts";
+import { isRunning } from "../linux/process.ts";
 import { LOG, type StateStore } from "./state.ts";
 import { isActive, label, statusOf } from "./status.ts";
 
@@ -220,6 +221,7 @@ class LineReader {
   constructor(
     readonly file: LogFile,
     private offset: number, // the file's offset of buf[start]
+    private readonly limit = Number.POSITIVE_INFINITY, // read no further: the end it had when asked
   ) {}
 
   // How far the file has been read.
@@ -250,7 +252,8 @@ class LineReader {
         this.end -= this.start;
         this.start = 0;
       }
-      const n = readSync(this.file.fd, this.buf, this.end, CHUNK - this.end, this.offset + this.end);
+      const want = Math.min(CHUNK - this.end, this.limit - (this.offset + this.end));
+      const n = want > 0 ? readSync(this.file.fd, this.buf, this.end, want, this.offset + this.end) : 0;
       if (n === 0) return null;
       this.end += n;
     }
@@ -434,10 +437,14 @@ export async function readLogs(dir: string, query: LogQuery, io: LogIO): Promise
     const from = query.tail === undefined ? EVERYWHERE : tailFrom(files, query.tail);
     const start = Math.min(...from);
     const first = files.findLastIndex((f) => f.base <= start);
-    let reader = new LineReader(files[first] as LogFile, start - (files[first] as LogFile).base);
+    // Without -f, the log as it was when asked: a container that keeps
+    // writing must not keep `logs` (or `logs --tail 1`) going.
+    const limit = (f: LogFile) => (query.follow ? undefined : f.size);
+    const firstFile = files[first] as LogFile;
+    let reader = new LineReader(firstFile, start - firstFile.base, limit(firstFile));
     drain(reader, from);
     for (const file of files.slice(first + 1)) {
-      reader = new LineReader(file, 0);
+      reader = new LineReader(file, 0, limit(file));
       drain(reader, from);
     }
     out.flush();
@@ -491,12 +498,14 @@ export interface LogOptions extends LogQuery {
 }
 
 export async function showLogs(store: StateStore, ref: string, opts: LogOptions): Promise<void> {
-  const { state, dir } = store.find(ref);
-  if (!state.detached) throw new ContainError(`container ${label(state)} runs in the foreground: its output goes to its terminal`, "run it with -d to keep a log");
-  // Until the container stops, or its entry goes.
+  const { state } = store.find(ref);
+  if (!state.detached || !state.dataDir) throw new ContainError(`container ${label(state)} runs in the foreground: its output goes to its terminal`, "run it with -d to keep a log");
+  // Until the container stops and its monitor has written the last of its
+  // output (it drains the pipes after the init's end), or its entry goes.
   const alive = () => {
     const current = store.read(state.id);
-    return current !== undefined && isActive(statusOf(store, current));
+    const pumping = current?.monitor !== undefined && isRunning(current.monitor.pid, current.monitor.startTime);
+    return current !== undefined && (isActive(statusOf(store, current)) || pumping);
   };
-  await readLogs(dir, opts, { stdout: opts.stdout, stderr: opts.stderr, alive });
+  await readLogs(state.dataDir, opts, { stdout: opts.stdout, stderr: opts.stderr, alive });
 }

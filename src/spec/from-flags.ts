@@ -32,6 +32,7 @@ export interface RunFlags {
   capDrop?: readonly string[];
   devices?: readonly string[]; // --device
   storageOpts?: readonly string[]; // --storage-opt
+  logOpts?: readonly string[]; // --log-opt
   deviceCgroupRules?: readonly string[];
   privileged?: boolean;
   readOnly?: boolean;
@@ -160,6 +161,18 @@ function storageFromFlags(flags: RunFlags): { storageSize?: number } {
   return size === undefined ? {} : { storageSize: size };
 }
 
+// --log-opt max-size=SIZE, max-file=N: docker's local driver's options.
+function logFromFlags(flags: RunFlags): { log?: { maxSize?: number; maxFile?: number } } {
+  const log: { maxSize?: number; maxFile?: number } = {};
+  for (const opt of flags.logOpts ?? []) {
+    const [key, value] = opt.split(/=(.*)/s);
+    if (key === "max-size" && value) log.maxSize = parseSize("--log-opt max-size", value);
+    else if (key === "max-file" && value) log.maxFile = parseInteger("--log-opt max-file", value, "a number of files, e.g. --log-opt max-file=3");
+    else throw new SpecError("--log-opt", `unknown option ${JSON.stringify(opt)}`, "use max-size=SIZE or max-file=N, e.g. --log-opt max-size=10M");
+  }
+  return Object.keys(log).length ? { log } : {};
+}
+
 interface Security {
   seccomp?: unknown;
   noNewPrivileges: boolean;
@@ -237,6 +250,6 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,
       ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
     },
-    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...storageFromFlags(flags) },
+    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...storageFromFlags(flags), ...logFromFlags(flags) },
   };
 }

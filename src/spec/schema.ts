@@ -17,6 +17,8 @@ export const MIN_MEMORY = 1024 * 1024;
 export const MAX_PIDS = 4194304; // PID_MAX_LIMIT on 64-bit kernels
 // The smallest ext4 mkfs.ext4 makes without complaint, and room for a layer.
 export const MIN_STORAGE = 4 * 1024 * 1024;
+// A log file holds at least one whole entry of a 16 KiB line piece.
+export const MIN_LOG_SIZE = 64 * 1024;
 
 // RFC 1123: labels of letters, digits and inner hyphens, joined by dots; the
 // kernel takes at most 64 bytes (__NEW_UTS_LEN).
@@ -152,6 +154,13 @@ export const SpecSchema = v.object({
       // --storage-opt size=: the writable layer on a filesystem of this many
       // bytes of its own, so the container's writes meet ENOSPC there
       storageSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(MIN_STORAGE, `must be at least ${formatSize(MIN_STORAGE)}`))),
+      // --log-opt: a detached container's log files (plan.ts LOG_DEFAULTS)
+      log: v.optional(
+        v.object({
+          maxSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(MIN_LOG_SIZE, `max-size must be at least ${formatSize(MIN_LOG_SIZE)}`))),
+          maxFile: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, "max-file must be at least 1"), v.maxValue(100, "max-file must be at most 100"))),
+        }),
+      ),
     }),
   ),
 });
@@ -178,6 +187,7 @@ const FLAG_OF: Record<string, string> = {
   "linux.devices": "--device",
   "linux.resources.devices": "--device-cgroup-rule",
   "contain.storageSize": "--storage-opt",
+  "contain.log": "--log-opt",
 };
 
 const HINT_OF: Record<string, string> = {

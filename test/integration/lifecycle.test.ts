@@ -72,13 +72,15 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   const user = h.run(["exec", "-u", "nobody", "web", "--", "id"]);
   expect(user.stdout).toMatch(/^uid=65534\(nobody\) gid=65534/);
 
-  // logs: stdout and stderr of the container, --tail
+  // logs: stdout and stderr of the container, each on its own, --tail
   const logs = await waitFor("the log", () => {
     const r = h.run(["logs", "web"]);
-    return r.stdout.includes("to-stderr") && r;
+    return r.stderr.includes("to-stderr") && r;
   });
-  expect(logs.stdout).toBe("ready\nto-stderr\n");
-  expect(h.run(["logs", "--tail", "1", "web"]).stdout).toBe("to-stderr\n");
+  expect(logs.stdout).toBe("ready\n");
+  expect(logs.stderr).toBe("to-stderr\n");
+  const tail = h.run(["logs", "--tail", "1", "web"]);
+  expect([tail.stdout, tail.stderr]).toEqual(["", "to-stderr\n"]);
 
   // stats --no-stream: one row, memory against the limit, pids from the cgroup
   const stats = h.run(["stats", "--no-stream", "web"]);
@@ -116,7 +118,8 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   expect(JSON.parse(h.run(["inspect", id.slice(0, 5)]).stdout)[0].state).toMatchObject({ status: "exited", running: false, exitCode: 137 });
 
   // the log outlives the container, until rm
-  expect(h.run(["logs", "web"]).stdout).toBe("ready\nto-stderr\n");
+  const kept = h.run(["logs", "web"]);
+  expect([kept.stdout, kept.stderr]).toEqual(["ready\n", "to-stderr\n"]);
   const rm = h.run(["rm", "web"]);
   expect(rm.code).toBe(0);
   expect(h.run(["ps", "-a"]).stdout.trimEnd().split("\n")).toHaveLength(1);
