@@ -42,6 +42,8 @@ test.each<[string, string[], RegExp]>([
   ["a missing rootfs", ["--rootfs", "/nonexistent/root", "--", "sh"], /^\[contain\] error: --rootfs: \/nonexistent\/root does not exist; pass a directory/],
   ["a rootfs overlayfs cannot take as a lower layer", ["--rootfs", commaRoot, "--", "sh"], /^\[contain\] error: --rootfs: \S+ contains ',', ':' or '\\', which overlayfs options cannot hold; move or link the root filesystem to a plain path, or use --no-overlay/],
   ["a rootfs that is a file", ["--rootfs", notADir, "--", "sh"], /^\[contain\] error: --rootfs: \S+ is not a directory; /],
+  ["a working directory that is a file in the container", ["-q", "-w", "/etc/passwd", "--", "sh"], /^\[contain\] error: --workdir \/etc\/passwd: not a directory in the container; use a directory of the container/],
+  ["a working directory too long for the kernel", ["-q", "-w", `/${"d".repeat(5000)}`, "--", "sh"], /^\[contain\] error: --workdir: 5001 characters is a path too long for the kernel; /],
   ["--memory 64X", ["--memory", "64X", "--", "sh"], /^\[contain\] error: --memory: invalid size "64X"; use bytes or a number with a K, M or G suffix/],
   ["--memory -1", ["--memory", "-1", "--", "sh"], /^\[contain\] error: --memory: invalid size "-1"; /],
   ["--memory 0", ["--memory", "0", "--", "sh"], /^\[contain\] error: --memory: 0 is below the smallest limit that works \(1M\); use at least 1M/],
