@@ -2,8 +2,9 @@
 // Each test file gets its own state root and data root, and checks that what
 // it started left nothing behind: no cgroup, mount, state, data or process.
 import { expect } from "bun:test";
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { probe } from "../probes/build.ts";
 import { extractTar } from "../../src/runtime/image.ts";
 
 export const BIN = resolve(import.meta.dir, "../../contain");
@@ -13,6 +14,16 @@ const ARCHIVE = resolve(import.meta.dir, "../../rootfs/rootfs.tar.gz");
 export function busyboxTree(): string {
   const dir = mkdtempSync("/tmp/contain-test-busybox-");
   extractTar(Bun.gunzipSync(readFileSync(ARCHIVE)), dir);
+  return dir;
+}
+
+// A private busybox root with static probes (test/probes/) in its /bin.
+export function probeTree(...probes: string[]): string {
+  const dir = busyboxTree();
+  for (const name of probes) {
+    copyFileSync(probe(name), `${dir}/bin/${name}`);
+    chmodSync(`${dir}/bin/${name}`, 0o755);
+  }
   return dir;
 }
 

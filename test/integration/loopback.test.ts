@@ -5,10 +5,9 @@
 // and check what the host's sockets receive. Traffic goes only to the host's
 // loopback and to the bridge these tests make, which is removed at the end.
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, readFileSync, rmSync } from "node:fs";
-import { probe } from "../probes/build.ts";
+import { readFileSync, rmSync } from "node:fs";
 import { removeBridge } from "../setup.ts";
-import { busyboxTree, Harness, waitFor } from "./harness.ts";
+import { probeTree, Harness, waitFor } from "./harness.ts";
 
 const h = new Harness();
 const tag = String(process.pid % 100000);
@@ -18,9 +17,7 @@ const SUBNET = `10.${octet}.4.0/24`;
 const GW = `10.${octet}.4.1`;
 const NET = ["--bridge", BR, "--subnet", SUBNET];
 const TABLE = ["ip", `contain-${BR}`];
-const root = busyboxTree();
-copyFileSync(probe("rawsend"), `${root}/bin/rawsend`);
-chmodSync(`${root}/bin/rawsend`, 0o755);
+const root = probeTree("rawsend");
 
 afterAll(() => {
   try {

@@ -4,14 +4,11 @@
 // wait reports), and the parent must pass the signal on and let it run, not
 // take the stop for an exit. The probe is test/probes/traceme.c.
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, readFileSync, rmSync } from "node:fs";
-import { probe } from "../probes/build.ts";
-import { busyboxTree, cgroupOf, Harness, waitFor, type Result } from "./harness.ts";
+import { readFileSync, rmSync } from "node:fs";
+import { probeTree, cgroupOf, Harness, waitFor, type Result } from "./harness.ts";
 
 const h = new Harness();
-const root = busyboxTree();
-copyFileSync(probe("traceme"), `${root}/bin/traceme`);
-chmodSync(`${root}/bin/traceme`, 0o755);
+const root = probeTree("traceme");
 afterAll(() => {
   try {
     h.finish();

@@ -4,14 +4,11 @@
 // a static probe (test/probes/tiocsti.c) tries TIOCSTI on fds 0-2 and on
 // /dev/tty; then the calling shell reads what, if anything, was typed.
 import { afterAll, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, rmSync } from "node:fs";
-import { probe } from "../probes/build.ts";
-import { BIN, busyboxTree, Harness } from "./harness.ts";
+import { rmSync } from "node:fs";
+import { BIN, probeTree, Harness } from "./harness.ts";
 
 const h = new Harness();
-const root = busyboxTree();
-copyFileSync(probe("tiocsti"), `${root}/bin/tiocsti`);
-chmodSync(`${root}/bin/tiocsti`, 0o755);
+const root = probeTree("tiocsti");
 afterAll(() => {
   try {
     h.finish();
