@@ -10,6 +10,7 @@ import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
+import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
@@ -188,7 +189,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   requireSources(spec);
   const dir = containerDataDir(dataRoot, id);
-  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs` }, network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs`, cgroup: cgroupPlace(id, spec.linux.cgroupsPath) }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);

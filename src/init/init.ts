@@ -98,8 +98,10 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
   log.info("making /dev's nodes and links; masking paths");
   runSetupOps(plan.ops);
-  log.info(`setting hostname: ${plan.hostname}`);
-  sethostname(plan.hostname);
+  if (plan.hostname !== undefined) {
+    log.info(`setting hostname: ${plan.hostname}`);
+    sethostname(plan.hostname);
+  }
   // --net host: the host's links are not ours to change.
   if (plan.namespaces.includes("network")) setUpNetwork(start.eth0);
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
@@ -131,7 +133,7 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
     // cgroup namespace of its own there (that cgroup is the container's "/")
     // and becomes the command; its failures reach the parent directly.
     const attrs = execAttributes(plan.process, first.seccomp, tty, initFd);
-    const err = startInContainer({ cgroupFds, cgroupns: true, path, argv: plan.process.args, env: plan.process.env, attrs }, statusFd);
+    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs }, statusFd);
     throw new SyscallError("execve", ["contain-helper"], -err);
   } catch (err) {
     const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));

@@ -1,6 +1,6 @@
 // Entering the container's root filesystem and building its /proc, /sys and
 // /dev from the Plan's op list.
-import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
 import type { MountFlag, RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
@@ -58,17 +58,21 @@ export function mountInRoot(rootDir: string, mounts: readonly RootMount[]): void
   const rootFd = openRoot(rootDir);
   try {
     for (const m of mounts) {
-      const kind = m.fstype === null && !statSync(m.source).isDirectory() ? "file" : "dir";
-      const fd = openInRoot(rootFd, m.target, kind);
-      try {
-        mount(m.source, fdPath(fd), m.fstype, mountFlags(m.flags), m.data);
-      } finally {
-        closeSync(fd);
+      const kind = m.fstype === null && m.source !== null && !statSync(m.source).isDirectory() ? "file" : "dir";
+      if (m.source !== null) {
+        const fd = openInRoot(rootFd, m.target, kind);
+        try {
+          mount(m.source, fdPath(fd), m.fstype, mountFlags(m.flags), m.data);
+        } finally {
+          closeSync(fd);
+        }
       }
       // The new mount is what the target path leads to now: a bind takes its
       // per-mount flags (ro, nosuid, ...) only on a remount of it, and
       // propagation is a change of its own.
-      for (const flags of [m.remount && ["MS_BIND", "MS_REMOUNT", ...m.remount], m.propagation]) {
+      // (A remount of a filesystem, not of a bind, when there is no source.)
+      const remount = m.remount && [...(m.source === null ? [] : (["MS_BIND"] as const)), "MS_REMOUNT", ...m.remount];
+      for (const flags of [remount, m.propagation]) {
         if (!flags) continue;
         const top = openInRoot(rootFd, m.target, kind);
         try {
@@ -148,6 +152,10 @@ export function runSetupOps(ops: readonly SetupOp[]): void {
         break;
       case "symlink":
         if (!isPresent(op.path)) symlinkSync(op.target, op.path);
+        break;
+      case "sysctl":
+        // Dots are sysctl(8)'s separators; the key was checked to be namespaced.
+        writeFileSync(`/proc/sys/${op.key.replaceAll(".", "/")}`, op.value);
         break;
       case "mask":
         maskPath(op.path);

@@ -21,6 +21,7 @@ export type MountFlag = MountOptionFlag | "MS_REMOUNT" | "MS_BIND" | "MS_REC" | 
 export type SetupOp =
   | { op: "mkdir"; path: string; mode: number }
   | { op: "remount-root-readonly" }
+  | { op: "sysctl"; key: string; value: string } // written to /proc/sys/<key with / for .>
   // A node with exactly this mode and owner, whatever the umask.
   | { op: "mknod"; path: string; type: "c" | "b" | "p"; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: "symlink"; target: string; path: string }
@@ -35,7 +36,7 @@ export type SetupOp =
 // RESOLVE_IN_ROOT), so a symlink in the root filesystem can never point it at
 // the host.
 export interface RootMount {
-  source: string;
+  source: string | null; // null: no new mount, only the remount of the one at target
   target: string; // inside the container
   fstype: string | null; // null: a bind mount
   flags: MountFlag[];
@@ -87,25 +88,35 @@ export interface LogPlan {
 // docker's local log driver's defaults.
 export const LOG_DEFAULTS = { maxSize: 20 * 1024 * 1024, maxFile: 5 };
 
+// Where the container's cgroups are (controller -> directory; "unified" on v2).
+export interface CgroupPlan {
+  version: "v1" | "v2";
+  paths: Record<string, string>;
+}
+
 export interface Plan {
   id: string;
   dataDir: string; // PlanLayout.dir
   log: LogPlan;
-  namespaces: NamespaceType[];
+  namespaces: NamespaceType[]; // made new
+  joins: { type: NamespaceType; path: string }[]; // joined by path (setns)
   root: RootPlan;
   mounts: RootMount[];
   ops: SetupOp[];
-  hostname: string;
+  hostname?: string; // absent: the UTS namespace keeps its name
   process: ProcessPlan;
+  cgroup: CgroupPlan;
   resources: Resources; // what the container's cgroup gets
   network: NetworkRequest;
 }
 
 // Where the runtime keeps this container's files on the host: under the data
-// root, on disk (docker's <data-root>/containers/<id>), not in the state.
+// root, on disk (docker's <data-root>/containers/<id>), not in the state; and
+// where its cgroups go on this machine.
 export interface PlanLayout {
   dir: string; // the container's data directory: generated /etc files, the log
   overlayDir: string; // upper, work and merged, when the root is an overlay
+  cgroup: CgroupPlan;
 }
 
 // A node in the container's /dev, its directories first ("u" is OCI's name
@@ -166,6 +177,22 @@ function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
   };
 }
 
+// An OCI `cgroup` mount: the container's own cgroups, as read-only as the
+// options say. They are bound before pivot_root, while the host's hierarchy
+// is reachable (the container joins them, and takes its cgroup namespace,
+// only at its last step). v2: its one directory; v1: a tmpfs holding a
+// directory per controller, each a bind of that controller's cgroup.
+function cgroupMounts(m: NonNullable<Spec["mounts"]>[number], cgroup: CgroupPlan): RootMount[] {
+  const options = m.options.filter((o) => o !== "bind" && o !== "rbind");
+  const bind = (source: string, target: string) => rootMount({ destination: target, type: "bind", source, options: ["rbind", ...options] });
+  if (cgroup.version === "v2") return [bind(cgroup.paths.unified ?? "", m.destination)];
+  const tmpfs = rootMount({ destination: m.destination, type: "tmpfs", source: "cgroup", options: [...options.filter((o) => o !== "ro" && !PROPAGATION_OPTIONS[o]), "mode=755"] });
+  const binds = Object.entries(cgroup.paths).map(([c, dir]) => bind(dir, posix.join(m.destination, c)));
+  // Read-only once the directories for the binds are made in it.
+  const seal = options.includes("ro") ? [{ source: null, target: m.destination, fstype: null, flags: [], remount: ["MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC"] as MountFlag[] }] : [];
+  return [tmpfs, ...binds, ...seal];
+}
+
 // The runtime writes them (runtime/host.ts) once the container's address is
 // known. Last, over whatever holds /etc; a file the Spec mounts itself (an
 // OCI caller's own /etc/hosts) is left to it.
@@ -219,6 +246,8 @@ export function processPlan(spec: Spec): ProcessPlan {
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const devices = containerDevices(spec);
   const ops = devOps(devices.nodes);
+  // Before /proc/sys is made read-only, in the container's own namespaces.
+  for (const [key, value] of Object.entries(spec.linux.sysctl ?? {})) ops.push({ op: "sysctl", key, value });
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
   for (const path of spec.linux.readonlyPaths ?? []) ops.push({ op: "readonly", path });
   if (spec.root.readonly) ops.push({ op: "remount-root-readonly" });
@@ -226,12 +255,16 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     id,
     dataDir: layout.dir,
     log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log },
-    namespaces: spec.linux.namespaces.map((n) => n.type),
+    namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
+    joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
-    mounts: [...(spec.mounts ?? []).map(rootMount), ...etcMounts(layout.dir, spec)],
+    // contain's own /etc files are for its own front end: an OCI caller
+    // (podman, containerd) mounts its own.
+    mounts: [...(spec.mounts ?? []).flatMap((m) => (m.type === "cgroup" ? cgroupMounts(m, layout.cgroup) : [rootMount(m)])), ...(spec.contain ? etcMounts(layout.dir, spec) : [])],
     ops,
-    hostname: spec.hostname,
+    ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),
     process: processPlan(spec),
+    cgroup: layout.cgroup,
     resources: { ...spec.linux.resources, devices: devices.rules },
     network,
   };

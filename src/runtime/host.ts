@@ -15,7 +15,7 @@ import { OWNER, type Entry } from "./state.ts";
 
 // The container's data directory (its owner first, for the sweep), the
 // overlay's directories and the /etc files; returns /etc/hosts's path and content.
-function writeContainerFiles(plan: Plan, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
   const dir = plan.dataDir;
   mkdirSync(dir, { recursive: true, mode: 0o711 });
   writeFileSync(`${dir}/${OWNER}`, stateDir);
@@ -26,7 +26,7 @@ function writeContainerFiles(plan: Plan, stateDir: string, name: string | undefi
   if (overlay?.layer) makeLayerImage(overlay.layer.image, overlay.layer.size);
   mkdirSync(`${dir}/etc`, { mode: 0o755 });
   const { files, note } = etcFiles({
-    hostname: plan.hostname,
+    hostname,
     name,
     address,
     extraHosts: plan.network.extraHosts,
@@ -52,7 +52,9 @@ function readOptional(path: string): string | undefined {
 // container's own files (its /etc/hosts names the leased address).
 export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
   const network = entry.state.network;
-  const names = [plan.hostname, ...(entry.state.name ? [entry.state.name] : [])];
+  // contain's own front end always names the host (the short ID by default).
+  const hostname = plan.hostname ?? plan.id.slice(0, 12);
+  const names = [hostname, ...(entry.state.name ? [entry.state.name] : [])];
   const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, names, log) : undefined;
   if (bridge) {
     entry.save(); // with the leased address
@@ -61,7 +63,7 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
     if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-  const hosts = writeContainerFiles(plan, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  const hosts = writeContainerFiles(plan, hostname, entry.dir, entry.state.name, bridge?.eth0.address, log);
   if (network && bridge) announceNames(network, plan.id, hosts);
   return bridge;
 }

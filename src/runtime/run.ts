@@ -5,7 +5,7 @@
 // (`run -d`, `node create`), the same start with the monitor as the init's
 // parent, which records the exit and has it released (reap.ts).
 import { constants as os } from "node:os";
-import { newCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
+import { openCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
 import { sealedSelf } from "../linux/self.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
@@ -88,7 +88,7 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
   using signals = new SignalForwarder();
-  const cgroup = newCgroup(plan.id);
+  const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
   using entry = opts.store.create(newState(plan, opts, cgroup));
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
@@ -117,7 +117,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
 // Starts the container and returns once its command runs; the monitor then
 // supervises it. Returns the init's host PID.
 export async function runDetached(plan: Plan, opts: DetachOptions): Promise<number> {
-  const cgroup = newCgroup(plan.id);
+  const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
   using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
   let viaMonitor: ReturnType<typeof InitProcess.viaMonitor> | undefined;
   let pid: number;

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { parseSize } from "./units.ts";
 
-export const MOUNT_TYPES = ["bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue"] as const;
+export const MOUNT_TYPES = ["bind", "tmpfs", "proc", "sysfs", "devpts", "mqueue", "cgroup"] as const;
 
 export interface Mount {
   destination: string;

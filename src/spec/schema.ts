@@ -40,7 +40,13 @@ const devicePath = v.pipe(
 export const SpecSchema = v.object({
   ociVersion: v.string(),
   process: v.object({
-    terminal: v.boolean(),
+    terminal: v.optional(v.boolean(), false),
+    // the terminal's rows and columns, when it is given one
+    consoleSize: v.optional(v.object({ height: uint, width: uint })),
+    oomScoreAdj: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-1000), v.maxValue(1000))),
+    // applied only where the host has the LSM (see runtime/lsm.ts)
+    apparmorProfile: v.optional(v.string()),
+    selinuxLabel: v.optional(v.string()),
     args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
     env: v.array(v.pipe(v.string(), v.includes("=", "must be KEY=VALUE"))),
     cwd: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
@@ -76,13 +82,20 @@ export const SpecSchema = v.object({
       }),
     ),
   ),
-  hostname: v.pipe(
+  // absent: the UTS namespace keeps the name it was made with (OCI)
+  hostname: v.optional(v.pipe(
     v.string(),
     v.maxLength(64, (i) => `${JSON.stringify(i.input)} is longer than 64 characters`),
     v.regex(HOSTNAME_RE, (i) => `${JSON.stringify(i.input)} has invalid characters (letters, digits, '-' and '.' only)`),
-  ),
+  )),
+  annotations: v.optional(v.record(v.string(), v.string())),
   linux: v.object({
-    namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES) })),
+    // path: join that namespace (network, ipc, uts) instead of making one
+    namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES), path: v.optional(v.pipe(v.string(), v.startsWith("/", "must be an absolute path"))) })),
+    // where the container's cgroup goes, as runc reads it (linux/cgroups/index.ts)
+    cgroupsPath: v.optional(v.pipe(v.string(), v.check((p) => !p.split("/").includes(".."), (i) => `${JSON.stringify(i.input)} contains ".."`))),
+    sysctl: v.optional(v.record(v.string(), v.string())),
+    mountLabel: v.optional(v.string()),
     // The device nodes the container gets beside the runtime's defaults
     // (plan/devices.ts); whether it may use them is linux.resources.devices.
     devices: v.optional(
@@ -203,28 +216,31 @@ export interface HostFacts {
 }
 
 // Validates a Spec against the schema and the machine. Throws a SpecError that
-// names the field (as a flag where one exists: `typed` names the one the user
-// gave where several set a field) and the value.
-export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> = {}): Spec {
+// names the field: as a flag where one exists (`typed` names the one the user
+// gave where several set a field), or, for a config.json ("json"), as its
+// JSON path (linux.resources.memory.limit, mounts[2].destination).
+export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> | "json" = {}): Spec {
   const result = v.safeParse(SpecSchema, input);
   if (!result.success) {
     const issue = result.issues[0];
     const path = v.getDotPath(issue) ?? "spec";
+    if (typed === "json") throw new SpecError(path.replace(/\.(\d+)(?=\.|$)/g, "[$1]"), issue.message);
     // The flag of the nearest named field: process.rlimits.0.soft is --ulimit.
     const segments = path.split(".").filter((s) => !/^\d+$/.test(s));
     const key = segments.map((_, i) => segments.slice(0, segments.length - i).join(".")).find((k) => k in FLAG_OF) ?? path;
     throw new SpecError(typed[key] ?? FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
   }
   const cpu = result.output.linux.resources.cpu;
-  if (cpu?.quota !== undefined) {
+  // A quota above the machine's CPUs is legal for an OCI caller, as for runc.
+  if (cpu?.quota !== undefined && typed !== "json") {
     const period = cpu.period ?? 100_000;
     const cpus = cpu.quota / period;
     const flag = typed["linux.resources.cpu.quota"] ?? "--cpu";
     if (cpus > host.cpus)
       throw new SpecError(flag, `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most ${flag} ${flag === "--cpu-quota" ? host.cpus * period : host.cpus}`);
   }
-  for (const d of result.output.linux.devices ?? [])
+  for (const [i, d] of (result.output.linux.devices ?? []).entries())
     if (d.type !== "p" && (d.major === undefined || d.minor === undefined))
-      throw new SpecError("--device", `${d.path}: a ${d.type} device needs its major and minor numbers`, "give both, as a host device node has them");
+      throw new SpecError(typed === "json" ? `linux.devices[${i}]` : "--device", `${d.path}: a ${d.type} device needs its major and minor numbers`, "give both, as a host device node has them");
   return result.output;
 }

@@ -265,7 +265,7 @@ describe("contain's own rules, as the Plan gives them to the cgroup", () => {
   const ID = "d".repeat(64);
   const rules = (flags: Partial<RunFlags>) => {
     const spec = validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, CONTEXT), { cpus: 2 });
-    return planFromSpec(spec, ID, { dir: "/s", overlayDir: "/s/rootfs" }, networkFromFlags({ net: "none" })).resources.devices ?? [];
+    return planFromSpec(spec, ID, { dir: "/s", overlayDir: "/s/rootfs", cgroup: { version: "v1", paths: {} } }, networkFromFlags({ net: "none" })).resources.devices ?? [];
   };
 
   test("the default set decides as runc's does", () => {

@@ -11,7 +11,7 @@ import { CONTEXT, refusal } from "./fixtures.ts";
 
 const ID = "d".repeat(64);
 const build = (flags: Partial<RunFlags>) => validateSpec(specFromFlags({ command: ["/bin/sh"], rootfs: "/r", tty: false, ...flags }, ID, CONTEXT), { cpus: 2 });
-const plan = (flags: Partial<RunFlags>) => planFromSpec(build(flags), ID, { dir: "/s", overlayDir: "/s/rootfs" }, networkFromFlags({ net: "none" }));
+const plan = (flags: Partial<RunFlags>) => planFromSpec(build(flags), ID, { dir: "/s", overlayDir: "/s/rootfs", cgroup: { version: "v1", paths: {} } }, networkFromFlags({ net: "none" }));
 
 describe("the default set", () => {
   test("runc's nodes, with exact modes and their rules after the Spec's deny-all", () => {

@@ -9,7 +9,7 @@ import { validateSpec } from "../../src/spec/schema.ts";
 import { CONTEXT } from "./fixtures.ts";
 
 const ID = "f".repeat(64);
-const LAYOUT: PlanLayout = { dir: `/run/contain/${ID}`, overlayDir: `/run/contain/${ID}/rootfs` };
+const LAYOUT: PlanLayout = { dir: `/run/contain/${ID}`, overlayDir: `/run/contain/${ID}/rootfs`, cgroup: { version: "v1", paths: { memory: `/sys/fs/cgroup/memory/contain/${ID}` } } };
 const spec = validateSpec(
   specFromFlags({ command: ["sh", "-c", "true"], rootfs: "/r", tty: false, memory: "64M", pids: "64", cpu: "0.5", cpuShares: "512" }, ID, CONTEXT),
   { cpus: 2 },

@@ -38,25 +38,35 @@ export function detectLayout(): CgroupLayout {
 // Where a container's cgroup goes. v2: <mount>/contain/<id> (a fresh subtree,
 // since the caller's own cgroup may hold processes and v2 forbids controllers
 // there). v1: each controller's hierarchy, nested under the caller's cgroup
-// (as runc does), so the machine's own accounting stays whole.
-export function cgroupPaths(layout: CgroupLayout, procSelfCgroup: string, id: string): Record<string, string> {
-  if (layout.mode === "v2") return { unified: `${layout.v2Mount}/contain/${id}` };
+// (as runc does), so the machine's own accounting stays whole. An OCI
+// bundle's cgroupsPath, as runc reads it: an absolute one from each
+// hierarchy's root, a relative one in place of contain/<id>.
+export function cgroupPaths(layout: CgroupLayout, procSelfCgroup: string, id: string, cgroupsPath?: string): Record<string, string> {
+  const leaf = cgroupsPath && !cgroupsPath.startsWith("/") ? cgroupsPath : `contain/${id}`;
+  if (layout.mode === "v2") return { unified: cgroupsPath?.startsWith("/") ? `${layout.v2Mount}${cgroupsPath}` : `${layout.v2Mount}/${leaf}` };
   const own = parseProcCgroup(procSelfCgroup);
   const paths: Record<string, string> = {};
   for (const c of V1_CONTROLLERS) {
     const mnt = layout.v1Mounts[c];
     if (!mnt) continue;
     const base = (own[c] ?? "/").replace(/\/$/, "");
-    paths[c] = `${mnt}${base}/contain/${id}`;
+    paths[c] = cgroupsPath?.startsWith("/") ? `${mnt}${cgroupsPath}` : `${mnt}${base}/${leaf}`;
   }
   return paths;
+}
+
+export interface CgroupPlace {
+  version: "v1" | "v2";
+  paths: Record<string, string>;
+}
+
+// Where a new container's cgroups go, on this machine.
+export function cgroupPlace(id: string, cgroupsPath?: string, layout: CgroupLayout = detectLayout()): CgroupPlace {
+  return { version: layout.mode === "v2" ? "v2" : "v1", paths: cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id, cgroupsPath) };
 }
 
 export function openCgroup(version: "v1" | "v2", paths: Record<string, string>): Cgroup {
   return version === "v2" ? new CgroupV2(paths.unified ?? "") : new CgroupV1(paths);
 }
 
-export function newCgroup(id: string, layout: CgroupLayout = detectLayout()): Cgroup {
-  const paths = cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id);
-  return openCgroup(layout.mode === "v2" ? "v2" : "v1", paths);
-}
+

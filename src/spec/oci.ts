@@ -1,0 +1,158 @@
+// An OCI bundle's config.json to the Spec, the same object `run`'s flags make,
+// so one executor runs both. Pure: the file is read by the caller.
+//
+// Fields are checked against the runtime-spec's names: one that contain does
+// not implement yet is refused by name (never silently dropped), one that is
+// not in the spec at all is refused as unknown. The values are then
+// validated by the Spec's own schema (validateSpec), whose errors name the
+// JSON path.
+import { posix } from "node:path";
+import { SpecError } from "../errors.ts";
+import { validateSpec, type HostFacts, type Spec } from "./schema.ts";
+
+// What contain reads of config.json, as a tree of the fields it knows:
+// `true` for a value it implements, a nested object for an object, an array
+// of one element for a list of such, `"any"` for an object whose keys are the
+// user's (annotations, sysctl). Anything else in the spec is refused with
+// NOT_YET; anything outside it, as unknown.
+type Known = true | "any" | { [key: string]: Known } | [Known];
+const KNOWN: Known = {
+  ociVersion: true,
+  hostname: true,
+  annotations: "any",
+  root: { path: true, readonly: true },
+  mounts: [{ destination: true, type: true, source: true, options: true }],
+  process: {
+    terminal: true,
+    consoleSize: { height: true, width: true },
+    user: { uid: true, gid: true, umask: true, additionalGids: true },
+    args: true,
+    env: true,
+    cwd: true,
+    capabilities: { bounding: true, effective: true, permitted: true, inheritable: true, ambient: true },
+    rlimits: [{ type: true, soft: true, hard: true }],
+    noNewPrivileges: true,
+    oomScoreAdj: true,
+    apparmorProfile: true,
+    selinuxLabel: true,
+  },
+  linux: {
+    namespaces: [{ type: true, path: true }],
+    devices: [{ path: true, type: true, major: true, minor: true, fileMode: true, uid: true, gid: true }],
+    resources: {
+      memory: { limit: true, swap: true },
+      cpu: { shares: true, quota: true, period: true },
+      pids: { limit: true },
+      devices: [{ allow: true, type: true, major: true, minor: true, access: true }],
+    },
+    cgroupsPath: true,
+    sysctl: "any",
+    seccomp: true,
+    maskedPaths: true,
+    readonlyPaths: true,
+    mountLabel: true,
+  },
+};
+
+// The runtime-spec's fields contain does not implement yet (config.md,
+// config-linux.md): refused by name.
+const SPEC_FIELDS = new Set([
+  "domainname",
+  "hooks",
+  "process.user.username",
+  "process.commandLine",
+  "process.ioPriority",
+  "process.scheduler",
+  "process.execCPUAffinity",
+  "linux.uidMappings",
+  "linux.gidMappings",
+  "linux.timeOffsets",
+  "linux.rootfsPropagation",
+  "linux.intelRdt",
+  "linux.personality",
+  "linux.memoryPolicy",
+  "linux.netDevices",
+  "linux.resources.memory.reservation",
+  "linux.resources.memory.kernel",
+  "linux.resources.memory.kernelTCP",
+  "linux.resources.memory.swappiness",
+  "linux.resources.memory.disableOOMKiller",
+  "linux.resources.memory.useHierarchy",
+  "linux.resources.memory.checkBeforeUpdate",
+  "linux.resources.cpu.burst",
+  "linux.resources.cpu.realtimeRuntime",
+  "linux.resources.cpu.realtimePeriod",
+  "linux.resources.cpu.cpus",
+  "linux.resources.cpu.mems",
+  "linux.resources.cpu.idle",
+  "linux.resources.blockIO",
+  "linux.resources.hugepageLimits",
+  "linux.resources.network",
+  "linux.resources.rdma",
+  "linux.resources.unified",
+]);
+
+function checkFields(value: unknown, known: Known, path: string): void {
+  if (known === true || known === "any" || value === null || typeof value !== "object") return;
+  if (Array.isArray(known)) {
+    if (Array.isArray(value)) value.forEach((v, i) => checkFields(v, known[0], `${path}[${i}]`));
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    const sub = known[key];
+    if (sub !== undefined) {
+      checkFields(v, sub, at);
+      continue;
+    }
+    // An empty list or null where the spec allows one means nothing asked.
+    if (v === null || (Array.isArray(v) && v.length === 0)) continue;
+    const generic = at.replace(/\[\d+\]/g, "");
+    if (SPEC_FIELDS.has(generic)) throw new SpecError(at, "contain does not support this field yet", "remove it from config.json, or use runc for this container");
+    throw new SpecError(at, "is not a field of the OCI runtime spec", "check its spelling against the runtime-spec's config.md");
+  }
+}
+
+// The namespaces contain can join by path: setns(2) into them needs no fork
+// after it (a PID namespace does, and a mount or user namespace a
+// single-threaded process).
+const JOINABLE = new Set(["network", "ipc", "uts"]);
+
+// A sysctl is set only in a namespace of the container's own (runc's
+// rule): ipc's and net's keys, the host name's; any other would change the
+// host.
+function checkSysctl(key: string, namespaces: ReadonlySet<string>): void {
+  const at = `linux.sysctl.${key}`;
+  if (!/^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)+$/.test(key)) throw new SpecError(at, "is not a sysctl name", 'e.g. "net.ipv4.ip_forward"');
+  const dotted = key.replaceAll("/", ".");
+  const ns = dotted.startsWith("net.") ? "network" : /^(kernel\.(msg|shm)|kernel\.sem$|fs\.mqueue\.)/.test(dotted) ? "ipc" : /^kernel\.(hostname|domainname)$/.test(dotted) ? "uts" : undefined;
+  if (!ns) throw new SpecError(at, "is not namespaced: setting it would change the host's", "remove it; only net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and kernel.hostname can be set for a container");
+  if (!namespaces.has(ns)) throw new SpecError(at, `needs the container's own ${ns} namespace: without one it would change the host's`, `add {"type": "${ns}"} to linux.namespaces`);
+}
+
+interface OciConfig {
+  root?: { path?: unknown };
+  process?: { capabilities?: { ambient?: unknown[] } };
+  linux?: { namespaces?: { type?: unknown; path?: unknown }[]; sysctl?: Record<string, unknown> };
+}
+
+// config.json's value (parsed JSON) and the bundle's directory to the Spec;
+// root.path is relative to the bundle.
+export function specFromConfig(config: unknown, bundle: string, host: HostFacts): Spec {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) throw new SpecError("config.json", "is not a JSON object", "give the bundle's config.json, e.g. from runc spec");
+  checkFields(config, KNOWN, "");
+  const c = config as OciConfig;
+  const ambient = c.process?.capabilities?.ambient;
+  if (ambient?.length) throw new SpecError("process.capabilities.ambient", "contain does not support ambient capabilities yet", "leave the list empty");
+  for (const [i, ns] of (c.linux?.namespaces ?? []).entries())
+    if (ns.path !== undefined && !JOINABLE.has(String(ns.type)))
+      throw new SpecError(`linux.namespaces[${i}].path`, `joining an existing ${String(ns.type)} namespace is not supported yet`, "give a path only for the network, ipc or uts namespace");
+  const made = new Set((c.linux?.namespaces ?? []).map((n) => String(n.type)));
+  for (const [key, value] of Object.entries(c.linux?.sysctl ?? {})) {
+    if (typeof value !== "string") throw new SpecError(`linux.sysctl.${key}`, "must be a string", 'e.g. "net.ipv4.ip_forward": "1"');
+    checkSysctl(key, made);
+  }
+  const root = typeof c.root?.path === "string" ? c.root.path : "";
+  if (!root) throw new SpecError("root.path", "missing", 'give the rootfs directory, e.g. "root": {"path": "rootfs"}');
+  return validateSpec({ ...config, root: { readonly: false, ...(config as { root: object }).root, path: posix.resolve(bundle, root) } }, host, "json");
+}
