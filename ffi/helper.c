@@ -107,6 +107,7 @@ struct join {
 	char **envp;
 	int64_t stdio[3]; /* used without a tty */
 	struct contain_proc *proc; /* user, capabilities, seccomp, tty, ... */
+	int64_t pdeathsig; /* the process's, when the CLI dies; 0 (exec --detach): none */
 };
 
 struct join_report {
@@ -167,7 +168,8 @@ static int exec_process(void *arg)
 {
 	const struct join *r = ((struct job *)arg)->r;
 	char path[4096] = { 0 };
-	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (r->pdeathsig)
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, r->pdeathsig, 0, 0, 0);
 	int step = 0;
 	if (r->proc->tty_fd < 0)
 		for (int fd = 0; fd < 3; fd++)
@@ -239,7 +241,28 @@ struct start {
 	char **argv;
 	char **envp;
 	struct contain_proc *proc;
+	int64_t exec_fifo; /* >= 0: `create`'s exec.fifo (O_PATH): wait there for `start` */
 };
+
+/* `create`: the container is made, in its cgroups; the CLI is told and
+ * returns, and this process waits, small, until `start` opens the fifo for
+ * reading (runc's exec.fifo). Reopened through /proc/self/fd: the O_PATH
+ * descriptor was taken before pivot_root, where the state directory was
+ * still in reach. The start's later failures go to stderr, the caller's. */
+static int await_start(int status_fd, int fifo)
+{
+	char path[64];
+	if (dprintf(status_fd, "{\"type\":\"created\"}\n") < 0)
+		return -1;
+	close(status_fd);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fifo);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		return -1;
+	close(fd);
+	close(fifo);
+	return 0;
+}
 
 /* One JSON line the CLI reads as the init's answer (src/plan/protocol.ts). */
 static int start_failed(int status_fd, int step, int err, int exec_step)
@@ -267,8 +290,14 @@ static int start_main(char *base, size_t size, int status_fd)
 			return start_failed(status_fd, START_CGROUP, errno, 0);
 	if (r->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return start_failed(status_fd, START_CGROUPNS, errno, 0);
+	if (r->exec_fifo >= 0 && await_start(status_fd, (int)r->exec_fifo) < 0)
+		return 125;
 	int step = 0;
 	long err = contain_exec(r->path, r->argv, r->envp, r->proc, &step);
+	if (r->exec_fifo >= 0) {
+		dprintf(2, "[contain] error: exec %s: %s\n", r->path, strerror((int)-err));
+		return err == -ENOENT ? 127 : 126;
+	}
 	return start_failed(status_fd, START_EXEC, (int)-err, step);
 }
 

@@ -45,6 +45,7 @@ struct child {
 	char *const *envp;
 	const int *keep;
 	int nkeep;
+	int pdeathsig;
 };
 
 /* The child, on its own stack in the parent's memory (CLONE_VM): raw system
@@ -66,8 +67,10 @@ static int child_main(void *arg)
 	 * container dies with the runtime, not with some worker thread. Had the
 	 * parent died before it was armed, the child still learns it: its first
 	 * read of the sync pipe returns EOF (getppid() cannot tell, it is 0 in a
-	 * new PID namespace). */
-	syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	 * new PID namespace). 0 for a child that outlives the runtime on purpose
+	 * (`create`: the caller, a subreaper, inherits it). */
+	if (c->pdeathsig)
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, c->pdeathsig, 0, 0, 0);
 	for (int i = 0; i < c->nkeep; i++)
 		syscall(SYS_fcntl, c->keep[i], F_SETFD, 0);
 	sigemptyset(&none);
@@ -89,15 +92,16 @@ static int child_main(void *arg)
  * keep[0..nkeep): file descriptors the child must keep across execve (the sync
  * and status pipes, the shim's own memfd); the parent opened them O_CLOEXEC so
  * no other child of Bun inherits them. pidfd_out receives a pidfd for the child.
+ * pdeathsig: the signal the child gets when this thread dies, 0 for none.
  *
  * Returns the child's pid, or -errno. If execve fails the child exits 125 and
  * the parent sees the status pipe close without a message.
  */
 long contain_clone(uint64_t flags, const char *exe, char *const argv[], char *const envp[],
-		   const int *keep, int nkeep, int *pidfd_out)
+		   const int *keep, int nkeep, int *pidfd_out, int pdeathsig)
 {
 	const size_t stack_size = 64 * 1024;
-	struct child c = { exe, argv, envp, keep, nkeep };
+	struct child c = { exe, argv, envp, keep, nkeep, pdeathsig };
 	sigset_t all, old;
 	char *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)

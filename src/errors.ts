@@ -8,6 +8,12 @@ export const EXIT = {
   notFound: 127, // the command was not found
 } as const;
 
+// A command that is not there, in the words runc uses, which its callers
+// match (podman exits 127 on "executable file not found in" and on "no such
+// file or directory", 126 on "permission denied").
+export const notFoundInPath = (cmd: string, path: string) => `${cmd}: executable file not found in $PATH (searched PATH=${path})`;
+export const noSuchFile = (cmd: string) => `${cmd}: no such file or directory in the container's root filesystem`;
+
 export class ContainError extends Error {
   constructor(
     message: string,

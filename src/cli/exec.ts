@@ -1,21 +1,42 @@
-// `contain exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER [--] CMD...`
+// `contain exec [-i] [-t] [-d] [-e K=V] [-w DIR] [-u USER] CONTAINER [--] CMD...`,
+// docker's; with runc's flags too, as OCI callers use them:
+// `exec --process FILE --detach --pid-file F [--console-socket S] ID`.
 import { defineCommand } from "citty";
-import { SpecError } from "../errors.ts";
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { ContainError, SpecError } from "../errors.ts";
 import { isTerminal } from "../linux/pty.ts";
 import { execInContainer } from "../runtime/exec.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
+import { processFromConfig } from "../spec/oci.ts";
+import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
 
 export const execFlags = {
-  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null)" },
+  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null; always for a container made by create)" },
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal of the container's" },
+  detach: { type: "boolean", alias: ["d"], description: "Run it in the background: print nothing, wait for nothing" },
   env: { type: "string", alias: ["e"], description: "Set an environment variable", valueHint: "KEY=VALUE", repeat: true },
-  workdir: { type: "string", alias: ["w"], description: "Working directory inside the container", valueHint: "DIR" },
+  workdir: { type: "string", alias: ["w", "cwd"], description: "Working directory inside the container", valueHint: "DIR" },
   user: { type: "string", alias: ["u"], description: "User: uid[:gid], or a name from the container's /etc/passwd", valueHint: "USER" },
+  process: { type: "string", alias: ["p"], description: "runc's: the whole process from a JSON file (config.json's process), instead of the command and flags", valueHint: "FILE" },
+  "pid-file": { type: "string", description: "Write the process's PID, as the host sees it, to this file", valueHint: "FILE" },
+  "console-socket": { type: "string", description: "runc's: send the terminal's master to this unix socket", valueHint: "SOCKET" },
   ...commonFlags,
 } satisfies FlagDefs;
+
+function readProcess(file: string, spec: Spec): Spec["process"] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SpecError("--process", `cannot read ${file}: ${code ?? (err as Error).message}`, "give a JSON file holding the process, as config.json's process");
+  }
+  return processFromConfig(json, spec, { cpus: availableParallelism() });
+}
 
 export default defineCommand({
   meta: { name: "exec", description: "Run a command in a running container" },
@@ -25,20 +46,36 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const [ref, ...rest] = positionals;
     const command = rest[0] === "--" ? rest.slice(1) : rest;
+    const processFile = str(flags, "process");
     if (ref === undefined || ref === "--") throw new SpecError("container", "missing", "e.g. contain exec -it web -- sh");
-    if (command.length === 0) throw new SpecError("command", "no command given", `e.g. contain exec ${ref} -- sh`);
+    if (command.length === 0 && !processFile) throw new SpecError("command", "no command given", `e.g. contain exec ${ref} -- sh`);
+    if (command.length > 0 && processFile) throw new SpecError("--process", "replaces the command: give one or the other", `e.g. contain exec --process process.json ${ref}`);
     const workdir = str(flags, "workdir");
     if (workdir !== undefined && !workdir.startsWith("/")) throw new SpecError("--workdir", `${JSON.stringify(workdir)} is not an absolute path`, "e.g. --workdir /tmp");
     requireRoot("exec");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    const status = await execInContainer(store, ref, {
+    const { state } = store.find(ref);
+    if (!state.spec) throw new ContainError(`container ${ref} has no recorded configuration`, "it was made by an older contain: run a new one");
+    const given = processFile ? readProcess(processFile, state.spec) : undefined;
+    const tty = given?.terminal ?? flags.tty === true;
+    const detach = flags.detach === true;
+    const socket = str(flags, "console-socket");
+    if (tty && detach && !socket) throw new SpecError("--tty", "a detached process's terminal needs a --console-socket to go to", "give --console-socket, or leave out -t");
+    if (socket && !tty) throw new SpecError("--console-socket", "needs a terminal to send (-t, or terminal in --process)", "leave it out, or add -t");
+    const oci = state.kind === "oci";
+    const result = await execInContainer(store, ref, {
       command,
       env: list(flags, "env"),
       cwd: workdir,
       user: str(flags, "user"),
-      tty: flags.tty === true,
-      interactive: flags.interactive === true || (flags.tty === true && isTerminal(0)),
+      tty,
+      // An OCI caller's stdin is the process's, as with runc.
+      interactive: oci || detach || flags.interactive === true || (tty && isTerminal(0)),
+      process: given,
+      detach,
+      pidFile: str(flags, "pid-file"),
+      consoleSocket: socket,
     });
-    return exitCodeOf(status);
+    return result.status ? exitCodeOf(result.status) : 0;
   },
 });

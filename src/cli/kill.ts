@@ -1,8 +1,11 @@
-// `contain kill [-s SIGNAL] CONTAINER...`
+// `contain kill [-s SIGNAL] CONTAINER...`, docker's; and for a container
+// made by create, runc's `kill [--all] ID [SIGNAL]` (default TERM), as
+// podman and containerd's shim call it.
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
 import { parseSignal } from "../linux/process.ts";
 import { killContainer } from "../runtime/kill.ts";
+import { killOci } from "../runtime/oci.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
@@ -10,21 +13,33 @@ import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } fr
 
 export const killFlags = {
   signal: { type: "string", alias: ["s"], description: "The signal: a name (TERM, SIGTERM) or a number (default KILL)", valueHint: "SIGNAL" },
+  all: { type: "boolean", alias: ["a"], description: "A container made by create: signal every process in its cgroup" },
   ...commonFlags,
 } satisfies FlagDefs;
 
+function signalOf(name: string, flag: string): number {
+  const signal = parseSignal(name);
+  if (signal === undefined) throw new SpecError(flag, `unknown signal ${JSON.stringify(name)}`, "use a name such as TERM, HUP, KILL or a number such as 15");
+  return signal;
+}
+
 export default defineCommand({
   meta: { name: "kill", description: "Send a signal to a container's PID 1" },
-  args: toCittyArgs(killFlags, { name: "container", description: "The containers (names or IDs)" }),
+  args: toCittyArgs(killFlags, { name: "container", description: "The containers (names or IDs); for one made by create: ID [SIGNAL]" }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(killFlags, rawArgs, "kill");
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "kill");
-    const name = str(flags, "signal") ?? "KILL";
-    const signal = parseSignal(name);
-    if (signal === undefined) throw new SpecError("--signal", `unknown signal ${JSON.stringify(name)}`, "use a name such as TERM, HUP, KILL or a number such as 15");
     requireRoot("kill");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const [id = "", signalArg, ...extra] = refs;
+    if (store.read(id)?.kind === "oci") {
+      if (extra.length) throw new SpecError("kill", `takes an ID and a signal, not ${refs.length} arguments`, `e.g. contain kill ${id} TERM`);
+      killOci(store, id, signalOf(signalArg ?? str(flags, "signal") ?? "TERM", "signal"), flags.all === true);
+      return 0;
+    }
+    if (flags.all === true) throw new SpecError("--all", "is for containers made by create", "leave it out: contain kill signals the container's PID 1");
+    const signal = signalOf(str(flags, "signal") ?? "KILL", "--signal");
     return eachContainer(refs, async (ref) => killContainer(store, ref, signal));
   },
 });

@@ -4,6 +4,7 @@ import { defineCommand, renderUsage, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError } from "../errors.ts";
+import { takeGlobals } from "./globals.ts";
 import { reportError } from "./output.ts";
 
 // Loaded when named: a start evaluates only its own command's modules (run's
@@ -23,9 +24,13 @@ const subCommands: Record<string, Load> = {
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
+  // runc's lifecycle, for OCI callers (podman, containerd)
+  create: lazy(() => import("./create.ts")),
+  start: lazy(() => import("./start.ts")),
+  state: lazy(() => import("./state.ts")),
+  delete: lazy(() => import("./delete.ts")),
+  list: lazy(() => import("./list.ts")),
 };
-// The user's design notes say `list` as often as `ps`.
-const aliases: Record<string, Load> = { list: subCommands.ps as Load };
 
 export const main = defineCommand({
   meta: { name: "contain", version: pkg.version, description: "Run commands in Linux containers" },
@@ -44,7 +49,7 @@ async function commandOf(args: readonly string[]): Promise<{ cmd: CommandDef; pa
   let parent: CommandDef | undefined;
   for (const word of args.filter((a) => !a.startsWith("-"))) {
     const subs = (await cmd.subCommands) as Record<string, CommandDef | Load> | undefined;
-    const next = subs?.[word] ?? (cmd === main ? aliases[word] : undefined);
+    const next = subs?.[word];
     if (!next) break;
     parent = cmd;
     cmd = typeof next === "function" ? await next() : next;
@@ -60,7 +65,13 @@ async function printHelp(args: readonly string[]): Promise<void> {
 }
 
 
-export async function cli(args: string[]): Promise<number> {
+export async function cli(line: string[]): Promise<number> {
+  let args: string[];
+  try {
+    args = takeGlobals(line);
+  } catch (err) {
+    return reportError(err);
+  }
   if (args.length === 0 || args[0] === "help" || wantsHelp(args)) {
     await printHelp(args[0] === "help" ? args.slice(1) : args);
     return 0;
@@ -81,7 +92,7 @@ export async function cli(args: string[]): Promise<number> {
       return reportError(err, false);
     }
   }
-  const load = subCommands[name] ?? aliases[name];
+  const load = subCommands[name];
   if (!load) return reportError(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
   try {
     const cmd = await load();
@@ -91,6 +102,6 @@ export async function cli(args: string[]): Promise<number> {
     const result = await cmd.run?.({ rawArgs: args.slice(1), args: { _: [] } as never, cmd });
     return typeof result === "number" ? result : 0;
   } catch (err) {
-    return reportError(err, args.includes("--debug"));
+    return reportError(err, args.includes("--debug") || line.includes("--debug"));
   }
 }

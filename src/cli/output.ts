@@ -10,6 +10,7 @@ import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import type { FlagValues } from "./args.ts";
+import { globals, logToFile } from "./globals.ts";
 
 // Output that must never throw: a closed stderr cannot stop the clean-up.
 export function printErr(text: string): void {
@@ -24,7 +25,7 @@ export function print(text: string): void {
 }
 
 export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
-  const verbosity: Verbosity = flags.debug === true ? "debug" : flags.quiet === true ? "quiet" : "normal";
+  const verbosity: Verbosity = flags.debug === true || globals.debug ? "debug" : flags.quiet === true ? "quiet" : "normal";
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   return { log, verbosity };
@@ -48,7 +49,7 @@ export function dataRoot(flags: FlagValues): string {
 // path, or else the nearest of its parents that exists, is a directory, in
 // which a missing path can then be made.
 function rootFlag(flags: FlagValues, name: "root" | "data-root", fallback: string): string {
-  const given = flags[name];
+  const given = flags[name] ?? (name === "root" ? globals.root : undefined);
   if (typeof given !== "string") return fallback;
   const flag = `--${name}`;
   const fix = `give a directory, or a path where one can be made, e.g. ${flag} ${fallback}`;
@@ -114,11 +115,14 @@ export function atLeastOneContainer(positionals: readonly string[], command: str
 // The one error line every failure prints, and the exit code it means.
 export function reportError(err: unknown, debug = false): number {
   if (err instanceof ContainError) {
-    printErr(`[contain] error: ${err.message}${err.hint ? `; ${err.hint}` : ""}\n`);
+    const line = `${err.message}${err.hint ? `; ${err.hint}` : ""}`;
+    printErr(`[contain] error: ${line}\n`);
+    logToFile("error", line);
     return err.exitCode;
   }
   const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
   printErr(`[contain] error: ${message}\n`);
+  logToFile("error", message);
   return EXIT.runtime;
 }
 

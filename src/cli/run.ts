@@ -196,10 +196,28 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   return { spec, plan };
 }
 
+// Whether a `run` line is runc's: it names a bundle among the flags before
+// the first positional (the command, or runc's ID).
+const RUNC_VALUED = new Set(["--pid-file", "--console-socket", "--preserve-fds"]);
+function namesBundle(raw: readonly string[]): boolean {
+  const defs: Record<string, { type: string }> = runFlags;
+  for (let i = 0; i < raw.length; i++) {
+    const arg = raw[i] ?? "";
+    if (arg === "--" || !arg.startsWith("-")) return false;
+    if (arg === "-b" || arg === "--bundle" || arg.startsWith("--bundle=")) return true;
+    if (arg.includes("=")) continue;
+    const name = arg.replace(/^--?/, "");
+    const def = defs[name] ?? Object.values(runFlags).find((d) => "alias" in d && (d.alias as string[]).includes(name));
+    if (def?.type === "string" || RUNC_VALUED.has(arg)) i++;
+  }
+  return false;
+}
+
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
   args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
   async run({ rawArgs }) {
+    if (namesBundle(rawArgs)) return (await import("./create.ts")).runBundle(rawArgs);
     const { flags: given, positionals } = parseFlags(runFlags, rawArgs, "run", true);
     const { log, verbosity } = loggerFor(given);
     requireRoot("run");

@@ -13,7 +13,7 @@ export type { SyscallName } from "./syscalls.ts";
 
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
-  contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr"], returns: "i64" },
+  contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr", "i32"], returns: "i64" },
 } as const;
 
 // In the compiled binary the shim is embedded under /$bunfs, which dlopen
@@ -203,7 +203,10 @@ export interface CloneRequest {
   argv: readonly string[];
   env: readonly string[];
   keepFds: readonly number[];
+  outlive?: boolean; // the child lives on when this thread dies (no PDEATHSIG)
 }
+
+const SIGKILL_NR = 9;
 
 // clone + execve in the shim. Returns the child's pid and a pidfd for it.
 export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
@@ -213,7 +216,7 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   const pidfd = new Int32Array(1);
   const keep = Int32Array.from(req.keepFds);
   const pid = Number(
-    shim().contain_clone(req.flags, ptr(exe), ptr(argv.array), ptr(env.array), ptr(keep), keep.length, ptr(pidfd)),
+    shim().contain_clone(req.flags, ptr(exe), ptr(argv.array), ptr(env.array), ptr(keep), keep.length, ptr(pidfd), req.outlive ? 0 : SIGKILL_NR),
   );
   check("clone", [sym(`${req.flagNames}|CLONE_VM|CLONE_VFORK`), req.exe, req.argv], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };
@@ -283,6 +286,7 @@ export interface NsExecRequest {
   env: readonly string[];
   stdio: readonly [number, number, number]; // without a tty (attrs.ttyFd < 0)
   attrs: ExecAttributes; // the container's user, capabilities, seccomp, ...
+  detach?: boolean; // the process outlives the CLI (runc's exec --detach)
 }
 
 // A request whose pointers are offsets into itself, so that it can cross an
@@ -325,7 +329,7 @@ class Relocatable {
   }
 }
 
-const JOIN_SLOTS = 14;
+const JOIN_SLOTS = 15;
 
 // struct join and everything it points to, for the helper's request memfd.
 export function joinRequest(req: NsExecRequest): Uint8Array {
@@ -344,6 +348,7 @@ export function joinRequest(req: NsExecRequest): Uint8Array {
     r.strings(req.env),
     ...req.stdio.map(BigInt),
     r.add(packAttributes(req.attrs, (buf) => r.add(buf))),
+    req.detach ? 0n : BigInt(SIGKILL_NR),
   ];
   slots.forEach((v, i) => header.setBigInt64(i * 8, v, true));
   return r.bytes();
@@ -379,11 +384,12 @@ export interface StartRequest {
   argv: readonly string[];
   env: readonly string[];
   attrs: ExecAttributes;
+  execFifo: number; // >= 0: wait at this fifo (O_PATH) for `start` before the execve
 }
 
 export function startRequest(req: StartRequest): Uint8Array {
   const r = new Relocatable();
-  const header = r.reserve(7 * 8);
+  const header = r.reserve(8 * 8);
   const slots = [
     req.cgroupFds.length ? r.add(Int32Array.from(req.cgroupFds)) : 0n,
     BigInt(req.cgroupFds.length),
@@ -392,6 +398,7 @@ export function startRequest(req: StartRequest): Uint8Array {
     r.strings(req.attrs.initFd >= 0 ? ["contain-init", req.path, ...req.argv] : req.argv), // under the tiny init: contain-init PATH ARGV...
     r.strings(req.env),
     r.add(packAttributes(req.attrs, (buf) => r.add(buf))),
+    BigInt(req.execFifo),
   ];
   slots.forEach((v, i) => header.setBigInt64(i * 8, v, true));
   return r.bytes();

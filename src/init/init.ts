@@ -3,20 +3,17 @@
 // until the parent has set the cgroup's limits, and becomes the helper
 // (ffi/helper.c), which joins the cgroups and becomes the command. Nothing of
 // Bun stays: execve replaces it.
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
-import { ContainError, EXIT } from "../errors.ts";
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
+import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
-import { chdir } from "../linux/mount.ts";
-import { sethostname } from "../linux/namespaces.ts";
+import { NAMESPACES, sethostname, setns } from "../linux/namespaces.ts";
+import { chdir, mount, MS } from "../linux/mount.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
 import { startInContainer } from "../linux/helper.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
 import { adoptShim, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
-
-const ENOTDIR = 20;
-const ENAMETOOLONG = 36;
-import { openPty } from "../linux/pty.ts";
+import { openPty, setWinsize } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { execAttributes } from "../plan/exec.ts";
@@ -41,7 +38,7 @@ function isExecutableFile(path: string): boolean | null {
 export function resolveCommand(cmd: string, path: string): string {
   if (cmd.includes("/")) {
     const found = isExecutableFile(cmd);
-    if (found === null) throw new ContainError(`${cmd}: no such file in the container's root filesystem`, "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
+    if (found === null) throw new ContainError(noSuchFile(cmd), "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
     if (!found) throw new ContainError(`${cmd}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
     return cmd;
   }
@@ -53,7 +50,7 @@ export function resolveCommand(cmd: string, path: string): string {
     if (found === false) denied ??= candidate;
   }
   if (denied) throw new ContainError(`${denied}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
-  throw new ContainError(`${cmd}: command not found in the container (searched PATH=${path})`, "check the name, or give the full path", EXIT.notFound);
+  throw new ContainError(notFoundInPath(cmd, path), "check the name, or give the full path", EXIT.notFound);
 }
 
 // docker creates a missing working directory (owned by root).
@@ -84,9 +81,62 @@ function setUpNetwork(eth0: Eth0Config | undefined): void {
   addDefaultRoute(nl, eth0.gateway, link.index);
 }
 
-function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[] } {
+const ENOTDIR = 20;
+const ENAMETOOLONG = 36;
+const O_PATH = 0o10000000;
+const O_NOFOLLOW = 0o400000;
+const O_CLOEXEC = 0o2000000;
+
+// Namespaces an OCI caller made (a CNI network namespace, a pod's), joined
+// first: the mqueue mount belongs to the IPC namespace it is made in.
+// setns(2) from this, the thread that execs the command.
+function joinNamespaces(joins: Plan["joins"]): void {
+  for (const j of joins) {
+    const fd = openSync(j.path, constants.O_RDONLY | O_CLOEXEC);
+    try {
+      setns(fd, NAMESPACES[j.type].flag);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+// The kernel asks CAP_SYS_RESOURCE to lower it, which some hosts withhold.
+function setOomScoreAdj(value: number): void {
+  try {
+    writeFileSync("/proc/self/oom_score_adj", String(value));
+  } catch (err) {
+    const hint = "this host does not let root lower it (no CAP_SYS_RESOURCE); containerd: set restrict_oom_score_adj = true";
+    throw new ContainError(`write /proc/self/oom_score_adj ${value}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+  }
+}
+
+// /dev/console is the terminal's slave, bound onto a file made in the
+// container's fresh /dev. Opened O_NOFOLLOW and mounted through its fd, so a
+// link planted there cannot point the bind at a file elsewhere (CVE-2025-52565).
+function bindConsole(slave: number): void {
+  try {
+    closeSync(openSync("/dev/console", constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW | O_CLOEXEC | constants.O_RDONLY, 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  const fd = openSync("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() && !st.isCharacterDevice()) throw new ContainError("/dev/console in the container is neither a file nor a device", "let /dev be the container's own tmpfs");
+    mount(`/proc/self/fd/${slave}`, `/proc/self/fd/${fd}`, null, MS.MS_BIND);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[]; fifoFd: number } {
+  joinNamespaces(plan.joins);
+  if (plan.process.oomScoreAdj !== undefined) setOomScoreAdj(plan.process.oomScoreAdj);
   // Read from the binary while its file is still reachable, before pivot_root.
   const initFd = plan.process.init ? initProgramFd() : -1;
+  // `create`'s exec.fifo, in the state directory, which pivot_root takes away.
+  const fifoFd = plan.execFifo ? openSync(plan.execFifo, O_PATH | O_CLOEXEC) : -1;
   // The cgroup.procs files the helper moves itself into, opened while the
   // host's /sys/fs/cgroup is still reachable.
   const cgroupFds = openProcsFiles(start.cgroups);
@@ -107,9 +157,13 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
   enterWorkdir(plan.process.cwd);
   const pty = plan.process.terminal ? openPty() : undefined;
+  if (pty) {
+    if (plan.process.consoleSize) setWinsize(pty.master, plan.process.consoleSize);
+    bindConsole(pty.slave);
+  }
   channel.send({ type: "ready", ptyMaster: pty?.master, path });
   if (channel.receive()?.type !== "go") process.exit(EXIT.runtime);
-  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds };
+  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd };
 }
 
 
@@ -127,13 +181,13 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   try {
-    const { path, tty, initFd, cgroupFds } = setUp(plan, first, log, channel);
+    const { path, tty, initFd, cgroupFds, fifoFd } = setUp(plan, first, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
     // The helper moves itself into the cgroups, single-threaded, takes a
     // cgroup namespace of its own there (that cgroup is the container's "/")
     // and becomes the command; its failures reach the parent directly.
     const attrs = execAttributes(plan.process, first.seccomp, tty, initFd);
-    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs }, statusFd);
+    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd }, statusFd);
     throw new SyscallError("execve", ["contain-helper"], -err);
   } catch (err) {
     const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));

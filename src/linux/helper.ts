@@ -78,7 +78,7 @@ export function joinContainer(req: NsExecRequest, nsFlagNames: string): JoinResu
 // the status pipe.
 export function startInContainer(req: StartRequest, statusFd: number): number {
   const request = requestFd(startRequest(req));
-  for (const fd of [...req.cgroupFds, req.attrs.ttyFd, req.attrs.initFd, request, statusFd]) if (fd >= 0) clearCloseOnExec(fd);
+  for (const fd of [...req.cgroupFds, req.attrs.ttyFd, req.attrs.initFd, req.execFifo, request, statusFd]) if (fd >= 0) clearCloseOnExec(fd);
   const err = execve(helperPathForExec(), ["contain-helper", "start", String(request), String(statusFd)], []);
   close(request);
   return err;

@@ -33,6 +33,11 @@ export function unshare(flags: number): void {
   check("unshare", [sym(flagNames(flags))], sys("unshare", flags));
 }
 
+// Joins the namespace `fd` names (of type `flag`), from the calling thread.
+export function setns(fd: number, flag: number): void {
+  check("setns", [fd, sym(flagNames(flag))], sys("setns", fd, flag));
+}
+
 export function sethostname(name: string): void {
   const buf = Buffer.from(name);
   check("sethostname", [name, buf.length], sys("sethostname", addressOf(buf), buf.length));

@@ -115,6 +115,19 @@ export function kill(pid: number, signal: number): boolean {
   return sys("kill", pid, signal) === 0;
 }
 
+// A signal to one process for good: by a pidfd opened and then checked
+// against the start time, so a reused pid is never signalled. False when
+// that process is gone (a zombie still takes signals, harmlessly).
+export function signalProcess(ref: { pid: number; startTime: number }, signal: number): boolean {
+  const pidfd = sys("pidfd_open", ref.pid, 0);
+  if (pidfd < 0) return false;
+  try {
+    return isSameProcess(ref.pid, ref.startTime) && sys("pidfd_send_signal", pidfd, signal, 0, 0) === 0;
+  } finally {
+    close(pidfd);
+  }
+}
+
 export function pidfdGetfd(pidfd: number, targetFd: number): number {
   return check("pidfd_getfd", [pidfd, targetFd, 0], sys("pidfd_getfd", pidfd, targetFd, 0));
 }

@@ -69,6 +69,8 @@ export interface ProcessPlan {
   env: string[];
   cwd: string;
   terminal: boolean;
+  consoleSize?: { rows: number; cols: number }; // the terminal's, when it has one
+  oomScoreAdj?: number; // absent: inherited, as the kernel does
   searchPath: string; // where the command is looked up: the container's PATH
   user: { uid: number; gid: number; groups: number[]; umask: number };
   rlimits: { resource: number; soft: number; hard: number }[]; // -1: unlimited
@@ -105,6 +107,7 @@ export interface Plan {
   ops: SetupOp[];
   hostname?: string; // absent: the UTS namespace keeps its name
   process: ProcessPlan;
+  execFifo?: string; // PlanLayout.execFifo
   cgroup: CgroupPlan;
   resources: Resources; // what the container's cgroup gets
   network: NetworkRequest;
@@ -117,6 +120,7 @@ export interface PlanLayout {
   dir: string; // the container's data directory: generated /etc files, the log
   overlayDir: string; // upper, work and merged, when the root is an overlay
   cgroup: CgroupPlan;
+  execFifo?: string; // `create`: the command waits at this fifo until `start`
 }
 
 // A node in the container's /dev, its directories first ("u" is OCI's name
@@ -233,6 +237,8 @@ export function processPlan(spec: Spec): ProcessPlan {
     env: spec.process.env,
     cwd: spec.process.cwd,
     terminal: spec.process.terminal,
+    ...(spec.process.consoleSize && { consoleSize: { rows: spec.process.consoleSize.height, cols: spec.process.consoleSize.width } }),
+    ...(spec.process.oomScoreAdj !== undefined && { oomScoreAdj: spec.process.oomScoreAdj }),
     searchPath: searchPathOf(spec.process.env),
     // runc's and docker's 0022 where the Spec names none, whatever the caller's.
     user: { uid: user.uid, gid: user.gid, groups: user.additionalGids ?? [], umask: user.umask ?? 0o022 },
@@ -264,6 +270,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     ops,
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),
     process: processPlan(spec),
+    ...(layout.execFifo && { execFifo: layout.execFifo }),
     cgroup: layout.cgroup,
     resources: { ...spec.linux.resources, devices: devices.rules },
     network,

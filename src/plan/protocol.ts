@@ -24,6 +24,8 @@
 //                                        execs the command
 //                          ◄───────── EOF (exec'd) | error { message, exitCode }
 //                                     | failed { step, errno, execStep } (the helper's)
+//                                     | created (`create`: waiting at the exec
+//                                       fifo until `start` opens it)
 //
 // EOF on sync before `plan` or `go` means the parent died: the init exits.
 import type { Verbosity } from "../log.ts";
@@ -50,6 +52,7 @@ export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Et
 
 export type FromInit =
   | { type: "ready"; ptyMaster?: number; path: string } // path: the command, as found in the container
+  | { type: "created" } // the helper's, with an exec fifo: in the cgroups, waiting for `start`
   | { type: "error"; message: string; hint?: string; exitCode: number }
   // The helper's: enum start_step, -errno, and contain_exec's step.
   | { type: "failed"; step: number; errno: number; execStep: number };

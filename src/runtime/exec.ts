@@ -6,7 +6,7 @@
 // exit status.
 import { constants, openSync } from "node:fs";
 import { release } from "node:os";
-import { ContainError, EXIT } from "../errors.ts";
+import { ContainError, EXIT, notFoundInPath } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
 import { joinContainer } from "../linux/helper.ts";
@@ -17,7 +17,10 @@ import { processPlan, searchPathOf } from "../plan/plan.ts";
 import { seccompFilter } from "../plan/seccomp/filter.ts";
 import { mergeEnv } from "../spec/env.ts";
 import { resolveUser } from "../spec/users.ts";
-import { openPtyIn } from "../linux/pty.ts";
+import { openPtyIn, setWinsize } from "../linux/pty.ts";
+import { sendConsole } from "../linux/console.ts";
+import type { Spec } from "../spec/schema.ts";
+import { writePidFile } from "./run.ts";
 import type { StateStore } from "./state.ts";
 import { label, statusOf } from "./status.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
@@ -33,7 +36,14 @@ export interface ExecOptions {
   user?: string; // uid[:gid] or a name from the container's /etc/passwd
   tty: boolean;
   interactive: boolean;
+  process?: Spec["process"]; // runc's --process: the whole process, in place of the above
+  detach?: boolean; // return once it runs; it outlives this process
+  pidFile?: string; // its PID, as the host sees it
+  consoleSocket?: string; // where its terminal's master goes (runc's), instead of this terminal
 }
+
+// The exec'd process: its end, or with detach only its PID.
+export type ExecResult = { pid: number; status?: ExitStatus };
 
 const STEP_HINT: Record<string, string> = {
   setns: "the container may have exited meanwhile",
@@ -42,7 +52,7 @@ const STEP_HINT: Record<string, string> = {
   "setresuid|capset": "check the --user",
 };
 
-export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExitStatus> {
+export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExecResult> {
   const { state } = store.find(ref);
   const status = statusOf(store, state);
   const init = state.init;
@@ -60,16 +70,23 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
     const cgroupFds = openProcsFiles(cgroupDirs).map(own);
-    const env = mergeEnv([...spec.process.env, ...(opts.tty ? ["TERM=xterm"] : [])], opts.env, process.env);
+    const given = opts.process;
+    const tty = given?.terminal ?? opts.tty;
+    const env = given?.env ?? mergeEnv([...spec.process.env, ...(tty ? ["TERM=xterm"] : [])], opts.env, process.env);
     // The container's own process settings (user, capabilities, no_new_privs,
-    // seccomp, rlimits), with -u resolved in the container's /etc files.
-    const base = processPlan(spec);
-    const user = opts.user === undefined ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
+    // seccomp, rlimits), with -u resolved in the container's /etc files; or
+    // the --process file's.
+    const base = processPlan(given ? { ...spec, process: given } : spec);
+    const user = opts.user === undefined || given ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
     const processSettings = user ? { ...base, user: { ...base.user, uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
     const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });
-    const pty = opts.tty ? openPtyIn(rootFd) : undefined;
-    if (pty) own(pty.slave);
+    const pty = tty ? openPtyIn(rootFd) : undefined;
+    if (pty) {
+      own(pty.slave);
+      if (base.consoleSize) setWinsize(pty.master, base.consoleSize);
+    }
     const devnull = opts.interactive ? 0 : own(openSync("/dev/null", "r"));
+    const command = given?.args ?? opts.command;
     const flags = Number(cloneFlags(spec.linux.namespaces.map((n) => n.type)));
     const searchPath = searchPathOf(env);
     const r = joinContainer(
@@ -78,13 +95,14 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
         nsFlags: flags,
         rootFd,
         cgroupFds,
-        cwd: opts.cwd ?? spec.process.cwd,
-        file: opts.command[0] ?? "",
+        cwd: given?.cwd ?? opts.cwd ?? spec.process.cwd,
+        file: command[0] ?? "",
         searchPath,
-        argv: opts.command,
+        argv: command,
         env,
         stdio: [devnull, 1, 2],
         attrs: execAttributes(processSettings, seccomp, pty?.slave ?? -1, -1),
+        detach: opts.detach,
       },
       flagNames(flags),
     );
@@ -92,20 +110,25 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     if (r.error) {
       if (r.pid > 0) waitExited(r.pid);
       if (pty) close(pty.master);
-      const cmd = opts.command[0] ?? "";
+      const cmd = command[0] ?? "";
       if (r.error.step === "lookup" && r.error.errno === 2)
-        throw new ContainError(`${cmd}: command not found in the container (searched PATH=${searchPath})`, "check the name, or give the full path", EXIT.notFound);
+        throw new ContainError(notFoundInPath(cmd, searchPath), "check the name, or give the full path", EXIT.notFound);
       if (r.error.step === "lookup" || r.error.step === "execve")
         throw new ContainError(`${cmd}: cannot execute (errno ${r.error.errno})`, "check that it is a binary or script for this machine", EXIT.cannotExecute);
       if (!r.error.errno) throw new ContainError(`the exec helper ended without a report (${describeExit(joiner)})`, "run again with --debug");
       throw new ContainError(new SyscallError(r.error.step, [], r.error.errno).message, STEP_HINT[r.error.step]);
     }
     for (const fd of owned.splice(0)) close(fd);
-    if (pty) terminal = await proxyTerminal(pty.master);
+    if (opts.pidFile) writePidFile(opts.pidFile, r.pid);
+    if (pty && opts.consoleSocket) {
+      own(pty.master);
+      sendConsole(opts.consoleSocket, pty.master);
+    } else if (pty) terminal = await proxyTerminal(pty.master);
+    if (opts.detach) return { pid: r.pid };
     signals.attach(r.pid, terminal);
     const exit = await waitForExit(() => tryWait(r.pid));
     await terminal?.drained();
-    return exit;
+    return { pid: r.pid, status: exit };
   } finally {
     terminal?.restore();
     for (const fd of owned) close(fd);

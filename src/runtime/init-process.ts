@@ -80,7 +80,9 @@ export class InitProcess {
   // The cgroup namespace is left out: the init creates it itself once it is
   // inside the container's cgroup, so that cgroup becomes its root. The init
   // is this binary, exec'd from its sealed copy (linux/self.ts).
-  static clone(namespaces: readonly NamespaceType[]): InitProcess {
+  // outlive: the init lives on when this process exits (`create`: its
+  // caller, a subreaper, inherits and reaps it).
+  static clone(namespaces: readonly NamespaceType[], outlive = false): InitProcess {
     const sync = pipe();
     const status = pipe();
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
@@ -93,6 +95,7 @@ export class InitProcess {
         argv,
         env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
         keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
+        outlive,
       });
       const waiter = { wait: () => waitExited(pid), poll: () => tryWait(pid) ?? undefined };
       return new InitProcess(pid, processStartTime(pid) ?? 0, pidfd, status.read, sync.write, waiter);
@@ -210,7 +213,8 @@ export class InitProcess {
       cgroup.apply(plan.resources);
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
       this.channel.send({ type: "go" });
-      this.expectNoError(this.channel.receive(), ready.type === "ready" ? ready.path : "");
+      const last = this.channel.receive();
+      if (last?.type !== "created") this.expectNoError(last, ready.type === "ready" ? ready.path : "");
       return { master };
     } finally {
       this.close();

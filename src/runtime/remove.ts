@@ -1,5 +1,6 @@
 // `contain rm`: the entry of a stopped container goes; with force, a running
-// one is killed first. `prune`: every stopped one goes.
+// one is killed first. `prune`: every stopped one goes. Neither touches an
+// OCI caller's container (made by create): only `delete` does.
 import { ContainError } from "../errors.ts";
 import { releaseResources } from "./release.ts";
 import { removeContainerFiles, type Found, type StateStore } from "./state.ts";
@@ -28,12 +29,14 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
 
 export async function removeContainer(store: StateStore, ref: string, force: boolean): Promise<Found> {
   const found = store.find(ref);
+  // Its caller (podman, containerd) tracks it, and deletes it itself.
+  if (found.state.kind === "oci") throw new ContainError(`container ${found.state.id} was made by create, for the program that made it`, `leave it to that program, or remove it with contain delete --force ${found.state.id}`);
   await removeFound(store, found, force);
   return found;
 }
 
 export async function pruneContainers(store: StateStore): Promise<Found[]> {
-  const stopped = store.list().filter((c) => !isActive(statusOf(store, c.state)));
+  const stopped = store.list().filter((c) => c.state.kind !== "oci" && !isActive(statusOf(store, c.state)));
   for (const c of stopped) await removeFound(store, c, false);
   return stopped;
 }

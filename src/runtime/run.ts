@@ -4,7 +4,10 @@
 // container's PID 1 exits and the release of everything; detached
 // (`run -d`, `node create`), the same start with the monitor as the init's
 // parent, which records the exit and has it released (reap.ts).
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
+import { sendConsole } from "../linux/console.ts";
+import { mknod } from "../linux/mount.ts";
 import { openCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
 import { sealedSelf } from "../linux/self.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
@@ -15,7 +18,7 @@ import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
-import type { ContainerState, Entry, StateStore } from "./state.ts";
+import { EXEC_FIFO, type ContainerState, type Entry, type StateStore } from "./state.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
 
@@ -25,6 +28,8 @@ export interface RunOptions {
   store: StateStore; // swept already (openStore)
   spec: Spec;
   name?: string;
+  bundle?: string; // an OCI bundle's container (create, run --bundle)
+  pidFile?: string; // the init's PID goes there once it runs (runc's --pid-file)
 }
 
 export interface DetachOptions extends RunOptions {
@@ -46,6 +51,7 @@ function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; 
   return {
     id: plan.id,
     name: opts.name,
+    ...(opts.bundle !== undefined && { kind: "oci" as const, bundle: opts.bundle }),
     created: new Date().toISOString(),
     command: plan.process.args,
     rootfs: plan.root.path,
@@ -66,7 +72,8 @@ const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 // fails is discarded here.
 async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup, verbosity: Verbosity, spawn: () => InitProcess): Promise<{ init: InitProcess; master?: number }> {
   cgroup.create();
-  const bridge = prepareHost(plan, entry, opts.log);
+  // An OCI caller brings its own network and /etc files.
+  const bridge = opts.spec.contain ? prepareHost(plan, entry, opts.log) : undefined;
   opts.log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
   const init = spawn();
   const self = sealedSelf();
@@ -76,7 +83,8 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
     entry.save();
     const eth0 = plugNetwork(entry, bridge, init.pid);
     const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec) });
-    entry.state.started = new Date().toISOString();
+    // With an exec fifo the command waits for `start`, which records it.
+    if (!plan.execFifo) entry.state.started = new Date().toISOString();
     entry.save();
     return { init, master };
   } catch (err) {
@@ -95,6 +103,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   try {
     const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces));
     init = started.init;
+    if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     if (started.master !== undefined) terminal = await proxyTerminal(started.master);
     signals.attach(init.pid, terminal);
     const status = await waitForExit(() => init?.tryReap());
@@ -146,4 +155,50 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
   // Done with the start: the monitor may release the container once it exits.
   if (viaMonitor) close(viaMonitor.ctl);
   return pid;
+}
+
+export interface CreateOptions extends RunOptions {
+  consoleSocket?: string;
+}
+
+const S_IFIFO = 0o010000;
+
+// A pid file as runc writes it: the bare number, renamed into place whole.
+export function writePidFile(path: string, pid: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, String(pid));
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+// runc's `create`: the container is set up to its last step, its process in
+// its cgroups and waiting at the exec fifo, then the caller owns it: the
+// init outlives this process (the caller, a subreaper, reaps it), and only
+// `delete` releases it. Returns the init's PID.
+// The plan's execFifo is the entry's EXEC_FIFO.
+export async function createContainer(plan: Plan, opts: CreateOptions): Promise<number> {
+  const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
+  using entry = opts.store.create(newState(plan, opts, cgroup));
+  let master: number | undefined;
+  try {
+    // Writable by root only: whoever opens it for reading starts the container.
+    mknod(`${entry.dir}/${EXEC_FIFO}`, S_IFIFO | 0o600, 0, 0);
+    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces, true));
+    master = started.master;
+    if (master !== undefined && opts.consoleSocket) sendConsole(opts.consoleSocket, master);
+    if (opts.pidFile) writePidFile(opts.pidFile, started.init.pid);
+    entry.state.handedOver = true;
+    entry.save();
+    return started.init.pid;
+  } catch (err) {
+    releaseResources(entry.state);
+    entry.remove();
+    throw err;
+  } finally {
+    if (master !== undefined) close(master);
+  }
 }

@@ -11,7 +11,8 @@
 // <root>/<id>/state.json  this file's ContainerState
 // <root>/<id>/exit        written by the monitor when the init exits:
 //                         "<wait status> <unix ms>"
-// <root>/<id>/log         a detached container's stdout and stderr
+// <root>/<id>/exec.fifo   `create`'s: the container's process waits at it
+//                         until `start` opens it (runc's)
 // <root> itself            locked while a name is checked and taken
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../errors.ts";
@@ -29,7 +30,11 @@ export interface ProcessRef {
 export interface ContainerState {
   id: string;
   name?: string;
-  kind?: "node"; // made by `contain node create`
+  kind?: "node" | "oci"; // made by `contain node create`; by runc's `create` or `run --bundle`
+  bundle?: string; // an OCI container's bundle directory
+  // `create` has finished: the container is its caller's (podman,
+  // containerd), alive as long as its init, released only by `delete`.
+  handedOver?: boolean;
   created: string; // ISO 8601
   command: string[];
   rootfs: string;
@@ -91,6 +96,7 @@ const LOCK = "lock";
 const STATE = "state.json";
 const EXIT = "exit";
 export const LOG = "log";
+export const EXEC_FIFO = "exec.fifo";
 
 // docker's rule for names.
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -257,7 +263,7 @@ export class StateStore {
         continue;
       }
       const state = readState(dir);
-      if (state?.released) continue;
+      if (state?.released || state?.handedOver) continue;
       const lock = tryLock(`${dir}/${LOCK}`);
       if (!lock) continue;
       try {

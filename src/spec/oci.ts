@@ -136,6 +136,17 @@ interface OciConfig {
   linux?: { namespaces?: { type?: unknown; path?: unknown }[]; sysctl?: Record<string, unknown> };
 }
 
+// runc's `exec --process FILE`: a process object as config.json's `process`
+// is read, in place of the container's own.
+export function processFromConfig(json: unknown, spec: Spec, host: HostFacts): Spec["process"] {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new SpecError("process", "is not a JSON object", "give a process.json as config.json's process holds it");
+  const known = (KNOWN as { process: Known }).process;
+  checkFields({ process: json }, { process: known }, "");
+  if ((json as { capabilities?: { ambient?: unknown[] } }).capabilities?.ambient?.length)
+    throw new SpecError("process.capabilities.ambient", "contain does not support ambient capabilities yet", "leave the list empty");
+  return validateSpec({ ...spec, process: json }, host, "json").process;
+}
+
 // config.json's value (parsed JSON) and the bundle's directory to the Spec;
 // root.path is relative to the bundle.
 export function specFromConfig(config: unknown, bundle: string, host: HostFacts): Spec {

@@ -155,7 +155,7 @@ test("a command that is not in the rootfs: 127, naming what was searched", () =>
   const r = h.run(["run", "-q", "--", "definitely-not-here"]);
   expect(r.code).toBe(127);
   expect(r.stderr.trimEnd().split("\n")).toEqual([
-    "[contain] error: definitely-not-here: command not found in the container (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path",
+    "[contain] error: definitely-not-here: executable file not found in $PATH (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path",
   ]);
 });
 
@@ -233,7 +233,7 @@ test("a detached start that fails: the error, its exit code, nothing left", () =
   const r = h.run(["run", "-d", "-q", "--name", "nope", "--", "definitely-not-here"]);
   expect(r.code).toBe(127);
   expect(r.stdout).toBe("");
-  expect(r.stderr).toStartWith("[contain] error: definitely-not-here: command not found in the container");
+  expect(r.stderr).toStartWith("[contain] error: definitely-not-here: executable file not found in $PATH");
   expect(h.monitors()).toEqual([]);
   h.expectClean();
 });

@@ -20,10 +20,10 @@ test.each<[string, string[], number]>([
 test("127 names the PATH that was searched; 126 names the file", () => {
   const nf = h.run(["run", "-q", "--", "no-such-command"]);
   expect(nf.stderr).toBe(
-    "[contain] error: no-such-command: command not found in the container (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path\n",
+    "[contain] error: no-such-command: executable file not found in $PATH (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path\n",
   );
   expect(h.run(["run", "-q", "-e", "PATH=/opt", "--", "sh"]).stderr).toContain("(searched PATH=/opt)");
-  expect(h.run(["run", "-q", "--", "/nowhere/x"]).stderr).toContain("/nowhere/x: no such file in the container's root filesystem");
+  expect(h.run(["run", "-q", "--", "/nowhere/x"]).stderr).toContain("/nowhere/x: no such file or directory in the container's root filesystem");
   expect(h.run(["run", "-q", "--", "/etc/passwd"]).stderr).toContain("/etc/passwd: permission denied (not executable)");
 });
 

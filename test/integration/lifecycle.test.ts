@@ -32,7 +32,7 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toStartWith("sh\0-c\0");
 
   // list is ps; --json carries the same.
-  const list = h.run(["list"]).stdout.trimEnd().split("\n");
+  const list = h.run(["ps"]).stdout.trimEnd().split("\n");
   expect(list[0]).toBe(header);
   expect(list[1]?.split(/ +/).slice(0, 3)).toEqual(row?.split(/ +/).slice(0, 3));
   const json = JSON.parse(h.run(["ps", "--json"]).stdout);
@@ -168,7 +168,7 @@ test("exec -t: a pty of the container's own devpts; exit codes propagate", () =>
   const missing = h.run(["exec", "t", "--", "nothere"]);
   expect(missing.code).toBe(127);
   expect(missing.stderr).toBe(
-    "[contain] error: nothere: command not found in the container (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path\n",
+    "[contain] error: nothere: executable file not found in $PATH (searched PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin); check the name, or give the full path\n",
   );
   expect(h.run(["exec", "t", "--", "/etc/passwd"]).code).toBe(126);
   expect(h.run(["rm", "-f", "t"]).code).toBe(0);

@@ -1,0 +1,27 @@
+// `contain delete [--force] ID`: runc's, the one way an OCI container's
+// cgroups and state go (rm and the sweeps leave them to their caller).
+import { defineCommand } from "citty";
+import { requireRoot } from "../runtime/prepare.ts";
+import { deleteOci } from "../runtime/oci.ts";
+import { openStore } from "../runtime/sweep.ts";
+import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
+
+export const deleteFlags = {
+  force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export default defineCommand({
+  meta: { name: "delete", description: "Delete a stopped container made by create (--force: a running one too)" },
+  args: toCittyArgs(deleteFlags, { name: "id", description: "The container's ID" }),
+  async run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(deleteFlags, rawArgs, "delete");
+    const { log } = loggerFor(flags);
+    const id = oneContainer(positionals, "delete");
+    requireRoot("delete");
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    await deleteOci(store, id, flags.force === true);
+    return 0;
+  },
+});

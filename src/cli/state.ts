@@ -1,0 +1,23 @@
+// `contain state ID`: runc's, the runtime-spec's state of a container as JSON.
+import { defineCommand } from "citty";
+import { requireRoot } from "../runtime/prepare.ts";
+import { findOci, ociState } from "../runtime/oci.ts";
+import { openStore } from "../runtime/sweep.ts";
+import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { dataRoot, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
+
+export const stateFlags = { ...commonFlags } satisfies FlagDefs;
+
+export default defineCommand({
+  meta: { name: "state", description: "Print a container's OCI state as JSON (runc's state)" },
+  args: toCittyArgs(stateFlags, { name: "id", description: "The container's ID" }),
+  run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(stateFlags, rawArgs, "state");
+    const { log } = loggerFor(flags);
+    const id = oneContainer(positionals, "state");
+    requireRoot("state");
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    print(`${JSON.stringify(ociState(store, findOci(store, id).state), null, 2)}\n`);
+    return 0;
+  },
+});

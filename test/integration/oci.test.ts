@@ -1,0 +1,241 @@
+// runc's command line on OCI bundles, against the real kernel: what
+// podman's conmon and containerd's shim do with a runtime, step by step.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { busyboxTree, Harness, isAlive, waitFor } from "./harness.ts";
+
+const h = new Harness();
+const work = mkdtempSync("/tmp/contain-test-oci-");
+let rootfs: string;
+
+beforeAll(() => {
+  rootfs = busyboxTree();
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(rootfs, { recursive: true, force: true });
+  h.finish();
+});
+
+// A bundle as ctr makes one (test/unit/oci-samples), with our rootfs, the
+// given command, and the caller's changes.
+function bundle(name: string, args: string[], change: (c: Record<string, any>) => void = () => {}): string {
+  const dir = `${work}/${name}`;
+  mkdirSync(dir, { recursive: true });
+  const config = JSON.parse(readFileSync(`${import.meta.dir}/../unit/oci-samples/ctr-memory-limit.json`, "utf8"));
+  config.root = { path: rootfs, readonly: true };
+  config.process.args = args;
+  delete config.linux.cgroupsPath;
+  change(config);
+  writeFileSync(`${dir}/config.json`, JSON.stringify(config));
+  return dir;
+}
+
+// A command whose stdout and stderr the container inherits, as conmon's
+// pipes: files here, since a pipe would stay open as long as the container.
+function withFiles(name: string, args: string[]) {
+  const [out, err] = [`${work}/${name}.out`, `${work}/${name}.err`];
+  const r = Bun.spawnSync([h.bin, args[0] ?? "", ...h.rootFlags, ...args.slice(1)], { stdout: Bun.file(out), stderr: Bun.file(err), stdin: "ignore", timeout: 30_000 });
+  const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
+  return { code: r.exitCode, stderr: read(err), out: () => read(out) };
+}
+
+// `create` as conmon runs it.
+const create = (id: string, dir: string, extra: string[] = []) => withFiles(id, ["create", "--bundle", dir, "--pid-file", `${work}/${id}.pid`, ...extra, id]);
+
+const state = (id: string) => JSON.parse(h.run(["state", id]).stdout);
+const cgroupLine = (pid: number, controller: string) => readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === controller) ?? "";
+const memoryDir = (id: string) => `/sys/fs/cgroup/memory${readFileSync("/proc/self/cgroup", "utf8").match(/:memory:(.*)/)?.[1]?.replace(/\/$/, "") ?? ""}/contain/${id}`;
+
+test("create leaves the process waiting in its cgroups, small, before its command; start runs it; delete leaves nothing", async () => {
+  const c = create("life", bundle("life", ["sh", "-c", "echo ran as $$"]));
+  expect(c.stderr).toBe("");
+  expect(c.code).toBe(0);
+  const pid = Number(readFileSync(`${work}/life.pid`, "utf8"));
+  expect(state("life")).toMatchObject({ ociVersion: "1.2.0", id: "life", pid, status: "created", bundle: `${work}/life`, rootfs });
+  // Already charged to the container, as the shim's OOM watch needs.
+  expect(cgroupLine(pid, "memory")).toEndWith(`/contain/life`);
+  expect(cgroupLine(pid, "pids")).toEndWith(`/contain/life`);
+  expect(readFileSync(`${memoryDir("life")}/memory.limit_in_bytes`, "utf8").trim()).toBe("16777216");
+  // What waits is the small helper, not Bun, and not the host's binary.
+  const rss = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1]);
+  expect(rss).toBeLessThan(2048);
+  expect(readFileSync(`/proc/${pid}/cmdline`, "utf8")).toStartWith("contain-helper");
+  await Bun.sleep(100);
+  expect(c.out()).toBe(""); // the command has not run
+  expect(h.run(["start", "life"]).code).toBe(0);
+  await waitFor("the command's output", () => c.out() === "ran as 1\n");
+  await waitFor("the container to stop", () => state("life").status === "stopped");
+  expect(state("life").pid).toBe(0);
+  expect(h.run(["delete", "life"]).code).toBe(0);
+  expect(existsSync(memoryDir("life"))).toBe(false);
+  expect(h.ids()).toEqual([]);
+});
+
+test("delete refuses a running container without --force; kill takes runc's positional signal; --force kills", async () => {
+  create("busy", bundle("busy", ["sleep", "1000"]));
+  expect(h.run(["start", "busy"]).code).toBe(0);
+  expect(state("busy").status).toBe("running");
+  const pid = state("busy").pid;
+  const refused = h.run(["delete", "busy"]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain("cannot delete container busy that is not stopped: running");
+  expect(isAlive(pid)).toBe(true);
+  expect(h.run(["kill", "busy", "9"]).code).toBe(0);
+  await waitFor("the container to stop", () => state("busy").status === "stopped");
+  const again = h.run(["kill", "busy", "KILL"]);
+  expect(again.code).not.toBe(0);
+  expect(again.stderr).toContain("container not running");
+  expect(h.run(["delete", "busy"]).code).toBe(0);
+
+  create("forced", bundle("forced", ["sleep", "1000"]));
+  expect(h.run(["start", "forced"]).code).toBe(0);
+  const forcedPid = state("forced").pid;
+  expect(h.run(["delete", "--force", "forced"]).code).toBe(0);
+  await waitFor("the init to die", () => !isAlive(forcedPid));
+  expect(existsSync(memoryDir("forced"))).toBe(false);
+  // runc: deleting with --force what is not there is no error.
+  expect(h.run(["delete", "--force", "forced"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+});
+
+test("a created container is deleted without ever running its command", async () => {
+  const marker = `${work}/never-ran`;
+  const c = create("unstarted", bundle("unstarted", ["sh", "-c", "echo ran"]));
+  expect(c.code).toBe(0);
+  const pid = state("unstarted").pid;
+  expect(h.run(["delete", "unstarted"]).code).toBe(0);
+  await waitFor("the waiting process to die", () => !isAlive(pid));
+  expect(c.out()).toBe("");
+  expect(existsSync(marker)).toBe(false);
+  expect(h.ids()).toEqual([]);
+});
+
+test("kill --all reaches every process in the container's cgroup", async () => {
+  create("all", bundle("all", ["sh", "-c", "sleep 1000 & sleep 1000 & wait"]));
+  h.run(["start", "all"]);
+  const procs = () => JSON.parse(h.run(["ps", "--format", "json", "all"]).stdout) as number[];
+  await waitFor("three processes", () => procs().length === 3);
+  expect(h.run(["kill", "--all", "all", "KILL"]).code).toBe(0);
+  await waitFor("no process left", () => procs().length === 0);
+  expect(h.run(["delete", "all"]).code).toBe(0);
+});
+
+test("exec --process --detach --pid-file, as the shim execs: the process joins the container and outlives the CLI", async () => {
+  create("target", bundle("target", ["sleep", "1000"]));
+  h.run(["start", "target"]);
+  const init = state("target").pid;
+  const proc = { args: ["sh", "-c", "echo $GREETING > /run/x; exec sleep 1000"], env: ["PATH=/bin", "GREETING=hello"], cwd: "/", user: { uid: 0, gid: 0 }, terminal: false };
+  writeFileSync(`${work}/process.json`, JSON.stringify(proc));
+  const r = withFiles("exec", ["exec", "--process", `${work}/process.json`, "--detach", "--pid-file", `${work}/exec.pid`, "target"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const pid = Number(readFileSync(`${work}/exec.pid`, "utf8"));
+  expect(isAlive(pid)).toBe(true);
+  expect(cgroupLine(pid, "memory")).toBe(cgroupLine(init, "memory"));
+  await waitFor("the process's output, in the container's /run", () => existsSync(`/proc/${init}/root/run/x`) && readFileSync(`/proc/${init}/root/run/x`, "utf8") === "hello\n");
+  // Without --detach: it waits, and gives the exit code.
+  expect(h.run(["exec", "target", "sh", "-c", "exit 5"]).code).toBe(5);
+  const bad = h.run(["exec", "target", "nothere"]);
+  expect(bad.code).toBe(127);
+  expect(bad.stderr).toContain("executable file not found in $PATH");
+  expect(h.run(["delete", "--force", "target"]).code).toBe(0);
+  await waitFor("the exec'd process to die with the container", () => !isAlive(pid));
+});
+
+test("run --bundle in the foreground: the exit code, then the container is gone", () => {
+  const r = h.run(["run", "--bundle", bundle("fg", ["sh", "-c", "echo fg; exit 7"]), "fg"]);
+  expect(r.stdout).toBe("fg\n");
+  expect(r.code).toBe(7);
+  expect(h.ids()).toEqual([]);
+});
+
+test("rm and prune leave an OCI caller's container alone; ps -a shows it, marked with its bundle; list is runc's", async () => {
+  create("kept", bundle("kept", ["true"]));
+  const rm = h.run(["rm", "-f", "kept"]);
+  expect(rm.code).not.toBe(0);
+  expect(rm.stderr).toContain("contain delete --force kept");
+  h.run(["prune"]);
+  expect(state("kept").status).toBe("created");
+  expect(h.run(["ps", "-a"]).stdout).toContain(`(oci) ${work}/kept`);
+  const list = h.run(["list"]).stdout.split("\n");
+  expect(list[0]).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/);
+  expect(list[1]).toMatch(new RegExp(`^kept\\s+\\d+\\s+created\\s+${work}/kept\\s+\\S+\\s+root$`));
+  expect(JSON.parse(h.run(["list", "--format", "json"]).stdout)).toMatchObject([{ id: "kept", status: "created" }]);
+  expect(h.run(["delete", "kept"]).code).toBe(0);
+});
+
+test("runc's global flags: --root before the command, and --log in JSON with the error line a caller shows", () => {
+  const log = `${work}/runc.log`;
+  const r = Bun.spawnSync([h.bin, "--root", h.root, "--log", log, "--log-format", "json", "state", "nosuch"]);
+  expect(r.exitCode).not.toBe(0);
+  const line = JSON.parse(readFileSync(log, "utf8").trim().split("\n").pop() ?? "");
+  expect(line).toMatchObject({ level: "error", msg: "container does not exist: nosuch" });
+  expect(Date.parse(line.time)).toBeGreaterThan(0);
+  const systemd = Bun.spawnSync([h.bin, "--systemd-cgroup", "list"]);
+  expect(systemd.exitCode).not.toBe(0);
+  expect(systemd.stderr.toString()).toContain("--systemd-cgroup");
+});
+
+test("bad bundles and IDs: one line each, non-zero, nothing made", () => {
+  const cases: [string[], string][] = [
+    [["create", "--bundle", `${work}/none`, "x"], `open ${work}/none/config.json: no such file or directory`],
+    [["create", "--bundle", bundle("unknown", ["true"], (c) => (c.linux.resources.blockIO = { weight: 10 })), "x"], "linux.resources.blockIO: contain does not support this field yet"],
+    [["create", "--bundle", bundle("badvalue", ["true"], (c) => (c.process.user.uid = "root")), "x"], "process.user.uid: "],
+    [["create", "--bundle", bundle("noroot", ["true"], (c) => (c.root.path = `${work}/missing`)), "x"], `root.path: ${work}/missing: no such directory`],
+    [["create", "--bundle", bundle("sysctl", ["true"], (c) => (c.linux.sysctl = { "vm.swappiness": "1" })), "x"], "linux.sysctl.vm.swappiness: is not namespaced"],
+    [["create", "--bundle", bundle("tty", ["true"], (c) => (c.process.terminal = true)), "x"], "--console-socket: "],
+    [["create", "--bundle", bundle("noid", ["true"]), "a/b"], "invalid container ID format"],
+    [["create", "--bundle", bundle("nocmd", ["nothere"]), "x"], "nothere: executable file not found in $PATH"],
+    [["start", "nosuch"], "container does not exist"],
+    [["delete", "nosuch"], "container does not exist"],
+    [["kill", "--all", "nosuch"], "--all: is for containers made by create"],
+    [["create", "--bundle", badJson(), "x"], "config.json: is not valid JSON"],
+  ];
+  for (const [args, message] of cases) {
+    const r = h.run(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+    expect(h.ids()).toEqual([]);
+  }
+});
+
+function badJson(): string {
+  mkdirSync(`${work}/badjson`, { recursive: true });
+  writeFileSync(`${work}/badjson/config.json`, "{");
+  return `${work}/badjson`;
+}
+
+test("an ID in use is refused; a stopped container cannot start again", async () => {
+  create("dup", bundle("dup", ["true"]));
+  const r = h.run(["create", "--bundle", `${work}/dup`, "dup"]);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("container with id exists: dup");
+  h.run(["start", "dup"]);
+  await waitFor("dup to stop", () => state("dup").status === "stopped");
+  expect(h.run(["start", "dup"]).stderr).toContain("cannot start a container that has stopped");
+  expect(h.run(["delete", "dup"]).code).toBe(0);
+});
+
+test("a /dev/console planted as a link by the bundle's own /dev is refused, and nothing outside is bound over", async () => {
+  const dev = `${work}/hostile-dev`;
+  mkdirSync(dev, { recursive: true });
+  const victim = `${work}/victim`;
+  writeFileSync(victim, "untouched\n");
+  symlinkSync(victim, `${dev}/console`);
+  const sock = `${work}/console.sock`;
+  const dir = bundle("hostile", ["true"], (c) => {
+    c.process.terminal = true;
+    c.mounts = c.mounts.map((m: { destination: string }) => (m.destination === "/dev" ? { destination: "/dev", type: "bind", source: dev, options: ["rbind"] } : m));
+  });
+  const listener = Bun.spawn(["python3", "-c", `import socket,sys\ns=socket.socket(socket.AF_UNIX);s.bind(sys.argv[1]);s.listen(1);print("up",flush=True);c,_=s.accept();socket.recv_fds(c,64,1)`, sock], { stdout: "pipe" });
+  await waitFor("the console socket", () => existsSync(sock));
+  const r = h.run(["create", "--bundle", dir, "--console-socket", sock, "hostile"]);
+  listener.kill();
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("/dev/console");
+  expect(readFileSync(victim, "utf8")).toBe("untouched\n");
+  expect(h.ids()).toEqual([]);
+});
