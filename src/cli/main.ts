@@ -23,6 +23,7 @@ const subCommands: Record<string, Load> = {
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
+  features: lazy(() => import("./features.ts")),
 };
 // The user's design notes say `list` as often as `ps`.
 const aliases: Record<string, Load> = { list: subCommands.ps as Load };

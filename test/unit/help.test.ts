@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { renderUsage, type CommandDef } from "citty";
 import exec from "../../src/cli/exec.ts";
+import features from "../../src/cli/features.ts";
 import inspect from "../../src/cli/inspect.ts";
 import kill from "../../src/cli/kill.ts";
 import logs from "../../src/cli/logs.ts";
@@ -19,7 +20,7 @@ test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node, features });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });
