@@ -24,6 +24,7 @@ const subCommands: Record<string, Load> = {
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
   features: lazy(() => import("./features.ts")),
+  spec: lazy(() => import("./spec.ts")),
 };
 // The user's design notes say `list` as often as `ps`.
 const aliases: Record<string, Load> = { list: subCommands.ps as Load };
