@@ -1,6 +1,6 @@
 // The commands that describe the runtime, as runc has them: `contain spec`
 // writes a config.json that runc itself runs, `contain features` prints the
-// runtime-spec's Features JSON.
+// runtime-spec's Features JSON, `--version` the spec it goes up to.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { BIN, busyboxTree, type Result } from "./harness.ts";
@@ -100,4 +100,10 @@ test("contain features prints the Features JSON; its lists agree with runc's whe
   expect(ours.linux.seccomp.operators).toEqual(runc.linux.seccomp.operators);
   expect(ours.mountOptions.filter((o: string) => !runc.mountOptions.includes(o))).toEqual([]);
   expect(ours.linux.seccomp.actions.filter((a: string) => !runc.linux.seccomp.actions.includes(a))).toEqual([]);
+
+  // `--version` and `version`: contain's own first, then the newest spec, as runc's `spec:` line.
+  const version = contain(["--version"]);
+  expect(version.code).toBe(0);
+  expect(version.stdout).toMatch(new RegExp(`^contain \\d+\\.\\d+\\.\\d+\\nspec: ${ours.ociVersionMax.replaceAll(".", "\\.")}\\n$`));
+  expect(contain(["version"]).stdout).toBe(version.stdout);
 });
