@@ -30,6 +30,9 @@ const subCommands: Record<string, Load> = {
   state: lazy(() => import("./state.ts")),
   delete: lazy(() => import("./delete.ts")),
   list: lazy(() => import("./list.ts")),
+  // what the runtime implements, for its callers
+  features: lazy(() => import("./features.ts")),
+  spec: lazy(() => import("./spec.ts")),
 };
 
 export const main = defineCommand({
@@ -77,7 +80,10 @@ export async function cli(line: string[]): Promise<number> {
     return 0;
   }
   if (args[0] === "--version" || args[0] === "version") {
-    writeSync(1, `contain ${pkg.version}\n`);
+    // runc's second line, the newest runtime-spec a config.json may follow
+    // (podman shows the runtime's version output as it is).
+    const { OCI_VERSION_MAX } = await import("../spec/oci.ts");
+    writeSync(1, `contain ${pkg.version}\nspec: ${OCI_VERSION_MAX}\n`);
     return 0;
   }
   const name = args[0] ?? "";

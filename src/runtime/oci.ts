@@ -6,13 +6,11 @@ import { rmSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { openGate } from "../linux/fifo.ts";
+import { OCI_VERSION_MAX } from "../spec/oci.ts";
 import { isRunning, SIGKILL, signalProcess } from "../linux/process.ts";
 import { releaseResources } from "./release.ts";
 import { EXEC_FIFO, removeContainerFiles, type ContainerState, type Found, type StateStore } from "./state.ts";
 import { statusOf } from "./status.ts";
-
-// The runtime-spec's version of the state and config this implements.
-export const OCI_VERSION = "1.2.0";
 
 export type OciStatus = "creating" | "created" | "running" | "paused" | "stopped";
 
@@ -41,7 +39,7 @@ export function ociStatus(store: StateStore, state: ContainerState): OciStatus {
 export function ociState(store: StateStore, state: ContainerState): OciState {
   const status = ociStatus(store, state);
   return {
-    ociVersion: OCI_VERSION,
+    ociVersion: OCI_VERSION_MAX,
     id: state.id,
     pid: status === "stopped" || !state.init ? 0 : state.init.pid,
     status,

@@ -90,7 +90,58 @@ const SPEC_FIELDS = new Set([
   "linux.resources.network",
   "linux.resources.rdma",
   "linux.resources.unified",
+  // idmapped mounts (1.1)
+  "mounts.uidMappings",
+  "mounts.gidMappings",
 ]);
+
+// What contain does with a field of config.json, by its path without list
+// indices (`linux.resources.rdma`, `mounts.options`): "implemented", "not
+// yet" (refused by name) or "unknown" (not a field of the spec). What
+// `contain features` reports is read from here.
+export function fieldStatus(path: string): "implemented" | "not yet" | "unknown" {
+  let known: Known = KNOWN;
+  const parts = path.split(".");
+  for (const [i, key] of parts.entries()) {
+    if (SPEC_FIELDS.has(parts.slice(0, i + 1).join("."))) return "not yet";
+    while (Array.isArray(known)) known = known[0];
+    if (known === true || known === "any") return "implemented";
+    const sub: Known | undefined = known[key];
+    if (sub === undefined) return "unknown";
+    known = sub;
+  }
+  return "implemented";
+}
+
+// The runtime-spec releases a config.json may name (config.md: ociVersion is
+// SemVer; a config of 1.N is "compatible with all runtimes that support any
+// 1.N or later release", not with one that supports only older ones). KNOWN
+// and SPEC_FIELDS cover every field of 1.2.1's schema (1.2.1 added
+// process.execCPUAffinity, refused by name), so a config of any 1.0, 1.1 or
+// 1.2 release is read field by field; one of 1.3 may mean what contain has
+// not read, and a 1.0.0 release candidate predates the 1.0 format.
+export const OCI_VERSION_MIN = "1.0.0";
+export const OCI_VERSION_MAX = "1.2.1";
+
+// SemVer 2.0.0: MAJOR.MINOR.PATCH, an optional -pre-release and +build.
+const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+function checkOciVersion(version: unknown): void {
+  const range = `${OCI_VERSION_MIN} to ${OCI_VERSION_MAX}`;
+  const fix = `write a config.json of the runtime-spec ${range}, e.g. with contain spec`;
+  if (version === undefined) throw new SpecError("ociVersion", "missing", `give the runtime-spec version the config follows, e.g. "ociVersion": "${OCI_VERSION_MAX}"`);
+  const m = typeof version === "string" ? SEMVER_RE.exec(version) : null;
+  if (!m) throw new SpecError("ociVersion", `${JSON.stringify(version)} is not a SemVer version`, `e.g. "ociVersion": "${OCI_VERSION_MAX}"`);
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [minMajor = 0, minMinor = 0, minPatch = 0] = OCI_VERSION_MIN.split(".").map(Number);
+  const [maxMajor = 0, maxMinor = 0] = OCI_VERSION_MAX.split(".").map(Number);
+  // A pre-release sorts below its release (SemVer): 1.0.0-rc5 is older than 1.0.0.
+  const fromMin = major - minMajor || minor - minMinor || patch - minPatch || (m[4] === undefined ? 0 : -1);
+  if (fromMin < 0) throw new SpecError("ociVersion", `${version} is older than the runtime-spec contain implements (${range})`, fix);
+  // Any release of the newest minor version, as config.md counts compatibility:
+  // a field a later patch release adds is refused as unknown, never misread.
+  if ((major - maxMajor || minor - maxMinor) > 0) throw new SpecError("ociVersion", `${version} is newer than the runtime-spec contain implements (${range})`, fix);
+}
 
 function checkFields(value: unknown, known: Known, path: string): void {
   if (known === true || known === "any" || value === null || typeof value !== "object") return;
@@ -151,6 +202,8 @@ export function processFromConfig(json: unknown, spec: Spec, host: HostFacts): S
 // root.path is relative to the bundle.
 export function specFromConfig(config: unknown, bundle: string, host: HostFacts): Spec {
   if (config === null || typeof config !== "object" || Array.isArray(config)) throw new SpecError("config.json", "is not a JSON object", "give the bundle's config.json, e.g. from runc spec");
+  // Before the fields: a newer spec's field is then not taken for a typo.
+  checkOciVersion((config as { ociVersion?: unknown }).ociVersion);
   checkFields(config, KNOWN, "");
   const c = config as OciConfig;
   const ambient = c.process?.capabilities?.ambient;

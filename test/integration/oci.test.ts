@@ -53,7 +53,7 @@ test("create leaves the process waiting in its cgroups, small, before its comman
   expect(c.stderr).toBe("");
   expect(c.code).toBe(0);
   const pid = Number(readFileSync(`${work}/life.pid`, "utf8"));
-  expect(state("life")).toMatchObject({ ociVersion: "1.2.0", id: "life", pid, status: "created", bundle: `${work}/life`, rootfs });
+  expect(state("life")).toMatchObject({ ociVersion: "1.2.1", id: "life", pid, status: "created", bundle: `${work}/life`, rootfs });
   // Already charged to the container, as the shim's OOM watch needs.
   expect(cgroupLine(pid, "memory")).toEndWith(`/contain/life`);
   expect(cgroupLine(pid, "pids")).toEndWith(`/contain/life`);

@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { renderUsage, type CommandDef } from "citty";
 import exec from "../../src/cli/exec.ts";
+import features from "../../src/cli/features.ts";
 import inspect from "../../src/cli/inspect.ts";
 import kill from "../../src/cli/kill.ts";
 import logs from "../../src/cli/logs.ts";
@@ -11,6 +12,7 @@ import prune from "../../src/cli/prune.ts";
 import ps from "../../src/cli/ps.ts";
 import rm from "../../src/cli/rm.ts";
 import run from "../../src/cli/run.ts";
+import spec from "../../src/cli/spec.ts";
 import stats from "../../src/cli/stats.ts";
 import stop from "../../src/cli/stop.ts";
 import wait from "../../src/cli/wait.ts";
@@ -19,7 +21,7 @@ test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node, features, spec });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });
