@@ -19,6 +19,8 @@ const subCommands: Record<string, Load> = {
   inspect: lazy(() => import("./inspect.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
+  pause: lazy(() => import("./pause.ts")),
+  unpause: () => import("./pause.ts").then((m) => m.unpause),
   rm: lazy(() => import("./rm.ts")),
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),

@@ -7,6 +7,7 @@ import kill from "../../src/cli/kill.ts";
 import logs from "../../src/cli/logs.ts";
 import { main } from "../../src/cli/main.ts";
 import node, { nodeCommands } from "../../src/cli/node.ts";
+import pause, { unpause } from "../../src/cli/pause.ts";
 import prune from "../../src/cli/prune.ts";
 import ps from "../../src/cli/ps.ts";
 import rm from "../../src/cli/rm.ts";
@@ -19,7 +20,7 @@ test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, rm, wait, prune, node });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });
