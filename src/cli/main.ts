@@ -20,6 +20,9 @@ const subCommands: Record<string, Load> = {
   inspect: lazy(() => import("./inspect.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
+  pause: lazy(() => import("./pause.ts")),
+  unpause: () => import("./pause.ts").then((m) => m.unpause),
+  resume: () => import("./pause.ts").then((m) => m.unpause), // runc's name
   rm: lazy(() => import("./rm.ts")),
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),

@@ -23,7 +23,9 @@ export const psFlags = {
 
 export function describeStatus(status: Status, state: ContainerState, now: number): string {
   if (status.kind === "created") return "Created";
-  if (status.kind === "running") return `Up ${humanDuration(now - Date.parse(state.started ?? state.created))}`;
+  const up = `Up ${humanDuration(now - Date.parse(state.started ?? state.created))}`;
+  if (status.kind === "running") return up;
+  if (status.kind === "paused") return `${up} (Paused)`;
   if (!status.exit) return "Exited";
   return `Exited (${exitCodeOf(status.exit.status)}) ${humanDuration(now - Date.parse(status.exit.finished))} ago`;
 }

@@ -35,7 +35,8 @@ function sample(state: ContainerState): Sample {
 
 function running(store: StateStore, refs: readonly string[]): ContainerState[] {
   const chosen = refs.length ? refs.map((r) => store.find(r).state) : store.list().map((c) => c.state);
-  return chosen.filter((s) => statusOf(store, s).kind === "running");
+  // A paused one too, as docker shows it (at 0% CPU).
+  return chosen.filter((s) => ["running", "paused"].includes(statusOf(store, s).kind));
 }
 
 function render(states: readonly ContainerState[], before: Map<string, Sample>, after: Map<string, Sample>): string {

@@ -57,6 +57,8 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
   const status = statusOf(store, state);
   const init = state.init;
   const spec = state.spec;
+  // Its process would join the frozen cgroup and stop before its first step.
+  if (status.kind === "paused") throw new ContainError(`container ${label(state)} is paused, unpause the container before exec`, `resume it with contain unpause ${label(state)}`);
   if (status.kind !== "running" || !init || !spec)
     throw new ContainError(`container ${label(state)} is not running`, `start a new one with contain run, see 'contain ps -a'`);
   const owned: number[] = [];

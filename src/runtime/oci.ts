@@ -8,6 +8,7 @@ import { openCgroup } from "../linux/cgroups/index.ts";
 import { openGate } from "../linux/fifo.ts";
 import { OCI_VERSION_MAX } from "../spec/oci.ts";
 import { isRunning, SIGKILL, signalProcess } from "../linux/process.ts";
+import { thawToDeliver } from "./pause.ts";
 import { releaseResources } from "./release.ts";
 import { EXEC_FIFO, removeContainerFiles, type ContainerState, type Found, type StateStore } from "./state.ts";
 import { statusOf } from "./status.ts";
@@ -81,11 +82,9 @@ export function startContainer(store: StateStore, id: string): void {
 export function killOci(store: StateStore, id: string, signal: number, all: boolean): void {
   const { state } = findOci(store, id);
   const running = state.init !== undefined && ociStatus(store, state) !== "stopped";
-  if (all && state.cgroup) {
-    openCgroup(state.cgroup.version, state.cgroup.paths).killAll(signal);
-    return;
-  }
-  if (!running || !state.init || !signalProcess(state.init, signal)) throw new ContainError("container not running: cannot kill a stopped container");
+  if (all && state.cgroup) openCgroup(state.cgroup.version, state.cgroup.paths).killAll(signal);
+  else if (!running || !state.init || !signalProcess(state.init, signal)) throw new ContainError("container not running: cannot kill a stopped container");
+  thawToDeliver(state, signal);
 }
 
 // runc's delete: a stopped (or only created) container's cgroups and state

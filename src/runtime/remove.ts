@@ -9,7 +9,10 @@ import { stopFound } from "./stop.ts";
 
 export async function removeFound(store: StateStore, found: Found, force: boolean): Promise<void> {
   const { state } = found;
-  if (isActive(statusOf(store, state))) {
+  const status = statusOf(store, state);
+  if (isActive(status)) {
+    if (!force && status.kind === "paused")
+      throw new ContainError(`container ${label(state)} is paused`, `unpause and stop it first (contain unpause ${label(state)}; contain stop ${label(state)}), or use contain rm -f`);
     if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     await stopFound(store, found, 0);
   }

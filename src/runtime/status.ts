@@ -1,10 +1,13 @@
 // A container's status, derived from the kernel each time: the state file
-// says which process is the init, /proc says whether it still runs.
+// says which process is the init, /proc says whether it still runs, its
+// cgroup's freezer whether it is paused (no file of ours records a pause, so
+// none can go stale).
+import { openCgroup } from "../linux/cgroups/index.ts";
 import { isRunning } from "../linux/process.ts";
 import type { FileLock } from "../linux/lock.ts";
 import type { ContainerState, ExitRecord, StateStore } from "./state.ts";
 
-export type StatusKind = "created" | "running" | "exited";
+export type StatusKind = "created" | "running" | "paused" | "exited";
 
 export interface Status {
   kind: StatusKind;
@@ -14,7 +17,11 @@ export interface Status {
 export function statusOf(store: StateStore, state: ContainerState): Status {
   const exit = state.exit ?? store.exitRecord(state.id);
   if (exit) return { kind: "exited", exit };
-  if (state.init && isRunning(state.init.pid, state.init.startTime)) return { kind: state.started ? "running" : "created" };
+  if (state.init && isRunning(state.init.pid, state.init.startTime)) {
+    // A freeze under way counts as a pause: its tasks are stopping.
+    if (state.cgroup && openCgroup(state.cgroup.version, state.cgroup.paths).freezerState() !== "thawed") return { kind: "paused" };
+    return { kind: state.started ? "running" : "created" };
+  }
   return { kind: state.init ? "exited" : "created" };
 }
 

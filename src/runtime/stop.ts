@@ -4,6 +4,7 @@
 // clean-up, ~40 ms) goes on in the background, and `rm` waits for it.
 import { ContainError } from "../errors.ts";
 import { isRunning, kill, SIGKILL } from "../linux/process.ts";
+import { thawToDeliver } from "./pause.ts";
 import type { Found, StateStore } from "./state.ts";
 import { isActive, statusOf } from "./status.ts";
 
@@ -21,15 +22,17 @@ async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> 
 const KILL_TIMEOUT_MS = 10_000;
 
 // Kills the container: PID 1 with `signal`, SIGKILL after graceMs. A stopped
-// one is left as it is.
+// one is left as it is; a paused one is thawed once signalled, so it can end.
 export async function stopFound(store: StateStore, { state }: Found, graceMs: number, signal = SIGTERM): Promise<void> {
   const init = state.init;
   if (!init || !isActive(statusOf(store, state))) return;
   kill(init.pid, signal);
+  thawToDeliver(state, signal);
   const gone = () => !isRunning(init.pid, init.startTime);
   if (await until(gone, graceMs)) return;
   // SIGKILL to a PID namespace's init kills every process in it.
   kill(init.pid, SIGKILL);
+  thawToDeliver(state, SIGKILL); // paused again meanwhile
   if (!(await until(gone, KILL_TIMEOUT_MS))) throw new ContainError(`PID 1 of the container (${init.pid}) survived SIGKILL`, "it may be stuck in the kernel (state D); see /proc/PID/stack");
 }
 

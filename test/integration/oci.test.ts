@@ -46,7 +46,9 @@ const create = (id: string, dir: string, extra: string[] = []) => withFiles(id, 
 
 const state = (id: string) => JSON.parse(h.run(["state", id]).stdout);
 const cgroupLine = (pid: number, controller: string) => readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === controller) ?? "";
-const memoryDir = (id: string) => `/sys/fs/cgroup/memory${readFileSync("/proc/self/cgroup", "utf8").match(/:memory:(.*)/)?.[1]?.replace(/\/$/, "") ?? ""}/contain/${id}`;
+// Where a container's cgroup of a v1 controller is: under ours.
+const cgroupDir = (controller: string, id: string) => `/sys/fs/cgroup/${controller}${readFileSync("/proc/self/cgroup", "utf8").match(new RegExp(`:${controller}:(.*)`))?.[1]?.replace(/\/$/, "") ?? ""}/contain/${id}`;
+const memoryDir = (id: string) => cgroupDir("memory", id);
 
 test("create leaves the process waiting in its cgroups, small, before its command; start runs it; delete leaves nothing", async () => {
   const c = create("life", bundle("life", ["sh", "-c", "echo ran as $$"]));
@@ -237,5 +239,20 @@ test("a /dev/console planted as a link by the bundle's own /dev is refused, and 
   expect(r.code).not.toBe(0);
   expect(r.stderr).toContain("/dev/console");
   expect(readFileSync(victim, "utf8")).toBe("untouched\n");
+  expect(h.ids()).toEqual([]);
+});
+
+test("pause and resume, runc's names: the state says paused, the freezer holds it, delete --force still ends it", async () => {
+  create("frozen", bundle("frozen", ["sleep", "1000"]));
+  expect(h.run(["pause", "frozen"]).code).toBe(0); // runc pauses a created container too
+  expect(state("frozen").status).toBe("paused");
+  expect(h.run(["resume", "frozen"]).code).toBe(0);
+  expect(state("frozen").status).toBe("created");
+  h.run(["start", "frozen"]);
+  expect(h.run(["pause", "frozen"]).code).toBe(0);
+  const pid = state("frozen").pid;
+  expect(readFileSync(`${cgroupDir("freezer", "frozen")}/freezer.state`, "utf8").trim()).toBe("FROZEN");
+  expect(h.run(["delete", "--force", "frozen"]).code).toBe(0);
+  await waitFor("the frozen init to die", () => !isAlive(pid));
   expect(h.ids()).toEqual([]);
 });

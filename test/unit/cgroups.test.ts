@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parseCgroupLayout, parseProcCgroup } from "../../src/linux/cgroups/detect.ts";
+import { v1Freeze, v1FreezerState, v1Thaw, v2Freeze, v2FreezerState, v2Thaw, type Clock, type FreezerFiles } from "../../src/linux/cgroups/freezer.ts";
 import { cgroupPaths } from "../../src/linux/cgroups/index.ts";
 import { CgroupV1 } from "../../src/linux/cgroups/v1.ts";
 import { CgroupV2 } from "../../src/linux/cgroups/v2.ts";
@@ -119,5 +120,140 @@ describe("v1", () => {
     const cg = new CgroupV1({ memory: `${root}/a/contain/c3`, pids: `${root}/b/contain/c3` });
     cg.destroy();
     expect(existsSync(`${root}/a/contain/c3`)).toBe(false);
+  });
+});
+
+// A freezer that plays the kernel: `settleAfter` reads of FREEZING (v1) or
+// "frozen 0" (v2) after each freeze request, then frozen; Infinity: stuck.
+class FakeFreezer implements FreezerFiles {
+  readonly dir = "/sys/fs/cgroup/freezer/contain/c1";
+  readonly files = new Map<string, string>();
+  readonly writes: string[] = [];
+  private pending: number;
+  constructor(
+    readonly version: "v1" | "v2",
+    private readonly settleAfter: number,
+  ) {
+    this.pending = settleAfter;
+    if (version === "v1") this.files.set("freezer.state", "THAWED\n").set("freezer.self_freezing", "0\n");
+    else this.files.set("cgroup.freeze", "0\n").set("cgroup.events", "populated 1\nfrozen 0\n");
+  }
+  read(file: string): string | undefined {
+    if (this.version === "v1" && file === "freezer.state" && this.files.get(file) === "FREEZING\n" && this.pending-- <= 0) this.files.set(file, "FROZEN\n");
+    if (this.version === "v2" && file === "cgroup.events" && this.files.get("cgroup.freeze") === "1\n" && this.pending-- <= 0) this.files.set(file, "populated 1\nfrozen 1\n");
+    return this.files.get(file);
+  }
+  write(file: string, value: string): void {
+    if (!this.files.has(file)) throw new Error(`ENOENT ${file}`);
+    this.writes.push(`${file}=${value}`);
+    if (file === "freezer.state") {
+      this.files.set("freezer.self_freezing", value === "THAWED" ? "0\n" : "1\n");
+      if (value === "THAWED") this.files.set(file, "THAWED\n");
+      else if (this.files.get(file) === "THAWED\n") {
+        this.files.set(file, "FREEZING\n");
+        this.pending = this.settleAfter;
+      }
+    }
+    if (file === "cgroup.freeze") {
+      this.files.set(file, `${value}\n`);
+      this.files.set("cgroup.events", "populated 1\nfrozen 0\n");
+      this.pending = this.settleAfter;
+    }
+  }
+}
+
+// Time passes only when slept.
+function fakeClock(): Clock & { slept: number } {
+  const clock = { slept: 0, now: () => clock.slept, sleep: (ms: number) => void (clock.slept += ms) };
+  return clock;
+}
+
+describe("freezer", () => {
+  test("v1: FROZEN once the kernel stops reading FREEZING; the state reads back", () => {
+    const f = new FakeFreezer("v1", 3);
+    expect(v1FreezerState(f)).toBe("thawed");
+    v1Freeze(f, fakeClock());
+    expect(v1FreezerState(f)).toBe("frozen");
+    v1Thaw(f);
+    expect(v1FreezerState(f)).toBe("thawed");
+  });
+
+  test("v1: FREEZING is the container's pause under way; FROZEN by an ancestor only is not its pause", () => {
+    const f = new FakeFreezer("v1", Infinity);
+    f.files.set("freezer.state", "FREEZING\n").set("freezer.self_freezing", "1\n");
+    expect(v1FreezerState(f)).toBe("freezing");
+    f.files.set("freezer.state", "FROZEN\n").set("freezer.self_freezing", "0\n");
+    expect(v1FreezerState(f)).toBe("thawed");
+    f.files.delete("freezer.self_freezing"); // an old kernel: taken at its word
+    expect(v1FreezerState(f)).toBe("frozen");
+  });
+
+  test("v1: a freeze that stays FREEZING thaws now and then, and at its deadline is thawed back with an error naming the file", () => {
+    const f = new FakeFreezer("v1", Infinity);
+    const clock = fakeClock();
+    expect(() => v1Freeze(f, clock, 500)).toThrow("/sys/fs/cgroup/freezer/contain/c1/freezer.state still reads FREEZING after 500 ms");
+    expect(clock.slept).toBeGreaterThanOrEqual(500);
+    expect(clock.slept).toBeLessThan(600);
+    expect(f.writes.filter((w) => w === "freezer.state=THAWED").length).toBeGreaterThan(1); // the thaws between rounds
+    expect(f.writes.at(-1)).toBe("freezer.state=THAWED");
+    expect(v1FreezerState(f)).toBe("thawed");
+  });
+
+  test("v2: cgroup.freeze 1, then frozen 1 in cgroup.events", () => {
+    const f = new FakeFreezer("v2", 4);
+    const clock = fakeClock();
+    v2Freeze(f, clock);
+    expect(f.writes).toEqual(["cgroup.freeze=1"]);
+    expect(v2FreezerState(f)).toBe("frozen");
+    expect(clock.slept).toBe(1 + 2 + 4 + 8);
+    v2Thaw(f);
+    expect(v2FreezerState(f)).toBe("thawed");
+  });
+
+  test("v2: asked but not yet frozen reads freezing; never frozen is thawed back with an error naming cgroup.events", () => {
+    const f = new FakeFreezer("v2", Infinity);
+    f.files.set("cgroup.freeze", "1\n");
+    expect(v2FreezerState(f)).toBe("freezing");
+    f.files.set("cgroup.freeze", "0\n");
+    expect(() => v2Freeze(f, fakeClock(), 200)).toThrow('/sys/fs/cgroup/freezer/contain/c1/cgroup.events does not read "frozen 1" 200 ms after 1 was written to cgroup.freeze');
+    expect(f.writes).toEqual(["cgroup.freeze=1", "cgroup.freeze=0"]);
+  });
+
+  test("v2: a kernel without cgroup.freeze says so; a cgroup that is gone thaws as a no-op", () => {
+    const f = new FakeFreezer("v2", 0);
+    f.files.clear();
+    expect(() => v2Freeze(f, fakeClock())).toThrow(/cgroup\.freeze is missing/);
+    expect(v2FreezerState(f)).toBe("thawed");
+    v2Thaw(f);
+    v1Thaw(f);
+    expect(f.writes).toEqual([]);
+  });
+
+  test("against a directory: v1 without a freezer cannot pause, but thaws and reads thawed", () => {
+    const cg = new CgroupV1({ memory: `${root}/memory/contain/c4` });
+    cg.create();
+    expect(cg.freezerState()).toBe("thawed");
+    cg.thaw();
+    expect(() => cg.freeze()).toThrow(/the container has no freezer cgroup/);
+  });
+
+  test("against a directory: v1 and v2 write the kernel's words", () => {
+    const v1 = new CgroupV1({ freezer: `${root}/freezer/contain/c5` });
+    v1.create();
+    writeFileSync(`${root}/freezer/contain/c5/freezer.state`, "THAWED\n");
+    v1.freeze();
+    expect(readFileSync(`${root}/freezer/contain/c5/freezer.state`, "utf8")).toBe("FROZEN");
+    expect(v1.freezerState()).toBe("frozen");
+    v1.thaw();
+    expect(readFileSync(`${root}/freezer/contain/c5/freezer.state`, "utf8")).toBe("THAWED");
+    const v2 = new CgroupV2(`${root}/contain/c6`);
+    mkdirSync(`${root}/contain/c6`, { recursive: true });
+    writeFileSync(`${root}/contain/c6/cgroup.freeze`, "0\n");
+    writeFileSync(`${root}/contain/c6/cgroup.events`, "populated 1\nfrozen 1\n");
+    v2.freeze();
+    expect(readFileSync(`${root}/contain/c6/cgroup.freeze`, "utf8")).toBe("1");
+    expect(v2.freezerState()).toBe("frozen");
+    v2.thaw();
+    expect(v2.freezerState()).toBe("thawed");
   });
 });

@@ -1,6 +1,7 @@
 // The pure parts of the lifecycle commands: docker's human times, tables,
 // log tails, --user and signal names.
 import { expect, test } from "bun:test";
+import { describeStatus } from "../../src/cli/ps.ts";
 import { formatTable, humanDuration, shortCommand } from "../../src/cli/table.ts";
 import { parseSignal } from "../../src/linux/process.ts";
 
@@ -17,6 +18,15 @@ test("humanDuration follows docker's units.HumanDuration", () => {
   expect(humanDuration(21 * 86400 * s)).toBe("3 weeks");
   expect(humanDuration(90 * 86400 * s)).toBe("3 months");
   expect(humanDuration(800 * 86400 * s)).toBe("2 years");
+});
+
+test("ps's STATUS as docker words it, a paused container's included", () => {
+  const started = "2026-01-01T00:00:00.000Z";
+  const state = { id: "c1", created: started, started, command: ["sh"], rootfs: "/", owner: { pid: 1, startTime: 1 } };
+  const now = Date.parse(started) + 42_000;
+  expect(describeStatus({ kind: "running" }, state, now)).toBe("Up 42 seconds");
+  expect(describeStatus({ kind: "paused" }, state, now)).toBe("Up 42 seconds (Paused)");
+  expect(describeStatus({ kind: "created" }, state, now)).toBe("Created");
 });
 
 test("tables pad every column but the last; commands are quoted and cut", () => {

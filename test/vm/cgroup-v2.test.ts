@@ -139,6 +139,43 @@ contain stop -t 1 n1 >/dev/null
 result node_exit "$(contain wait n1)"
 contain rm n1 >/dev/null
 leftovers node
+
+# 6. pause: 1 in cgroup.freeze, "frozen 1" in cgroup.events, a counter that
+# stands still until unpause; docker's refusals; a paused container stops
+# (SIGTERM, thawed to take it) and dies (SIGKILL).
+contain run -d -q --net none --name p1 -- /bin/sh -c 'trap "exit 0" TERM; i=0; while :; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; sleep 0.05; done' >/dev/null
+pcg=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
+count() { cat /proc/$ppid/root/tmp/count 2>/dev/null || echo 0; }
+ppid=$(contain ps | awk 'NR == 2 { print $3 }')
+for i in $(seq 100); do [ "$(count)" -gt 0 ] && break; sleep 0.1; done
+result pause_out "$(contain pause p1)"
+result pause_freeze "$(cat "$pcg/cgroup.freeze")"
+result pause_events "$(grep frozen "$pcg/cgroup.events")"
+c1=$(count)
+sleep 1
+c2=$(count)
+result pause_still "$c1 $c2"
+result pause_ps "$(contain ps | awk 'NR == 2' | grep -o 'Up .*(Paused)')"
+contain pause p1 2>/tmp/pause.err
+result pause_again "$? $(cat /tmp/pause.err)"
+contain exec p1 -- true 2>/tmp/pause.err
+result pause_exec "$? $(cat /tmp/pause.err)"
+result unpause_out "$(contain unpause p1)"
+result unpause_freeze "$(cat "$pcg/cgroup.freeze") $(grep frozen "$pcg/cgroup.events")"
+for i in $(seq 100); do [ "$(count)" -gt $((c2 + 3)) ] && break; sleep 0.1; done
+result unpause_count "$c2 $(count)"
+contain unpause p1 2>/tmp/pause.err
+result unpause_again "$? $(cat /tmp/pause.err)"
+contain pause p1 >/dev/null
+contain stop p1 >/dev/null
+result pause_stop "$? $(contain wait p1)"
+contain rm p1 >/dev/null
+contain run -d -q --net none --name p2 -- sleep 1000 >/dev/null
+contain pause p2 >/dev/null
+contain kill p2 >/dev/null
+result pause_kill "$(contain wait p2)"
+contain rm p2 >/dev/null
+leftovers pause
 `;
 
 function parseResults(output: string): Map<string, string> {
@@ -238,8 +275,27 @@ else describe(SUITE, () => {
     expect(result("node_exit")).toBe("137");
   });
 
+  test("pause freezes through cgroup.freeze: the counter stands still until unpause; a paused container stops and dies", () => {
+    expect(result("pause_out")).toBe("p1");
+    expect(result("pause_freeze")).toBe("1");
+    expect(result("pause_events")).toBe("frozen 1");
+    const [c1, c2] = (result("pause_still") ?? "").split(" ").map(Number);
+    expect(c1).toBeGreaterThan(0);
+    expect(c2).toBe(c1 ?? -1);
+    expect(result("pause_ps")).toMatch(/^Up .* \(Paused\)$/);
+    expect(result("pause_again")).toBe("1 [contain] error: Container p1 is already paused; unpause it with contain unpause p1");
+    expect(result("pause_exec")).toMatch(/^125 \[contain\] error: container p1 is paused, unpause the container before exec;/);
+    expect(result("unpause_out")).toBe("p1");
+    expect(result("unpause_freeze")).toBe("0 frozen 0");
+    const [before, after] = (result("unpause_count") ?? "").split(" ").map(Number);
+    expect(after).toBeGreaterThan((before ?? 0) + 3);
+    expect(result("unpause_again")).toMatch(/^1 \[contain\] error: Container p1 is not paused;/);
+    expect(result("pause_stop")).toBe("0 0"); // the TERM trap ran: exit 0, not 137
+    expect(result("pause_kill")).toBe("137");
+  });
+
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node"])
+    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });

@@ -3,6 +3,7 @@
 import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../errors.ts";
 import { traceCall } from "../../ffi/index.ts";
+import type { FreezerFiles } from "./freezer.ts";
 
 // A file write in a controller's directory. v2 has one directory: "unified".
 export interface CgroupWrite {
@@ -54,6 +55,11 @@ export function readText(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+// A cgroup directory's files, for the freezer's loops (freezer.ts).
+export function cgroupFiles(dir: string): FreezerFiles {
+  return { dir, read: (file) => readText(`${dir}/${file}`), write: (file, value) => writeCgroupFile(dir, file, value) };
 }
 
 export function readNumber(path: string): number | undefined {

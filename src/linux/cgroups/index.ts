@@ -1,9 +1,10 @@
 // Cgroups behind one interface (youki's CgroupManager): create, apply limits,
-// read usage, kill all, destroy. A process joins by itself (the helper writes
+// read usage, freeze and thaw, kill all, destroy. A process joins by itself (the helper writes
 // "0" to each cgroup.procs: files.ts openProcsFiles). v2 is the primary path; v1 is
 // what hybrid machines give us for memory, cpu and pids.
 import { readFileSync } from "node:fs";
 import type { Resources } from "../../plan/cgroup.ts";
+import type { FreezerState } from "./freezer.ts";
 import { parseCgroupLayout, parseProcCgroup, type CgroupLayout } from "./detect.ts";
 import { CgroupV1, V1_CONTROLLERS } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
@@ -25,11 +26,18 @@ export interface Cgroup {
   apply(resources: Resources): void; // OCI linux.resources, mapped per version
   usage(): Usage;
   pids(): number[];
-  killAll(signal: number): void;
+  // The freezer (docker's pause, freezer.ts): freeze returns once every task
+  // is frozen, or throws, thawed again, naming the file that never settled.
+  // A cgroup that is gone, or has no freezer, reads and thaws as thawed.
+  freeze(): void;
+  thaw(): void;
+  freezerState(): FreezerState;
+  killAll(signal: number): void; // SIGKILL reaches a frozen cgroup's tasks too
   destroy(): void;
 }
 
 export type { CgroupLayout } from "./detect.ts";
+export type { FreezerState } from "./freezer.ts";
 
 export function detectLayout(): CgroupLayout {
   return parseCgroupLayout(readFileSync("/proc/self/mountinfo", "utf8"));

@@ -1,13 +1,16 @@
 // cgroup v1: one directory per controller hierarchy.
 import type { Resources } from "../../plan/cgroup.ts";
-import { kill } from "../process.ts";
+import { ContainError } from "../../errors.ts";
+import { kill, SIGKILL } from "../process.ts";
 import type { Cgroup, Usage } from "./index.ts";
-import { applyWrites, makeDir, readKeyed, readNumber, readPids, removeDir, type CgroupWrite } from "./files.ts";
+import { v1Freeze, v1FreezerState, v1Thaw, type FreezerState } from "./freezer.ts";
+import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, removeDir, type CgroupWrite } from "./files.ts";
 
 // The controllers a container joins: limits (memory, cpu, pids), CPU
-// accounting (cpuacct, its own hierarchy on some machines) and the device
-// allowlist (devices).
-export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices"] as const;
+// accounting (cpuacct, its own hierarchy on some machines), the device
+// allowlist (devices) and pause (freezer). A process joins every one
+// (the helper, exec), so none escapes a pause.
+export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"] as const;
 
 type DeviceRule = NonNullable<Resources["devices"]>[number];
 
@@ -80,8 +83,28 @@ export class CgroupV1 implements Cgroup {
     return [...new Set(this.dirs().flatMap((d) => readPids(`${d}/cgroup.procs`)))];
   }
 
+  freeze(): void {
+    const dir = this.paths.freezer;
+    if (!dir)
+      throw new ContainError(
+        "the container has no freezer cgroup",
+        "the freezer hierarchy is not mounted on this machine (/sys/fs/cgroup/freezer), or the container was started by a contain that did not join it: restart it",
+      );
+    v1Freeze(cgroupFiles(dir));
+  }
+
+  thaw(): void {
+    if (this.paths.freezer) v1Thaw(cgroupFiles(this.paths.freezer));
+  }
+
+  freezerState(): FreezerState {
+    return this.paths.freezer ? v1FreezerState(cgroupFiles(this.paths.freezer)) : "thawed";
+  }
+
   killAll(signal: number): void {
     for (const pid of this.pids()) kill(pid, signal);
+    // A frozen task dies only once thawed: sent first, so nothing runs on.
+    if (signal === SIGKILL) this.thaw();
   }
 
   destroy(): void {

@@ -7,7 +7,8 @@ import { attachDeviceFilter, loadDeviceFilter } from "../bpf.ts";
 import { close, kill } from "../process.ts";
 import { deviceFilter } from "./device-filter.ts";
 import type { Cgroup, Usage } from "./index.ts";
-import { applyWrites, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
+import { v2Freeze, v2FreezerState, v2Thaw, type FreezerState } from "./freezer.ts";
+import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 
 const WANTED = ["cpu", "memory", "pids"];
 
@@ -90,6 +91,19 @@ export class CgroupV2 implements Cgroup {
     return readPids(`${this.dir}/cgroup.procs`);
   }
 
+  freeze(): void {
+    v2Freeze(cgroupFiles(this.dir));
+  }
+
+  thaw(): void {
+    v2Thaw(cgroupFiles(this.dir));
+  }
+
+  freezerState(): FreezerState {
+    return v2FreezerState(cgroupFiles(this.dir));
+  }
+
+  // cgroup.kill and SIGKILL reach frozen tasks on v2.
   killAll(signal: number): void {
     // cgroup.kill (5.14+) kills every task at once, forks included.
     if (signal === 9 && existsSync(`${this.dir}/cgroup.kill`)) writeCgroupFile(this.dir, "cgroup.kill", "1");
