@@ -15,3 +15,10 @@ export function removeBridge(name: string): void {
 // tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's
 // `ip`; nftables and curl for the network tests; e2fsprogs for --storage-opt.
 export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl", "e2fsprogs"];
+
+// The real OCI clients of test/clients: podman (through conmon) and containerd
+// (ctr, through containerd-shim-runc-v2), runc to prove the tests, podman's CNI
+// bridge and port plugins (which call iptables), tmux for the terminals, curl
+// for the httpd, busybox-static for the image, util-linux's unshare and
+// nsenter and iproute2's ip for the tests' own namespaces.
+export const CLIENT_PACKAGES = ["podman", "conmon", "containerd", "runc", "containernetworking-plugins", "iptables", "tmux", "curl", "busybox-static", "util-linux", "iproute2"];
