@@ -290,6 +290,12 @@ static int start_main(char *base, size_t size, int status_fd)
 			return start_failed(status_fd, START_CGROUP, errno, 0);
 	if (r->cgroupns && unshare(CLONE_NEWCGROUP) < 0)
 		return start_failed(status_fd, START_CGROUPNS, errno, 0);
+	/* With a terminal the command's stdio is the pty: taken now, so the
+	 * caller's stdio (containerd's shim reads create's output to EOF) is let
+	 * go before the wait, not at the execve after `start`. */
+	if (r->exec_fifo >= 0 && r->proc->tty_fd >= 0)
+		for (int fd = 0; fd < 3; fd++)
+			dup2((int)r->proc->tty_fd, fd);
 	if (r->exec_fifo >= 0 && await_start(status_fd, (int)r->exec_fifo) < 0)
 		return 125;
 	int step = 0;

@@ -1,7 +1,7 @@
 // `npm test`: everything, in one command. Installs what the tests need
 // (Debian packages), builds ./contain, type-checks, then runs the unit tests,
-// the integration tests (root, the real kernel, the compiled binary) and the
-// pure cgroup v2 VM test.
+// the integration tests (root, the real kernel, the compiled binary), podman
+// and containerd driving it, and the pure cgroup v2 VM test.
 import { existsSync } from "node:fs";
 import { ensurePackages, removeBridge, TEST_PACKAGES } from "./setup.ts";
 import { buildBinary } from "../build.ts";
@@ -41,6 +41,9 @@ try {
   } finally {
     if (!hadDefaultBridge) removeBridge("contain0");
   }
+  // podman (through conmon) and containerd (through its runc shim) driving
+  // ./contain, each in a sandbox of its own state (test/clients/sandbox.ts).
+  step("clients", [process.execPath, "test", "--timeout", "120000", "test/clients"]);
   step("cgroup v2 VM", [process.execPath, "test", "--timeout", "600000", "test/vm"]);
   console.error("\n[test] all passed");
 } catch (code) {
