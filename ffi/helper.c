@@ -59,6 +59,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -231,7 +232,16 @@ static int join_main(char *base, size_t size, int report_fd)
 
 /* ---- start: the init's last step ---- */
 
-enum start_step { START_CGROUP = 1, START_CGROUPNS, START_EXEC };
+enum start_step { START_CGROUP = 1, START_CGROUPNS, START_EXEC, START_HOOK };
+
+/* An OCI startContainer hook (config.md): run in the container, with the
+ * state on stdin, after `start` and before the command. */
+struct hook {
+	const char *path;
+	char **argv;
+	char **envp;
+	int64_t timeout; /* seconds; 0: none */
+};
 
 struct start {
 	const int32_t *cgroup_fds; /* cgroup.procs of each hierarchy, O_WRONLY */
@@ -242,7 +252,61 @@ struct start {
 	char **envp;
 	struct contain_proc *proc;
 	int64_t exec_fifo; /* >= 0: `create`'s exec.fifo (O_PATH): wait there for `start` */
+	const char *hook_state;
+	struct hook *hooks;
+	int64_t nhooks;
 };
+
+/* Runs one hook to its end: 0, or its wait status (a timeout kills it). */
+static int run_hook(const struct hook *h, const char *state)
+{
+	int in[2], status = 0;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(in[0], 0);
+		execve(h->path, h->argv, h->envp);
+		_exit(127);
+	}
+	close(in[0]);
+	/* SIGPIPE is ignored here (inherited from the init): a hook that does
+	 * not read its stdin only ends the write. */
+	for (size_t done = 0, len = strlen(state); done < len;) {
+		ssize_t n = write(in[1], state + done, len - done);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	close(in[1]);
+	for (long waited_ms = 0;; waited_ms++) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0)
+			return -1;
+		if (h->timeout && waited_ms >= h->timeout * 1000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return status ? status : SIGKILL;
+		}
+		usleep(1000);
+	}
+}
+
+static int run_start_hooks(const struct start *r)
+{
+	for (int i = 0; i < r->nhooks; i++) {
+		int status = run_hook(&r->hooks[i], r->hook_state);
+		if (status) {
+			dprintf(2, "[contain] error: startContainer hook %s failed (wait status %d)\n", r->hooks[i].path, status);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 /* `create`: the container is made, in its cgroups; the CLI is told and
  * returns, and this process waits, small, until `start` opens the fifo for
@@ -281,7 +345,16 @@ static int start_main(char *base, size_t size, int status_fd)
 	r->argv = strings_at(base, size, (uintptr_t)r->argv);
 	r->envp = strings_at(base, size, (uintptr_t)r->envp);
 	r->proc = proc_at(base, size, (uintptr_t)r->proc);
-	if (!r->path || !r->argv || !r->envp || !r->proc || (r->ncgroup && !r->cgroup_fds))
+	r->hook_state = (const char *)at(base, size, (uintptr_t)r->hook_state);
+	r->hooks = (struct hook *)at(base, size, (uintptr_t)r->hooks);
+	for (int i = 0; r->hooks && i < r->nhooks; i++) {
+		r->hooks[i].path = (const char *)at(base, size, (uintptr_t)r->hooks[i].path);
+		r->hooks[i].argv = strings_at(base, size, (uintptr_t)r->hooks[i].argv);
+		r->hooks[i].envp = strings_at(base, size, (uintptr_t)r->hooks[i].envp);
+		if (!r->hooks[i].path || !r->hooks[i].argv || !r->hooks[i].envp)
+			return 125;
+	}
+	if (!r->path || !r->argv || !r->envp || !r->proc || !r->hook_state || (r->ncgroup && !r->cgroup_fds) || (r->nhooks && !r->hooks))
 		return 125;
 	/* Alone in this process, so "0" moves exactly it: from here on its
 	 * charges (and the command's) are the container's. */
@@ -298,6 +371,8 @@ static int start_main(char *base, size_t size, int status_fd)
 			dup2((int)r->proc->tty_fd, fd);
 	if (r->exec_fifo >= 0 && await_start(status_fd, (int)r->exec_fifo) < 0)
 		return 125;
+	if (run_start_hooks(r) < 0)
+		return r->exec_fifo >= 0 ? 1 : start_failed(status_fd, START_HOOK, 0, 0);
 	int step = 0;
 	long err = contain_exec(r->path, r->argv, r->envp, r->proc, &step);
 	if (r->exec_fifo >= 0) {

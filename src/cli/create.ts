@@ -84,6 +84,6 @@ export async function runBundle(raw: readonly string[]): Promise<number> {
   const pidFile = str(flags, "pid-file");
   if (!detach) return reportExit(await runContainer(plan, { log, verbosity, store, spec, bundle, pidFile }), plan.resources.memory?.limit, { stats: false });
   await createContainer(plan, { log, verbosity, store, spec, bundle, pidFile, consoleSocket: str(flags, "console-socket") });
-  startContainer(store, id);
+  startContainer(store, id, log);
   return 0;
 }

@@ -21,7 +21,7 @@ export default defineCommand({
     const id = oneContainer(positionals, "delete");
     requireRoot("delete");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    await deleteOci(store, id, flags.force === true);
+    await deleteOci(store, id, flags.force === true, log);
     return 0;
   },
 });

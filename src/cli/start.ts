@@ -19,7 +19,7 @@ export default defineCommand({
     requireRoot("start");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     if (findOci(store, id).state.kind !== "oci") throw new ContainError(`container ${id} was made by run: start works on containers made by create`, "run a new one with contain run");
-    startContainer(store, id);
+    startContainer(store, id, log);
     return 0;
   },
 });

@@ -385,11 +385,13 @@ export interface StartRequest {
   env: readonly string[];
   attrs: ExecAttributes;
   execFifo: number; // >= 0: wait at this fifo (O_PATH) for `start` before the execve
+  hooks: readonly { path: string; args?: readonly string[]; env?: readonly string[]; timeout?: number }[]; // startContainer's
+  hookState: string; // the state JSON they read on stdin
 }
 
 export function startRequest(req: StartRequest): Uint8Array {
   const r = new Relocatable();
-  const header = r.reserve(8 * 8);
+  const header = r.reserve(11 * 8);
   const slots = [
     req.cgroupFds.length ? r.add(Int32Array.from(req.cgroupFds)) : 0n,
     BigInt(req.cgroupFds.length),
@@ -399,6 +401,10 @@ export function startRequest(req: StartRequest): Uint8Array {
     r.strings(req.env),
     r.add(packAttributes(req.attrs, (buf) => r.add(buf))),
     BigInt(req.execFifo),
+    r.text(req.hookState),
+    // struct hook[]: path, argv, envp, timeout (seconds, 0: none)
+    req.hooks.length ? r.add(BigUint64Array.from(req.hooks.flatMap((h) => [r.text(h.path), r.strings(h.args?.length ? h.args : [h.path]), r.strings(h.env ?? []), BigInt(h.timeout ?? 0)]))) : 0n,
+    BigInt(req.hooks.length),
   ];
   slots.forEach((v, i) => header.setBigInt64(i * 8, v, true));
   return r.bytes();
@@ -407,7 +413,7 @@ export function startRequest(req: StartRequest): Uint8Array {
 // The start's failure, as the helper reports it on the status pipe: the call
 // that failed (enum start_step, or contain_exec's step) and its errno.
 export function startFailure(step: number, execStep: number): string {
-  return ["", "write cgroup.procs", "unshare(CLONE_NEWCGROUP)"][step] ?? execStepName(execStep);
+  return ["", "write cgroup.procs", "unshare(CLONE_NEWCGROUP)", execStepName(execStep), "a startContainer hook"][step] ?? execStepName(execStep);
 }
 
 // execve from the calling process, which the kernel makes single-threaded on

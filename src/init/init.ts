@@ -13,6 +13,7 @@ import { Netlink } from "../linux/netlink.ts";
 import { startInContainer } from "../linux/helper.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
 import { adoptShim, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
+import { runHooks } from "../linux/hooks.ts";
 import { openPty, setWinsize } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -144,6 +145,8 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   const root = prepareRoot(plan.root);
   if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
   mountInRoot(root, plan.mounts);
+  // In the container's mount namespace, with the host's paths still in reach.
+  runHooks(plan.hooks?.createContainer, "createContainer", { ...start.hookState, status: "creating" }, log);
   log.info("pivoting root");
   if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
   log.info("making /dev's nodes and links; masking paths");
@@ -187,7 +190,7 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
     // cgroup namespace of its own there (that cgroup is the container's "/")
     // and becomes the command; its failures reach the parent directly.
     const attrs = execAttributes(plan.process, first.seccomp, tty, initFd);
-    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd }, statusFd);
+    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd, hooks: plan.hooks?.startContainer ?? [], hookState: JSON.stringify({ ...first.hookState, status: "created" }) }, statusFd);
     throw new SyscallError("execve", ["contain-helper"], -err);
   } catch (err) {
     const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));

@@ -108,6 +108,9 @@ export interface Plan {
   hostname?: string; // absent: the UTS namespace keeps its name
   process: ProcessPlan;
   execFifo?: string; // PlanLayout.execFifo
+  // config.md's hooks that run inside the container: createContainer by the
+  // init before pivot_root, startContainer by the helper before the command.
+  hooks?: Pick<NonNullable<Spec["hooks"]>, "createContainer" | "startContainer">;
   cgroup: CgroupPlan;
   resources: Resources; // what the container's cgroup gets
   network: NetworkRequest;
@@ -271,6 +274,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),
     process: processPlan(spec),
     ...(layout.execFifo && { execFifo: layout.execFifo }),
+    ...((spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length) && { hooks: { createContainer: spec.hooks.createContainer, startContainer: spec.hooks.startContainer } }),
     cgroup: layout.cgroup,
     resources: { ...spec.linux.resources, devices: devices.rules },
     network,

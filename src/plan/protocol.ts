@@ -48,7 +48,8 @@ export interface SeccompFilter {
 }
 
 // cgroups: the container's cgroup directories, one per hierarchy.
-export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: SeccompFilter; cgroups: string[] } | { type: "go" };
+// hookState: the OCI state the hooks inside the container get on stdin.
+export type ToInit = { type: "plan"; plan: Plan; verbosity: Verbosity; eth0?: Eth0Config; seccomp?: SeccompFilter; cgroups: string[]; hookState?: object } | { type: "go" };
 
 export type FromInit =
   | { type: "ready"; ptyMaster?: number; path: string } // path: the command, as found in the container

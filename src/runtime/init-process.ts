@@ -47,6 +47,7 @@ const ENOENT = 2;
 // not found or not executable (127, 126), or the call that failed.
 function startError(msg: Extract<FromInit, { type: "failed" }>, path: string): ContainError {
   const call = startFailure(msg.step, msg.execStep);
+  if (call === "a startContainer hook") return new ContainError("a startContainer hook failed (its line is above)", "fix the hook, or remove it from config.json");
   const err = new SyscallError(call, call === "execve" ? [path] : [], msg.errno);
   if (call !== "execve") return new ContainError(`cannot start the container's process: ${err.message}`, call === "write cgroup.procs" ? "the container's cgroup may be full (--pids) or gone" : undefined);
   const notFound = msg.errno === ENOENT; // the file, its interpreter or a library is missing
@@ -197,7 +198,7 @@ export class InitProcess {
   // after which the helper joins the cgroups at the latest safe moment and
   // execs. Returns the container's pty master. `sent`: what travels beside
   // the plan (eth0, the compiled seccomp filter).
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter }): { master?: number } {
+  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter; hookState?: object }): { master?: number } {
     try {
       try {
         this.channel.send({ type: "plan", plan, verbosity, ...sent, cgroups: [...new Set(Object.values(cgroup.paths))] });

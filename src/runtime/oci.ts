@@ -6,6 +6,8 @@ import { rmSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { openGate } from "../linux/fifo.ts";
+import { runHooks } from "../linux/hooks.ts";
+import type { Logger } from "../log.ts";
 import { OCI_VERSION_MAX } from "../spec/oci.ts";
 import { isRunning, SIGKILL, signalProcess } from "../linux/process.ts";
 import { thawToDeliver } from "./pause.ts";
@@ -39,11 +41,13 @@ export function ociStatus(store: StateStore, state: ContainerState): OciStatus {
 
 export function ociState(store: StateStore, state: ContainerState): OciState {
   const status = ociStatus(store, state);
+  return { ...stateOf(state), status, pid: status === "stopped" || !state.init ? 0 : state.init.pid };
+}
+
+function stateOf(state: ContainerState): Omit<OciState, "status" | "pid"> {
   return {
     ociVersion: OCI_VERSION_MAX,
     id: state.id,
-    pid: status === "stopped" || !state.init ? 0 : state.init.pid,
-    status,
     bundle: state.bundle ?? "",
     rootfs: state.rootfs,
     created: state.created,
@@ -60,7 +64,7 @@ export function findOci(store: StateStore, id: string): Found {
 }
 
 // Releases the process waiting at the exec fifo, which then execs.
-export function startContainer(store: StateStore, id: string): void {
+export function startContainer(store: StateStore, id: string, log: Logger): void {
   const { dir, state } = findOci(store, id);
   const status = ociStatus(store, state);
   if (status === "stopped") throw new ContainError("cannot start a container that has stopped");
@@ -75,6 +79,17 @@ export function startContainer(store: StateStore, id: string): void {
   rmSync(`${dir}/${EXEC_FIFO}`, { force: true });
   state.started = new Date().toISOString();
   store.write(state);
+  poststart(store, state, log);
+}
+
+// The hooks after the command started, and after the container is gone:
+// their failures are warnings (config.md). No-ops for contain's own containers.
+export function poststart(store: StateStore, state: ContainerState, log: Logger): void {
+  if (state.kind === "oci") runHooks(state.spec?.hooks?.poststart, "poststart", ociState(store, state), log);
+}
+
+export function poststop(state: ContainerState, log: Logger): void {
+  if (state.kind === "oci") runHooks(state.spec?.hooks?.poststop, "poststop", { ...stateOf(state), pid: 0, status: "stopped" }, log);
 }
 
 // runc's kill: the init, or with `all` every process of the container's
@@ -90,7 +105,7 @@ export function killOci(store: StateStore, id: string, signal: number, all: bool
 // runc's delete: a stopped (or only created) container's cgroups and state
 // go; a running one only with force, killed first. The container's mounts
 // went with its mount namespace when its last process died.
-export async function deleteOci(store: StateStore, id: string, force: boolean): Promise<void> {
+export async function deleteOci(store: StateStore, id: string, force: boolean, log: Logger): Promise<void> {
   const state = store.read(id);
   if (!state) {
     // runc: with --force, a container that is not there is deleted already.
@@ -108,6 +123,7 @@ export async function deleteOci(store: StateStore, id: string, force: boolean): 
   } finally {
     lock.release();
   }
+  poststop(state, log);
 }
 
 // Every process of the container killed, and the init seen gone (a zombie

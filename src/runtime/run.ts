@@ -18,6 +18,8 @@ import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
+import { runHooks } from "../linux/hooks.ts";
+import { ociState, poststart, poststop } from "./oci.ts";
 import { EXEC_FIFO, type ContainerState, type Entry, type StateStore } from "./state.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
@@ -82,7 +84,11 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
     const eth0 = plugNetwork(entry, bridge, init.pid);
-    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec) });
+    // An OCI bundle's hooks get its state: those of the runtime's namespaces
+    // now, with the namespaces made and pivot_root to come.
+    const hookState = opts.bundle === undefined ? undefined : ociState(opts.store, entry.state);
+    if (hookState) for (const kind of ["prestart", "createRuntime"] as const) runHooks(opts.spec.hooks?.[kind], kind, hookState, opts.log);
+    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec), hookState });
     // With an exec fifo the command waits for `start`, which records it.
     if (!plan.execFifo) entry.state.started = new Date().toISOString();
     entry.save();
@@ -104,6 +110,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces));
     init = started.init;
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
+    poststart(opts.store, entry.state, log);
     if (started.master !== undefined) terminal = await proxyTerminal(started.master);
     signals.attach(init.pid, terminal);
     const status = await waitForExit(() => init?.tryReap());
@@ -120,6 +127,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     log.info(entry.state.network ? "cleaning up cgroups and network" : "cleaning up cgroups");
     releaseResources(entry.state);
     entry.remove();
+    poststop(entry.state, log);
   }
 }
 

@@ -10,7 +10,7 @@
 import { CAPABILITIES } from "./capabilities.ts";
 import { MOUNT_OPTIONS, PROPAGATION_OPTIONS } from "./mounts.ts";
 import { fieldStatus, OCI_VERSION_MAX, OCI_VERSION_MIN } from "./oci.ts";
-import { NAMESPACE_TYPES } from "./schema.ts";
+import { HOOK_KINDS, NAMESPACE_TYPES } from "./schema.ts";
 
 export interface Features {
   ociVersionMin: string;
@@ -39,9 +39,6 @@ export interface SeccompTables {
   flags: readonly string[];
 }
 
-// config.md's hooks, each reported once contain runs it.
-const SPEC_HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
-
 // The kernel takes SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only with
 // SECCOMP_FILTER_FLAG_NEW_LISTENER (EINVAL otherwise), that is with a seccomp
 // agent, which contain does not support (no SCMP_ACT_NOTIFY).
@@ -54,7 +51,7 @@ export function features(seccomp: SeccompTables): Features {
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION_MAX,
-    hooks: SPEC_HOOKS.filter((h) => implemented(`hooks.${h}`)),
+    hooks: HOOK_KINDS.filter((h) => implemented(`hooks.${h}`)),
     // The names that set a mount flag or a propagation (plan.ts rootMount);
     // any other option of a filesystem mount is its data (mode=, size=), which
     // features.md leaves out.

@@ -8,7 +8,7 @@
 // JSON path.
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
-import { validateSpec, type HostFacts, type Spec } from "./schema.ts";
+import { HOOK_KINDS, validateSpec, type HostFacts, type Spec } from "./schema.ts";
 
 // What contain reads of config.json, as a tree of the fields it knows:
 // `true` for a value it implements, a nested object for an object, an array
@@ -20,6 +20,7 @@ const KNOWN: Known = {
   ociVersion: true,
   hostname: true,
   annotations: "any",
+  hooks: Object.fromEntries(HOOK_KINDS.map((k) => [k, [{ path: true, args: true, env: true, timeout: true }]])),
   root: { path: true, readonly: true },
   mounts: [{ destination: true, type: true, source: true, options: true }],
   process: {
@@ -58,7 +59,6 @@ const KNOWN: Known = {
 // config-linux.md): refused by name.
 const SPEC_FIELDS = new Set([
   "domainname",
-  "hooks",
   "process.user.username",
   "process.commandLine",
   "process.ioPriority",

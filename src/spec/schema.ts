@@ -26,6 +26,15 @@ const HOSTNAME_RE = /^(?=.{1,64}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA
 
 const uint = v.pipe(v.number(), v.integer(), v.minValue(0));
 
+export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+export type HookKind = (typeof HOOK_KINDS)[number];
+const Hook = v.object({
+  path: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
+  args: v.optional(v.array(v.string())),
+  env: v.optional(v.array(v.pipe(v.string(), v.includes("=", "must be KEY=VALUE")))),
+  timeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, "must be at least 1 second"))),
+});
+
 // A device number in a cgroup rule: -1, null or absent is "any" (OCI).
 const deviceNumber = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(-1))));
 
@@ -89,6 +98,9 @@ export const SpecSchema = v.object({
     v.regex(HOSTNAME_RE, (i) => `${JSON.stringify(i.input)} has invalid characters (letters, digits, '-' and '.' only)`),
   )),
   annotations: v.optional(v.record(v.string(), v.string())),
+  // config.md's hooks: programs the runtime runs at points of the lifecycle
+  // (runtime/hooks.ts), with the container's state on stdin.
+  hooks: v.optional(v.partial(v.object(Object.fromEntries(HOOK_KINDS.map((k) => [k, v.array(Hook)])) as Record<HookKind, v.ArraySchema<typeof Hook, undefined>>))),
   linux: v.object({
     // path: join that namespace (network, ipc, uts) instead of making one
     namespaces: v.array(v.object({ type: v.picklist(NAMESPACE_TYPES), path: v.optional(v.pipe(v.string(), v.startsWith("/", "must be an absolute path"))) })),

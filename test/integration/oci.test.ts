@@ -256,3 +256,45 @@ test("pause and resume, runc's names: the state says paused, the freezer holds i
   await waitFor("the frozen init to die", () => !isAlive(pid));
   expect(h.ids()).toEqual([]);
 });
+
+test("hooks: each at its point, in its namespace, with the state on stdin; a failing one before the command stops the create", async () => {
+  const dir = `${work}/hooks`;
+  mkdirSync(dir, { recursive: true });
+  const log = `${dir}/log`;
+  // `status` and the mount namespace of the hook, one line each
+  const hook = (kind: string, at = log) => ({ path: "/bin/sh", args: ["sh", "-c", `s=$(cat); echo ${kind} $(echo "$s" | sed 's/.*"status":"\\([a-z]*\\)".*/\\1/') $(readlink /proc/self/ns/mnt) >> ${at}`] });
+  const b = bundle("hooked", ["true"], (c) => {
+    c.mounts.push({ destination: "/hooks", type: "bind", source: dir, options: ["rbind"] });
+    c.hooks = {
+      prestart: [hook("prestart")],
+      createRuntime: [hook("createRuntime")],
+      createContainer: [hook("createContainer")],
+      startContainer: [hook("startContainer", "/hooks/log")],
+      poststart: [hook("poststart")],
+      poststop: [hook("poststop")],
+    };
+  });
+  expect(create("hooked", b).code).toBe(0);
+  const lines = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []);
+  expect(lines().map((l) => l.split(" ").slice(0, 2).join(" "))).toEqual(["prestart creating", "createRuntime creating", "createContainer creating"]);
+  expect(h.run(["start", "hooked"]).code).toBe(0);
+  await waitFor("the container to stop", () => state("hooked").status === "stopped");
+  expect(h.run(["delete", "hooked"]).code).toBe(0);
+  const all = lines().map((l) => l.split(" "));
+  expect(all.map((l) => `${l[0]} ${l[1]}`)).toEqual(["prestart creating", "createRuntime creating", "createContainer creating", "startContainer created", "poststart running", "poststop stopped"]);
+  // The runtime's own namespace for the runtime's hooks; the container's for the others.
+  const host = all[0]?.[2];
+  expect(all.filter((l) => l[2] === host).map((l) => l[0])).toEqual(["prestart", "createRuntime", "poststart", "poststop"]);
+  expect(all[2]?.[2]).not.toBe(host);
+  expect(all[3]?.[2]).toBe(all[2]?.[2]);
+
+  const failing = bundle("hookfail", ["true"], (c) => (c.hooks = { createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", "echo no network for you >&2; exit 3"] }] }));
+  const r = create("hookfail", failing);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("createRuntime hook /bin/sh: exit status 3: no network for you");
+  const slow = bundle("hookslow", ["true"], (c) => (c.hooks = { createContainer: [{ path: "/bin/sleep", args: ["sleep", "10"], timeout: 1 }] }));
+  const t = create("hookslow", slow);
+  expect(t.code).not.toBe(0);
+  expect(t.stderr).toContain("createContainer hook /bin/sleep: timed out after 1s");
+  expect(h.ids()).toEqual([]);
+});
