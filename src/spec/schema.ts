@@ -83,12 +83,17 @@ export const SpecSchema = v.object({
   root: v.object({ path: v.pipe(v.string(), v.minLength(1)), readonly: v.boolean() }),
   mounts: v.optional(
     v.array(
-      v.object({
-        destination: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
-        type: v.picklist(MOUNT_TYPES, (i) => `${JSON.stringify(i.input)} is not a mount type contain supports (${MOUNT_TYPES.join(", ")})`),
-        source: v.string(),
-        options: v.array(v.string()),
-      }),
+      v.pipe(
+        v.object({
+          destination: v.pipe(v.string(), v.startsWith("/", "must be an absolute path")),
+          type: v.picklist(MOUNT_TYPES, (i) => `${JSON.stringify(i.input)} is not a mount type contain supports (${MOUNT_TYPES.join(", ")})`),
+          // config.md: both optional; a filesystem's source is then its type's name
+          source: v.optional(v.string()),
+          options: v.optional(v.array(v.string()), []),
+        }),
+        v.check((m) => m.type !== "bind" || m.source !== undefined, "a bind mount needs a source"),
+        v.transform((m) => ({ ...m, source: m.source ?? m.type })),
+      ),
     ),
   ),
   // absent: the UTS namespace keeps the name it was made with (OCI)

@@ -128,3 +128,11 @@ describe("an OCI container's plan", () => {
     expect(ops.indexOf("sysctl")).toBeLessThan(ops.indexOf("mask"));
   });
 });
+
+test("a mount's source and options may be left out, as config.md allows; a bind still needs its source", () => {
+  const c = sample("ctr-memory-limit");
+  c.mounts[0] = { destination: "/proc", type: "proc" };
+  expect(specFromConfig(c, "/b", host).mounts?.[0]).toEqual({ destination: "/proc", type: "proc", source: "proc", options: [] });
+  c.mounts[0] = { destination: "/data", type: "bind", options: ["rbind"] };
+  expect(refusal(() => specFromConfig(c, "/b", host)).message).toStartWith("mounts[0]: a bind mount needs a source");
+});

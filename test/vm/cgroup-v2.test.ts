@@ -176,6 +176,36 @@ contain kill p2 >/dev/null
 result pause_kill "$(contain wait p2)"
 contain rm p2 >/dev/null
 leftovers pause
+
+# 7. runc's create/start/delete on a bundle: the waiting process already in
+# the cgroup of cgroupsPath, with its limits; the container's own cgroup
+# bound at /sys/fs/cgroup; nothing left after delete.
+mkdir -p /tmp/bundle
+cat > /tmp/bundle/config.json <<JSON
+{"ociVersion": "1.0.2-dev",
+ "process": {"args": ["sh", "-c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; cat /proc/self/cgroup"], "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+ "root": {"path": "$(ls -d /var/lib/contain/rootfs/default-* | head -n 1)", "readonly": true},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+            {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+            {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}],
+ "linux": {"namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "network"}],
+           "cgroupsPath": "/oci-v2/c1",
+           "resources": {"memory": {"limit": 16777216}, "pids": {"limit": 8}, "devices": [{"allow": false, "access": "rwm"}]}}}
+JSON
+contain create --bundle /tmp/bundle --pid-file /tmp/bundle/pid c1 >/tmp/c1.out 2>/tmp/c1.err
+result oci_create "$? $(cat /tmp/c1.err)"
+result oci_state "$(contain state c1 | grep -o '"status": "[a-z]*"')"
+result oci_procs "$(cat /sys/fs/cgroup/oci-v2/c1/cgroup.procs) $(cat /tmp/bundle/pid)"
+result oci_limit "$(cat /sys/fs/cgroup/oci-v2/c1/memory.max)"
+contain start c1
+for i in $(seq 100); do grep -q '^0::' /tmp/c1.out && break; sleep 0.1; done
+result oci_out "$(tr '\n' ' ' < /tmp/c1.out)"
+for i in $(seq 100); do contain state c1 | grep -q stopped && break; sleep 0.1; done
+contain delete c1
+result oci_delete "$? $(ls -d /sys/fs/cgroup/oci-v2/c1 2>&1 | grep -c 'No such')"
+rmdir /sys/fs/cgroup/oci-v2
+leftovers oci
 `;
 
 function parseResults(output: string): Map<string, string> {
@@ -294,8 +324,19 @@ else describe(SUITE, () => {
     expect(result("pause_kill")).toBe("137");
   });
 
+  test("runc's create, start and delete: the waiting process in cgroupsPath's cgroup with its limits, which the container sees as its /sys/fs/cgroup", () => {
+    expect(result("oci_create")).toBe("0 ");
+    expect(result("oci_state")).toBe('"status": "created"');
+    const [inCgroup, pidFile] = (result("oci_procs") ?? "").split(" ");
+    expect(inCgroup).toMatch(/^\d+$/);
+    expect(inCgroup).toBe(pidFile);
+    expect(result("oci_limit")).toBe("16777216");
+    expect(result("oci_out")).toBe("16777216 8 0::/oci-v2/c1 ");
+    expect(result("oci_delete")).toBe("0 1");
+  });
+
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause"])
+    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });
