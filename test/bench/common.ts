@@ -8,7 +8,7 @@ import { buildRootfs } from "../../rootfs/build.ts";
 export const PEERS = ["runc", "crun"] as const;
 export type Peer = (typeof PEERS)[number];
 export type Runtime = "contain" | Peer;
-const CONTROLLERS_FILE = "/sys/fs/cgroup/unified/cgroup.controllers";
+export const CONTROLLERS_FILE = "/sys/fs/cgroup/unified/cgroup.controllers";
 
 export function note(msg: string): void {
   console.error(`[bench] ${msg}`);
@@ -49,9 +49,14 @@ export function installPeer(peer: Peer): boolean {
 // crun 1.8.1 refuses a host whose cgroup2 mount lists any controller ("cgroups
 // in hybrid mode not supported"); here hugetlb is listed. An empty file bound
 // over that list, in a private mount namespace, satisfies it without touching
-// the host. Returns the prefix that runs a command in such a namespace.
+// the host.
+export function crunRefusesHost(): boolean {
+  return existsSync(CONTROLLERS_FILE) && readFileSync(CONTROLLERS_FILE, "utf8").trim() !== "";
+}
+
+// The prefix that runs a command in such a namespace ([] when crun needs none).
 export function hybridWorkaround(emptyFile: string): string[] {
-  if (!existsSync(CONTROLLERS_FILE) || readFileSync(CONTROLLERS_FILE, "utf8").trim() === "") return [];
+  if (!crunRefusesHost()) return [];
   const script = `mount --bind "$1" ${CONTROLLERS_FILE} && shift && exec "$@"`;
   return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", emptyFile];
 }
