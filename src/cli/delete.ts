@@ -3,9 +3,9 @@
 import { defineCommand } from "citty";
 import { requireRoot } from "../runtime/prepare.ts";
 import { deleteOci } from "../runtime/oci.ts";
-import { openStore } from "../runtime/sweep.ts";
+import { StateStore } from "../runtime/state.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { loggerFor, oneContainer, stateRoot } from "./output.ts";
 
 export const deleteFlags = {
   force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },
@@ -20,7 +20,8 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const id = oneContainer(positionals, "delete");
     requireRoot("delete");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    // runc sweeps nothing: these run at every step of a caller's container.
+    const store = new StateStore(stateRoot(flags));
     await deleteOci(store, id, flags.force === true, log);
     return 0;
   },

@@ -7,6 +7,7 @@ import { parseSignal } from "../linux/process.ts";
 import { killContainer } from "../runtime/kill.ts";
 import { killOci } from "../runtime/oci.ts";
 import { requireRoot } from "../runtime/prepare.ts";
+import { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
@@ -31,15 +32,16 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "kill");
     requireRoot("kill");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const [id = "", signalArg, ...extra] = refs;
-    if (store.read(id)?.kind === "oci") {
+    const oci = new StateStore(stateRoot(flags));
+    if (oci.read(id)?.kind === "oci") {
       if (extra.length) throw new SpecError("kill", `takes an ID and a signal, not ${refs.length} arguments`, `e.g. contain kill ${id} TERM`);
-      killOci(store, id, signalOf(signalArg ?? str(flags, "signal") ?? "TERM", "signal"), flags.all === true);
+      killOci(oci, id, signalOf(signalArg ?? str(flags, "signal") ?? "TERM", "signal"), flags.all === true);
       return 0;
     }
     if (flags.all === true) throw new SpecError("--all", "is for containers made by create", "leave it out: contain kill signals the container's PID 1");
     const signal = signalOf(str(flags, "signal") ?? "KILL", "--signal");
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, async (ref) => killContainer(store, ref, signal));
   },
 });

@@ -85,7 +85,7 @@ export async function cli(line: string[]): Promise<number> {
   if (args[0] === "--version" || args[0] === "version") {
     // runc's second line, the newest runtime-spec a config.json may follow
     // (podman shows the runtime's version output as it is).
-    const { OCI_VERSION_MAX } = await import("../spec/oci.ts");
+    const { OCI_VERSION_MAX } = await import("../spec/version.ts");
     writeSync(1, `contain ${pkg.version}\nspec: ${OCI_VERSION_MAX}\n`);
     return 0;
   }

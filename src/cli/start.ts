@@ -3,9 +3,9 @@ import { defineCommand } from "citty";
 import { ContainError } from "../errors.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { findOci, startContainer } from "../runtime/oci.ts";
-import { openStore } from "../runtime/sweep.ts";
+import { StateStore } from "../runtime/state.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { loggerFor, oneContainer, stateRoot } from "./output.ts";
 
 export const startFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -17,7 +17,8 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const id = oneContainer(positionals, "start");
     requireRoot("start");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    // runc sweeps nothing: these run at every step of a caller's container.
+    const store = new StateStore(stateRoot(flags));
     if (findOci(store, id).state.kind !== "oci") throw new ContainError(`container ${id} was made by run: start works on containers made by create`, "run a new one with contain run");
     startContainer(store, id, log);
     return 0;

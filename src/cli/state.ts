@@ -2,9 +2,9 @@
 import { defineCommand } from "citty";
 import { requireRoot } from "../runtime/prepare.ts";
 import { findOci, ociState } from "../runtime/oci.ts";
-import { openStore } from "../runtime/sweep.ts";
+import { StateStore } from "../runtime/state.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
+import { oneContainer, print, stateRoot } from "./output.ts";
 
 export const stateFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -13,10 +13,10 @@ export default defineCommand({
   args: toCittyArgs(stateFlags, { name: "id", description: "The container's ID" }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(stateFlags, rawArgs, "state");
-    const { log } = loggerFor(flags);
     const id = oneContainer(positionals, "state");
     requireRoot("state");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    // runc sweeps nothing: these run at every step of a caller's container.
+    const store = new StateStore(stateRoot(flags));
     print(`${JSON.stringify(ociState(store, findOci(store, id).state), null, 2)}\n`);
     return 0;
   },

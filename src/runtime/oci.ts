@@ -8,7 +8,7 @@ import { openCgroup } from "../linux/cgroups/index.ts";
 import { openGate } from "../linux/fifo.ts";
 import { runHooks } from "../linux/hooks.ts";
 import type { Logger } from "../log.ts";
-import { OCI_VERSION_MAX } from "../spec/oci.ts";
+import { OCI_VERSION_MAX } from "../spec/version.ts";
 import { isRunning, SIGKILL, signalProcess } from "../linux/process.ts";
 import { thawToDeliver } from "./pause.ts";
 import { releaseResources } from "./release.ts";

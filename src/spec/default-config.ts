@@ -9,7 +9,7 @@
 import { capabilitySet } from "./capabilities.ts";
 import { DEFAULT_NAMESPACES, DEFAULT_PATH, DEFAULT_PIDS_LIMIT, MASKED_PATHS, READONLY_PATHS } from "./from-flags.ts";
 import { DEFAULT_MOUNTS } from "./mounts.ts";
-import { OCI_VERSION_MAX } from "./oci.ts";
+import { OCI_VERSION_MAX } from "./version.ts";
 
 export function defaultConfig() {
   const caps = capabilitySet([], []);

@@ -9,7 +9,8 @@
 // monitoring came with 1.3.
 import { CAPABILITIES } from "./capabilities.ts";
 import { MOUNT_OPTIONS, PROPAGATION_OPTIONS } from "./mounts.ts";
-import { fieldStatus, OCI_VERSION_MAX, OCI_VERSION_MIN } from "./oci.ts";
+import { fieldStatus } from "./oci.ts";
+import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./version.ts";
 import { HOOK_KINDS, NAMESPACE_TYPES } from "./schema.ts";
 
 export interface Features {

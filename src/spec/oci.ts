@@ -9,6 +9,7 @@
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { HOOK_KINDS, validateSpec, type HostFacts, type Spec } from "./schema.ts";
+import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./version.ts";
 
 // What contain reads of config.json, as a tree of the fields it knows:
 // `true` for a value it implements, a nested object for an object, an array
@@ -113,15 +114,6 @@ export function fieldStatus(path: string): "implemented" | "not yet" | "unknown"
   return "implemented";
 }
 
-// The runtime-spec releases a config.json may name (config.md: ociVersion is
-// SemVer; a config of 1.N is "compatible with all runtimes that support any
-// 1.N or later release", not with one that supports only older ones). KNOWN
-// and SPEC_FIELDS cover every field of 1.2.1's schema (1.2.1 added
-// process.execCPUAffinity, refused by name), so a config of any 1.0, 1.1 or
-// 1.2 release is read field by field; one of 1.3 may mean what contain has
-// not read, and a 1.0.0 release candidate predates the 1.0 format.
-export const OCI_VERSION_MIN = "1.0.0";
-export const OCI_VERSION_MAX = "1.2.1";
 
 // SemVer 2.0.0: MAJOR.MINOR.PATCH, an optional -pre-release and +build.
 const SEMVER_RE = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;

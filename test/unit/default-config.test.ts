@@ -5,7 +5,8 @@ import { planFromSpec } from "../../src/plan/plan.ts";
 import { defaultConfig } from "../../src/spec/default-config.ts";
 import { specFromFlags } from "../../src/spec/from-flags.ts";
 import { networkFromFlags } from "../../src/spec/network.ts";
-import { OCI_VERSION_MAX, specFromConfig } from "../../src/spec/oci.ts";
+import { specFromConfig } from "../../src/spec/oci.ts";
+import { OCI_VERSION_MAX } from "../../src/spec/version.ts";
 import type { Spec } from "../../src/spec/schema.ts";
 import { CONTEXT } from "./fixtures.ts";
 

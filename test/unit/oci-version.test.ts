@@ -2,7 +2,8 @@
 // ociVersionMax of `contain features`), and the fields of the newest of them.
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { fieldStatus, OCI_VERSION_MAX, OCI_VERSION_MIN, specFromConfig } from "../../src/spec/oci.ts";
+import { fieldStatus, specFromConfig } from "../../src/spec/oci.ts";
+import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "../../src/spec/version.ts";
 import { refusal } from "./fixtures.ts";
 
 const host = { cpus: 2 };
