@@ -24,6 +24,7 @@ export const execFlags = {
   process: { type: "string", alias: ["p"], description: "runc's: the whole process from a JSON file (config.json's process), instead of the command and flags", valueHint: "FILE" },
   "pid-file": { type: "string", description: "Write the process's PID, as the host sees it, to this file", valueHint: "FILE" },
   "console-socket": { type: "string", description: "runc's: send the terminal's master to this unix socket", valueHint: "SOCKET" },
+  cap: { type: "string", alias: ["c"], description: "runc's: add a capability to the process (e.g. CAP_NET_ADMIN)", valueHint: "CAP", repeat: true },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -72,6 +73,7 @@ export default defineCommand({
       // An OCI caller's stdin is the process's, as with runc.
       interactive: oci || detach || flags.interactive === true || (tty && isTerminal(0)),
       process: given,
+      capAdd: list(flags, "cap"),
       detach,
       pidFile: str(flags, "pid-file"),
       consoleSocket: socket,

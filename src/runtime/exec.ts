@@ -19,6 +19,7 @@ import { mergeEnv } from "../spec/env.ts";
 import { resolveUser } from "../spec/users.ts";
 import { openPtyIn, setWinsize } from "../linux/pty.ts";
 import { sendConsole } from "../linux/console.ts";
+import { withCapabilities } from "../spec/capabilities.ts";
 import type { Spec } from "../spec/schema.ts";
 import { writePidFile } from "./run.ts";
 import type { StateStore } from "./state.ts";
@@ -37,6 +38,7 @@ export interface ExecOptions {
   tty: boolean;
   interactive: boolean;
   process?: Spec["process"]; // runc's --process: the whole process, in place of the above
+  capAdd?: string[]; // runc's --cap: added to the process's capability sets
   detach?: boolean; // return once it runs; it outlives this process
   pidFile?: string; // its PID, as the host sees it
   consoleSocket?: string; // where its terminal's master goes (runc's), instead of this terminal
@@ -78,7 +80,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     // The container's own process settings (user, capabilities, no_new_privs,
     // seccomp, rlimits), with -u resolved in the container's /etc files; or
     // the --process file's.
-    const base = processPlan(given ? { ...spec, process: given } : spec);
+    const base = processPlan({ ...spec, process: withCapabilities(given ?? spec.process, opts.capAdd ?? []) });
     const user = opts.user === undefined || given ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
     const processSettings = user ? { ...base, user: { ...base.user, uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
     const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });

@@ -89,6 +89,16 @@ export function capabilitySet(add: readonly string[], drop: readonly string[]): 
   return CAPABILITIES.filter((c) => set.has(c));
 }
 
+// runc's `exec --cap`: capabilities added to every set of a process that has
+// sets (one without keeps all: --privileged).
+export function withCapabilities<P extends { capabilities?: { bounding: string[]; effective: string[]; permitted: string[]; inheritable?: string[] } }>(process: P, names: readonly string[]): P {
+  const caps = process.capabilities;
+  if (!names.length || !caps) return process;
+  const added = names.map((n) => parseCapability("--cap", n)).flatMap((c) => (c === "ALL" ? [...CAPABILITIES] : [c]));
+  const plus = (set: readonly string[]) => CAPABILITIES.filter((c) => set.includes(c) || added.includes(c));
+  return { ...process, capabilities: { ...caps, bounding: plus(caps.bounding), effective: plus(caps.effective), permitted: plus(caps.permitted) } };
+}
+
 // A set as the kernel's 64-bit mask, in hex (JSON has no 64-bit integers).
 export function capabilityMask(caps: readonly string[]): string {
   let mask = 0n;

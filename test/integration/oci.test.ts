@@ -137,6 +137,10 @@ test("exec --process --detach --pid-file, as the shim execs: the process joins t
   expect(isAlive(pid)).toBe(true);
   expect(cgroupLine(pid, "memory")).toBe(cgroupLine(init, "memory"));
   await waitFor("the process's output, in the container's /run", () => existsSync(`/proc/${init}/root/run/x`) && readFileSync(`/proc/${init}/root/run/x`, "utf8") === "hello\n");
+  // --cap: the kernel's sets of the process say so (CAP_NET_ADMIN is bit 12, not in ctr's defaults).
+  const capEff = (extra: string[]) => h.run(["exec", ...extra, "target", "sh", "-c", "grep CapEff /proc/self/status"]).stdout.trim().split(/\s+/)[1] ?? "";
+  expect((BigInt(`0x${capEff([])}`) >> 12n) & 1n).toBe(0n);
+  expect((BigInt(`0x${capEff(["--cap", "CAP_NET_ADMIN"])}`) >> 12n) & 1n).toBe(1n);
   // Without --detach: it waits, and gives the exit code.
   expect(h.run(["exec", "target", "sh", "-c", "exit 5"]).code).toBe(5);
   const bad = h.run(["exec", "target", "nothere"]);

@@ -102,3 +102,11 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     expect(build({ hostname: "a".repeat(64) }).hostname).toHaveLength(64);
   });
 });
+
+test("exec --cap adds to every set of a process with sets, and names a bad one", async () => {
+  const { withCapabilities } = await import("../../src/spec/capabilities.ts");
+  const p = { capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] } };
+  expect(withCapabilities(p, ["net_admin"]).capabilities).toEqual({ bounding: ["CAP_KILL", "CAP_NET_ADMIN"], effective: ["CAP_KILL", "CAP_NET_ADMIN"], permitted: ["CAP_KILL", "CAP_NET_ADMIN"] });
+  expect(withCapabilities({}, ["CAP_KILL"])).toEqual({}); // all kept already
+  expect(refusal(() => withCapabilities(p, ["CAP_NOPE"])).message).toBe('--cap: unknown capability "CAP_NOPE"');
+});
