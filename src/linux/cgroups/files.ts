@@ -11,16 +11,17 @@ export interface CgroupWrite {
   file: string;
   value: string;
   optional?: boolean; // skip when the kernel lacks the file (memsw without swap accounting)
+  hint?: string; // what to do when the kernel refuses the value
 }
 
-export function writeCgroupFile(dir: string, file: string, value: string): void {
+export function writeCgroupFile(dir: string, file: string, value: string, hint = "check that the value suits this kernel's cgroup controller"): void {
   const path = `${dir}/${file}`;
   traceCall("write", [path, value]);
   try {
     writeFileSync(path, value);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, "check that the value suits this kernel's cgroup controller", undefined, { cause: err });
+    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, hint, undefined, { cause: err });
   }
 }
 
@@ -45,7 +46,7 @@ export function applyWrites(dirOf: (controller: string) => string | undefined, w
       throw new ContainError(`the ${w.controller} cgroup controller is not available on this machine`, `drop the limit that needs it`);
     }
     if (w.optional && !existsSync(`${dir}/${w.file}`)) continue;
-    writeCgroupFile(dir, w.file, w.value);
+    writeCgroupFile(dir, w.file, w.value, w.hint);
   }
 }
 
