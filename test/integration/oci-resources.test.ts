@@ -112,3 +112,98 @@ test("what this host's cgroups cannot take, and bad values: one line each, non-z
     expect(existsSync(cgroupDir("cpuset", "x"))).toBe(false);
   }
 });
+
+// The limits state.json records for a container.
+const recorded = (id: string) => (h.state(id) as { spec?: { linux: { resources: Record<string, any> } } } | undefined)?.spec?.linux.resources;
+
+test("update: a running container's new limits are in its cgroup files and its state; a process cannot exceed the new pids limit", async () => {
+  const dir = bundle("upd", ["sleep", "1000"], (c) => (c.linux.resources.pids = { limit: 64 }));
+  expect(create("upd", dir).code).toBe(0);
+  expect(h.run(["start", "upd"]).code).toBe(0);
+  const r = h.run(["update", "--memory", "64M", "--pids-limit", "3", "--cpuset-cpus", "1", "--cpu-quota", "50000", "--cpu-period", "100000", "upd"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(cgroupFile("memory", "upd", "memory.limit_in_bytes")).toBe(String(64 << 20));
+  expect(cgroupFile("memory", "upd", "memory.memsw.limit_in_bytes")).toBe(String(64 << 20));
+  expect(cgroupFile("pids", "upd", "pids.max")).toBe("3");
+  expect(cgroupFile("cpuset", "upd", "cpuset.cpus")).toBe("1");
+  expect(cgroupFile("cpu", "upd", "cpu.cfs_quota_us")).toBe("50000");
+  expect(procStatus(state("upd").pid, "Cpus_allowed_list")).toBe("1");
+  // The init, the shell: one more process fits, the next fork fails.
+  const forks = h.run(["exec", "upd", "sh", "-c", "sleep 5 & sleep 5 & wait"]);
+  expect(forks.stderr).toContain("can't fork");
+  expect(recorded("upd")).toMatchObject({ memory: { limit: 64 << 20 }, pids: { limit: 3 }, cpu: { cpus: "1", quota: 50000, period: 100000, shares: 1024 } });
+  expect(JSON.parse(h.run(["inspect", "upd"]).stdout)[0].config.linux.resources.pids).toEqual({ limit: 3 });
+  // containerd's shim: linux.resources on stdin, no limit lifted
+  const fromStdin = h.run(["update", "--resources", "-", "upd"], { stdin: JSON.stringify({ memory: { limit: 32 << 20 }, pids: { limit: -1 }, cpu: { cpus: "0-1" } }) });
+  expect(fromStdin.stderr).toBe("");
+  expect(fromStdin.code).toBe(0);
+  expect(cgroupFile("memory", "upd", "memory.limit_in_bytes")).toBe(String(32 << 20));
+  expect(cgroupFile("pids", "upd", "pids.max")).toBe("max");
+  expect(cgroupFile("cpuset", "upd", "cpuset.cpus")).toBe("0-1");
+  expect(h.run(["exec", "upd", "sh", "-c", "sleep 0.1 & sleep 0.1 & sleep 0.1 & wait && echo ok"]).stdout).toBe("ok\n");
+  expect(h.run(["delete", "--force", "upd"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+});
+
+test("update of contain's own container, by name, with docker's --cpus; stats shows the new memory limit", () => {
+  const run = h.run(["run", "-d", "-q", "--net", "none", "--name", "own", "--memory", "16M", "--", "sleep", "1000"]);
+  expect(run.code).toBe(0);
+  const id = run.stdout.trim();
+  expect(h.run(["update", "--cpus", "0.5", "-m", "48M", "own"]).code).toBe(0);
+  expect(cgroupFile("cpu", id, "cpu.cfs_quota_us")).toBe("50000");
+  expect(cgroupFile("cpu", id, "cpu.cfs_period_us")).toBe("100000");
+  expect(cgroupFile("memory", id, "memory.limit_in_bytes")).toBe(String(48 << 20));
+  // swap stays held to the limit, as run set it
+  expect(cgroupFile("memory", id, "memory.memsw.limit_in_bytes")).toBe(String(48 << 20));
+  expect(h.run(["stats", "--no-stream", "own"]).stdout).toContain("/ 48M");
+  expect(h.run(["rm", "-f", "own"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+});
+
+test("update: a stopped container gets runc's error; bad input one line each, non-zero, and nothing changed", async () => {
+  expect(create("stopped", bundle("stopped", ["true"])).code).toBe(0);
+  expect(h.run(["start", "stopped"]).code).toBe(0);
+  await waitFor("it to stop", () => state("stopped").status === "stopped");
+  const gone = h.run(["update", "--memory", "64M", "stopped"]);
+  expect(gone.code).not.toBe(0);
+  expect(gone.stderr).toContain("container not running");
+  expect(h.run(["delete", "stopped"]).code).toBe(0);
+
+  expect(create("kept", bundle("kept", ["sleep", "1000"])).code).toBe(0);
+  const files = () => ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"].map((f) => cgroupFile("memory", "kept", f)).concat(cgroupFile("cpuset", "kept", "cpuset.cpus"));
+  const before = files();
+  const record = recorded("kept");
+  const json = (name: string, text: string) => {
+    writeFileSync(`${work}/${name}.json`, text);
+    return `${work}/${name}.json`;
+  };
+  const cases: [string[], string, string?][] = [
+    [["update", "--memory", "1K", "kept"], "--memory: 1K is below the smallest limit that works (1M)"],
+    [["update", "--pids-limit", "x", "kept"], '--pids-limit: "x" is not a whole number'],
+    [["update", "--cpus", "0.5", "--cpu-quota", "1000", "kept"], "--cpus and --cpu-quota: both set the CPU quota"],
+    [["update", "--cpuset-cpus", "0;1", "kept"], '--cpuset-cpus: "0;1" is not a list'],
+    [["update", "kept"], "update: no limit given"],
+    [["update", "--resources", "-", "--memory", "64M", "kept"], "--resources and --memory: both give limits"],
+    [["update", "--resources", `${work}/none.json`, "kept"], `--resources: cannot read ${work}/none.json: ENOENT`],
+    [["update", "--resources", json("bad", "{"), "kept"], `--resources: ${work}/bad.json is not valid JSON`],
+    [["update", "--resources", json("typo", '{"memroy": {}}'), "kept"], "linux.resources.memroy: is not a field of the OCI runtime spec"],
+    [["update", "--resources", json("blkio", '{"blockIO": {"weight": 10}}'), "kept"], "linux.resources.blockIO: contain does not support this field yet"],
+    [["update", "--resources", json("small", '{"memory": {"limit": 1000}}'), "kept"], "linux.resources.memory.limit: 1000 is below the smallest limit"],
+    [["update", "--resources", json("unified", '{"unified": {"memory.high": "max"}}'), "kept"], "linux.resources.unified: cannot be used on cgroup v1"],
+    // the kernel refuses the CPU after taking the memory limit: both stay as they were
+    [["update", "--memory", "64M", "--cpuset-cpus", "64", "kept"], "/cpuset.cpus: "],
+    [["update", "--memory", "64M", "nosuch"], "no such container: nosuch"],
+  ];
+  if (!v1Hugetlb) cases.push([["update", "--resources", json("huge", '{"hugepageLimits": [{"pageSize": "2MB", "limit": 2097152}]}'), "kept"], "linux.resources.hugepageLimits: the hugetlb controller is not usable"]);
+  for (const [args, message] of cases) {
+    const r = h.run(args, { stdin: "{}" });
+    expect({ args, code: r.code }).not.toEqual({ args, code: 0 });
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+    expect(files()).toEqual(before);
+    expect(recorded("kept")).toEqual(record);
+  }
+  expect(h.run(["delete", "kept"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+});

@@ -21,13 +21,14 @@ import start from "../../src/cli/start.ts";
 import state from "../../src/cli/state.ts";
 import stats from "../../src/cli/stats.ts";
 import stop from "../../src/cli/stop.ts";
+import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
 test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, features, spec });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, features, spec });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });

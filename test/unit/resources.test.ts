@@ -7,6 +7,7 @@ import { refuseUnusable } from "../../src/linux/cgroups/support.ts";
 import { CgroupV1, v1Writes } from "../../src/linux/cgroups/v1.ts";
 import { CgroupV2, v2Ignored, v2Writes } from "../../src/linux/cgroups/v2.ts";
 import { describeLimits } from "../../src/plan/cgroup.ts";
+import { mergeResources } from "../../src/runtime/update.ts";
 import { fieldStatus, specFromConfig } from "../../src/spec/oci.ts";
 import { refusal } from "./fixtures.ts";
 
@@ -153,6 +154,32 @@ describe("what a container's cgroups cannot take is refused by name", () => {
   });
 });
 
+describe("update", () => {
+  test("a change replaces what it gives, keeps the rest: quota or period alone, page sizes and unified files one by one", () => {
+    const now = {
+      memory: { limit: 64 << 20, swap: 128 << 20, reservation: 1 << 20 },
+      cpu: { quota: 50000, period: 100000, shares: 512 },
+      pids: { limit: 10 },
+      hugepageLimits: [{ pageSize: "2MB", limit: 1 }, { pageSize: "1GB", limit: 2 }],
+      unified: { "memory.high": "max", "io.weight": "100" },
+      devices: [{ allow: false, access: "rwm" }],
+    };
+    expect(mergeResources(now, { cpu: { quota: 20000 }, hugepageLimits: [{ pageSize: "1GB", limit: 3 }], unified: { "memory.high": "1" } })).toEqual({
+      ...now,
+      cpu: { quota: 20000, period: 100000, shares: 512 },
+      hugepageLimits: [{ pageSize: "2MB", limit: 1 }, { pageSize: "1GB", limit: 3 }],
+      unified: { "memory.high": "1", "io.weight": "100" },
+    });
+    expect(mergeResources(now, { memory: { limit: 32 << 20 }, pids: { limit: -1 } })).toEqual({ ...now, memory: { limit: 32 << 20, swap: 128 << 20, reservation: 1 << 20 }, pids: { limit: -1 } });
+  });
+
+  test('a memory limit alone keeps "no swap": swap follows the limit where it equalled it', () => {
+    expect(mergeResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, { memory: { limit: 64 << 20 } }).memory).toEqual({ limit: 64 << 20, swap: 64 << 20 });
+    expect(mergeResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, { memory: { limit: 64 << 20, swap: -1 } }).memory).toEqual({ limit: 64 << 20, swap: -1 });
+    expect(mergeResources({}, { memory: { limit: 64 << 20 } }).memory).toEqual({ limit: 64 << 20 });
+  });
+});
+
 let root: string;
 beforeEach(() => {
   root = mkdtempSync("/tmp/contain-restest-");
@@ -221,6 +248,19 @@ describe("against a directory standing in for /sys/fs/cgroup", () => {
     expect(refusal(() => cg.apply({ unified: { "io.max": "8:0 rbps=1" } })).message).toBe(`linux.resources.unified["io.max"]: the io controller is not available in the container's cgroup`);
     expect(refusal(() => cg.apply({ unified: { "memory.nothere": "1" } })).message).toBe(`linux.resources.unified["memory.nothere"]: ${root}/contain/c1 has no such file`);
     expect(existsSync(`${root}/contain/c1/memory.nothere`)).toBe(false);
+  });
+
+  test("a write the kernel refuses leaves the cgroup as it was: what it took goes back, last first", () => {
+    const paths = { memory: `${root}/memory/c`, cpuset: `${root}/cpuset/c` };
+    mkdirSync(paths.memory, { recursive: true });
+    writeFileSync(`${paths.memory}/memory.limit_in_bytes`, `${64 << 20}\n`);
+    writeFileSync(`${paths.memory}/memory.oom_control`, "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+    // cpuset.cpus a directory: the write fails as the kernel's EINVAL would
+    mkdirSync(`${paths.cpuset}/cpuset.cpus`, { recursive: true });
+    const cg = new CgroupV1(paths);
+    expect(() => cg.apply({ memory: { limit: 128 << 20, disableOOMKiller: true }, cpu: { cpus: "0" } })).toThrow(/cannot write 0 to .*cpuset\.cpus: EISDIR/);
+    expect(readFileSync(`${paths.memory}/memory.limit_in_bytes`, "utf8")).toBe(String(64 << 20));
+    expect(readFileSync(`${paths.memory}/memory.oom_control`, "utf8")).toBe("0");
   });
 
   test("v2: the new usage fields read; max is no limit", () => {

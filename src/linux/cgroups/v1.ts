@@ -51,7 +51,8 @@ export function v1Writes(r: Resources, now: V1Now = {}): CgroupWrite[] {
   }
   if (mem?.reservation !== undefined) w.push({ controller: "memory", file: "memory.soft_limit_in_bytes", value: String(mem.reservation) });
   if (mem?.swappiness !== undefined) w.push({ controller: "memory", file: "memory.swappiness", value: String(mem.swappiness) });
-  if (mem?.disableOOMKiller !== undefined) w.push({ controller: "memory", file: "memory.oom_control", value: mem.disableOOMKiller ? "1" : "0" });
+  if (mem?.disableOOMKiller !== undefined)
+    w.push({ controller: "memory", file: "memory.oom_control", value: mem.disableOOMKiller ? "1" : "0", readBack: (t) => /^oom_kill_disable (\d)$/m.exec(t)?.[1] });
   // Period first: the kernel checks the quota against the current period.
   const period = r.cpu?.period ?? (r.cpu?.quota !== undefined ? 100_000 : undefined);
   if (period !== undefined) w.push({ controller: "cpu", file: "cpu.cfs_period_us", value: String(period) });
