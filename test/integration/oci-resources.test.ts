@@ -207,3 +207,74 @@ test("update: a stopped container gets runc's error; bad input one line each, no
   expect(h.run(["delete", "kept"]).code).toBe(0);
   expect(h.ids()).toEqual([]);
 });
+
+const readEvents = (text: string) => text.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+test("events --stats: one stats event in runc's shape, its numbers those of the cgroup files", () => {
+  const dir = bundle("ev", ["sh", "-c", "sleep 1000 & wait"], (c) => (c.linux.resources.pids = { limit: 64 }));
+  expect(create("ev", dir).code).toBe(0);
+  expect(h.run(["start", "ev"]).code).toBe(0);
+  const r = h.run(["events", "--stats", "ev"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const events = readEvents(r.stdout);
+  expect(events.length).toBe(1);
+  const [e] = events;
+  expect(e).toMatchObject({ type: "stats", id: "ev" });
+  const file = (c: string, f: string) => Number(cgroupFile(c, "ev", f));
+  expect(e.data.memory.usage.limit).toBe(file("memory", "memory.limit_in_bytes"));
+  expect(e.data.memory.usage.limit).toBe(16 << 20);
+  expect(e.data.memory.usage.failcnt).toBe(file("memory", "memory.failcnt"));
+  expect(e.data.memory.usage.max).toBeLessThanOrEqual(file("memory", "memory.max_usage_in_bytes"));
+  expect(Math.abs(e.data.memory.usage.usage - file("memory", "memory.usage_in_bytes"))).toBeLessThan(1 << 20);
+  expect(e.data.pids).toEqual({ current: file("pids", "pids.current"), limit: 64 });
+  expect(e.data.pids.current).toBe(2);
+  const total = file("cpuacct", "cpuacct.usage");
+  expect(e.data.cpu.usage.total).toBeGreaterThan(0);
+  expect(e.data.cpu.usage.total).toBeLessThanOrEqual(total);
+  expect(e.data.cpu.usage.percpu.length).toBe(cgroupFile("cpuacct", "ev", "cpuacct.usage_percpu").split(/\s+/).length);
+  expect(e.data.cpu.usage.user + e.data.cpu.usage.kernel).toBeGreaterThanOrEqual(0);
+  // An unlimited limit is printed as the kernel holds it, digit for digit.
+  expect(h.run(["update", "--memory", "-1", "ev"]).code).toBe(0);
+  expect(h.run(["events", "--stats", "ev"]).stdout).toContain(`"limit":${cgroupFile("memory", "ev", "memory.limit_in_bytes")}`);
+  expect(h.run(["delete", "--force", "ev"]).code).toBe(0);
+});
+
+test("events: a stats event every interval, an oom event when a hog in the container is OOM-killed, exit 0 once it stops", async () => {
+  const dir = bundle("hog", ["sh", "-c", "sleep 1; tail /dev/zero; sleep 1"]);
+  expect(create("hog", dir).code).toBe(0);
+  expect(h.run(["start", "hog"]).code).toBe(0);
+  const events = Bun.spawn([h.bin, "events", ...h.rootFlags, "--interval", "300ms", "hog"], { stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([events.exited, new Response(events.stdout).text(), new Response(events.stderr).text()]);
+  expect(err).toBe("");
+  expect(code).toBe(0);
+  const seen = readEvents(out);
+  expect(seen.filter((e) => e.type === "oom")).toEqual([{ type: "oom", id: "hog" }]);
+  expect(seen.filter((e) => e.type === "stats").length).toBeGreaterThanOrEqual(3);
+  expect(seen.every((e) => e.id === "hog")).toBe(true);
+  expect(state("hog").status).toBe("stopped");
+  expect(readFileSync(`${cgroupDir("memory", "hog")}/memory.oom_control`, "utf8")).toContain("oom_kill 1");
+  expect(h.run(["delete", "hog"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+}, 30_000);
+
+test("events: a stopped container gets runc's error; a bad interval one line; nothing left", async () => {
+  expect(create("done", bundle("done", ["true"])).code).toBe(0);
+  expect(h.run(["start", "done"]).code).toBe(0);
+  await waitFor("it to stop", () => state("done").status === "stopped");
+  const cases: [string[], string][] = [
+    [["events", "done"], "container with id done is not running"],
+    [["events", "--stats", "done"], "container with id done is not running"],
+    [["events", "--interval", "0s", "done"], "--interval: duration interval must be greater than 0"],
+    [["events", "--interval", "5", "done"], '--interval: invalid duration "5"'],
+    [["events", "nosuch"], "no such container: nosuch"],
+  ];
+  for (const [args, message] of cases) {
+    const r = h.run(args);
+    expect({ args, code: r.code }).not.toEqual({ args, code: 0 });
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+  }
+  expect(h.run(["delete", "done"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+});

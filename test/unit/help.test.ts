@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { renderUsage, type CommandDef } from "citty";
 import create from "../../src/cli/create.ts";
 import del from "../../src/cli/delete.ts";
+import events from "../../src/cli/events.ts";
 import exec from "../../src/cli/exec.ts";
 import features from "../../src/cli/features.ts";
 import inspect from "../../src/cli/inspect.ts";
@@ -28,7 +29,7 @@ test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, features, spec });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { refuseUnusable } from "../../src/linux/cgroups/support.ts";
+import { eventLine, runcStats } from "../../src/cli/events.ts";
 import { CgroupV1, v1Writes } from "../../src/linux/cgroups/v1.ts";
 import { CgroupV2, v2Ignored, v2Writes } from "../../src/linux/cgroups/v2.ts";
 import { describeLimits } from "../../src/plan/cgroup.ts";
@@ -177,6 +178,35 @@ describe("update", () => {
     expect(mergeResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, { memory: { limit: 64 << 20 } }).memory).toEqual({ limit: 64 << 20, swap: 64 << 20 });
     expect(mergeResources({ memory: { limit: 16 << 20, swap: 16 << 20 } }, { memory: { limit: 64 << 20, swap: -1 } }).memory).toEqual({ limit: 64 << 20, swap: -1 });
     expect(mergeResources({}, { memory: { limit: 64 << 20 } }).memory).toEqual({ limit: 64 << 20 });
+  });
+});
+
+describe("events", () => {
+  test("stats in runc's shape: nanoseconds, bytes; Go's omitempty where runc has it", () => {
+    const data = runcStats({
+      cpu: { totalNs: 5000, userNs: 3000, kernelNs: 2000, percpuNs: [4000, 1000], periods: 10, throttledPeriods: 0, throttledNs: 0 },
+      memoryCurrent: 4096,
+      memoryPeak: 8192,
+      memoryLimit: 1 << 20,
+      memoryFailcnt: 0,
+      pidsCurrent: 2,
+      pidsLimit: undefined,
+      oomKills: 0,
+    });
+    expect(data).toEqual({
+      cpu: { usage: { total: 5000, percpu: [4000, 1000], kernel: 2000, user: 3000 }, throttling: { periods: 10 } },
+      memory: { usage: { limit: 1 << 20, usage: 4096, max: 8192, failcnt: 0 } },
+      pids: { current: 2 },
+    });
+    // no memory controller, no cpu accounting: empty, as runc's zero values
+    expect(runcStats({ oomKills: 0 })).toEqual({ cpu: {}, memory: {}, pids: {} });
+  });
+
+  test("a line each; integers past 2^53 digit for digit: v1's unlimited limit, and v2's max as Go's MaxUint64", () => {
+    const v1 = eventLine({ type: "stats", id: "x", data: runcStats({ memoryCurrent: 1, memoryLimit: 9223372036854771712, oomKills: 0 }) });
+    expect(v1).toBe('{"type":"stats","id":"x","data":{"cpu":{},"memory":{"usage":{"limit":9223372036854771712,"usage":1,"failcnt":0}},"pids":{}}}\n');
+    expect(eventLine({ type: "stats", id: "x", data: runcStats({ memoryCurrent: 1, oomKills: 0 }) })).toContain('"limit":18446744073709551615');
+    expect(eventLine({ type: "oom", id: "x" })).toBe('{"type":"oom","id":"x"}\n');
   });
 });
 

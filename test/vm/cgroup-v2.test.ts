@@ -180,7 +180,7 @@ leftovers pause
 # 7. cpuset, update and unified on v2: --cpuset-cpus confines the command;
 # update rewrites a running container's files (cpuset.cpus, memory.max,
 # pids.max) and takes linux.resources JSON on stdin, unified and
-# hugepageLimits among it.
+# hugepageLimits among it; events --stats reads the new limits back.
 result cpuset_run "$(contain run --net none -q --cpuset-cpus 1 -- grep Cpus_allowed_list /proc/self/status | cut -f2)"
 contain run -d -q --net none --name u1 --memory 16M -- sleep 1000 >/dev/null
 ucg=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
@@ -193,6 +193,7 @@ result update_json_exit $?
 result update_json_files "$(cat "$ucg/memory.high") $(cat "$ucg/hugetlb.2MB.max")"
 echo '{"unified": {"nothere.max": "1"}}' | contain update -r - u1 2>/tmp/update.err
 result update_bad "$? $(cat /tmp/update.err)"
+result update_events "$(contain events --stats u1 | grep -o '"limit":[0-9]*' | tr '\n' ' ')"
 contain rm -f u1 >/dev/null
 leftovers update
 `;
@@ -313,7 +314,7 @@ else describe(SUITE, () => {
     expect(result("pause_kill")).toBe("137");
   });
 
-  test("cpuset, update and unified: the v2 files hold what was asked", () => {
+  test("cpuset, update and unified: the v2 files hold what was asked, events reads it back", () => {
     expect(result("cpuset_run")).toBe("1");
     expect(result("update_controllers")?.split(" ")).toEqual(expect.arrayContaining(["cpuset", "cpu", "memory", "pids", "hugetlb"]));
     expect(result("update_exit")).toBe("0");
@@ -321,6 +322,7 @@ else describe(SUITE, () => {
     expect(result("update_json_exit")).toBe("0");
     expect(result("update_json_files")).toBe("20971520 4194304");
     expect(result("update_bad")).toBe('125 [contain] error: linux.resources.unified["nothere.max"]: the nothere controller is not available in the container\'s cgroup; give a file of the cgroup v2 interface (Documentation/admin-guide/cgroup-v2.rst) whose controller this machine has');
+    expect(result("update_events")).toBe(`"limit":${32 * 1024 * 1024} "limit":5 `);
   });
 
   test("no cgroup or state is left after any run", () => {
