@@ -33,6 +33,8 @@ const subCommands: Record<string, Load> = {
   state: lazy(() => import("./state.ts")),
   delete: lazy(() => import("./delete.ts")),
   list: lazy(() => import("./list.ts")),
+  update: lazy(() => import("./update.ts")),
+  events: lazy(() => import("./events.ts")),
   // what the runtime implements, for its callers
   features: lazy(() => import("./features.ts")),
   spec: lazy(() => import("./spec.ts")),

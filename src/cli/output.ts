@@ -86,7 +86,7 @@ export function exitCodeOf(status: ExitStatus): number {
 
 export function reportExit(result: RunResult, memoryLimit: number | undefined, opts: { stats: boolean }): number {
   if (result.oomKilled) {
-    const limit = memoryLimit === undefined ? "" : ` (limit ${formatSize(memoryLimit)})`;
+    const limit = memoryLimit === undefined || memoryLimit < 0 ? "" : ` (limit ${formatSize(memoryLimit)})`;
     printErr(`killed: out of memory${limit}\n`);
   }
   if (opts.stats) {

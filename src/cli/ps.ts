@@ -4,6 +4,7 @@
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { openCgroup } from "../linux/cgroups/index.ts";
+import { memoryLimitOf } from "../plan/cgroup.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
@@ -43,7 +44,7 @@ export function rows(store: StateStore, all: boolean): Row[] {
       const status = statusOf(store, state);
       const memory =
         status.kind !== "exited" && state.cgroup
-          ? { current: openCgroup(state.cgroup.version, state.cgroup.paths).usage().memoryCurrent, limit: state.spec?.linux.resources.memory?.limit }
+          ? { current: openCgroup(state.cgroup.version, state.cgroup.paths).usage().memoryCurrent, limit: memoryLimitOf(state.spec?.linux.resources) }
           : undefined;
       return { state, status, memory };
     })

@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { isTerminal } from "../linux/pty.ts";
+import { memoryLimitOf } from "../plan/cgroup.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
@@ -45,7 +46,7 @@ function render(states: readonly ContainerState[], before: Map<string, Sample>, 
     const b = after.get(s.id);
     const cpu =
       a?.cpuUsec !== undefined && b?.cpuUsec !== undefined && b.at > a.at ? `${(((b.cpuUsec - a.cpuUsec) / 1000 / (b.at - a.at)) * 100).toFixed(2)}%` : "-";
-    const limit = s.spec?.linux.resources.memory?.limit;
+    const limit = memoryLimitOf(s.spec?.linux.resources);
     const used = b?.memory;
     const memPct = used !== undefined && limit ? `${((used / limit) * 100).toFixed(2)}%` : "-";
     return [s.id.slice(0, 12), s.name ?? "", cpu, `${used === undefined ? "-" : humanSize(used)} / ${limit === undefined ? "-" : humanSize(limit)}`, memPct, String(b?.pids ?? "-")];

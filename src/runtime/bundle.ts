@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
+import { hostControllers, refuseUnusable } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
 import { specFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
@@ -66,5 +67,8 @@ export function readBundle(dir: string, log: Logger): { bundle: string; spec: Sp
   } catch {}
   if (!isDir) throw new SpecError("root.path", `${spec.root.path}: no such directory`, "unpack the root filesystem there, or fix root.path (relative to the bundle)");
   checkSecurityLabels(spec, log);
+  // What this machine's cgroups cannot take is refused before anything is made.
+  const { version, controllers } = hostControllers();
+  refuseUnusable(spec.linux.resources, version, controllers);
   return { bundle, spec };
 }

@@ -211,7 +211,7 @@ export class InitProcess {
       // Bun's start-up stays with the caller: the helper that the init
       // becomes after the go is what joins the cgroups.
       log.info(`applying cgroup limits: ${describeLimits(plan.resources)}`);
-      cgroup.apply(plan.resources);
+      cgroup.apply(plan.resources, (line) => log.debug(line));
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
       this.channel.send({ type: "go" });
       const last = this.channel.receive();

@@ -19,6 +19,8 @@ export interface RunFlags {
   cpuQuota?: string;
   cpuPeriod?: string;
   cpuShares?: string;
+  cpusetCpus?: string; // docker's --cpuset-cpus: "0-3,7"
+  cpusetMems?: string;
   pids?: string;
   pidsLimit?: string; // docker's --pids-limit: 0 is no limit too
   env?: readonly string[];
@@ -130,6 +132,9 @@ function cpuFromFlags(flags: RunFlags): NonNullable<Spec["linux"]["resources"]["
     cpu.period = period;
   }
   if (flags.cpuShares !== undefined) cpu.shares = parseInteger("--cpu-shares", flags.cpuShares, "e.g. --cpu-shares 512");
+  // Checked by the Spec's schema; the kernel holds them to the CPUs and nodes there are.
+  if (flags.cpusetCpus !== undefined) cpu.cpus = flags.cpusetCpus;
+  if (flags.cpusetMems !== undefined) cpu.mems = flags.cpusetMems;
   return Object.keys(cpu).length ? cpu : undefined;
 }
 

@@ -8,7 +8,7 @@
 // JSON path.
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
-import { HOOK_KINDS, validateSpec, type HostFacts, type Spec } from "./schema.ts";
+import { HOOK_KINDS, validateResources, validateSpec, type HostFacts, type Resources, type Spec } from "./schema.ts";
 import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./version.ts";
 
 // What contain reads of config.json, as a tree of the fields it knows:
@@ -42,9 +42,11 @@ const KNOWN: Known = {
     namespaces: [{ type: true, path: true }],
     devices: [{ path: true, type: true, major: true, minor: true, fileMode: true, uid: true, gid: true }],
     resources: {
-      memory: { limit: true, swap: true },
-      cpu: { shares: true, quota: true, period: true },
+      memory: { limit: true, swap: true, reservation: true, swappiness: true, disableOOMKiller: true },
+      cpu: { shares: true, quota: true, period: true, cpus: true, mems: true },
       pids: { limit: true },
+      hugepageLimits: [{ pageSize: true, limit: true }],
+      unified: "any",
       devices: [{ allow: true, type: true, major: true, minor: true, access: true }],
     },
     cgroupsPath: true,
@@ -73,24 +75,17 @@ const SPEC_FIELDS = new Set([
   "linux.personality",
   "linux.memoryPolicy",
   "linux.netDevices",
-  "linux.resources.memory.reservation",
   "linux.resources.memory.kernel",
   "linux.resources.memory.kernelTCP",
-  "linux.resources.memory.swappiness",
-  "linux.resources.memory.disableOOMKiller",
   "linux.resources.memory.useHierarchy",
   "linux.resources.memory.checkBeforeUpdate",
   "linux.resources.cpu.burst",
   "linux.resources.cpu.realtimeRuntime",
   "linux.resources.cpu.realtimePeriod",
-  "linux.resources.cpu.cpus",
-  "linux.resources.cpu.mems",
   "linux.resources.cpu.idle",
   "linux.resources.blockIO",
-  "linux.resources.hugepageLimits",
   "linux.resources.network",
   "linux.resources.rdma",
-  "linux.resources.unified",
   // idmapped mounts (1.1)
   "mounts.uidMappings",
   "mounts.gidMappings",
@@ -211,4 +206,13 @@ export function specFromConfig(config: unknown, bundle: string, host: HostFacts)
   const root = typeof c.root?.path === "string" ? c.root.path : "";
   if (!root) throw new SpecError("root.path", "missing", 'give the rootfs directory, e.g. "root": {"path": "rootfs"}');
   return validateSpec({ ...config, root: { readonly: false, ...(config as { root: object }).root, path: posix.resolve(bundle, root) } }, host, "json");
+}
+
+// runc's `update --resources FILE`: a linux.resources object as config.json
+// holds it, its fields checked by the same tables, its errors naming each
+// field as in config.json (linux.resources.memory.limit).
+export function resourcesFromJson(json: unknown, host: HostFacts): Resources {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new SpecError("linux.resources", "is not a JSON object", 'give it as config.json holds it, e.g. {"memory": {"limit": 67108864}}');
+  checkFields(json, (KNOWN as { linux: { resources: Known } }).linux.resources, "linux.resources");
+  return validateResources(json, host, "json");
 }

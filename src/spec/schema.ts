@@ -46,6 +46,86 @@ const devicePath = v.pipe(
   v.check((p) => !p.split("/").includes(".."), (i) => `${JSON.stringify(i.input)} contains ".."`),
 );
 
+// -1: no limit (OCI), or a number of at least `min`.
+const limitOrNone = (min: number, below: (n: number) => string) =>
+  v.pipe(
+    v.number(),
+    v.integer(),
+    v.check((n) => n === -1 || n >= min, (i) => below(Number(i.input))),
+  );
+
+// A cpuset list, as the kernel reads cpuset.cpus and cpuset.mems: "0-3,7".
+// Empty is none given (runc writes nothing then).
+const CPU_LIST_RE = /^(\d+(-\d+)?(,\d+(-\d+)?)*)?$/;
+const cpuList = v.pipe(v.string(), v.regex(CPU_LIST_RE, (i) => `${JSON.stringify(i.input)} is not a list such as "0-3,7"`));
+
+// A file of the container's own cgroup directory, nothing outside it.
+const cgroupFileName = v.pipe(
+  v.string(),
+  v.check((k) => k !== "" && k !== "." && k !== ".." && !k.includes("/") && !k.includes("\0"), (i) => `${JSON.stringify(i.input)} is not a file name of the cgroup's directory (no "/", no "..")`),
+);
+
+// linux.resources (config-linux.md): what `create` applies and `update` changes.
+export const ResourcesSchema = v.object({
+  memory: v.optional(
+    v.object({
+      limit: v.optional(limitOrNone(MIN_MEMORY, (n) => (n < 0 ? `${n} is not a limit (-1 for none)` : `${formatSize(n)} is below the smallest limit that works (${formatSize(MIN_MEMORY)})`))),
+      // memory+swap; -1: no limit on swap
+      swap: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-1, (i) => `${i.input} is not a limit (-1 for none)`))),
+      // the soft limit (v1 memory.soft_limit_in_bytes, v2 memory.low)
+      reservation: v.optional(limitOrNone(0, (n) => `${n} is not a limit (-1 for none)`)),
+      swappiness: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, "must be 0 to 100"), v.maxValue(100, "must be 0 to 100"))),
+      disableOOMKiller: v.optional(v.boolean()),
+    }),
+  ),
+  cpu: v.optional(
+    v.object({
+      shares: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2, "must be at least 2"), v.maxValue(262144, "must be at most 262144"))),
+      quota: v.optional(limitOrNone(1000, (n) => (n < 0 ? `${n} is not a quota (-1 for none)` : `quota ${n}us is below the kernel's minimum of 1000us`))),
+      period: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000, "must be at least 1000us"), v.maxValue(1_000_000, "must be at most 1000000us (1s)"))),
+      cpus: v.optional(cpuList),
+      mems: v.optional(cpuList),
+    }),
+  ),
+  pids: v.optional(
+    v.object({
+      limit: v.pipe(
+        v.number(),
+        v.integer(),
+        v.check((n) => n !== 0, "0 allows no process at all"),
+        v.check((n) => n >= -1, (i) => `${i.input} is not a number of processes`),
+        v.maxValue(MAX_PIDS, (i) => `${i.input} is above the kernel's limit of ${MAX_PIDS} processes`),
+      ),
+    }),
+  ),
+  // hugetlb.<pageSize>.limit_in_bytes (v1), hugetlb.<pageSize>.max (v2)
+  hugepageLimits: v.optional(
+    v.array(
+      v.object({
+        pageSize: v.pipe(v.string(), v.regex(/^\d+[KMGT]?B$/, (i) => `${JSON.stringify(i.input)} is not a page size such as "2MB" or "1GB"`)),
+        limit: uint,
+      }),
+    ),
+  ),
+  // cgroup v2 files of the container's cgroup, written as they are
+  unified: v.optional(v.record(cgroupFileName, v.string())),
+  // The device allowlist, applied in order after an implicit deny of
+  // everything (devices.deny "a" on v1; no match is a denial on v2).
+  devices: v.optional(
+    v.array(
+      v.object({
+        allow: v.boolean(),
+        type: v.optional(v.picklist(["a", "b", "c"], (i) => `${JSON.stringify(i.input)} is not a, b or c`)),
+        major: deviceNumber,
+        minor: deviceNumber,
+        access: v.optional(v.pipe(v.string(), v.regex(/^[rwm]+$/, (i) => `${JSON.stringify(i.input)} is not r, w and m (one at least)`))),
+      }),
+    ),
+  ),
+});
+
+export type Resources = v.InferOutput<typeof ResourcesSchema>;
+
 export const SpecSchema = v.object({
   ociVersion: v.string(),
   process: v.object({
@@ -131,50 +211,7 @@ export const SpecSchema = v.object({
     maskedPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
     readonlyPaths: v.optional(v.array(v.pipe(v.string(), v.startsWith("/", "must be an absolute path")))),
     seccomp: v.optional(v.unknown()), // checked by plan/seccomp against its own schema
-    resources: v.object({
-      memory: v.optional(
-        v.object({
-          limit: v.optional(
-            v.pipe(
-              v.number(),
-              v.integer(),
-              v.minValue(MIN_MEMORY, (i) => `${formatSize(Number(i.input))} is below the smallest limit that works (${formatSize(MIN_MEMORY)})`),
-            ),
-          ),
-          swap: v.optional(v.pipe(v.number(), v.integer())),
-        }),
-      ),
-      cpu: v.optional(
-        v.object({
-          shares: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2, "must be at least 2"), v.maxValue(262144, "must be at most 262144"))),
-          quota: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000, (i) => `quota ${i.input}us is below the kernel's minimum of 1000us`))),
-          period: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000, "must be at least 1000us"), v.maxValue(1_000_000, "must be at most 1000000us (1s)"))),
-        }),
-      ),
-      pids: v.optional(
-        v.object({
-          limit: v.pipe(
-            v.number(),
-            v.integer(),
-            v.minValue(1, (i) => (i.input === 0 ? "0 allows no process at all" : `${i.input} is not a number of processes`)),
-            v.maxValue(MAX_PIDS, (i) => `${i.input} is above the kernel's limit of ${MAX_PIDS} processes`),
-          ),
-        }),
-      ),
-      // The device allowlist, applied in order after an implicit deny of
-      // everything (devices.deny "a" on v1; no match is a denial on v2).
-      devices: v.optional(
-        v.array(
-          v.object({
-            allow: v.boolean(),
-            type: v.optional(v.picklist(["a", "b", "c"], (i) => `${JSON.stringify(i.input)} is not a, b or c`)),
-            major: deviceNumber,
-            minor: deviceNumber,
-            access: v.optional(v.pipe(v.string(), v.regex(/^[rwm]+$/, (i) => `${JSON.stringify(i.input)} is not r, w and m (one at least)`))),
-          }),
-        ),
-      ),
-    }),
+    resources: ResourcesSchema,
   }),
   // contain's own settings, beyond the OCI config.
   contain: v.optional(
@@ -210,6 +247,9 @@ const FLAG_OF: Record<string, string> = {
   "root.path": "--rootfs",
   hostname: "--hostname",
   "linux.resources.memory.limit": "--memory",
+  "linux.resources.memory.swap": "--memory-swap",
+  "linux.resources.cpu.cpus": "--cpuset-cpus",
+  "linux.resources.cpu.mems": "--cpuset-mems",
   "linux.resources.cpu.shares": "--cpu-shares",
   "linux.resources.cpu.quota": "--cpu",
   "linux.resources.cpu.period": "--cpu-period",
@@ -226,38 +266,70 @@ const HINT_OF: Record<string, string> = {
   "linux.resources.memory.limit": `use at least ${formatSize(MIN_MEMORY)}, e.g. --memory 64M`,
   "linux.resources.pids.limit": `use 1 to ${MAX_PIDS}, or -1 for no limit, e.g. --pids 64`,
   "linux.resources.cpu.quota": "use at least 0.01 CPUs or 1000us, e.g. --cpu 0.5",
+  "linux.resources.cpu.cpus": "give CPU numbers and ranges, e.g. --cpuset-cpus 0-1,3 (nproc counts them from 0)",
+  "linux.resources.cpu.mems": "give memory node numbers and ranges, e.g. --cpuset-mems 0",
 };
 
 export interface HostFacts {
   cpus: number; // online CPUs
 }
 
+// An issue's place as JSON names it: mounts[2].destination, and a key that
+// is no identifier quoted (unified["memory.high"]).
+function jsonPath(issue: v.BaseIssue<unknown>, under: string): string | undefined {
+  if (!issue.path?.length) return undefined;
+  const parts = issue.path.map((p) => {
+    const key = p.key;
+    if (typeof key === "number") return `[${key}]`;
+    return /^[A-Za-z_$][\w$]*$/.test(String(key)) ? `.${String(key)}` : `[${JSON.stringify(key)}]`;
+  });
+  const path = `${under}${parts.join("")}`;
+  return path.startsWith(".") ? path.slice(1) : path;
+}
+
+// The SpecError of a schema issue: as a flag where one exists (`typed` names
+// the one the user gave where several set a field), or, for JSON ("json"),
+// as its JSON path (linux.resources.memory.limit, mounts[2].destination).
+// `under` is where the validated object sits in the Spec.
+function issueError(issue: v.BaseIssue<unknown>, typed: Readonly<Record<string, string>> | "json", under = ""): SpecError {
+  const dotted = v.getDotPath(issue);
+  const path = dotted === null ? (under ? under.slice(0, -1) : "spec") : `${under}${dotted}`;
+  if (typed === "json") return new SpecError(jsonPath(issue, under.slice(0, -1)) ?? path, issue.message);
+  // The flag of the nearest named field: process.rlimits.0.soft is --ulimit.
+  const segments = path.split(".").filter((s) => !/^\d+$/.test(s));
+  const key = segments.map((_, i) => segments.slice(0, segments.length - i).join(".")).find((k) => k in FLAG_OF) ?? path;
+  return new SpecError(typed[key] ?? FLAG_OF[key] ?? key, issue.message, HINT_OF[key]);
+}
+
+// A quota above the machine's CPUs is legal for an OCI caller, as for runc;
+// a flag asking for it is a mistake.
+function checkQuota(cpu: Resources["cpu"], host: HostFacts, typed: Readonly<Record<string, string>> | "json"): void {
+  if (cpu?.quota === undefined || cpu.quota < 0 || typed === "json") return;
+  const period = cpu.period ?? 100_000;
+  const cpus = cpu.quota / period;
+  const flag = typed["linux.resources.cpu.quota"] ?? "--cpu";
+  if (cpus > host.cpus)
+    throw new SpecError(flag, `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most ${flag} ${flag === "--cpu-quota" ? host.cpus * period : host.cpus}`);
+}
+
 // Validates a Spec against the schema and the machine. Throws a SpecError that
-// names the field: as a flag where one exists (`typed` names the one the user
-// gave where several set a field), or, for a config.json ("json"), as its
-// JSON path (linux.resources.memory.limit, mounts[2].destination).
+// names the field (issueError).
 export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> | "json" = {}): Spec {
   const result = v.safeParse(SpecSchema, input);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const path = v.getDotPath(issue) ?? "spec";
-    if (typed === "json") throw new SpecError(path.replace(/\.(\d+)(?=\.|$)/g, "[$1]"), issue.message);
-    // The flag of the nearest named field: process.rlimits.0.soft is --ulimit.
-    const segments = path.split(".").filter((s) => !/^\d+$/.test(s));
-    const key = segments.map((_, i) => segments.slice(0, segments.length - i).join(".")).find((k) => k in FLAG_OF) ?? path;
-    throw new SpecError(typed[key] ?? FLAG_OF[key] ?? path, issue.message, HINT_OF[key]);
-  }
-  const cpu = result.output.linux.resources.cpu;
-  // A quota above the machine's CPUs is legal for an OCI caller, as for runc.
-  if (cpu?.quota !== undefined && typed !== "json") {
-    const period = cpu.period ?? 100_000;
-    const cpus = cpu.quota / period;
-    const flag = typed["linux.resources.cpu.quota"] ?? "--cpu";
-    if (cpus > host.cpus)
-      throw new SpecError(flag, `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most ${flag} ${flag === "--cpu-quota" ? host.cpus * period : host.cpus}`);
-  }
+  if (!result.success) throw issueError(result.issues[0], typed);
+  checkQuota(result.output.linux.resources.cpu, host, typed);
   for (const [i, d] of (result.output.linux.devices ?? []).entries())
     if (d.type !== "p" && (d.major === undefined || d.minor === undefined))
       throw new SpecError(typed === "json" ? `linux.devices[${i}]` : "--device", `${d.path}: a ${d.type} device needs its major and minor numbers`, "give both, as a host device node has them");
+  return result.output;
+}
+
+// linux.resources alone, as `update` takes them: from a file, its errors name
+// the field as config.json would (linux.resources.memory.limit); from flags,
+// the flag.
+export function validateResources(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> | "json" = {}): Resources {
+  const result = v.safeParse(ResourcesSchema, input);
+  if (!result.success) throw issueError(result.issues[0], typed, "linux.resources.");
+  checkQuota(result.output.cpu, host, typed);
   return result.output;
 }

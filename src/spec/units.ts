@@ -80,3 +80,16 @@ export function cpusToQuota(field: string, cpus: number): CpuQuota {
   return { quota, period: CPU_PERIOD_US };
 }
 
+
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+// Go's time.ParseDuration, as runc's --interval takes it: 5s, 500ms, 1m30s,
+// 1.5h. Milliseconds; "0" is the one number without a unit.
+export function parseDuration(field: string, value: string): number {
+  const hint = "a number with a unit (ns, us, ms, s, m, h), e.g. 5s or 500ms";
+  if (value === "0") return 0;
+  if (!/^((\d+\.?\d*|\.\d+)(ns|us|µs|ms|s|m|h))+$/.test(value)) throw new SpecError(field, `invalid duration ${JSON.stringify(value)}`, hint);
+  let ms = 0;
+  for (const m of value.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * (DURATION_UNITS_MS[m[2] ?? ""] ?? 0);
+  return ms;
+}

@@ -62,8 +62,10 @@ describe("v2", () => {
     writeFileSync(`${root}/cgroup.subtree_control`, "");
     const cg = new CgroupV2(`${root}/contain/c1`);
     cg.create();
-    expect(read("cgroup.subtree_control")).toBe("+cpu +memory +pids");
-    expect(read("contain/cgroup.subtree_control")).toBe("+cpu +memory +pids");
+    expect(read("cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb");
+    expect(read("contain/cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb");
+    // What the kernel shows in the new cgroup once its parent enables them.
+    writeFileSync(`${root}/contain/c1/cgroup.controllers`, "cpuset cpu memory hugetlb pids");
     writeFileSync(`${root}/contain/c1/memory.swap.max`, "max");
     cg.apply({ memory: { limit: 64 << 20, swap: 64 << 20 }, cpu: { quota: 50000, period: 100000, shares: 1024 }, pids: { limit: 10 } });
     expect(read("contain/c1/memory.max")).toBe("67108864");
@@ -82,6 +84,7 @@ describe("v2", () => {
     writeFileSync(`${root}/cgroup.controllers`, "memory");
     const cg = new CgroupV2(`${root}/contain/c2`);
     cg.create();
+    writeFileSync(`${root}/contain/c2/cgroup.controllers`, "memory");
     cg.apply({ memory: { limit: 8 << 20 } });
     expect(existsSync(`${root}/contain/c2/memory.swap.max`)).toBe(false);
     expect(read("contain/c2/memory.max")).toBe("8388608");
@@ -112,7 +115,7 @@ describe("v1", () => {
   test("a limit whose controller is missing is a clear error", () => {
     const cg = new CgroupV1({ memory: `${root}/memory/contain/c2` });
     cg.create();
-    expect(() => cg.apply({ pids: { limit: 5 } })).toThrow(/the pids cgroup controller is not available on this machine/);
+    expect(() => cg.apply({ pids: { limit: 5 } })).toThrow("linux.resources.pids: no v1 pids hierarchy is mounted for the container's cgroups");
   });
 
   test("destroy removes every directory and tolerates ones already gone", () => {

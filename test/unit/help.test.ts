@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { renderUsage, type CommandDef } from "citty";
 import create from "../../src/cli/create.ts";
 import del from "../../src/cli/delete.ts";
+import events from "../../src/cli/events.ts";
 import exec from "../../src/cli/exec.ts";
 import features from "../../src/cli/features.ts";
 import inspect from "../../src/cli/inspect.ts";
@@ -21,13 +22,14 @@ import start from "../../src/cli/start.ts";
 import state from "../../src/cli/state.ts";
 import stats from "../../src/cli/stats.ts";
 import stop from "../../src/cli/stop.ts";
+import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
 test("contain --help", async () => {
   expect(Bun.stripANSI(await renderUsage(main))).toMatchSnapshot();
 });
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, features, spec });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec });
 test.each(commands)("contain %s --help", async (_, cmd) => {
   expect(Bun.stripANSI(await renderUsage(cmd, main))).toMatchSnapshot();
 });

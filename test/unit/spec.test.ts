@@ -58,6 +58,7 @@ describe("specFromFlags", () => {
     // docker's "no quota"
     expect(build({ cpuQuota: "-1" }).linux.resources.cpu).toBeUndefined();
     expect(build({ cpuQuota: "-1", cpuPeriod: "50000" }).linux.resources.cpu).toEqual({ period: 50000 });
+    expect(build({ cpusetCpus: "0-1,3", cpusetMems: "0", cpuShares: "512" }).linux.resources.cpu).toEqual({ cpus: "0-1,3", mems: "0", shares: 512 });
   });
 });
 
@@ -68,6 +69,7 @@ describe("bad input is refused with the flag, the value and a fix", () => {
     ["zero memory", { memory: "0" }, /^--memory: 0 is below the smallest limit that works \(1M\)/],
     ["memory below the minimum", { memory: "1000K" }, /^--memory: 1000K is below the smallest limit/],
     ["zero pids", { pids: "0" }, /^--pids: 0 allows no process at all/],
+    ["a cpuset that is no list", { cpusetCpus: "0;1" }, /^--cpuset-cpus: "0;1" is not a list such as "0-3,7"$/],
     ["pids below -1", { pidsLimit: "-2" }, /^--pids-limit: -2 is not a number of processes$/],
     ["pids above the kernel's limit", { pidsLimit: "4194305" }, /^--pids-limit: 4194305 is above the kernel's limit of 4194304 processes$/],
     ["pids past 2^53", { pids: "99999999999999999999" }, /^--pids: 99999999999999999999 is out of range$/],

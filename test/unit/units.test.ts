@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SpecError } from "../../src/errors.ts";
 import { sharesToWeight } from "../../src/linux/cgroups/v2.ts";
-import { cpusToQuota, formatSize, humanSize, parseCpu, parseInteger, parseNumber, parseSize } from "../../src/spec/units.ts";
+import { cpusToQuota, formatSize, humanSize, parseCpu, parseDuration, parseInteger, parseNumber, parseSize } from "../../src/spec/units.ts";
 
 describe("parseSize", () => {
   test.each([
@@ -88,4 +88,19 @@ test("shares map to cgroup v2 weight as runc and crun map them", () => {
   expect(sharesToWeight(1024)).toBe(39);
   expect(sharesToWeight(512)).toBe(20);
   expect(sharesToWeight(262144)).toBe(10000);
+});
+
+describe("parseDuration", () => {
+  test("Go's durations, as runc's --interval takes them", () => {
+    expect(parseDuration("--interval", "5s")).toBe(5000);
+    expect(parseDuration("--interval", "500ms")).toBe(500);
+    expect(parseDuration("--interval", "1m30s")).toBe(90_000);
+    expect(parseDuration("--interval", "1.5h")).toBe(5_400_000);
+    expect(parseDuration("--interval", "250us")).toBe(0.25);
+    expect(parseDuration("--interval", "0")).toBe(0);
+  });
+
+  test.each(["5", "", "5 s", "-1s", "s", "1d", "0x10s"])("%p is refused, naming the flag", (input) => {
+    expect(() => parseDuration("--interval", input)).toThrow(`--interval: invalid duration ${JSON.stringify(input)}`);
+  });
 });

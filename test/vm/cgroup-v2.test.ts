@@ -206,6 +206,26 @@ contain delete c1
 result oci_delete "$? $(ls -d /sys/fs/cgroup/oci-v2/c1 2>&1 | grep -c 'No such')"
 rmdir /sys/fs/cgroup/oci-v2
 leftovers oci
+
+# 8. cpuset, update and unified on v2: --cpuset-cpus confines the command;
+# update rewrites a running container's files (cpuset.cpus, memory.max,
+# pids.max) and takes linux.resources JSON on stdin, unified and
+# hugepageLimits among it; events --stats reads the new limits back.
+result cpuset_run "$(contain run --net none -q --cpuset-cpus 1 -- grep Cpus_allowed_list /proc/self/status | cut -f2)"
+contain run -d -q --net none --name u1 --memory 16M -- sleep 1000 >/dev/null
+ucg=$(ls -d /sys/fs/cgroup/contain/*/ | head -n 1)
+result update_controllers "$(cat "$ucg/cgroup.controllers")"
+contain update --memory 32M --pids-limit 5 --cpuset-cpus 0 u1
+result update_exit $?
+result update_files "$(cat "$ucg/memory.max") $(cat "$ucg/pids.max") $(cat "$ucg/cpuset.cpus")"
+echo '{"unified": {"memory.high": "20971520"}, "hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}], "memory": {"swappiness": 10}}' | contain update -r - u1
+result update_json_exit $?
+result update_json_files "$(cat "$ucg/memory.high") $(cat "$ucg/hugetlb.2MB.max")"
+echo '{"unified": {"nothere.max": "1"}}' | contain update -r - u1 2>/tmp/update.err
+result update_bad "$? $(cat /tmp/update.err)"
+result update_events "$(contain events --stats u1 | grep -o '"limit":[0-9]*' | tr '\n' ' ')"
+contain rm -f u1 >/dev/null
+leftovers update
 `;
 
 function parseResults(output: string): Map<string, string> {
@@ -335,8 +355,19 @@ else describe(SUITE, () => {
     expect(result("oci_delete")).toBe("0 1");
   });
 
+  test("cpuset, update and unified: the v2 files hold what was asked, events reads it back", () => {
+    expect(result("cpuset_run")).toBe("1");
+    expect(result("update_controllers")?.split(" ")).toEqual(expect.arrayContaining(["cpuset", "cpu", "memory", "pids", "hugetlb"]));
+    expect(result("update_exit")).toBe("0");
+    expect(result("update_files")).toBe(`${32 * 1024 * 1024} 5 0`);
+    expect(result("update_json_exit")).toBe("0");
+    expect(result("update_json_files")).toBe("20971520 4194304");
+    expect(result("update_bad")).toBe('125 [contain] error: linux.resources.unified["nothere.max"]: the nothere controller is not available in the container\'s cgroup; give a file of the cgroup v2 interface (Documentation/admin-guide/cgroup-v2.rst) whose controller this machine has');
+    expect(result("update_events")).toBe(`"limit":${32 * 1024 * 1024} "limit":5 `);
+  });
+
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci"])
+    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci", "update"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });

@@ -11,16 +11,20 @@ export interface CgroupWrite {
   file: string;
   value: string;
   optional?: boolean; // skip when the kernel lacks the file (memsw without swap accounting)
+  hint?: string; // what to do when the kernel refuses the value
+  // The value to write back from what the file reads, where the two differ
+  // (v1 memory.oom_control reads "oom_kill_disable 1 ...", takes "1").
+  readBack?: (text: string) => string | undefined;
 }
 
-export function writeCgroupFile(dir: string, file: string, value: string): void {
+export function writeCgroupFile(dir: string, file: string, value: string, hint = "check that the value suits this kernel's cgroup controller"): void {
   const path = `${dir}/${file}`;
   traceCall("write", [path, value]);
   try {
     writeFileSync(path, value);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, "check that the value suits this kernel's cgroup controller", undefined, { cause: err });
+    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, hint, undefined, { cause: err });
   }
 }
 
@@ -37,15 +41,34 @@ export function openProcsFiles(dirs: readonly string[]): number[] {
   });
 }
 
+// The writes in order. One the kernel refuses leaves the cgroup as it was:
+// what it took before goes back, last first (runc sets the old values back
+// when an update fails), so a limit is never half changed.
 export function applyWrites(dirOf: (controller: string) => string | undefined, writes: readonly CgroupWrite[]): void {
-  for (const w of writes) {
-    const dir = dirOf(w.controller);
-    if (!dir) {
-      if (w.optional) continue;
-      throw new ContainError(`the ${w.controller} cgroup controller is not available on this machine`, `drop the limit that needs it`);
+  const undo: { path: string; old: string }[] = [];
+  try {
+    for (const w of writes) {
+      const dir = dirOf(w.controller);
+      if (!dir) {
+        if (w.optional) continue;
+        throw new ContainError(`the ${w.controller} cgroup controller is not available on this machine`, `drop the limit that needs it`);
+      }
+      const path = `${dir}/${w.file}`;
+      if (w.optional && !existsSync(path)) continue;
+      const text = readText(path); // undefined for a write-only file (devices.allow)
+      const old = text === undefined ? undefined : w.readBack ? w.readBack(text) : text.trim();
+      writeCgroupFile(dir, w.file, w.value, w.hint);
+      if (old !== undefined && !undo.some((u) => u.path === path)) undo.push({ path, old });
     }
-    if (w.optional && !existsSync(`${dir}/${w.file}`)) continue;
-    writeCgroupFile(dir, w.file, w.value);
+  } catch (err) {
+    // Best effort: the error to report is the first one. A file of lines
+    // (io.max) is written back a line at a time, as the kernel reads it.
+    for (const { path, old } of undo.reverse())
+      for (const line of old.split("\n"))
+        try {
+          writeFileSync(path, line);
+        } catch {}
+    throw err;
   }
 }
 

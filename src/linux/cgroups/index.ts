@@ -7,15 +7,33 @@ import type { Resources } from "../../plan/cgroup.ts";
 import type { FreezerState } from "./freezer.ts";
 import { parseCgroupLayout, parseProcCgroup, type CgroupLayout } from "./detect.ts";
 import { CgroupV1, V1_CONTROLLERS } from "./v1.ts";
+import { readText } from "./files.ts";
 import { CgroupV2 } from "./v2.ts";
+
+export { refuseUnusable } from "./support.ts";
 
 export interface Usage {
   memoryPeak?: number; // bytes
   memoryCurrent?: number;
+  memoryLimit?: number; // absent: none ("max" on v2)
+  memoryFailcnt?: number; // times the limit was hit (v2: memory.events max)
   cpuUsec?: number; // CPU time, microseconds
+  cpu?: CpuTimes;
   pidsPeak?: number;
   pidsCurrent?: number;
+  pidsLimit?: number; // absent: none
   oomKills: number;
+}
+
+// CPU time in nanoseconds, as runc's events report it.
+export interface CpuTimes {
+  totalNs: number;
+  userNs?: number;
+  kernelNs?: number;
+  percpuNs?: number[]; // v1's cpuacct.usage_percpu; v2 has no such file
+  periods?: number; // CFS periods, and those in which the quota ran out
+  throttledPeriods?: number;
+  throttledNs?: number;
 }
 
 export interface Cgroup {
@@ -23,7 +41,10 @@ export interface Cgroup {
   // controller -> directory ("unified" for v2): what the state records.
   readonly paths: Readonly<Record<string, string>>;
   create(): void;
-  apply(resources: Resources): void; // OCI linux.resources, mapped per version
+  // OCI linux.resources, mapped per version; `note` hears what is ignored
+  // (what cgroup v2 has no file for). Throws a SpecError naming the field
+  // the container's cgroups cannot take (support.ts).
+  apply(resources: Resources, note?: (line: string) => void): void;
   usage(): Usage;
   pids(): number[];
   // The freezer (docker's pause, freezer.ts): freeze returns once every task
@@ -71,6 +92,13 @@ export interface CgroupPlace {
 // Where a new container's cgroups go, on this machine.
 export function cgroupPlace(id: string, cgroupsPath?: string, layout: CgroupLayout = detectLayout()): CgroupPlace {
   return { version: layout.mode === "v2" ? "v2" : "v1", paths: cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id, cgroupsPath) };
+}
+
+// The version and the controllers a new container's cgroups get here: the v1
+// hierarchies it joins, or what the v2 root has to enable (support.ts).
+export function hostControllers(layout: CgroupLayout = detectLayout()): { version: "v1" | "v2"; controllers: string[] } {
+  if (layout.mode === "v2") return { version: "v2", controllers: (readText(`${layout.v2Mount}/cgroup.controllers`) ?? "").split(/\s+/).filter(Boolean) };
+  return { version: "v1", controllers: V1_CONTROLLERS.filter((c) => layout.v1Mounts[c]) };
 }
 
 export function openCgroup(version: "v1" | "v2", paths: Record<string, string>): Cgroup {

@@ -2,6 +2,7 @@
 // the device allowlist is an eBPF program attached to it (device-filter.ts).
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { SpecError } from "../../errors.ts";
 import type { Resources } from "../../plan/cgroup.ts";
 import { attachDeviceFilter, loadDeviceFilter } from "../bpf.ts";
 import { close, kill } from "../process.ts";
@@ -9,8 +10,11 @@ import { deviceFilter } from "./device-filter.ts";
 import type { Cgroup, Usage } from "./index.ts";
 import { v2Freeze, v2FreezerState, v2Thaw, type FreezerState } from "./freezer.ts";
 import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
+import { HUGEPAGE_HINT, refuseUnusable } from "./support.ts";
 
-const WANTED = ["cpu", "memory", "pids"];
+// The controllers a container's cgroup gets, where the machine has them:
+// every one a limit of linux.resources may need, so `update` finds them too.
+const WANTED = ["cpuset", "cpu", "memory", "pids", "hugetlb"];
 
 // cgroup v1 cpu.shares (2..262144, default 1024) to v2 cpu.weight (1..10000,
 // default 100), the conversion runc and crun use.
@@ -18,21 +22,45 @@ export function sharesToWeight(shares: number): number {
   return Math.floor(1 + ((shares - 2) * 9999) / 262142);
 }
 
+// OCI's -1 ("no limit") is v2's "max".
+const max = (n: number) => (n === -1 ? "max" : String(n));
+
 // The OCI resources as v2 file writes (all in the one directory).
 export function v2Writes(r: Resources): CgroupWrite[] {
   const w: CgroupWrite[] = [];
-  const u = (file: string, value: string | number, optional = false) => w.push({ controller: "unified", file, value: String(value), optional });
+  const u = (file: string, value: string | number, optional = false, hint?: string) => w.push({ controller: "unified", file, value: String(value), optional, ...(hint && { hint }) });
   const memory = r.memory?.limit;
   if (memory !== undefined) {
-    u("memory.max", memory);
+    u("memory.max", max(memory));
     // v2 counts swap apart from memory: OCI's swap is memory+swap.
-    const swap = r.memory?.swap !== undefined ? Math.max(0, r.memory.swap - memory) : 0;
-    u("memory.swap.max", swap, true);
+    const swap = r.memory?.swap;
+    u("memory.swap.max", swap === -1 || memory === -1 ? "max" : Math.max(0, (swap ?? memory) - memory), true);
   }
-  if (r.cpu?.quota !== undefined || r.cpu?.period !== undefined) u("cpu.max", `${r.cpu.quota ?? "max"} ${r.cpu.period ?? 100_000}`);
+  // The soft limit: v2's memory.low, as runc maps it.
+  if (r.memory?.reservation !== undefined) u("memory.low", max(r.memory.reservation));
+  if (r.cpu?.quota !== undefined || r.cpu?.period !== undefined) u("cpu.max", `${r.cpu.quota === undefined ? "max" : max(r.cpu.quota)} ${r.cpu.period ?? 100_000}`);
   if (r.cpu?.shares !== undefined) u("cpu.weight", sharesToWeight(r.cpu.shares));
-  if (r.pids?.limit !== undefined) u("pids.max", r.pids.limit);
+  const hint = "give CPUs and memory nodes the parent cgroup has (its cpuset.cpus.effective and cpuset.mems.effective)";
+  if (r.cpu?.cpus) u("cpuset.cpus", r.cpu.cpus, false, hint);
+  if (r.cpu?.mems) u("cpuset.mems", r.cpu.mems, false, hint);
+  if (r.pids?.limit !== undefined) u("pids.max", max(r.pids.limit));
+  for (const h of r.hugepageLimits ?? []) {
+    u(`hugetlb.${h.pageSize}.max`, h.limit, false, HUGEPAGE_HINT);
+    u(`hugetlb.${h.pageSize}.rsvd.max`, h.limit, true);
+  }
+  // Last, so they have the last word (runc's order); the kernel reads one
+  // entry per write (io.max takes "MAJ:MIN ..." lines one by one).
+  for (const [file, value] of Object.entries(r.unified ?? {}))
+    for (const line of value.includes("\n") ? value.split("\n").filter(Boolean) : [value]) u(file, line);
   return w;
+}
+
+// What cgroup v2 has no file for, ignored as runc ignores it.
+export function v2Ignored(r: Resources): string[] {
+  const ignored: string[] = [];
+  if (r.memory?.swappiness !== undefined) ignored.push("linux.resources.memory.swappiness: ignored, cgroup v2 has no swappiness of a cgroup's own");
+  if (r.memory?.disableOOMKiller) ignored.push("linux.resources.memory.disableOOMKiller: ignored, cgroup v2 cannot turn off the OOM killer of a cgroup");
+  return ignored;
 }
 
 export class CgroupV2 implements Cgroup {
@@ -64,7 +92,17 @@ export class CgroupV2 implements Cgroup {
     makeDir(this.dir);
   }
 
-  apply(resources: Resources): void {
+  apply(resources: Resources, note?: (line: string) => void): void {
+    const controllers = (readText(`${this.dir}/cgroup.controllers`) ?? "").split(/\s+/).filter(Boolean);
+    refuseUnusable(resources, "v2", controllers);
+    // A file the cgroup lacks is named as the user wrote it (open would say EACCES).
+    for (const file of Object.keys(resources.unified ?? {})) {
+      if (existsSync(`${this.dir}/${file}`)) continue;
+      const controller = file.split(".")[0] ?? "";
+      const why = controller !== "cgroup" && !controllers.includes(controller) ? `the ${controller} controller is not available in the container's cgroup` : `${this.dir} has no such file`;
+      throw new SpecError(`linux.resources.unified[${JSON.stringify(file)}]`, why, "give a file of the cgroup v2 interface (Documentation/admin-guide/cgroup-v2.rst) whose controller this machine has");
+    }
+    for (const line of v2Ignored(resources)) note?.(line);
     applyWrites((c) => (c === "unified" ? this.dir : undefined), v2Writes(resources));
     if (!resources.devices) return;
     // The cgroup holds the program once attached: our fd can go.
@@ -77,12 +115,25 @@ export class CgroupV2 implements Cgroup {
   }
 
   usage(): Usage {
+    const stat = (key: string) => readKeyed(`${this.dir}/cpu.stat`, key);
+    const us = (key: string) => {
+      const n = stat(key);
+      return n === undefined ? undefined : n * 1000;
+    };
+    const usec = stat("usage_usec");
     return {
       memoryPeak: readNumber(`${this.dir}/memory.peak`),
       memoryCurrent: readNumber(`${this.dir}/memory.current`),
-      cpuUsec: readKeyed(`${this.dir}/cpu.stat`, "usage_usec"),
+      memoryLimit: readNumber(`${this.dir}/memory.max`),
+      memoryFailcnt: readKeyed(`${this.dir}/memory.events`, "max"),
+      cpuUsec: usec,
+      cpu:
+        usec === undefined
+          ? undefined
+          : { totalNs: usec * 1000, userNs: us("user_usec"), kernelNs: us("system_usec"), periods: stat("nr_periods"), throttledPeriods: stat("nr_throttled"), throttledNs: us("throttled_usec") },
       pidsPeak: readNumber(`${this.dir}/pids.peak`),
       pidsCurrent: readNumber(`${this.dir}/pids.current`),
+      pidsLimit: readNumber(`${this.dir}/pids.max`),
       oomKills: readKeyed(`${this.dir}/memory.events`, "oom_kill") ?? 0,
     };
   }
