@@ -1,7 +1,7 @@
 // The host's side of a container's start, around the clone: its lease and
 // veth, its own files in the state directory (the overlay's layers, the
 // generated /etc files), and its seccomp filter.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
@@ -18,7 +18,10 @@ import { OWNER, type Entry } from "./state.ts";
 function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
   const dir = plan.dataDir;
   mkdirSync(dir, { recursive: true, mode: 0o711 });
-  writeFileSync(`${dir}/${OWNER}`, stateDir);
+  // Renamed into place whole: a sweep that read it half-written (empty)
+  // would take a live container's directory for an orphan's.
+  writeFileSync(`${dir}/${OWNER}.tmp`, stateDir);
+  renameSync(`${dir}/${OWNER}.tmp`, `${dir}/${OWNER}`);
   const overlay = plan.root.overlay;
   // With a capped layer, upper and work are made on its own filesystem, by
   // the init once it has mounted it.

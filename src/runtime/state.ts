@@ -78,7 +78,7 @@ export function sweepDataDirs(dataRoot: string): string[] {
     } catch {
       continue; // being made right now: the owner is written first
     }
-    if (existsSync(owner)) continue;
+    if (!owner || existsSync(owner)) continue;
     rmSync(dir, { recursive: true, force: true });
     gone.push(dir);
   }
