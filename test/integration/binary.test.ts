@@ -95,7 +95,7 @@ test("exec of a #!/proc/self/exe script: a process in the container cannot overw
     // Pinned, or at least seen: a runtime that makes itself non-dumpable
     // denies the probe its /proc/<pid>/exe, and that is a fix too.
     const seen = report().find((l) => l.startsWith("found pid=") || l.startsWith("denied pid="));
-    expect(seen, `the probe missed the runtime's process:\n${lines}`).toMatch(/^(found pid=\d+ exe=\S+ dev=\d+:\d+ ino=\d+ |denied pid=\d+ errno=E[A-Z]+ )/);
+    expect(seen, `the probe missed the runtime's process:\n${lines}`).toMatch(/^(found pid=\d+ exe=.+? dev=\d+:\d+ ino=\d+ |denied pid=\d+ errno=E[A-Z]+ )/);
     expect(sha256(COPY), `the container overwrote the runtime's binary (${verdict}):\n${lines}`).toBe(before);
   } finally {
     if (sha256(COPY) !== ORIGINAL) restoreCopy(); // for the next test and the clean-up
