@@ -267,10 +267,14 @@ export class StateStore {
       const lock = tryLock(`${dir}/${LOCK}`);
       if (!lock) continue;
       try {
-        const kept = state && readState(dir)?.released !== true ? release(state, this) : undefined;
+        // Read again under the lock: its owner may have released it (and
+        // kept its record for ps -a) between the first read and the lock.
+        const current = readState(dir);
+        if (current?.released || current?.handedOver) continue;
+        const kept = current ? release(current, this) : undefined;
         if (kept) this.write(kept);
-        else removeContainerFiles(dir, state);
-        swept.push(state?.id ?? name);
+        else removeContainerFiles(dir, current);
+        swept.push(current?.id ?? name);
       } catch (err) {
         failed(state?.id ?? name, err);
       } finally {
