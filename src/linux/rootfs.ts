@@ -1,6 +1,7 @@
 // Entering the container's root filesystem and building its /proc, /sys and
 // /dev from the Plan's op list.
-import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, lchownSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { ContainError } from "../errors.ts";
 import { SyscallError } from "../ffi/index.ts";
 import type { MountFlag, RootMount, RootPlan, SetupOp } from "../plan/plan.ts";
@@ -18,8 +19,11 @@ const ENODEV = 19;
 // that becomes the root: root.path, or the overlay merged over it.
 export function prepareRoot(root: RootPlan): string {
   // Private first: nothing mounted from here on propagates back to the host,
-  // and pivot_root refuses a shared current root.
-  mount(null, "/", null, MS.MS_REC | MS.MS_PRIVATE);
+  // and pivot_root refuses a shared current root. An OCI caller may ask for
+  // another (rslave: the host's new mounts reach the container).
+  mount(null, "/", null, root.propagation ? mountFlags(root.propagation) : MS.MS_REC | MS.MS_PRIVATE);
+  // pivot_root refuses a new root whose parent mount is shared.
+  if (root.propagation?.includes("MS_SHARED")) mount(null, mountPointOf(dirname(root.path)), null, MS.MS_PRIVATE);
   let dir = root.path;
   if (root.overlay?.layer) mountLayer(root.overlay.layer.image, root.overlay.layer.dir, [root.overlay.upper, root.overlay.work]);
   if (root.overlay) {
@@ -94,6 +98,9 @@ export function enterRoot(rootfs: string): RootSwitch {
     // pivot_root(".", "."): the old root ends up stacked on the new one, and
     // the detach below takes it away without a temporary directory (man 2 pivot_root).
     pivotRoot(".", ".");
+    // A slave first, so that detaching the old root never propagates to the
+    // host's mounts (a shared tree would take them with it).
+    mount(null, ".", null, MS.MS_SLAVE | MS.MS_REC);
     umount2(".", MNT_DETACH);
     chdir("/");
     return "pivot_root";
@@ -107,6 +114,12 @@ export function enterRoot(rootfs: string): RootSwitch {
     chdir("/");
     return "chroot";
   }
+}
+
+// The mount point under which `path` lies: the longest of mountinfo's.
+function mountPointOf(path: string): string {
+  const points = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "");
+  return points.filter((p) => p && (path === p || path.startsWith(p === "/" ? "/" : `${p}/`))).sort((a, b) => b.length - a.length)[0] ?? "/";
 }
 
 function isPresent(path: string): boolean {

@@ -50,6 +50,8 @@ export interface RootMount {
 export interface RootPlan {
   path: string;
   readonly: boolean;
+  // linux.rootfsPropagation, for the whole mount tree; absent: rprivate
+  propagation?: MountFlag[];
   // layer: with --storage-opt size=, upper and work live on a filesystem of
   // their own in `image`, mounted at `dir` by the init (in its own mount
   // namespace, so nothing of it is mounted on the host).
@@ -252,6 +254,12 @@ export function processPlan(spec: Spec): ProcessPlan {
   };
 }
 
+function rootPropagation(spec: Spec): Pick<RootPlan, "propagation"> {
+  const p = spec.linux.rootfsPropagation;
+  const o = p === undefined ? undefined : PROPAGATION_OPTIONS[p];
+  return o ? { propagation: [o.flag, ...(o.rec ? ["MS_REC" as const] : [])] } : {};
+}
+
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const devices = containerDevices(spec);
   const ops = devOps(devices.nodes);
@@ -266,7 +274,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log },
     namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
     joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
-    root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly },
+    root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
     // contain's own /etc files are for its own front end: an OCI caller
     // (podman, containerd) mounts its own.
     mounts: [...(spec.mounts ?? []).flatMap((m) => (m.type === "cgroup" ? cgroupMounts(m, layout.cgroup) : [rootMount(m)])), ...(spec.contain ? etcMounts(layout.dir, spec) : [])],

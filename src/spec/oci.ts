@@ -55,6 +55,7 @@ const KNOWN: Known = {
     maskedPaths: true,
     readonlyPaths: true,
     mountLabel: true,
+    rootfsPropagation: true,
   },
 };
 
@@ -70,7 +71,6 @@ const SPEC_FIELDS = new Set([
   "linux.uidMappings",
   "linux.gidMappings",
   "linux.timeOffsets",
-  "linux.rootfsPropagation",
   "linux.intelRdt",
   "linux.personality",
   "linux.memoryPolicy",

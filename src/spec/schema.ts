@@ -3,7 +3,7 @@
 import * as v from "valibot";
 import { SpecError } from "../errors.ts";
 import { CAPABILITIES } from "./capabilities.ts";
-import { MOUNT_TYPES } from "./mounts.ts";
+import { MOUNT_TYPES, PROPAGATION_OPTIONS } from "./mounts.ts";
 import { RLIMIT_NUMBER, type RlimitType } from "./rlimits.ts";
 import { formatSize } from "./units.ts";
 
@@ -193,6 +193,8 @@ export const SpecSchema = v.object({
     cgroupsPath: v.optional(v.pipe(v.string(), v.check((p) => !p.split("/").includes(".."), (i) => `${JSON.stringify(i.input)} contains ".."`))),
     sysctl: v.optional(v.record(v.string(), v.string())),
     mountLabel: v.optional(v.string()),
+    // the propagation of the container's mount tree (runc's default: rslave)
+    rootfsPropagation: v.optional(v.picklist(Object.keys(PROPAGATION_OPTIONS), (i) => `${JSON.stringify(i.input)} is not a propagation (${Object.keys(PROPAGATION_OPTIONS).join(", ")})`)),
     // The device nodes the container gets beside the runtime's defaults
     // (plan/devices.ts); whether it may use them is linux.resources.devices.
     devices: v.optional(

@@ -302,3 +302,35 @@ test("hooks: each at its point, in its namespace, with the state on stdin; a fai
   expect(t.stderr).toContain("createContainer hook /bin/sleep: timed out after 1s");
   expect(h.ids()).toEqual([]);
 });
+
+test("rootfsPropagation rslave: a mount the host makes later reaches the running container; the default (rprivate) keeps it out, and nothing goes back", async () => {
+  const shared = mkdtempSync("/tmp/contain-test-shared-");
+  const sh = (...args: string[]) => expect(Bun.spawnSync(args).exitCode).toBe(0);
+  sh("mount", "-t", "tmpfs", "tmpfs", shared);
+  sh("mount", "--make-shared", shared);
+  try {
+    sh("cp", "-a", rootfs, `${shared}/root`);
+    mkdirSync(`${shared}/root/mnt/late`, { recursive: true });
+    const seen = (id: string, propagation?: string) => {
+      create(id, bundle(id, ["sleep", "1000"], (c) => {
+        c.root.path = `${shared}/root`;
+        if (propagation) c.linux.rootfsPropagation = propagation;
+      }));
+      h.run(["start", id]);
+      return state(id).pid as number;
+    };
+    const slave = seen("rslave", "rslave");
+    const priv = seen("rprivate");
+    sh("mount", "-t", "tmpfs", "-o", "size=1m", "late", `${shared}/root/mnt/late`);
+    const mountsOf = (pid: number) => readFileSync(`/proc/${pid}/mountinfo`, "utf8");
+    await waitFor("the host's mount in the rslave container", () => / \/mnt\/late .* - tmpfs late /.test(mountsOf(slave)));
+    expect(mountsOf(priv)).not.toContain("/mnt/late");
+    // The container's own mounts (its /proc, /dev) did not come back to the host.
+    expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${shared}/root/proc`);
+    for (const id of ["rslave", "rprivate"]) expect(h.run(["delete", "--force", id]).code).toBe(0);
+    sh("umount", `${shared}/root/mnt/late`);
+  } finally {
+    Bun.spawnSync(["umount", "-R", shared]);
+    rmSync(shared, { recursive: true, force: true });
+  }
+});
