@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { CLIENT_PACKAGES, ensurePackages } from "../setup.ts";
 import { IMAGE, ociArchive } from "./image.ts";
-import { quote, requireRuntime, type Result, RUNTIME, Sandbox, waitFor } from "./sandbox.ts";
+import { quote, requireRuntime, type Result, runClient, RUNTIME, Sandbox, waitFor } from "./sandbox.ts";
 
 export { IMAGE };
 
@@ -94,14 +94,7 @@ export class Containerd {
   }
 
   run(args: string[], opts: { stdin?: string; timeout?: number } = {}): Result {
-    const r = Bun.spawnSync(this.argv(args), {
-      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: opts.timeout ?? 30_000,
-      killSignal: "SIGKILL",
-    });
-    return { code: r.exitCode ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+    return runClient(this.argv(args), opts);
   }
 
   // The task's status in `ctr task ls`: RUNNING, PAUSED, STOPPED, or undefined.

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { CLIENT_PACKAGES, ensurePackages } from "../setup.ts";
 import { busyboxTarball, IMAGE } from "./image.ts";
-import { quote, requireRuntime, type Result, RUNTIME, Sandbox } from "./sandbox.ts";
+import { quote, requireRuntime, type Result, runClient, RUNTIME, Sandbox } from "./sandbox.ts";
 
 export { IMAGE };
 
@@ -103,14 +103,7 @@ export class Podman {
   }
 
   run(args: string[], opts: { stdin?: string; timeout?: number } = {}): Result {
-    const r = Bun.spawnSync(this.argv(args), {
-      stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: opts.timeout ?? 30_000,
-      killSignal: "SIGKILL",
-    });
-    return { code: r.exitCode ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+    return runClient(this.argv(args), opts);
   }
 
   // Every container this podman made, by podman's event log.

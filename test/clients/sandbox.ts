@@ -21,6 +21,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { FileSink, Subprocess } from "bun";
+import { findCgroups, type Result, waitFor } from "../integration/harness.ts";
 
 // The OCI runtime under test: CONTAIN_OCI_RUNTIME (e.g. /usr/sbin/runc), or
 // the repository's ./contain.
@@ -30,20 +31,20 @@ export function requireRuntime(): void {
   if (!existsSync(RUNTIME)) throw new Error(`no OCI runtime at ${RUNTIME}: build ./contain (node_modules/.bin/bun build.ts) or set CONTAIN_OCI_RUNTIME=/usr/sbin/runc`);
 }
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { Result } from "../integration/harness.ts";
+export { waitFor } from "../integration/harness.ts";
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(25);
-  }
+// A client's command, to its end: its exit code (128+9 when the timeout
+// killed it) and its output.
+export function runClient(argv: string[], opts: { stdin?: string; timeout?: number } = {}): Result {
+  const r = Bun.spawnSync(argv, {
+    stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: opts.timeout ?? 30_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: r.exitCode ?? 128 + 9, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 // A word for sh -c, tmux's command line and the wrapper scripts.
@@ -269,21 +270,7 @@ function killPid(pid: number): void {
 function removeCgroups(tag: string, ids: string[], keep: string[]): string[] {
   const left: string[] = [];
   const ours = (name: string) => name === tag || ids.some((id) => name.includes(id));
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let subdirs: string[];
-    try {
-      subdirs = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    } catch {
-      return;
-    }
-    for (const name of subdirs) {
-      if (ours(name)) found.push(`${dir}/${name}`);
-      else if (depth > 0) walk(`${dir}/${name}`, depth - 1);
-    }
-  };
-  walk("/sys/fs/cgroup", 5);
-  for (const dir of found) {
+  for (const dir of findCgroups(ours, 5)) {
     const under = (d: string): string[] =>
       readdirSync(d, { withFileTypes: true })
         .filter((e) => e.isDirectory())

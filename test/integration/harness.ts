@@ -163,10 +163,11 @@ export function dataLeftovers(dataRoot: string): string[] {
   );
 }
 
-// Every container cgroup directory on the machine: <...>/contain/<64 hex>.
-export function containerCgroups(): Set<string> {
-  const found = new Set<string>();
-  const walk = (dir: string, depth: number) => {
+// The cgroup directories `ours` picks, in every hierarchy, down to `depth`
+// levels (runtimes nest theirs under the caller's cgroup); not below one picked.
+export function findCgroups(ours: (name: string, parent: string) => boolean, depth = 4): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, left: number) => {
     let entries: string[];
     try {
       entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
@@ -174,13 +175,17 @@ export function containerCgroups(): Set<string> {
       return;
     }
     for (const name of entries) {
-      const path = `${dir}/${name}`;
-      if (/^[0-9a-f]{64}$/.test(name) && dir.endsWith("/contain")) found.add(path);
-      else if (depth > 0) walk(path, depth - 1);
+      if (ours(name, dir)) found.push(`${dir}/${name}`);
+      else if (left > 0) walk(`${dir}/${name}`, left - 1);
     }
   };
-  walk("/sys/fs/cgroup", 4);
+  walk("/sys/fs/cgroup", depth);
   return found;
+}
+
+// Every container cgroup directory on the machine: <...>/contain/<64 hex>.
+export function containerCgroups(): Set<string> {
+  return new Set(findCgroups((name, parent) => /^[0-9a-f]{64}$/.test(name) && parent.endsWith("/contain")));
 }
 
 function isEmptyCgroup(dir: string): boolean {

@@ -1,50 +1,19 @@
 // linux.resources on the real kernel (these hosts: v1 controllers, cgroup2
 // with hugetlb only): what create writes to the cgroup files, what the
 // container then can and cannot do, and what is refused by name here.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { busyboxTree, Harness, isAlive, waitFor } from "./harness.ts";
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { Harness, isAlive, waitFor } from "./harness.ts";
+import { ociBundles } from "./oci-bundles.ts";
 
 const h = new Harness();
-const work = mkdtempSync("/tmp/contain-test-ociresources-");
-let rootfs: string;
-
-beforeAll(() => {
-  rootfs = busyboxTree();
-});
+const { work, bundle, create, state, cgroupDir, dispose } = ociBundles(h, "ociresources");
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  rmSync(rootfs, { recursive: true, force: true });
+  dispose();
   h.finish();
 });
 
-// A bundle as ctr makes one (test/unit/oci-samples: 16M of memory), with our
-// rootfs, the given command, and the caller's changes (as oci.test.ts).
-function bundle(name: string, args: string[], change: (c: Record<string, any>) => void = () => {}): string {
-  const dir = `${work}/${name}`;
-  mkdirSync(dir, { recursive: true });
-  const config = JSON.parse(readFileSync(`${import.meta.dir}/../unit/oci-samples/ctr-memory-limit.json`, "utf8"));
-  config.root = { path: rootfs, readonly: true };
-  config.process.args = args;
-  delete config.linux.cgroupsPath;
-  change(config);
-  writeFileSync(`${dir}/config.json`, JSON.stringify(config));
-  return dir;
-}
-
-// `create` as conmon runs it, the container's stdout and stderr in files.
-function create(id: string, dir: string) {
-  const [out, err] = [`${work}/${id}.out`, `${work}/${id}.err`];
-  const r = Bun.spawnSync([h.bin, "create", ...h.rootFlags, "--bundle", dir, id], { stdout: Bun.file(out), stderr: Bun.file(err), stdin: "ignore", timeout: 30_000 });
-  const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
-  return { code: r.exitCode, stderr: read(err), out: () => read(out) };
-}
-
-const state = (id: string) => JSON.parse(h.run(["state", id]).stdout);
-// A container's cgroup of a v1 controller: under ours, as runc nests them.
-const cgroupDir = (controller: string, id: string) =>
-  `/sys/fs/cgroup/${controller}${readFileSync("/proc/self/cgroup", "utf8").match(new RegExp(`:${controller}:(.*)`))?.[1]?.replace(/\/$/, "") ?? ""}/contain/${id}`;
 const cgroupFile = (controller: string, id: string, file: string) => readFileSync(`${cgroupDir(controller, id)}/${file}`, "utf8").trim();
 const procStatus = (pid: number, key: string) => readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s*(.*)$`, "m"))?.[1];
 // hugetlb is a v1 hierarchy on some hosts; here it lives in cgroup2 only.

@@ -1,53 +1,19 @@
 // runc's command line on OCI bundles, against the real kernel: what
 // podman's conmon and containerd's shim do with a runtime, step by step.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { busyboxTree, Harness, isAlive, waitFor } from "./harness.ts";
+import { Harness, isAlive, waitFor } from "./harness.ts";
+import { ociBundles } from "./oci-bundles.ts";
 
 const h = new Harness();
-const work = mkdtempSync("/tmp/contain-test-oci-");
-let rootfs: string;
-
-beforeAll(() => {
-  rootfs = busyboxTree();
-});
+const { work, rootfs, bundle, withFiles, create, state, cgroupDir, dispose } = ociBundles(h, "oci");
 
 afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
-  rmSync(rootfs, { recursive: true, force: true });
+  dispose();
   h.finish();
 });
 
-// A bundle as ctr makes one (test/unit/oci-samples), with our rootfs, the
-// given command, and the caller's changes.
-function bundle(name: string, args: string[], change: (c: Record<string, any>) => void = () => {}): string {
-  const dir = `${work}/${name}`;
-  mkdirSync(dir, { recursive: true });
-  const config = JSON.parse(readFileSync(`${import.meta.dir}/../unit/oci-samples/ctr-memory-limit.json`, "utf8"));
-  config.root = { path: rootfs, readonly: true };
-  config.process.args = args;
-  delete config.linux.cgroupsPath;
-  change(config);
-  writeFileSync(`${dir}/config.json`, JSON.stringify(config));
-  return dir;
-}
-
-// A command whose stdout and stderr the container inherits, as conmon's
-// pipes: files here, since a pipe would stay open as long as the container.
-function withFiles(name: string, args: string[]) {
-  const [out, err] = [`${work}/${name}.out`, `${work}/${name}.err`];
-  const r = Bun.spawnSync([h.bin, args[0] ?? "", ...h.rootFlags, ...args.slice(1)], { stdout: Bun.file(out), stderr: Bun.file(err), stdin: "ignore", timeout: 30_000 });
-  const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
-  return { code: r.exitCode, stderr: read(err), out: () => read(out) };
-}
-
-// `create` as conmon runs it.
-const create = (id: string, dir: string, extra: string[] = []) => withFiles(id, ["create", "--bundle", dir, "--pid-file", `${work}/${id}.pid`, ...extra, id]);
-
-const state = (id: string) => JSON.parse(h.run(["state", id]).stdout);
 const cgroupLine = (pid: number, controller: string) => readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.split(":")[1] === controller) ?? "";
-// Where a container's cgroup of a v1 controller is: under ours.
-const cgroupDir = (controller: string, id: string) => `/sys/fs/cgroup/${controller}${readFileSync("/proc/self/cgroup", "utf8").match(new RegExp(`:${controller}:(.*)`))?.[1]?.replace(/\/$/, "") ?? ""}/contain/${id}`;
 const memoryDir = (id: string) => cgroupDir("memory", id);
 
 test("create leaves the process waiting in its cgroups, small, before its command; start runs it; delete leaves nothing", async () => {

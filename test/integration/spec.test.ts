@@ -3,7 +3,7 @@
 // runtime-spec's Features JSON, `--version` the spec it goes up to.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { BIN, busyboxTree, type Result } from "./harness.ts";
+import { BIN, busyboxTree, findCgroups, type Result } from "./harness.ts";
 
 const RUNC = "/usr/sbin/runc";
 const made: string[] = [];
@@ -24,23 +24,7 @@ const contain = (args: string[], cwd?: string) => sh([BIN, ...args], cwd);
 
 // Cgroup directories by that name anywhere near the top of the hierarchies
 // (runc makes them under its own cgroup of each controller).
-function cgroupsNamed(name: string): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e === name) found.push(`${dir}/${e}`);
-      else if (depth > 0) walk(`${dir}/${e}`, depth - 1);
-    }
-  };
-  walk("/sys/fs/cgroup", 4);
-  return found;
-}
+const cgroupsNamed = (name: string) => findCgroups((n) => n === name);
 
 test("contain spec writes config.json into the bundle, and never over one", () => {
   const bundle = tempDir("bundle");
