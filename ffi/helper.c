@@ -257,8 +257,11 @@ struct start {
 	int64_t nhooks;
 };
 
-/* Runs one hook to its end: 0, or its wait status (a timeout kills it). */
-static int run_hook(const struct hook *h, const char *state)
+/* Runs one hook to its end: 0, or its wait status (a timeout kills it).
+ * The hook is a file of the container's root, so it runs as the command
+ * will: the container's user, capabilities, rlimits, no_new_privs and
+ * seccomp filter (contain_exec), never as the root that sets it up. */
+static int run_hook(const struct hook *h, const char *state, const struct contain_proc *proc)
 {
 	int in[2], status = 0;
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -267,8 +270,12 @@ static int run_hook(const struct hook *h, const char *state)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		struct contain_proc p = *proc;
+		int step;
+		p.tty_fd = -1; /* stdin is the state */
+		p.init_fd = -1;
 		dup2(in[0], 0);
-		execve(h->path, h->argv, h->envp);
+		contain_exec(h->path, h->argv, h->envp, &p, &step);
 		_exit(127);
 	}
 	close(in[0]);
@@ -299,7 +306,7 @@ static int run_hook(const struct hook *h, const char *state)
 static int run_start_hooks(const struct start *r)
 {
 	for (int i = 0; i < r->nhooks; i++) {
-		int status = run_hook(&r->hooks[i], r->hook_state);
+		int status = run_hook(&r->hooks[i], r->hook_state, r->proc);
 		if (status) {
 			dprintf(2, "[contain] error: startContainer hook %s failed (wait status %d)\n", r->hooks[i].path, status);
 			return -1;

@@ -233,13 +233,14 @@ test("hooks: each at its point, in its namespace, with the state on stdin; a fai
   const log = `${dir}/log`;
   // `status` and the mount namespace of the hook, one line each
   const hook = (kind: string, at = log) => ({ path: "/bin/sh", args: ["sh", "-c", `s=$(cat); echo ${kind} $(echo "$s" | sed 's/.*"status":"\\([a-z]*\\)".*/\\1/') $(readlink /proc/self/ns/mnt) >> ${at}`] });
-  const b = bundle("hooked", ["true"], (c) => {
+  const b = bundle("hooked", ["sh", "-c", "grep CapEff /proc/self/status > /hooks/command-caps"], (c) => {
     c.mounts.push({ destination: "/hooks", type: "bind", source: dir, options: ["rbind"] });
     c.hooks = {
       prestart: [hook("prestart")],
       createRuntime: [hook("createRuntime")],
       createContainer: [hook("createContainer")],
-      startContainer: [hook("startContainer", "/hooks/log")],
+      // a file of the image: it runs with the command's capabilities, not the set-up's
+      startContainer: [hook("startContainer", "/hooks/log"), { path: "/bin/sh", args: ["sh", "-c", "grep CapEff /proc/self/status > /hooks/hook-caps"] }],
       poststart: [hook("poststart")],
       poststop: [hook("poststop")],
     };
@@ -257,6 +258,10 @@ test("hooks: each at its point, in its namespace, with the state on stdin; a fai
   expect(all.filter((l) => l[2] === host).map((l) => l[0])).toEqual(["prestart", "createRuntime", "poststart", "poststop"]);
   expect(all[2]?.[2]).not.toBe(host);
   expect(all[3]?.[2]).toBe(all[2]?.[2]);
+
+  expect(readFileSync(`${dir}/hook-caps`, "utf8")).toBe(readFileSync(`${dir}/command-caps`, "utf8"));
+  // ...which are fewer than the root that set the container up (this test's own).
+  expect(readFileSync(`${dir}/hook-caps`, "utf8")).not.toBe(readFileSync("/proc/self/status", "utf8").match(/^CapEff:.*\n/m)?.[0]);
 
   const failing = bundle("hookfail", ["true"], (c) => (c.hooks = { createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", "echo no network for you >&2; exit 3"] }] }));
   const r = create("hookfail", failing);
