@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
 import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
-import { NAMESPACES, sethostname, setns } from "../linux/namespaces.ts";
+import { joinByPath, sethostname } from "../linux/namespaces.ts";
 import { chdir, mount, MS } from "../linux/mount.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
@@ -90,16 +90,10 @@ const O_CLOEXEC = 0o2000000;
 
 // Namespaces an OCI caller made (a CNI network namespace, a pod's), joined
 // first: the mqueue mount belongs to the IPC namespace it is made in.
-// setns(2) from this, the thread that execs the command.
+// setns(2) from this, the thread that execs the command. A PID namespace
+// cannot be joined by its own process: the init was cloned into it.
 function joinNamespaces(joins: Plan["joins"]): void {
-  for (const j of joins) {
-    const fd = openSync(j.path, constants.O_RDONLY | O_CLOEXEC);
-    try {
-      setns(fd, NAMESPACES[j.type].flag);
-    } finally {
-      closeSync(fd);
-    }
-  }
+  for (const j of joins) if (j.type !== "pid") joinByPath(j.type, j.path);
 }
 
 // The kernel asks CAP_SYS_RESOURCE to lower it, which some hosts withhold.

@@ -1,6 +1,8 @@
 // Namespaces (man 7 namespaces): the clone flags that create them, unshare,
 // and the UTS namespace's hostname.
-import { addressOf, check, sym, sys } from "../ffi/index.ts";
+import { closeSync, constants, openSync } from "node:fs";
+import { ContainError } from "../errors.ts";
+import { addressOf, check, SyscallError, sym, sys } from "../ffi/index.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 
 export const CLONE_NEWNS = 0x00020000;
@@ -36,6 +38,54 @@ export function unshare(flags: number): void {
 // Joins the namespace `fd` names (of type `flag`), from the calling thread.
 export function setns(fd: number, flag: number): void {
   check("setns", [fd, sym(flagNames(flag))], sys("setns", fd, flag));
+}
+
+const O_CLOEXEC = 0o2000000;
+const EINVAL = 22;
+const ENOMEM = 12;
+
+// Joins the namespace of `type` at `path` (an OCI caller's: a pod's, a CNI
+// network namespace), from the calling thread, with errors that name it.
+export function joinByPath(type: NamespaceType, path: string): void {
+  const hint = `give the path of a live ${type} namespace, such as /proc/<pid>/ns/${type === "network" ? "net" : type}`;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | O_CLOEXEC);
+  } catch (err) {
+    throw new ContainError(`linux.namespaces: the ${type} namespace ${path} cannot be opened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+  }
+  try {
+    setns(fd, NAMESPACES[type].flag);
+  } catch (err) {
+    if (err instanceof SyscallError && err.errno === EINVAL) throw new ContainError(`linux.namespaces: ${path} is not a ${type} namespace`, hint);
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Runs `fn` (a clone) with the children of this thread made in the PID
+// namespace at `path`: no process can change its own PID namespace, so the
+// one who clones joins it for the clone alone (setns sets only
+// pid_for_children), then goes back to its own, which the kernel lets a
+// thread re-enter because it is still the thread's active one.
+export function inPidNamespace<T>(path: string | undefined, fn: () => T): T {
+  if (path === undefined) return fn();
+  const own = openSync("/proc/thread-self/ns/pid", constants.O_RDONLY | O_CLOEXEC);
+  try {
+    joinByPath("pid", path);
+    try {
+      return fn();
+    } catch (err) {
+      // The kernel allocates no PID in a namespace whose init has exited.
+      if (err instanceof SyscallError && err.errno === ENOMEM) throw new ContainError(`linux.namespaces: the pid namespace ${path} has no init: its first process has exited`, "start the container of the pod's sandbox again, or give the path of a live one");
+      throw err;
+    } finally {
+      setns(own, CLONE_NEWPID);
+    }
+  } finally {
+    closeSync(own);
+  }
 }
 
 export function sethostname(name: string): void {

@@ -4,7 +4,7 @@
 import { ContainError, EXIT } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
-import { cloneFlags, flagNames } from "../linux/namespaces.ts";
+import { cloneFlags, flagNames, inPidNamespace } from "../linux/namespaces.ts";
 import { constants, openSync, readSync } from "node:fs";
 import {
   close,
@@ -82,22 +82,26 @@ export class InitProcess {
   // inside the container's cgroup, so that cgroup becomes its root. The init
   // is this binary, exec'd from its sealed copy (linux/self.ts).
   // outlive: the init lives on when this process exits (`create`: its
-  // caller, a subreaper, inherits and reaps it).
-  static clone(namespaces: readonly NamespaceType[], outlive = false): InitProcess {
+  // caller, a subreaper, inherits and reaps it). pidns: the path of a PID
+  // namespace to start in (a pod's), instead of a new one.
+  static clone(namespaces: readonly NamespaceType[], opts: { outlive?: boolean; pidns?: string } = {}): InitProcess {
     const sync = pipe();
     const status = pipe();
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
     const argv = InitProcess.argv(sync.read, status.write);
     try {
-      const { pid, pidfd } = cloneExec({
-        flags,
-        flagNames: flagNames(Number(flags)),
-        exe: `/proc/self/fd/${sealedSelf().fd}`,
-        argv,
-        env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
-        keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
-        outlive,
-      });
+      const exe = `/proc/self/fd/${sealedSelf().fd}`;
+      const { pid, pidfd } = inPidNamespace(opts.pidns, () =>
+        cloneExec({
+          flags,
+          flagNames: flagNames(Number(flags)),
+          exe,
+          argv,
+          env: [], // a clean environment: Bun obeys BUN_OPTIONS and friends
+          keepFds: [sync.read, status.write, shimFd()].filter((fd) => fd >= 0),
+          outlive: opts.outlive,
+        }),
+      );
       const waiter = { wait: () => waitExited(pid), poll: () => tryWait(pid) ?? undefined };
       return new InitProcess(pid, processStartTime(pid) ?? 0, pidfd, status.read, sync.write, waiter);
     } catch (err) {

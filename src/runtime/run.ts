@@ -68,6 +68,10 @@ function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; 
 // The namespace names of the step log, as the user's design notes print them.
 const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 
+// A pod's PID namespace, which the init must be cloned into: the others it
+// joins from inside (init.ts).
+const pidJoin = (plan: Plan) => plan.joins.find((j) => j.type === "pid")?.path;
+
 // The start that run and run -d share: the host's side (lease, files), the
 // init (spawned by `spawn`: our child, or the monitor's), its veth, the plan
 // and the go, each recorded in the entry as it happens. An init whose start
@@ -107,7 +111,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
-    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces));
+    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces, { pidns: pidJoin(plan) }));
     init = started.init;
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     poststart(opts.store, entry.state, log);
@@ -195,7 +199,7 @@ export async function createContainer(plan: Plan, opts: CreateOptions): Promise<
   try {
     // Writable by root only: whoever opens it for reading starts the container.
     mknod(`${entry.dir}/${EXEC_FIFO}`, S_IFIFO | 0o600, 0, 0);
-    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces, true));
+    const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces, { outlive: true, pidns: pidJoin(plan) }));
     master = started.master;
     if (master !== undefined && opts.consoleSocket) sendConsole(opts.consoleSocket, master);
     if (opts.pidFile) writePidFile(opts.pidFile, started.init.pid);

@@ -151,10 +151,10 @@ function checkFields(value: unknown, known: Known, path: string): void {
   }
 }
 
-// The namespaces contain can join by path: setns(2) into them needs no fork
-// after it (a PID namespace does, and a mount or user namespace a
-// single-threaded process).
-const JOINABLE = new Set(["network", "ipc", "uts"]);
+// The namespaces contain can join by path: setns(2) into them from the init
+// (a PID namespace from the parent, which clones the init into it); a mount
+// or user namespace needs a single-threaded process, which the init is not.
+const JOINABLE = new Set(["network", "ipc", "uts", "pid"]);
 
 // A sysctl is set only in a namespace of the container's own (runc's
 // rule): ipc's and net's keys, the host name's; any other would change the
@@ -197,7 +197,7 @@ export function specFromConfig(config: unknown, bundle: string, host: HostFacts)
   if (ambient?.length) throw new SpecError("process.capabilities.ambient", "contain does not support ambient capabilities yet", "leave the list empty");
   for (const [i, ns] of (c.linux?.namespaces ?? []).entries())
     if (ns.path !== undefined && !JOINABLE.has(String(ns.type)))
-      throw new SpecError(`linux.namespaces[${i}].path`, `joining an existing ${String(ns.type)} namespace is not supported yet`, "give a path only for the network, ipc or uts namespace");
+      throw new SpecError(`linux.namespaces[${i}].path`, `joining an existing ${String(ns.type)} namespace is not supported yet`, "give a path only for the pid, network, ipc or uts namespace");
   const made = new Set((c.linux?.namespaces ?? []).map((n) => String(n.type)));
   for (const [key, value] of Object.entries(c.linux?.sysctl ?? {})) {
     if (typeof value !== "string") throw new SpecError(`linux.sysctl.${key}`, "must be a string", 'e.g. "net.ipv4.ip_forward": "1"');

@@ -1,7 +1,7 @@
 // runc's command line on OCI bundles, against the real kernel: what
 // podman's conmon and containerd's shim do with a runtime, step by step.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { Harness, isAlive, waitFor } from "./harness.ts";
 import { ociBundles } from "./oci-bundles.ts";
 
@@ -114,6 +114,61 @@ test("exec --process --detach --pid-file, as the shim execs: the process joins t
   expect(bad.stderr).toContain("executable file not found in $PATH");
   expect(h.run(["delete", "--force", "target"]).code).toBe(0);
   await waitFor("the exec'd process to die with the container", () => !isAlive(pid));
+});
+
+test("a pod: a container joins the sandbox's pid, ipc, uts and network namespaces by path, with a mount namespace of its own", async () => {
+  create("sandbox", bundle("sandbox", ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"], (c) => (c.hostname = "podhost")));
+  expect(h.run(["start", "sandbox"]).code).toBe(0);
+  const pause = state("sandbox").pid;
+  const ns = (pid: number | "self", type: string) => (pid === "self" ? "" : readlinkSync(`/proc/${pid}/ns/${type}`));
+  const joins = (c: Record<string, any>) => {
+    c.linux.namespaces = [...["pid", "ipc", "uts"].map((type) => ({ type, path: `/proc/${pause}/ns/${type}` })), { type: "mount" }, { type: "network", path: `/proc/${pause}/ns/net` }];
+  };
+  // What the member sees: its namespaces, its host name, its own PID, and
+  // PID 1 of the namespace (the sandbox's shell) through its fresh /proc.
+  const probe = "for t in pid ipc uts net mnt; do readlink /proc/self/ns/$t; done; hostname; echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo";
+  const member = create("member", bundle("member", ["sh", "-c", probe], joins));
+  expect(member.stderr).toBe("");
+  expect(member.code).toBe(0);
+  const pid = Number(readFileSync(`${work}/member.pid`, "utf8"));
+  // Created in the pod's PID namespace: a second PID of its own there.
+  expect(readFileSync(`/proc/${pid}/status`, "utf8").match(/NSpid:\s+(.*)/)?.[1]?.split(/\s+/)).toHaveLength(2);
+  expect(h.run(["start", "member"]).code).toBe(0);
+  await waitFor("the member's report", () => member.out().split("\n").length >= 9);
+  const [pidNs, ipcNs, utsNs, netNs, mntNs, hostname, ownPid, one] = member.out().split("\n");
+  expect([pidNs, ipcNs, utsNs, netNs]).toEqual(["pid", "ipc", "uts", "net"].map((t) => ns(pause, t)));
+  expect(mntNs).not.toBe(ns(pause, "mnt"));
+  expect(hostname).toBe("podhost");
+  expect(Number(ownPid)).toBeGreaterThan(1);
+  expect(one).toBe("sh -c trap 'exit 0' TERM; while :; do sleep 1; done ");
+  await waitFor("the member to stop", () => state("member").status === "stopped");
+  expect(h.run(["delete", "member"]).code).toBe(0);
+  // The pod's namespaces are the sandbox's: the member's end leaves them be.
+  expect(isAlive(pause)).toBe(true);
+
+  // A join whose namespace is gone, or is of another type, is refused by
+  // name, leaving nothing.
+  const gone = withFiles("ghost", ["create", "--bundle", bundle("ghost", ["true"], (c) => (c.linux.namespaces[0].path = `${work}/no-such-ns`)), "ghost"]);
+  expect(gone.code).not.toBe(0);
+  expect(gone.stderr).toContain(`${work}/no-such-ns`);
+  const wrong = withFiles("wrong", ["create", "--bundle", bundle("wrong", ["true"], (c) => (c.linux.namespaces[0].path = `/proc/${pause}/ns/net`)), "wrong"]);
+  expect(wrong.code).not.toBe(0);
+  expect(wrong.stderr).toContain(`linux.namespaces: /proc/${pause}/ns/net is not a pid namespace; give the path of a live pid namespace`);
+  expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
+  // A PID namespace kept by a bind mount after its init died takes no one.
+  const kept = `${work}/kept-pidns`;
+  writeFileSync(kept, "");
+  expect(Bun.spawnSync(["mount", "--bind", `/proc/${pause}/ns/pid`, kept]).exitCode).toBe(0);
+  try {
+    expect(h.run(["delete", "--force", "sandbox"]).code).toBe(0);
+    await waitFor("the sandbox to die", () => !isAlive(pause));
+    const orphan = withFiles("orphan", ["create", "--bundle", bundle("orphan", ["true"], (c) => (c.linux.namespaces[0].path = kept)), "orphan"]);
+    expect(orphan.code).not.toBe(0);
+    expect(orphan.stderr).toContain(`linux.namespaces: the pid namespace ${kept} has no init`);
+  } finally {
+    Bun.spawnSync(["umount", kept]);
+  }
+  expect(h.ids()).toEqual([]);
 });
 
 test("run --bundle in the foreground: the exit code, then the container is gone", () => {

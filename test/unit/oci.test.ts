@@ -57,8 +57,18 @@ describe("specFromConfig", () => {
     expect(refusal(() => specFromConfig(d, "/b", host)).message).toStartWith("mounts[1].destination: ");
   });
 
-  test("joining a pid namespace by path is refused by name until it is supported", () => {
-    expect(refusal(() => specFromConfig(sample("cri-container"), "/b", host)).message).toBe("linux.namespaces[0].path: joining an existing pid namespace is not supported yet");
+  test("a pod's container joins the sandbox's pid, ipc, uts and network namespaces by path; a mount namespace path is refused by name", () => {
+    const spec = specFromConfig(sample("cri-container"), "/b", host);
+    expect(spec.linux.namespaces.map((n) => `${n.type}${n.path ? ` ${n.path}` : ""}`)).toEqual([
+      "pid /proc/<sandbox-pid>/ns/pid",
+      "ipc /proc/<sandbox-pid>/ns/ipc",
+      "uts /proc/<sandbox-pid>/ns/uts",
+      "mount",
+      "network /proc/<sandbox-pid>/ns/net",
+    ]);
+    const c = sample("cri-container");
+    c.linux.namespaces[3].path = "/proc/1/ns/mnt";
+    expect(refusal(() => specFromConfig(c, "/b", host)).message).toBe("linux.namespaces[3].path: joining an existing mount namespace is not supported yet");
   });
 
   test("no root, no object, ambient capabilities: each refused by name", () => {
