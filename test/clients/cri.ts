@@ -32,7 +32,7 @@ export const hasHandler = (name: string) => existsSync(HANDLERS[name] ?? "");
 
 // containerd-shim-runc-v2 gives every runtime this root (its default, and the
 // CRI's containerd namespace), whatever the config says.
-export const RUNTIME_ROOT = "/run/containerd/runc/k8s.io";
+const RUNTIME_ROOT = "/run/containerd/runc/k8s.io";
 
 function config(dir: string): string {
   const runtimes = Object.entries(HANDLERS)
@@ -71,8 +71,8 @@ disabled_plugins = [
   # The sandbox asks for oom_score_adj -998, which needs CAP_SYS_RESOURCE,
   # missing here: this caps it at containerd's own.
   restrict_oom_score_adj = true
-  # exec and attach streams; ExecSync does not use them, but the plugin
-  # serves them on start.
+  # The plugin serves exec and attach streams from its start (ExecSync needs
+  # none): on the sandbox's loopback, any free port.
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
 
@@ -263,7 +263,7 @@ export class Cri {
     });
     const cri = new Cri(sandbox, daemon, new CriClient(`${dir}/containerd.sock`));
     try {
-      // The CRI plugin answers once it has loaded; ctr works before that.
+      // What the test needs of containerd: its CRI plugin, loaded.
       const ctr = sandbox.tool("ctr", ["ctr", "--address", `${dir}/containerd.sock`, "--namespace", "k8s.io"], env);
       await waitFor("containerd's CRI to serve", async () => daemon.exitCode === null && (await cri.client.version().then(() => true, () => false)), 20_000);
       ociArchive(`${dir}/oci-pause`, `${dir}/pause.tar`, PAUSE, PAUSE_CMD);
