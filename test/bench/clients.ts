@@ -1,6 +1,8 @@
-// Client benchmark: `podman run --rm IMG /bin/true` (through conmon) and
-// `ctr run --rm IMG ID /bin/true` (through containerd-shim-runc-v2) with
-// contain, runc and crun as the OCI runtime, side by side in one run. It
+// Client benchmark: `podman run --rm IMG /bin/true` (through conmon),
+// `ctr run --rm IMG ID /bin/true` (through containerd-shim-runc-v2) and a
+// Kubernetes pod's start through containerd's CRI (RunPodSandbox,
+// CreateContainer and StartContainer of /bin/true, as a kubelet calls them)
+// with contain, runc and crun as the OCI runtime, side by side in one run. It
 // measures and prints; like start.ts it asserts nothing about speed, but it
 // fails if a client leaves anything behind.
 //
@@ -9,8 +11,12 @@
 //
 // - One sandbox per client (test/clients/): the client's state, /run and
 //   /var/lib in a private mount and network namespace. The runtime is given
-//   per run (podman's --runtime, ctr's --runc-binary), so the three runtimes
-//   share one image store and one containerd.
+//   per run (podman's --runtime, ctr's --runc-binary, the pod's runtime
+//   handler), so the three runtimes share one image store and one containerd.
+// - CRI: the handlers' binaries are fixed in containerd's config (contain's
+//   is ./contain itself, not the run's private copy); a pod's teardown
+//   (StopPodSandbox, RemovePodSandbox) is untimed; no calls or memory rows
+//   (the timing wrapper would have to be the handler's binary in every run).
 // - crun 1.8.1 refuses this hybrid cgroup host: in each sandbox an empty file
 //   is bound over cgroup.controllers (common.ts), for all three alike.
 // - Rounds: in each, every client runs once with every runtime, the runtimes'
@@ -34,6 +40,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { BINARY } from "../../build.ts";
 import { Containerd } from "../clients/containerd.ts";
+import { Cri } from "../clients/cri.ts";
 import { IMAGE } from "../clients/image.ts";
 import { Podman } from "../clients/podman.ts";
 import { quote, type Sandbox, waitFor } from "../clients/sandbox.ts";
@@ -120,12 +127,13 @@ interface Subject {
 }
 
 // One client in its sandbox: argv(binary) is one `run --rm` of COMMAND with
-// that runtime.
+// that runtime; a client without a command line (CRI) times itself (once).
 interface Client {
-  name: "podman" | "ctr";
+  name: "podman" | "ctr" | "cri";
   title: string;
   sandbox: Sandbox;
-  argv(binary: string): string[];
+  argv?(binary: string): string[];
+  once?(s: Subject): Promise<Run>;
   finish(): Promise<string[]>;
   subjects: Subject[];
   skipped: string[]; // "crun: why"
@@ -162,6 +170,31 @@ async function ctrClient(): Promise<Client> {
   };
 }
 
+async function criClient(): Promise<Client> {
+  const cri = await Cri.create();
+  let n = 0;
+  return {
+    name: "cri",
+    title: `CRI: RunPodSandbox + CreateContainer + StartContainer of ${COMMAND.join(" ")} (a pod's start)`,
+    sandbox: cri.sandbox,
+    once: async (s) => {
+      const t0 = performance.now();
+      try {
+        const pod = await cri.startPod(`bench-${n++}`, s.runtime, COMMAND);
+        const ms = performance.now() - t0;
+        await cri.removePod(pod);
+        return { ms, code: 0, stderr: "" };
+      } catch (err) {
+        return { ms: performance.now() - t0, code: 1, stderr: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    finish: () => cri.finish(),
+    subjects: [],
+    skipped: [],
+    quiet: () => true,
+  };
+}
+
 // The processes a sandbox keeps between runs (containerd itself) are the ones
 // there once it is set up; quiet means no other.
 function watchQuiet(client: Client): void {
@@ -192,10 +225,16 @@ interface Run {
   stderr: string;
 }
 
-function runOnce(argv: string[]): Run {
+function runArgv(argv: string[]): Run {
   const t0 = performance.now();
   const r = Bun.spawnSync(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 60_000, killSignal: "SIGKILL" });
   return { ms: performance.now() - t0, code: r.exitCode, stderr: r.stderr.toString() };
+}
+
+async function runOnce(client: Client, s: Subject): Promise<Run> {
+  if (client.once) return client.once(s);
+  if (!client.argv) throw new Error(`${client.name} has neither a command line nor a run of its own`);
+  return runArgv(client.argv(s.binary));
 }
 
 function mustSucceed(client: Client, s: Subject, r: Run): number {
@@ -208,7 +247,7 @@ function mustSucceed(client: Client, s: Subject, r: Run): number {
 async function warmUp(client: Client, runs: number): Promise<void> {
   for (let w = 0; w < Math.max(runs, 1); w++) {
     for (const s of rotate(client.subjects, w)) {
-      const r = runOnce(client.argv(s.binary));
+      const r = await runOnce(client, s);
       await settle(client);
       if (r.code === 0) continue;
       if (s.runtime === "contain" || w > 0) mustSucceed(client, s, r);
@@ -229,7 +268,7 @@ async function timeRounds(clients: Client[], rounds: number): Promise<Times> {
     if (round % 5 === 0) note(`timing, round ${round + 1} of ${rounds}`);
     for (const client of round % 2 ? [...clients].reverse() : clients) {
       for (const s of rotate(client.subjects, round)) {
-        const ms = mustSucceed(client, s, runOnce(client.argv(s.binary)));
+        const ms = mustSucceed(client, s, await runOnce(client, s));
         times.get(client.name)?.get(s.runtime)?.push(ms);
         await settle(client);
       }
@@ -307,9 +346,11 @@ async function traceCalls(clients: Client[], work: string, n: number): Promise<M
   for (let i = 0; i < n; i++) {
     note(`calls, run ${i + 1} of ${n}`);
     for (const client of i % 2 ? [...clients].reverse() : clients) {
+      const argv = client.argv;
+      if (!argv) continue;
       for (const s of rotate(client.subjects, i)) {
         const before = readFileSync(log, "utf8").length;
-        const ms = mustSucceed(client, s, runOnce(client.argv(wrapper(dir, s, log))));
+        const ms = mustSucceed(client, s, runArgv(argv(wrapper(dir, s, log))));
         await settle(client);
         const key = `${client.name}/${s.runtime}`;
         const entry = out.get(key) ?? { runs: [] };
@@ -422,9 +463,9 @@ class RuntimeProcesses {
   }
 }
 
-async function watchRun(client: Client, s: Subject): Promise<Peak> {
+async function watchRun(client: Client, argv: (binary: string) => string[], s: Subject): Promise<Peak> {
   const watch = new RuntimeProcesses(realpathSync(s.binary));
-  const proc = Bun.spawn(client.argv(s.binary), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(argv(s.binary), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   let exited = false;
   void proc.exited.then(() => (exited = true));
   while (!exited) {
@@ -446,8 +487,10 @@ async function watchRun(client: Client, s: Subject): Promise<Peak> {
 async function measureMemory(clients: Client[]): Promise<Map<string, Peak>> {
   const out = new Map<string, Peak>();
   for (const client of clients) {
+    const argv = client.argv;
+    if (!argv) continue;
     note(`memory, ${client.name}`);
-    for (const s of client.subjects) out.set(`${client.name}/${s.runtime}`, await watchRun(client, s));
+    for (const s of client.subjects) out.set(`${client.name}/${s.runtime}`, await watchRun(client, argv, s));
   }
   return out;
 }
@@ -581,8 +624,8 @@ async function main(): Promise<number> {
     copyFileSync(BINARY, contain);
     const subjects: Subject[] = [{ runtime: "contain", binary: contain }, ...peers.map((p) => ({ runtime: p, binary: PEER_BINARIES[p] }))];
     const started = new Date();
-    note("setting up the podman and containerd sandboxes");
-    for (const make of [podmanClient, ctrClient]) {
+    note("setting up the podman, containerd and CRI sandboxes");
+    for (const make of [podmanClient, ctrClient, criClient]) {
       const client = await make();
       clients.push(client);
       client.subjects = [...subjects];
