@@ -11,6 +11,7 @@ test.each<[string, string[], number]>([
   ["success", ["true"], 0],
   ["a status", ["/bin/sh", "-c", "exit 7"], 7],
   ["not executable", ["/etc/passwd"], 126],
+  ["a directory", ["/tmp"], 126],
   ["not found", ["no-such-command"], 127],
   ["a child killed by SIGINT, the shell's 130", ["/bin/sh", "-c", "sh -c 'kill -INT $$'; exit $?"], 130],
 ])("%s: exit %d", (_, cmd, code) => {
@@ -25,6 +26,7 @@ test("127 names the PATH that was searched; 126 names the file", () => {
   expect(h.run(["run", "-q", "-e", "PATH=/opt", "--", "sh"]).stderr).toContain("(searched PATH=/opt)");
   expect(h.run(["run", "-q", "--", "/nowhere/x"]).stderr).toContain("/nowhere/x: no such file or directory in the container's root filesystem");
   expect(h.run(["run", "-q", "--", "/etc/passwd"]).stderr).toContain("/etc/passwd: permission denied (not executable)");
+  expect(h.run(["run", "-q", "--", "/tmp"]).stderr).toBe("[contain] error: /tmp: is a directory, not a command (permission denied); give a program to run, e.g. contain run -- ls /tmp\n");
 });
 
 test("signals reach the container's PID 1", async () => {
