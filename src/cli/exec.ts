@@ -16,7 +16,7 @@ import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
 
 export const execFlags = {
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null; always for a container made by create)" },
-  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal of the container's" },
+  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal, a pty of the container's own devpts" },
   detach: { type: "boolean", alias: ["d"], description: "Run it in the background: print nothing, wait for nothing" },
   env: { type: "string", alias: ["e"], description: "Set an environment variable", valueHint: "KEY=VALUE", repeat: true },
   workdir: { type: "string", alias: ["w", "cwd"], description: "Working directory inside the container", valueHint: "DIR" },
@@ -41,7 +41,11 @@ function readProcess(file: string, spec: Spec): Spec["process"] {
 
 export default defineCommand({
   meta: { name: "exec", description: "Run a command in a running container" },
-  args: toCittyArgs(execFlags, { name: "container", description: "The container (name or ID), then the command, after -- or the last flag" }),
+  args: toCittyArgs(
+    execFlags,
+    { name: "container", description: "The container (name or ID)", required: true },
+    { name: "command", usage: "COMMAND [ARG...]", description: "The command and its arguments, taken as written (after the container, or after --)", required: true },
+  ),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(execFlags, rawArgs, "exec", true);
     const { log } = loggerFor(flags);

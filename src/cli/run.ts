@@ -25,7 +25,7 @@ import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
-  hostname: { type: "string", description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
+  hostname: { type: "string", alias: ["h"], description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
   memory: { type: "string", alias: ["m"], description: "Memory limit: bytes or K/M/G, e.g. 64M", valueHint: "SIZE" },
   cpu: {
     type: "string",
@@ -49,7 +49,8 @@ export const runFlags = {
   "read-only": { type: "boolean", description: "Mount the container's root read-only" },
   overlay: {
     type: "boolean",
-    description: "Copy-on-write root: writes go to a layer of the container's own, the rootfs stays untouched (default; --no-overlay writes into the rootfs)",
+    description: "Copy-on-write root: writes go to a layer of the container's own, the rootfs stays untouched (default)",
+    negativeDescription: "Write straight into the rootfs instead of a copy-on-write layer of the container's own",
   },
   "log-opt": { type: "string", description: "With --detach: max-size=SIZE (20M) and max-file=N (5) of the rotated log", valueHint: "OPT", repeat: true },
   "storage-opt": { type: "string", description: "size=SIZE: cap the container's writes to its root at SIZE, on disk (ENOSPC beyond)", valueHint: "OPT", repeat: true },
@@ -219,10 +220,17 @@ function namesBundle(raw: readonly string[]): boolean {
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
-  args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
+  args: toCittyArgs(runFlags, { name: "command", usage: "[--] COMMAND [ARG...]", description: "The command and its arguments, taken as written: contain's flags end at the first argument or at --", required: true }),
   async run({ rawArgs }) {
     if (namesBundle(rawArgs)) return (await import("./create.ts")).runBundle(rawArgs);
-    const { flags: given, positionals } = parseFlags(runFlags, rawArgs, "run", true);
+    const { flags: given, positionals, dashDash } = parseFlags(runFlags, rawArgs, "run", true);
+    // The rule for images (an issue to come): an argument right before `--`
+    // names an image (`run alpine -- sh`); without `--` the first argument is
+    // the command (`run ls -h /`). Until images exist, a root is --rootfs's.
+    if (!dashDash && positionals[1] === "--") {
+      const command = positionals.slice(2).join(" ") || "COMMAND";
+      throw new SpecError("image", `${JSON.stringify(positionals[0])} before -- would name an image, and contain has no images yet`, `give a root directory with --rootfs: contain run --rootfs DIR -- ${command}`);
+    }
     const { log, verbosity } = loggerFor(given);
     requireRoot("run");
     const flags = withConfig(given);
