@@ -13,6 +13,7 @@ import { processFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
+import { takeTerminal } from "./terminal.ts";
 
 export const execFlags = {
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null; always for a container made by create)" },
@@ -55,15 +56,16 @@ export default defineCommand({
     if (ref === undefined || ref === "--") throw new SpecError("container", "missing", "e.g. contain exec -it web -- sh");
     if (command.length === 0 && !processFile) throw new SpecError("command", "no command given", `e.g. contain exec ${ref} -- sh`);
     if (command.length > 0 && processFile) throw new SpecError("--process", "replaces the command: give one or the other", `e.g. contain exec --process process.json ${ref}`);
+    const detach = flags.detach === true;
     const workdir = str(flags, "workdir");
     if (workdir !== undefined && !workdir.startsWith("/")) throw new SpecError("--workdir", `${JSON.stringify(workdir)} is not an absolute path`, "e.g. --workdir /tmp");
     requireRoot("exec");
+    if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const { state } = store.find(ref);
     if (!state.spec) throw new ContainError(`container ${ref} has no recorded configuration`, "it was made by an older contain: run a new one");
     const given = processFile ? readProcess(processFile, state.spec) : undefined;
     const tty = given?.terminal ?? flags.tty === true;
-    const detach = flags.detach === true;
     const socket = str(flags, "console-socket");
     if (tty && detach && !socket) throw new SpecError("--tty", "a detached process's terminal needs a --console-socket to go to", "give --console-socket, or leave out -t");
     if (socket && !tty) throw new SpecError("--console-socket", "needs a terminal to send (-t, or terminal in --process)", "leave it out, or add -t");

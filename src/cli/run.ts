@@ -22,6 +22,7 @@ import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
+import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
@@ -64,8 +65,9 @@ export const runFlags = {
   init: { type: "boolean", description: "Run a tiny init as PID 1 that forwards signals and reaps zombies" },
   config: { type: "string", description: "YAML or JSON file of defaults and presets for these flags", valueHint: "FILE" },
   preset: { type: "string", description: "Take the flags of this preset from --config", valueHint: "NAME" },
-  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
-  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
+  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin and stdout are one, and contain is not in the background)" },
+  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground; -it needs a terminal)" },
+  "sig-proxy": { type: "boolean", description: "Forward the signals contain gets to the container's PID 1 (default; --sig-proxy=false keeps them from it)" },
   net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
   bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
   subnet: { type: "string", description: "The subnet of a new bridge (default 10.0.42.0/24)", valueHint: "CIDR" },
@@ -238,6 +240,7 @@ export default defineCommand({
     const detach = flags.detach === true;
     if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
+    if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
@@ -248,7 +251,7 @@ export default defineCommand({
       print(`${id}\n`);
       return 0;
     }
-    const result = await runContainer(plan, { log, verbosity, store, spec, name });
+    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false });
     return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

@@ -77,3 +77,14 @@ test("exit codes as docker's: 1 when a management command fails, 125 for a bad l
   expect(h.run(["rm", "cli-once"]).code).toBe(0);
   h.expectClean();
 });
+
+test("-it without a terminal is refused as docker refuses it; -t alone is allowed", () => {
+  const line = "the input device is not a TTY; leave out -t to give the command stdin as it is (-i), or run it from a terminal";
+  expect(h.run(["run", "-it", "--", "tty"], { stdin: "" })).toEqual({ code: 125, stdout: "", stderr: `[contain] error: ${line}\n` });
+  h.run(["run", "-d", "-q", "--name", "cli-tty", "--", "sleep", "60"]);
+  expect(h.run(["exec", "-it", "cli-tty", "tty"], { stdin: "" })).toEqual({ code: 1, stdout: "", stderr: `[contain] error: ${line}\n` });
+  expect(h.run(["exec", "-t", "cli-tty", "tty"], { stdin: "" }).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+  expect(h.run(["rm", "-f", "cli-tty"]).code).toBe(0);
+  expect(h.run(["run", "-q", "-t", "--", "tty"], { stdin: "" }).stdout).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+  h.expectClean();
+});

@@ -61,3 +61,15 @@ test("a forwarded SIGTERM that PID 1 handles by exiting ends the run with its st
   child.kill("SIGTERM");
   expect(await child.exited).toBe(143);
 });
+
+test("--sig-proxy=false: the signals contain gets are not forwarded, and the command runs to its end", async () => {
+  const names = ["TERM", "INT", "HUP", "USR1"];
+  const traps = names.map((n) => `trap 'echo got ${n}' ${n};`).join(" ");
+  const child = h.spawn(["run", "-q", "--sig-proxy=false", "--", "/bin/sh", "-c", `${traps} echo ready; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo done`]);
+  const reader = child.stdout.getReader();
+  let out = new TextDecoder().decode((await reader.read()).value);
+  for (const name of names) child.kill(`SIG${name}` as NodeJS.Signals);
+  expect(await child.exited).toBe(0);
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) out += new TextDecoder().decode(chunk.value);
+  expect(out).toBe("ready\ndone\n");
+});
