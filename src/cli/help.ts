@@ -39,14 +39,24 @@ function table(rows: readonly (readonly [string, string])[], width: number): str
   return out;
 }
 
-function flagLabel(name: string, def: ArgDef): string {
-  if (def.type === "boolean" && def.negativeDescription !== undefined) return `    --no-${name}`;
+// A flag's names as they are written: -m, --memory; --net, --network; and
+// --no-overlay for a flag on by default. The completion scripts take them too.
+export function flagNames(name: string, def: ArgDef): string[] {
+  if (def.type === "boolean" && def.negativeDescription !== undefined) return [`--no-${name}`];
   const alias = "alias" in def ? def.alias : undefined;
   const aliases: string[] = typeof alias === "string" ? [alias] : (alias ?? []);
-  const short = aliases.filter((a) => a.length === 1).map((a) => `-${a}, `);
-  const long = [name, ...aliases.filter((a) => a.length > 1)].map((a) => `--${a}`).join(", ");
+  return [...aliases.filter((a) => a.length === 1).map((a) => `-${a}`), `--${name}`, ...aliases.filter((a) => a.length > 1).map((a) => `--${a}`)];
+}
+
+// What a flag's line says of it: its help, or its --no- form's.
+export const flagDescription = (def: ArgDef): string => (def.type === "boolean" && def.negativeDescription) || def.description || "";
+
+function flagLabel(name: string, def: ArgDef): string {
+  const names = flagNames(name, def);
+  const short = names.filter((n) => !n.startsWith("--"));
+  const long = names.filter((n) => n.startsWith("--")).join(", ");
   const value = def.type === "string" ? ` ${def.valueHint ?? "VALUE"}` : "";
-  return `${short.join("") || "    "}${long}${value}`;
+  return `${short.map((n) => `${n}, `).join("") || "    "}${long}${value}`;
 }
 
 export async function renderHelp(cmd: CommandDef, path: readonly string[], width: number, groups?: CommandGroups): Promise<string> {
@@ -74,7 +84,7 @@ export async function renderHelp(cmd: CommandDef, path: readonly string[], width
   }
   if (positionals.length) out.push("Arguments:", ...table(positionals.map(([name, d]) => [name.toUpperCase(), d.description ?? ""]), width), "");
   if (flags.length) {
-    const rows = flags.map(([name, d]): [string, string] => [flagLabel(name, d), (d.type === "boolean" && d.negativeDescription) || d.description || ""]);
+    const rows = flags.map(([name, d]): [string, string] => [flagLabel(name, d), flagDescription(d)]);
     out.push("Options:", ...table(rows, width), "");
   }
   if (subs) out.push(...wrap(`Run '${path.join(" ")} COMMAND --help' for more information on a command.`, width), "");

@@ -40,6 +40,7 @@ const subCommands: Record<string, Load> = {
   // what the runtime implements, for its callers
   features: lazy(() => import("./features.ts")),
   spec: lazy(() => import("./spec.ts")),
+  completion: lazy(() => import("./completion.ts")),
 };
 
 // The top-level help's own lines: runc's global flags, which OCI callers put
@@ -61,7 +62,7 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node"]],
+  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 

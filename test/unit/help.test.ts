@@ -4,6 +4,7 @@
 // needs, every flag is listed as it is written.
 import { expect, test } from "bun:test";
 import type { ArgsDef, CommandDef } from "citty";
+import completion from "../../src/cli/completion.ts";
 import create from "../../src/cli/create.ts";
 import del from "../../src/cli/delete.ts";
 import events from "../../src/cli/events.ts";
@@ -29,7 +30,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -89,6 +90,7 @@ const USAGE: Record<string, string> = {
   "contain events": "contain events [OPTIONS] CONTAINER",
   "contain features": "contain features",
   "contain spec": "contain spec [OPTIONS]",
+  "contain completion": "contain completion bash|zsh|fish",
 };
 
 test.each(every.filter(([path]) => USAGE[path] !== undefined))("%s --help: the usage line names the arguments it needs", async (path, cmd) => {
