@@ -40,7 +40,7 @@ export function ociContainer(flags: FlagValues, id: string, store: StateStore, l
   const layout = {
     dir: store.dir(id),
     overlayDir: "",
-    cgroup: cgroupPlace(id, spec.linux.cgroupsPath),
+    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
     ...(wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
   };
   const ownNetwork = spec.linux.namespaces.some((n) => n.type === "network");

@@ -196,7 +196,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   requireSources(spec);
   const dir = containerDataDir(dataRoot, id);
-  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs`, cgroup: cgroupPlace(id, spec.linux.cgroupsPath) }, network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs`, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);

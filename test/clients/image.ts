@@ -18,8 +18,9 @@ const sha256 = (data: Uint8Array | string) => new Bun.CryptoHasher("sha256").upd
 // An OCI image layout (image-spec's image-layout.md) of the busybox root as a
 // tar archive at `out`, for `ctr images import`: oci-layout, index.json, and
 // under blobs/sha256 the manifest, the config and the layer. `name` goes in
-// the index as containerd's image name annotation and the OCI ref name.
-export function ociArchive(dir: string, out: string, name = IMAGE): void {
+// the index as containerd's image name annotation and the OCI ref name; `cmd`
+// is the image's command.
+export function ociArchive(dir: string, out: string, name = IMAGE, cmd = ["/bin/sh"]): void {
   const layer = readFileSync(busyboxTarball());
   mkdirSync(`${dir}/blobs/sha256`, { recursive: true });
   const blob = (data: Uint8Array | string, mediaType: string) => {
@@ -30,7 +31,7 @@ export function ociArchive(dir: string, out: string, name = IMAGE): void {
   const config = JSON.stringify({
     architecture: "amd64",
     os: "linux",
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["/bin/sh"] },
+    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: cmd },
     // diff_ids name the uncompressed layer.
     rootfs: { type: "layers", diff_ids: [`sha256:${sha256(Bun.gunzipSync(layer))}`] },
   });

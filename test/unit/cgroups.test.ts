@@ -43,6 +43,13 @@ describe("detection", () => {
     expect(co.cpuacct).toBe(co.cpu);
   });
 
+  test("a hybrid host's cgroup2 hugetlb: a cgroup there beside the v1 ones, as v2 places it, only when asked", () => {
+    const layout = parseCgroupLayout(HYBRID);
+    expect(cgroupPaths(layout, SELF, "id1", undefined, true).unified).toBe("/sys/fs/cgroup/unified/contain/id1");
+    expect(cgroupPaths(layout, SELF, "id1", "/kubepods/pod1/id1", true)).toMatchObject({ unified: "/sys/fs/cgroup/unified/kubepods/pod1/id1", memory: "/sys/fs/cgroup/memory/kubepods/pod1/id1" });
+    expect(cgroupPaths(layout, SELF, "id1").unified).toBeUndefined();
+  });
+
   test("v2 cgroups go under <mount>/contain", () => {
     expect(cgroupPaths(parseCgroupLayout(V2), "0::/user.slice/session-1.scope", "id2")).toEqual({ unified: "/sys/fs/cgroup/contain/id2" });
   });

@@ -70,11 +70,14 @@ export function detectLayout(): CgroupLayout {
 // (as runc does), so the machine's own accounting stays whole. An OCI
 // bundle's cgroupsPath, as runc reads it: an absolute one from each
 // hierarchy's root, a relative one in place of contain/<id>.
-export function cgroupPaths(layout: CgroupLayout, procSelfCgroup: string, id: string, cgroupsPath?: string): Record<string, string> {
+// unifiedHugetlb: a hybrid host's hugetlb is in its cgroup2 mount, and the
+// container's hugepage limits go there ("unified", beside the v1 paths).
+export function cgroupPaths(layout: CgroupLayout, procSelfCgroup: string, id: string, cgroupsPath?: string, unifiedHugetlb = false): Record<string, string> {
   const leaf = cgroupsPath && !cgroupsPath.startsWith("/") ? cgroupsPath : `contain/${id}`;
-  if (layout.mode === "v2") return { unified: cgroupsPath?.startsWith("/") ? `${layout.v2Mount}${cgroupsPath}` : `${layout.v2Mount}/${leaf}` };
+  const v2Path = cgroupsPath?.startsWith("/") ? `${layout.v2Mount}${cgroupsPath}` : `${layout.v2Mount}/${leaf}`;
+  if (layout.mode === "v2") return { unified: v2Path };
   const own = parseProcCgroup(procSelfCgroup);
-  const paths: Record<string, string> = {};
+  const paths: Record<string, string> = unifiedHugetlb && layout.v2Mount ? { unified: v2Path } : {};
   for (const c of V1_CONTROLLERS) {
     const mnt = layout.v1Mounts[c];
     if (!mnt) continue;
@@ -89,16 +92,27 @@ export interface CgroupPlace {
   paths: Record<string, string>;
 }
 
-// Where a new container's cgroups go, on this machine.
-export function cgroupPlace(id: string, cgroupsPath?: string, layout: CgroupLayout = detectLayout()): CgroupPlace {
-  return { version: layout.mode === "v2" ? "v2" : "v1", paths: cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id, cgroupsPath) };
+const v2Controllers = (layout: CgroupLayout) => (layout.v2Mount ? (readText(`${layout.v2Mount}/cgroup.controllers`) ?? "").split(/\s+/).filter(Boolean) : []);
+
+// A hybrid host whose hugetlb controller is bound to its cgroup2 mount, not
+// to a v1 hierarchy (as these machines' is).
+const hugetlbInV2 = (layout: CgroupLayout) => layout.mode === "hybrid" && !layout.v1Mounts.hugetlb && v2Controllers(layout).includes("hugetlb");
+
+// Where a new container's cgroups go, on this machine. hugepages: the
+// container has hugepage limits (Kubernetes' kubelet gives every container
+// one of 0 per page size); only then, on a hybrid host with hugetlb in
+// cgroup2, does it get a cgroup there too: every cgroup joined costs a start.
+export function cgroupPlace(id: string, cgroupsPath?: string, hugepages = false, layout: CgroupLayout = detectLayout()): CgroupPlace {
+  const unifiedHugetlb = hugepages && hugetlbInV2(layout);
+  return { version: layout.mode === "v2" ? "v2" : "v1", paths: cgroupPaths(layout, readFileSync("/proc/self/cgroup", "utf8"), id, cgroupsPath, unifiedHugetlb) };
 }
 
 // The version and the controllers a new container's cgroups get here: the v1
-// hierarchies it joins, or what the v2 root has to enable (support.ts).
+// hierarchies it joins (and a hybrid host's cgroup2 hugetlb), or what the v2
+// root has to enable (support.ts).
 export function hostControllers(layout: CgroupLayout = detectLayout()): { version: "v1" | "v2"; controllers: string[] } {
-  if (layout.mode === "v2") return { version: "v2", controllers: (readText(`${layout.v2Mount}/cgroup.controllers`) ?? "").split(/\s+/).filter(Boolean) };
-  return { version: "v1", controllers: V1_CONTROLLERS.filter((c) => layout.v1Mounts[c]) };
+  if (layout.mode === "v2") return { version: "v2", controllers: v2Controllers(layout) };
+  return { version: "v1", controllers: [...V1_CONTROLLERS.filter((c) => layout.v1Mounts[c]), ...(hugetlbInV2(layout) ? ["hugetlb"] : [])] };
 }
 
 export function openCgroup(version: "v1" | "v2", paths: Record<string, string>): Cgroup {

@@ -38,7 +38,7 @@ export function refuseUnusable(r: Resources, version: "v1" | "v2", controllers: 
       version === "v2"
         ? `the ${controller} controller is not available in the container's cgroup v2 (cgroup.controllers)`
         : controller === "hugetlb"
-          ? "the hugetlb controller is not usable for the container's cgroups: no v1 hugetlb hierarchy is mounted (a hybrid host may hold hugetlb in its cgroup2 mount, apart from the container's v1 controllers)"
+          ? "the hugetlb controller is not usable for the container's cgroups: no v1 hugetlb hierarchy is mounted, and a container joins a hybrid host's cgroup2 hugetlb only when it is created with hugepageLimits"
           : `no v1 ${controller} hierarchy is mounted for the container's cgroups`;
     throw new SpecError(`${at}${field}`, why, "remove it, or run the container on a host where that controller is usable");
   }

@@ -8,12 +8,15 @@ import type { Cgroup, Usage } from "./index.ts";
 import { v1Freeze, v1FreezerState, v1Thaw, type FreezerState } from "./freezer.ts";
 import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 import { HUGEPAGE_HINT, refuseUnusable } from "./support.ts";
+import { makeV2Dir, v2Writes } from "./v2.ts";
 
 // The controllers a container joins: limits (memory, cpu, cpuset, pids,
 // hugetlb), CPU accounting (cpuacct, its own hierarchy on some machines), the
 // device allowlist (devices) and pause (freezer). A process joins every one
 // that is mounted (the helper, exec), so none escapes a pause, and `update`
-// finds each limit's directory there.
+// finds each limit's directory there. On a hybrid host whose hugetlb is in
+// its cgroup2 mount, a container with hugepage limits also joins a cgroup
+// there: paths.unified.
 export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "cpuset", "pids", "hugetlb", "devices", "freezer"] as const;
 
 type DeviceRule = NonNullable<Resources["devices"]>[number];
@@ -109,14 +112,19 @@ export class CgroupV1 implements Cgroup {
     // co-mounted controllers share one directory: made once
     for (const dir of this.dirs()) {
       if (dir === cpuset) makeCpusetDir(dir);
+      else if (dir === this.paths.unified) makeV2Dir(dir, ["hugetlb"]);
       else makeDir(dir);
     }
   }
 
   apply(resources: Resources): void {
-    refuseUnusable(resources, "v1", Object.keys(this.paths));
+    const v2Hugetlb = !this.paths.hugetlb && this.paths.unified !== undefined;
+    refuseUnusable(resources, "v1", [...Object.keys(this.paths), ...(v2Hugetlb ? ["hugetlb"] : [])]);
     const mem = this.paths.memory;
-    applyWrites((c) => this.paths[c], v1Writes(resources, { memoryLimit: mem ? readNumber(`${mem}/memory.limit_in_bytes`) : undefined }));
+    const now = { memoryLimit: mem ? readNumber(`${mem}/memory.limit_in_bytes`) : undefined };
+    // cgroup2's hugetlb files are named as v2 names them (hugetlb.2MB.max).
+    const writes = v2Hugetlb ? [...v1Writes({ ...resources, hugepageLimits: undefined }, now), ...v2Writes({ hugepageLimits: resources.hugepageLimits })] : v1Writes(resources, now);
+    applyWrites((c) => this.paths[c], writes);
   }
 
   usage(): Usage {

@@ -2,7 +2,7 @@
 // the device allowlist is an eBPF program attached to it (device-filter.ts).
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { SpecError } from "../../errors.ts";
+import { ContainError, SpecError } from "../../errors.ts";
 import type { Resources } from "../../plan/cgroup.ts";
 import { attachDeviceFilter, loadDeviceFilter } from "../bpf.ts";
 import { close, kill } from "../process.ts";
@@ -15,6 +15,32 @@ import { HUGEPAGE_HINT, refuseUnusable } from "./support.ts";
 // The controllers a container's cgroup gets, where the machine has them:
 // every one a limit of linux.resources may need, so `update` finds them too.
 const WANTED = ["cpuset", "cpu", "memory", "pids", "hugetlb"];
+
+// Makes `dir` in a cgroup2 mount with the `wanted` controllers the machine
+// has. Controllers reach a cgroup only when every ancestor lists them in
+// cgroup.subtree_control: each directory from the mount's root down to the
+// parent enables them, made first if missing (an OCI cgroupsPath may be
+// deep: Kubernetes' /kubepods/burstable/pod<uid>/<id>). The root is exempt
+// from the "no processes in inner cgroups" rule; the parents made hold none.
+export function makeV2Dir(dir: string, wanted: readonly string[]): void {
+  let root = dirname(dir);
+  while (!existsSync(root) || existsSync(`${dirname(root)}/cgroup.controllers`)) {
+    if (root === "/") break;
+    root = dirname(root);
+  }
+  if (!existsSync(`${root}/cgroup.controllers`)) throw new ContainError(`${dir} is not in a cgroup2 mount`, "check the cgroup mounts (/proc/self/mountinfo)");
+  // What the root has, each level has once the one above enables it.
+  const available = (readText(`${root}/cgroup.controllers`) ?? "").split(/\s+/);
+  const chain = [root];
+  for (const part of dirname(dir).slice(root.length).split("/").filter(Boolean)) chain.push(`${chain.at(-1)}/${part}`);
+  for (const d of chain) {
+    makeDir(d);
+    const on = (readText(`${d}/cgroup.subtree_control`) ?? "").split(/\s+/);
+    const enable = wanted.filter((c) => available.includes(c) && !on.includes(c));
+    if (enable.length) writeCgroupFile(d, "cgroup.subtree_control", enable.map((c) => `+${c}`).join(" "));
+  }
+  makeDir(dir);
+}
 
 // cgroup v1 cpu.shares (2..262144, default 1024) to v2 cpu.weight (1..10000,
 // default 100), the conversion runc and crun use.
@@ -70,26 +96,8 @@ export class CgroupV2 implements Cgroup {
     this.paths = { unified: dir };
   }
 
-  // Controllers reach a cgroup only when every ancestor lists them in
-  // cgroup.subtree_control; the mount's root is exempt from the "no processes
-  // in inner cgroups" rule, our `contain` parent holds none.
-  private enableControllers(parent: string): void {
-    const root = dirname(parent);
-    const available = (readText(`${root}/cgroup.controllers`) ?? "").split(/\s+/);
-    const enable = WANTED.filter((c) => available.includes(c)).map((c) => `+${c}`).join(" ");
-    if (!enable) return;
-    for (const dir of [root, parent]) {
-      const on = (readText(`${dir}/cgroup.subtree_control`) ?? "").split(/\s+/);
-      if (WANTED.every((c) => !available.includes(c) || on.includes(c))) continue;
-      writeCgroupFile(dir, "cgroup.subtree_control", enable);
-    }
-  }
-
   create(): void {
-    const parent = dirname(this.dir);
-    makeDir(parent);
-    this.enableControllers(parent);
-    makeDir(this.dir);
+    makeV2Dir(this.dir, WANTED);
   }
 
   apply(resources: Resources, note?: (line: string) => void): void {
