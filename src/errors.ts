@@ -1,8 +1,10 @@
 // The runtime's error hierarchy. Every error a user can meet carries the exit
 // code the CLI will use (docker's and runc's conventions) and a hint that says
-// how to fix it. src/cli/main.ts is the one place that turns them into exits.
+// how to fix it. src/cli/output.ts's exitCodeFor is the one place that turns
+// them into exits.
 
 export const EXIT = {
+  failed: 1, // a management command failed (docker's CLI and runc exit 1)
   runtime: 125, // the runtime failed, or the request was bad
   cannotExecute: 126, // the command exists but cannot be executed
   notFound: 127, // the command was not found

@@ -13,8 +13,9 @@ export function removeBridge(name: string): void {
 }
 
 // tmux for the terminal test, util-linux's setpriv, procps's pgrep, iproute2's
-// `ip`; nftables and curl for the network tests; e2fsprogs for --storage-opt.
-export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl", "e2fsprogs"];
+// `ip`; nftables and curl for the network tests; e2fsprogs for --storage-opt;
+// zsh and fish for the completion scripts.
+export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", "iproute2", "nftables", "curl", "e2fsprogs", "zsh", "fish"];
 
 // The real OCI clients of test/clients: podman (through conmon) and containerd
 // (ctr, through containerd-shim-runc-v2), runc to prove the tests, podman's CNI

@@ -2,10 +2,12 @@
 // uses: unknown flags are errors (citty's own parser lets them through), a
 // flag may repeat where that makes sense (-e A -e B), and the container's
 // command starts at `--` or at the first positional argument, so
-// `contain run sh -c 'echo hi'` keeps its -c.
+// `contain run sh -c 'echo hi'` keeps its -c. Other commands take flags
+// after their arguments too (`logs web -f`, `stop web -t 0`), as docker's.
 import type { ArgsDef } from "citty";
 import { SpecError } from "../errors.ts";
 import { NAME_RE } from "../runtime/state.ts";
+import { closest } from "./suggest.ts";
 
 export interface FlagDef {
   type: "string" | "boolean";
@@ -13,6 +15,8 @@ export interface FlagDef {
   alias?: string[];
   valueHint?: string;
   repeat?: boolean; // may be given more than once; the value is a list
+  // On by default: the help shows the flag as it is written, --no-NAME, with this text.
+  negativeDescription?: string;
 }
 
 export type FlagDefs = Record<string, FlagDef>;
@@ -24,23 +28,34 @@ export const commonFlags = {
   quiet: { type: "boolean", alias: ["q"], description: "Log nothing but errors" },
 } satisfies FlagDefs;
 
-// citty renders the help from its own ArgsDef.
-// `usage` names the positional part for the help line, e.g. COMMAND.
-export function toCittyArgs(defs: FlagDefs, usage?: { name: string; description: string }): ArgsDef {
+// A positional argument, as the usage line writes it: `usage` defaults to
+// the name in capitals, e.g. CONTAINER [CONTAINER...] or COMMAND [ARG...].
+export interface Positional {
+  name: string;
+  description: string;
+  usage?: string;
+  required?: boolean;
+}
+
+// The commands' definitions, in citty's shape, which src/cli/help.ts renders.
+export function toCittyArgs(defs: FlagDefs, ...positionals: Positional[]): ArgsDef {
   const out: ArgsDef = {};
-  if (usage) out[usage.name] = { type: "positional", description: usage.description, required: false };
+  for (const p of positionals) out[p.name] = { type: "positional", description: p.description, required: p.required === true, valueHint: p.usage ?? p.name.toUpperCase() };
   for (const [name, d] of Object.entries(defs)) {
-    // citty prints every alias with one dash: long aliases go in the text.
-    const long = (d.alias ?? []).filter((a) => a.length > 1).map((a) => `--${a}`);
-    const notes = [long.length ? `alias ${long.join(", ")}` : "", d.repeat ? "repeatable" : ""].filter(Boolean);
-    out[name] = {
-      type: d.type,
-      description: notes.length ? `${d.description} (${notes.join("; ")})` : d.description,
-      alias: (d.alias ?? []).filter((a) => a.length === 1),
-      valueHint: d.valueHint,
-    };
+    const description = d.repeat ? `${d.description} (repeatable)` : d.description;
+    if (d.type === "boolean") out[name] = { type: "boolean", description, alias: d.alias ?? [], ...(d.negativeDescription !== undefined && { default: true, negativeDescription: d.negativeDescription }) };
+    else out[name] = { type: "string", description, alias: d.alias ?? [], valueHint: d.valueHint };
   }
   return out;
+}
+
+// Thrown by parseFlags at --help (or -h, where no flag of the command takes
+// it): src/cli/main.ts prints the help of `command` (`node create`).
+export class HelpWanted extends Error {
+  constructor(readonly command: string) {
+    super(`help for ${command}`);
+    this.name = "HelpWanted";
+  }
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
@@ -48,10 +63,13 @@ export type FlagValues = Record<string, string | boolean | string[] | undefined>
 export interface ParsedLine {
   flags: FlagValues;
   positionals: string[];
+  // `--` ended the flags (with stopAtPositional: before any positional).
+  dashDash: boolean;
 }
 
-// `stopAtPositional`: everything from the first positional on is the
-// command, taken verbatim.
+// `stopAtPositional` (run, exec): the flags end at the first positional or
+// at `--`, and everything after is the container's command, taken verbatim
+// (its -h, --help and -q included).
 export function parseFlags(defs: FlagDefs, raw: readonly string[], command: string, stopAtPositional = false): ParsedLine {
   const byName = new Map<string, [string, FlagDef]>();
   for (const [name, d] of Object.entries(defs)) {
@@ -60,6 +78,7 @@ export function parseFlags(defs: FlagDefs, raw: readonly string[], command: stri
   }
   const flags: FlagValues = {};
   const positionals: string[] = [];
+  let dashDash = false;
   const set = (name: string, def: FlagDef, value: string | boolean) => {
     if (def.repeat) flags[name] = [...((flags[name] as string[] | undefined) ?? []), String(value)];
     else flags[name] = value;
@@ -68,8 +87,10 @@ export function parseFlags(defs: FlagDefs, raw: readonly string[], command: stri
     const arg = raw[i] ?? "";
     if (arg === "--") {
       positionals.push(...raw.slice(i + 1));
+      dashDash = true;
       break;
     }
+    if (arg === "--help" || (arg === "-h" && !byName.has("h"))) throw new HelpWanted(command);
     if (!arg.startsWith("-") || arg === "-") {
       if (stopAtPositional) {
         positionals.push(...raw.slice(i));
@@ -93,7 +114,10 @@ export function parseFlags(defs: FlagDefs, raw: readonly string[], command: stri
     }
     const negated = long && key.startsWith("no-") && byName.get(key.slice(3))?.[1].type === "boolean";
     const found = byName.get(negated ? key.slice(3) : key);
-    if (!found) throw new SpecError(`${long ? "--" : "-"}${key}`, "unknown flag", `see 'contain ${command} --help'`);
+    if (!found) {
+      const near = long ? closest(key, Object.keys(defs)) : undefined;
+      throw new SpecError(`${long ? "--" : "-"}${key}`, "unknown flag", `${near ? `did you mean --${near}? ` : ""}see 'contain ${command} --help'`);
+    }
     const [name, def] = found;
     if (def.type === "boolean") {
       if (inline !== undefined && inline !== "true" && inline !== "false")
@@ -105,7 +129,7 @@ export function parseFlags(defs: FlagDefs, raw: readonly string[], command: stri
     if (value === undefined) throw new SpecError(`--${name}`, "needs a value", `e.g. --${name} ${def.valueHint ?? "VALUE"}`);
     set(name, def, value);
   }
-  return { flags, positionals };
+  return { flags, positionals, dashDash };
 }
 
 export function str(flags: FlagValues, name: string): string | undefined {

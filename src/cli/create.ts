@@ -49,7 +49,7 @@ export function ociContainer(flags: FlagValues, id: string, store: StateStore, l
 
 export default defineCommand({
   meta: { name: "create", description: "Create an OCI container from a bundle, waiting before its command (runc's create; then start)" },
-  args: toCittyArgs(bundleFlags, { name: "id", description: "The new container's ID" }),
+  args: toCittyArgs(bundleFlags, { name: "id", description: "The new container's ID", required: true }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(bundleFlags, rawArgs, "create");
     if (positionals.length > 1) throw new SpecError("container id", `takes one ID, not ${positionals.length}`, "e.g. contain create --bundle DIR mycontainer");

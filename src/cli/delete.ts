@@ -14,7 +14,7 @@ export const deleteFlags = {
 
 export default defineCommand({
   meta: { name: "delete", description: "Delete a stopped container made by create (--force: a running one too)" },
-  args: toCittyArgs(deleteFlags, { name: "id", description: "The container's ID" }),
+  args: toCittyArgs(deleteFlags, { name: "id", description: "The container's ID", required: true }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(deleteFlags, rawArgs, "delete");
     const { log } = loggerFor(flags);

@@ -61,7 +61,7 @@ const stopped = (store: StateStore, state: ContainerState) => state.released ===
 
 export default defineCommand({
   meta: { name: "events", description: "Print a container's stats and OOM events as JSON lines until it stops (runc's events)" },
-  args: toCittyArgs(eventsFlags, { name: "id", description: "The container (an ID, or a name)" }),
+  args: toCittyArgs(eventsFlags, { name: "id", usage: "CONTAINER", description: "The container (an ID, or a name)", required: true }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(eventsFlags, rawArgs, "events");
     const { log } = loggerFor(flags);

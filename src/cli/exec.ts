@@ -13,10 +13,11 @@ import { processFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
+import { takeTerminal } from "./terminal.ts";
 
 export const execFlags = {
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (default: /dev/null; always for a container made by create)" },
-  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal of the container's" },
+  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal, a pty of the container's own devpts" },
   detach: { type: "boolean", alias: ["d"], description: "Run it in the background: print nothing, wait for nothing" },
   env: { type: "string", alias: ["e"], description: "Set an environment variable", valueHint: "KEY=VALUE", repeat: true },
   workdir: { type: "string", alias: ["w", "cwd"], description: "Working directory inside the container", valueHint: "DIR" },
@@ -41,7 +42,11 @@ function readProcess(file: string, spec: Spec): Spec["process"] {
 
 export default defineCommand({
   meta: { name: "exec", description: "Run a command in a running container" },
-  args: toCittyArgs(execFlags, { name: "container", description: "The container (name or ID), then the command, after -- or the last flag" }),
+  args: toCittyArgs(
+    execFlags,
+    { name: "container", description: "The container (name or ID)", required: true },
+    { name: "command", usage: "COMMAND [ARG...]", description: "The command and its arguments, taken as written (after the container, or after --)", required: true },
+  ),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(execFlags, rawArgs, "exec", true);
     const { log } = loggerFor(flags);
@@ -51,15 +56,16 @@ export default defineCommand({
     if (ref === undefined || ref === "--") throw new SpecError("container", "missing", "e.g. contain exec -it web -- sh");
     if (command.length === 0 && !processFile) throw new SpecError("command", "no command given", `e.g. contain exec ${ref} -- sh`);
     if (command.length > 0 && processFile) throw new SpecError("--process", "replaces the command: give one or the other", `e.g. contain exec --process process.json ${ref}`);
+    const detach = flags.detach === true;
     const workdir = str(flags, "workdir");
     if (workdir !== undefined && !workdir.startsWith("/")) throw new SpecError("--workdir", `${JSON.stringify(workdir)} is not an absolute path`, "e.g. --workdir /tmp");
     requireRoot("exec");
+    if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const { state } = store.find(ref);
     if (!state.spec) throw new ContainError(`container ${ref} has no recorded configuration`, "it was made by an older contain: run a new one");
     const given = processFile ? readProcess(processFile, state.spec) : undefined;
     const tty = given?.terminal ?? flags.tty === true;
-    const detach = flags.detach === true;
     const socket = str(flags, "console-socket");
     if (tty && detach && !socket) throw new SpecError("--tty", "a detached process's terminal needs a --console-socket to go to", "give --console-socket, or leave out -t");
     if (socket && !tty) throw new SpecError("--console-socket", "needs a terminal to send (-t, or terminal in --process)", "leave it out, or add -t");

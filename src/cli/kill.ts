@@ -26,7 +26,7 @@ function signalOf(name: string, flag: string): number {
 
 export default defineCommand({
   meta: { name: "kill", description: "Send a signal to a container's PID 1" },
-  args: toCittyArgs(killFlags, { name: "container", description: "The containers (names or IDs); for one made by create: ID [SIGNAL]" }),
+  args: toCittyArgs(killFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs); for one made by create, runc's form: ID [SIGNAL]", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(killFlags, rawArgs, "kill");
     const { log } = loggerFor(flags);

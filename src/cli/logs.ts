@@ -19,7 +19,7 @@ export const logsFlags = {
 
 export default defineCommand({
   meta: { name: "logs", description: "Print the output of a detached container" },
-  args: toCittyArgs(logsFlags, { name: "container", description: "The container (name or ID)" }),
+  args: toCittyArgs(logsFlags, { name: "container", description: "The container (name or ID)", required: true }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(logsFlags, rawArgs, "logs");
     const { log } = loggerFor(flags);

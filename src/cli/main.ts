@@ -1,11 +1,13 @@
 // The command table and the one place that turns results and errors into
 // exit codes and output.
-import { defineCommand, renderUsage, type CommandDef } from "citty";
+import { defineCommand, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
-import { ContainError } from "../errors.ts";
+import { ContainError, EXIT } from "../errors.ts";
+import { HelpWanted, toCittyArgs, type FlagDefs } from "./args.ts";
 import { takeGlobals } from "./globals.ts";
 import { reportError } from "./output.ts";
+import { closest } from "./suggest.ts";
 
 // Loaded when named: a start evaluates only its own command's modules (run's
 // alone pull in the spec, plan, seccomp and network code).
@@ -38,40 +40,59 @@ const subCommands: Record<string, Load> = {
   // what the runtime implements, for its callers
   features: lazy(() => import("./features.ts")),
   spec: lazy(() => import("./spec.ts")),
+  completion: lazy(() => import("./completion.ts")),
 };
+
+// The top-level help's own lines: runc's global flags, which OCI callers put
+// before the command (src/cli/globals.ts takes them), and the version.
+const mainFlags = {
+  help: { type: "boolean", alias: ["h"], description: "Print this help; contain COMMAND --help prints a command's" },
+  version: { type: "boolean", description: "Print the versions of contain and of the OCI runtime spec it follows" },
+  root: { type: "string", description: "The state directory of every command (default /run/contain)", valueHint: "DIR" },
+  log: { type: "string", description: "Also append each error line to FILE, as runc does for its callers", valueHint: "FILE" },
+  "log-format": { type: "string", description: "The format of the --log lines: text (default) or json", valueHint: "FORMAT" },
+  debug: { type: "boolean", description: "Log every step and every system call with its arguments" },
+} satisfies FlagDefs;
 
 export const main = defineCommand({
   meta: { name: "contain", version: pkg.version, description: "Run commands in Linux containers" },
+  args: toCittyArgs(mainFlags),
   subCommands,
 });
 
-// Help is asked for only before `--`: after it, --help belongs to the command.
-function wantsHelp(args: readonly string[]): boolean {
-  const end = args.indexOf("--");
-  return (end < 0 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
-}
+// The top-level help's sections; a unit test checks that they hold every command.
+export const commandGroups = [
+  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
+] as const;
 
-// The command a line names, with its parent: `node create` is create's.
-async function commandOf(args: readonly string[]): Promise<{ cmd: CommandDef; parent?: CommandDef }> {
+// `contain` and the words of a command (`node create`): the command, or an
+// error naming the closest one.
+async function commandAt(words: readonly string[]): Promise<CommandDef> {
   let cmd: CommandDef = main;
-  let parent: CommandDef | undefined;
-  for (const word of args.filter((a) => !a.startsWith("-"))) {
+  const seen = ["contain"];
+  for (const word of words) {
     const subs = (await cmd.subCommands) as Record<string, CommandDef | Load> | undefined;
     const next = subs?.[word];
-    if (!next) break;
-    parent = cmd;
+    if (!next) throw unknownCommand(word, Object.keys(subs ?? {}), seen.join(" "));
+    seen.push(word);
     cmd = typeof next === "function" ? await next() : next;
   }
-  return { cmd, parent };
+  return cmd;
 }
 
-async function printHelp(args: readonly string[]): Promise<void> {
-  const { cmd, parent } = await commandOf(args);
-  const usage = await renderUsage(cmd, parent);
-  // citty colours by environment only; a pipe or file gets plain text.
-  writeSync(1, `${process.stdout.isTTY ? usage : Bun.stripANSI(usage)}\n`);
+function unknownCommand(word: string, known: readonly string[], parent: string): ContainError {
+  const near = closest(word, known);
+  return new ContainError(`unknown command ${JSON.stringify(word)}${parent === "contain" ? "" : ` for ${parent}`}`, `${near ? `did you mean ${JSON.stringify(near)}? ` : ""}see '${parent} --help'`, EXIT.failed);
 }
 
+async function printHelp(words: readonly string[]): Promise<number> {
+  const [cmd, { renderHelp }] = await Promise.all([commandAt(words), import("./help.ts")]);
+  // The terminal's width, or 80 for a pipe or a file.
+  const width = process.stdout.isTTY ? Math.max(40, process.stdout.columns || 80) : 80;
+  writeSync(1, await renderHelp(cmd, ["contain", ...words], width, words.length === 0 ? commandGroups : undefined));
+  return 0;
+}
 
 export async function cli(line: string[]): Promise<number> {
   let args: string[];
@@ -80,18 +101,20 @@ export async function cli(line: string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-  if (args.length === 0 || args[0] === "help" || wantsHelp(args)) {
-    await printHelp(args[0] === "help" ? args.slice(1) : args);
-    return 0;
+  const name = args[0] ?? "";
+  try {
+    if (args.length === 0 || name === "--help" || name === "-h") return await printHelp([]);
+    if (name === "help") return await printHelp(args.slice(1));
+  } catch (err) {
+    return reportError(err);
   }
-  if (args[0] === "--version" || args[0] === "version") {
+  if (name === "--version" || name === "version") {
     // runc's second line, the newest runtime-spec a config.json may follow
     // (podman shows the runtime's version output as it is).
     const { OCI_VERSION_MAX } = await import("../spec/version.ts");
     writeSync(1, `contain ${pkg.version}\nspec: ${OCI_VERSION_MAX}\n`);
     return 0;
   }
-  const name = args[0] ?? "";
   // Internal: exec'd by a detached container's monitor (ffi/monitor.c) to
   // release the container once its init has exited.
   if (name === "reap" && args.length === 3) {
@@ -104,15 +127,23 @@ export async function cli(line: string[]): Promise<number> {
     }
   }
   const load = subCommands[name];
-  if (!load) return reportError(new ContainError(`unknown command ${JSON.stringify(name)}`, "see 'contain --help'"), false);
+  if (!load) return reportError(unknownCommand(name, Object.keys(subCommands), "contain"));
+  // run and node create make a container: their own failures exit 125.
+  const runs = name === "run" || (name === "node" && args[1] === "create");
   try {
     const cmd = await load();
-    // Our own strict parser reads rawArgs (src/cli/args.ts); citty's
+    // Our own strict parser reads rawArgs (src/cli/args.ts), and asks for
+    // the help where the command's flags are (HelpWanted); citty's
     // runCommand would parse them again with node:util, whose import alone
     // costs ~6 ms at every start.
     const result = await cmd.run?.({ rawArgs: args.slice(1), args: { _: [] } as never, cmd });
     return typeof result === "number" ? result : 0;
   } catch (err) {
-    return reportError(err, args.includes("--debug") || line.includes("--debug"));
+    try {
+      if (err instanceof HelpWanted) return await printHelp(err.command.split(" "));
+    } catch (helpErr) {
+      return reportError(helpErr);
+    }
+    return reportError(err, args.includes("--debug") || line.includes("--debug"), runs);
   }
 }

@@ -3,14 +3,15 @@
 // CPU in shares (cpu.weight on cgroup v2), a payload that sleeps forever
 // unless one is given. `create` prints the node's host PID.
 import { defineCommand } from "citty";
-import { SpecError } from "../errors.ts";
+import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize, parseInteger } from "../spec/units.ts";
-import { checkName, commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { checkName, commonFlags, HelpWanted, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
 import { describeStatus, rows } from "./ps.ts";
+import { closest } from "./suggest.ts";
 import { formatTable } from "./table.ts";
 
 export const nodeCreateFlags = {
@@ -32,7 +33,7 @@ const DEFAULT_PAYLOAD = ["sleep", "infinity"];
 
 export const create = defineCommand({
   meta: { name: "create", description: "Create a node: a detached container; prints its host PID" },
-  args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name; a payload command may follow -- (default: sleep infinity)" }),
+  args: toCittyArgs(nodeCreateFlags, { name: "name", description: "The node's name", required: true }, { name: "command", usage: "-- COMMAND [ARG...]", description: "The payload, after -- (default: sleep infinity)" }),
   async run({ rawArgs }) {
     // Flags may follow the name (`node create node-1 --mem 256`): the payload
     // is what follows `--`.
@@ -100,7 +101,7 @@ export const ls = defineCommand({
 
 export const rm = defineCommand({
   meta: { name: "rm", description: "Remove nodes, stopping them first" },
-  args: toCittyArgs(nodeRmFlags, { name: "name", description: "The nodes (names or IDs)" }),
+  args: toCittyArgs(nodeRmFlags, { name: "name", usage: "NAME [NAME...]", description: "The nodes (names or IDs)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(nodeRmFlags, rawArgs, "node rm");
     const { log } = loggerFor(flags);
@@ -108,7 +109,7 @@ export const rm = defineCommand({
     requireRoot("node rm");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     return eachContainer(refs, async (ref) => {
-      if (store.find(ref).state.kind !== "node") throw new SpecError(ref, "is a container, not a node", `remove it with contain rm -f ${ref}`);
+      if (store.find(ref).state.kind !== "node") throw new ContainError(`${ref} is a container, not a node`, `remove it with contain rm -f ${ref}`);
       return removeContainer(store, ref, true);
     });
   },
@@ -121,8 +122,12 @@ export default defineCommand({
   subCommands: nodeCommands,
   run({ rawArgs }) {
     const [sub, ...rest] = rawArgs;
-    const cmd = sub === undefined ? undefined : nodeCommands[sub as keyof typeof nodeCommands];
-    if (!cmd) throw new SpecError("node", sub === undefined ? "needs a subcommand" : `unknown subcommand ${JSON.stringify(sub)}`, "use contain node create, ls or rm");
+    if (sub === undefined || sub === "--help" || sub === "-h") throw new HelpWanted("node");
+    const cmd = nodeCommands[sub as keyof typeof nodeCommands];
+    if (!cmd) {
+      const near = closest(sub, Object.keys(nodeCommands));
+      throw new ContainError(`unknown command ${JSON.stringify(sub)} for contain node`, `${near ? `did you mean ${JSON.stringify(near)}? ` : ""}use contain node create, ls or rm`, EXIT.failed);
+    }
     return cmd.run?.({ rawArgs: rest, args: { _: [] } as never, cmd });
   },
 });

@@ -112,18 +112,30 @@ export function atLeastOneContainer(positionals: readonly string[], command: str
   return [...positionals];
 }
 
+// docker's CLI: 125 for a bad command line (a SpecError: a flag, a value, a
+// missing argument) and for `run`'s own failures; 1 when a management
+// command fails (no such container, not running, ...), as runc's commands
+// exit too; 126 and 127 are the container command's, whoever runs it.
+export function exitCodeFor(err: unknown, runs: boolean): number {
+  if (!(err instanceof ContainError)) return runs ? EXIT.runtime : EXIT.failed;
+  if (err.exitCode !== EXIT.runtime || runs || err instanceof SpecError) return err.exitCode;
+  return EXIT.failed;
+}
+
 // The one error line every failure prints, and the exit code it means.
-export function reportError(err: unknown, debug = false): number {
+// `runs`: the command makes a container (run, node create).
+export function reportError(err: unknown, debug = false, runs = false): number {
+  const code = exitCodeFor(err, runs);
   if (err instanceof ContainError) {
     const line = `${err.message}${err.hint ? `; ${err.hint}` : ""}`;
     printErr(`[contain] error: ${line}\n`);
     logToFile("error", line);
-    return err.exitCode;
+    return code;
   }
   const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
   printErr(`[contain] error: ${message}\n`);
   logToFile("error", message);
-  return EXIT.runtime;
+  return code;
 }
 
 // Runs `act` on each container, as docker does: the name of each one done on

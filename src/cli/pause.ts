@@ -8,7 +8,7 @@ import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } fr
 
 export const pauseFlags = { ...commonFlags } satisfies FlagDefs;
 
-const containers = { name: "container", description: "The containers (names or IDs)" };
+const containers = { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true };
 
 function freezerCommand(name: "pause" | "unpause", description: string, act: typeof pauseContainer) {
   return defineCommand({

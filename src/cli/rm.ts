@@ -13,7 +13,7 @@ export const rmFlags = {
 
 export default defineCommand({
   meta: { name: "rm", description: "Remove containers" },
-  args: toCittyArgs(rmFlags, { name: "container", description: "The containers (names or IDs)" }),
+  args: toCittyArgs(rmFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(rmFlags, rawArgs, "rm");
     const { log } = loggerFor(flags);

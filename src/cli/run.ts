@@ -22,10 +22,11 @@ import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
+import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
-  hostname: { type: "string", description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
+  hostname: { type: "string", alias: ["h"], description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
   memory: { type: "string", alias: ["m"], description: "Memory limit: bytes or K/M/G, e.g. 64M", valueHint: "SIZE" },
   cpu: {
     type: "string",
@@ -49,7 +50,8 @@ export const runFlags = {
   "read-only": { type: "boolean", description: "Mount the container's root read-only" },
   overlay: {
     type: "boolean",
-    description: "Copy-on-write root: writes go to a layer of the container's own, the rootfs stays untouched (default; --no-overlay writes into the rootfs)",
+    description: "Copy-on-write root: writes go to a layer of the container's own, the rootfs stays untouched (default)",
+    negativeDescription: "Write straight into the rootfs instead of a copy-on-write layer of the container's own",
   },
   "log-opt": { type: "string", description: "With --detach: max-size=SIZE (20M) and max-file=N (5) of the rotated log", valueHint: "OPT", repeat: true },
   "storage-opt": { type: "string", description: "size=SIZE: cap the container's writes to its root at SIZE, on disk (ENOSPC beyond)", valueHint: "OPT", repeat: true },
@@ -63,8 +65,9 @@ export const runFlags = {
   init: { type: "boolean", description: "Run a tiny init as PID 1 that forwards signals and reaps zombies" },
   config: { type: "string", description: "YAML or JSON file of defaults and presets for these flags", valueHint: "FILE" },
   preset: { type: "string", description: "Take the flags of this preset from --config", valueHint: "NAME" },
-  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin is one)" },
-  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground)" },
+  tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin and stdout are one, and contain is not in the background)" },
+  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground; -it needs a terminal)" },
+  "sig-proxy": { type: "boolean", description: "Forward the signals contain gets to the container's PID 1 (default; --sig-proxy=false keeps them from it)" },
   net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
   bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
   subnet: { type: "string", description: "The subnet of a new bridge (default 10.0.42.0/24)", valueHint: "CIDR" },
@@ -219,10 +222,17 @@ function namesBundle(raw: readonly string[]): boolean {
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
-  args: toCittyArgs(runFlags, { name: "command", description: "The command and its arguments, after -- or the last flag" }),
+  args: toCittyArgs(runFlags, { name: "command", usage: "[--] COMMAND [ARG...]", description: "The command and its arguments, taken as written: contain's flags end at the first argument or at --", required: true }),
   async run({ rawArgs }) {
     if (namesBundle(rawArgs)) return (await import("./create.ts")).runBundle(rawArgs);
-    const { flags: given, positionals } = parseFlags(runFlags, rawArgs, "run", true);
+    const { flags: given, positionals, dashDash } = parseFlags(runFlags, rawArgs, "run", true);
+    // The rule for images (an issue to come): an argument right before `--`
+    // names an image (`run alpine -- sh`); without `--` the first argument is
+    // the command (`run ls -h /`). Until images exist, a root is --rootfs's.
+    if (!dashDash && positionals[1] === "--") {
+      const command = positionals.slice(2).join(" ") || "COMMAND";
+      throw new SpecError("image", `${JSON.stringify(positionals[0])} before -- would name an image, and contain has no images yet`, `give a root directory with --rootfs: contain run --rootfs DIR -- ${command}`);
+    }
     const { log, verbosity } = loggerFor(given);
     requireRoot("run");
     const flags = withConfig(given);
@@ -230,6 +240,7 @@ export default defineCommand({
     const detach = flags.detach === true;
     if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
+    if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
@@ -240,7 +251,7 @@ export default defineCommand({
       print(`${id}\n`);
       return 0;
     }
-    const result = await runContainer(plan, { log, verbosity, store, spec, name });
+    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false });
     return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

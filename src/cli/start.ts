@@ -11,7 +11,7 @@ export const startFlags = { ...commonFlags } satisfies FlagDefs;
 
 export default defineCommand({
   meta: { name: "start", description: "Start the command of a container made by create" },
-  args: toCittyArgs(startFlags, { name: "id", description: "The container's ID" }),
+  args: toCittyArgs(startFlags, { name: "id", description: "The container's ID", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(startFlags, rawArgs, "start");
     const { log } = loggerFor(flags);

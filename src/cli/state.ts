@@ -10,7 +10,7 @@ export const stateFlags = { ...commonFlags } satisfies FlagDefs;
 
 export default defineCommand({
   meta: { name: "state", description: "Print a container's OCI state as JSON (runc's state)" },
-  args: toCittyArgs(stateFlags, { name: "id", description: "The container's ID" }),
+  args: toCittyArgs(stateFlags, { name: "id", description: "The container's ID", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(stateFlags, rawArgs, "state");
     const id = oneContainer(positionals, "state");

@@ -15,7 +15,7 @@ export const stopFlags = {
 
 export default defineCommand({
   meta: { name: "stop", description: "Stop containers: SIGTERM, then SIGKILL after a timeout" },
-  args: toCittyArgs(stopFlags, { name: "container", description: "The containers (names or IDs)" }),
+  args: toCittyArgs(stopFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(stopFlags, rawArgs, "stop");
     const { log } = loggerFor(flags);

@@ -85,7 +85,7 @@ function resourcesFromFile(file: string): Resources {
 
 export default defineCommand({
   meta: { name: "update", description: "Change the resource limits of a running container (runc's update)" },
-  args: toCittyArgs(updateFlags, { name: "id", description: "The container (an ID, or a name)" }),
+  args: toCittyArgs(updateFlags, { name: "id", usage: "CONTAINER", description: "The container (an ID, or a name)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(updateFlags, rawArgs, "update");
     const { log } = loggerFor(flags);

@@ -10,7 +10,7 @@ export const waitFlags = { ...commonFlags } satisfies FlagDefs;
 
 export default defineCommand({
   meta: { name: "wait", description: "Wait for containers to stop and print their exit codes" },
-  args: toCittyArgs(waitFlags, { name: "container", description: "The containers (names or IDs)" }),
+  args: toCittyArgs(waitFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(waitFlags, rawArgs, "wait");
     const { log } = loggerFor(flags);

@@ -8,7 +8,7 @@ const x64 = {
   sethostname: 170, unshare: 272, setns: 308, mknodat: 259, pipe2: 293, memfd_create: 319,
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 257, mkdirat: 258, openat2: 437,
   sendfile: 40, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 321, execve: 59, ptrace: 101,
-  connect: 42, sendmsg: 46,
+  connect: 42, sendmsg: 46, getpgid: 121, dup3: 292,
 } as const;
 
 const arm64: Record<keyof typeof x64, number> = {
@@ -18,7 +18,7 @@ const arm64: Record<keyof typeof x64, number> = {
   sethostname: 161, unshare: 97, setns: 268, mknodat: 33, pipe2: 59, memfd_create: 279,
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 56, mkdirat: 34, openat2: 437,
   sendfile: 71, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 280, execve: 221, ptrace: 117,
-  connect: 203, sendmsg: 211,
+  connect: 203, sendmsg: 211, getpgid: 155, dup3: 24,
 };
 
 export type SyscallName = keyof typeof x64;

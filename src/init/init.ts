@@ -21,9 +21,12 @@ import { execAttributes } from "../plan/exec.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
-function isExecutableFile(path: string): boolean | null {
+// true, false (not executable), "directory", or null (no such file).
+function isExecutableFile(path: string): boolean | "directory" | null {
   try {
-    if (!statSync(path).isFile()) return null;
+    const st = statSync(path);
+    if (st.isDirectory()) return "directory";
+    if (!st.isFile()) return null;
   } catch {
     return null;
   }
@@ -40,6 +43,8 @@ export function resolveCommand(cmd: string, path: string): string {
   if (cmd.includes("/")) {
     const found = isExecutableFile(cmd);
     if (found === null) throw new ContainError(noSuchFile(cmd), "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
+    // docker's 126, in words podman's match takes for 126 too ("permission denied").
+    if (found === "directory") throw new ContainError(`${cmd}: is a directory, not a command (permission denied)`, `give a program to run, e.g. contain run -- ls ${cmd}`, EXIT.cannotExecute);
     if (!found) throw new ContainError(`${cmd}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
     return cmd;
   }
@@ -47,7 +52,7 @@ export function resolveCommand(cmd: string, path: string): string {
   for (const dir of path.split(":")) {
     const candidate = `${dir || "."}/${cmd}`;
     const found = isExecutableFile(candidate);
-    if (found) return candidate;
+    if (found === true) return candidate;
     if (found === false) denied ??= candidate;
   }
   if (denied) throw new ContainError(`${denied}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);

@@ -5,6 +5,7 @@ import { addressOf, check, sym, sys } from "../ffi/index.ts";
 import { openFileInRoot } from "./resolve.ts";
 
 const TCGETS = 0x5401;
+const TIOCGPGRP = 0x540f;
 const TIOCGWINSZ = 0x5413;
 const TIOCSWINSZ = 0x5414;
 const TIOCGPTN = 0x80045430;
@@ -33,6 +34,25 @@ export function openPty(): { master: number; slave: number; path: string } {
 // build Node's stdin stream, ~5 ms at start-up.)
 export function isTerminal(fd: number): boolean {
   return sys("ioctl", fd, TCGETS, addressOf(new Uint8Array(64))) === 0;
+}
+
+// Whether this process is in the background of the terminal on `fd`: the
+// terminal's foreground process group (tcgetpgrp) is another, as for
+// `contain run ... &`. Such a process is stopped (SIGTTIN, SIGTTOU) when it
+// reads the terminal or changes its modes. A terminal that is not our
+// controlling one (ENOTTY) stops nobody.
+export function inBackground(fd: number): boolean {
+  const pgrp = new Int32Array(1);
+  if (sys("ioctl", fd, TIOCGPGRP, addressOf(pgrp)) < 0) return false;
+  return pgrp[0] !== sys("getpgid", 0);
+}
+
+// fd 0 becomes /dev/null: what the container reads then, instead of the
+// terminal a contain in the background must leave to the shell.
+export function releaseStdin(): void {
+  const devnull = openSync("/dev/null", constants.O_RDONLY | O_CLOEXEC);
+  check("dup3", [devnull, 0, 0], sys("dup3", devnull, 0, 0));
+  check("close", [devnull], sys("close", devnull));
 }
 
 export interface WinSize {

@@ -32,6 +32,7 @@ export interface RunOptions {
   name?: string;
   bundle?: string; // an OCI bundle's container (create, run --bundle)
   pidFile?: string; // the init's PID goes there once it runs (runc's --pid-file)
+  sigProxy?: boolean; // false: the signals contain gets are not forwarded (docker's --sig-proxy=false)
 }
 
 export interface DetachOptions extends RunOptions {
@@ -105,7 +106,7 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
 
 export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunResult> {
   const { log } = opts;
-  using signals = new SignalForwarder();
+  using signals = new SignalForwarder(opts.sigProxy !== false);
   const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
   using entry = opts.store.create(newState(plan, opts, cgroup));
   let terminal: TerminalProxy | undefined;

@@ -12,6 +12,9 @@ const HANGUP_GRACE_MS = 2000;
 // Takes the forwarded signals from the start, so one that arrives while the
 // container is being set up is held and delivered once it runs, instead of
 // killing the runtime (the default action) and stranding the container.
+// With `proxy` false (docker's --sig-proxy=false) they are still taken, so
+// they do not kill the runtime, but not passed on: the container is not told.
+// The caller's terminal is still followed (its size, its hangup).
 export class SignalForwarder implements Disposable {
   private target?: { pid: number; terminal?: TerminalProxy };
   private readonly held: (typeof FORWARDED)[number][] = [];
@@ -21,11 +24,13 @@ export class SignalForwarder implements Disposable {
     return [name, handler] as const;
   });
 
+  constructor(private readonly proxy = true) {}
+
   private forward(name: (typeof FORWARDED)[number]): void {
     if (!this.target) return;
     if (name === "SIGWINCH") this.target.terminal?.resize();
     if (name === "SIGHUP" && this.target.terminal) this.hangup(this.target.pid, this.target.terminal);
-    kill(this.target.pid, os.signals[name]);
+    if (this.proxy) kill(this.target.pid, os.signals[name]);
   }
 
   // With a terminal, SIGHUP means the caller's terminal is gone (a closed

@@ -11,6 +11,7 @@ test.each<[string, string[], number]>([
   ["success", ["true"], 0],
   ["a status", ["/bin/sh", "-c", "exit 7"], 7],
   ["not executable", ["/etc/passwd"], 126],
+  ["a directory", ["/tmp"], 126],
   ["not found", ["no-such-command"], 127],
   ["a child killed by SIGINT, the shell's 130", ["/bin/sh", "-c", "sh -c 'kill -INT $$'; exit $?"], 130],
 ])("%s: exit %d", (_, cmd, code) => {
@@ -25,6 +26,7 @@ test("127 names the PATH that was searched; 126 names the file", () => {
   expect(h.run(["run", "-q", "-e", "PATH=/opt", "--", "sh"]).stderr).toContain("(searched PATH=/opt)");
   expect(h.run(["run", "-q", "--", "/nowhere/x"]).stderr).toContain("/nowhere/x: no such file or directory in the container's root filesystem");
   expect(h.run(["run", "-q", "--", "/etc/passwd"]).stderr).toContain("/etc/passwd: permission denied (not executable)");
+  expect(h.run(["run", "-q", "--", "/tmp"]).stderr).toBe("[contain] error: /tmp: is a directory, not a command (permission denied); give a program to run, e.g. contain run -- ls /tmp\n");
 });
 
 test("signals reach the container's PID 1", async () => {
@@ -58,4 +60,16 @@ test("a forwarded SIGTERM that PID 1 handles by exiting ends the run with its st
   await reader.read();
   child.kill("SIGTERM");
   expect(await child.exited).toBe(143);
+});
+
+test("--sig-proxy=false: the signals contain gets are not forwarded, and the command runs to its end", async () => {
+  const names = ["TERM", "INT", "HUP", "USR1"];
+  const traps = names.map((n) => `trap 'echo got ${n}' ${n};`).join(" ");
+  const child = h.spawn(["run", "-q", "--sig-proxy=false", "--", "/bin/sh", "-c", `${traps} echo ready; i=0; while [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done; echo done`]);
+  const reader = child.stdout.getReader();
+  let out = new TextDecoder().decode((await reader.read()).value);
+  for (const name of names) child.kill(`SIG${name}` as NodeJS.Signals);
+  expect(await child.exited).toBe(0);
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) out += new TextDecoder().decode(chunk.value);
+  expect(out).toBe("ready\ndone\n");
 });

@@ -34,7 +34,7 @@ test("contain spec writes config.json into the bundle, and never over one", () =
   expect(JSON.parse(text)).toMatchObject({ process: { terminal: true, args: ["sh"] }, root: { path: "rootfs" } });
 
   const again = contain(["spec", "-b", bundle]);
-  expect(again.code).toBe(125);
+  expect(again.code).toBe(1); // runc's, as for every failure but a bad command line
   expect(again.stderr).toBe(`[contain] error: ${bundle}/config.json exists; remove it first, or give another bundle with --bundle DIR\n`);
   expect(readFileSync(`${bundle}/config.json`, "utf8")).toBe(text);
 

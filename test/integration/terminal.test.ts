@@ -48,3 +48,28 @@ test("an interactive shell: tty, line editing, Ctrl-C, exit status", async () =>
   });
   expect((await status.text()).trim()).toBe("3");
 }, 20_000);
+
+// The README's `contain run ... &`: in the background of an interactive
+// shell, contain neither reads the terminal nor changes its modes, so the
+// shell does not stop it ([1]+ Stopped), and what is typed goes to the shell.
+test("in the background of its terminal: not stopped, the shell keeps its input, the command reads /dev/null", async () => {
+  const bg = `${session}-bg`;
+  tmux("new-session", "-d", "-s", bg, "-x", "120", "-y", "30", "env PS1='prompt$ ' bash --norc --noprofile -i");
+  const view = () => tmux("capture-pane", "-p", "-t", bg);
+  const send = (...keys: string[]) => tmux("send-keys", "-t", bg, ...keys);
+  try {
+    await waitFor("bash's prompt", () => view().includes("prompt$"));
+    send(`${BIN} run -q ${h.rootFlags.join(" ")} -- sh -c 'read line; echo "read:[$line] $?"; sleep 1; echo bg-done' &`, "Enter");
+    send("echo typed-$((6*7))", "Enter");
+    await waitFor("the shell to run what was typed", () => view().includes("\ntyped-42"));
+    await waitFor("the container to end", () => view().includes("\nbg-done"));
+    send("jobs; wait %1; echo waited:$?", "Enter");
+    await waitFor("contain to exit", () => view().includes("\nwaited:"));
+    const screen = view();
+    expect(screen).toContain("read:[] 1"); // /dev/null: EOF at once
+    expect(screen).not.toContain("Stopped");
+    expect(screen).toContain("\nwaited:0\n");
+  } finally {
+    tmux("kill-session", "-t", bg);
+  }
+}, 20_000);

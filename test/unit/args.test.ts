@@ -1,6 +1,11 @@
 import { expect, test } from "bun:test";
-import { parseFlags } from "../../src/cli/args.ts";
-import { runFlags } from "../../src/cli/run.ts";
+import { HelpWanted, parseFlags } from "../../src/cli/args.ts";
+import { execFlags } from "../../src/cli/exec.ts";
+import { logsFlags } from "../../src/cli/logs.ts";
+import { nodeCreateFlags } from "../../src/cli/node.ts";
+import run, { runFlags } from "../../src/cli/run.ts";
+import { stopFlags } from "../../src/cli/stop.ts";
+import { closest, distance } from "../../src/cli/suggest.ts";
 import { SpecError } from "../../src/errors.ts";
 
 const parse = (...raw: string[]) => parseFlags(runFlags, raw, "run", true);
@@ -32,4 +37,72 @@ test("an unknown flag is an error that points at the help", () => {
 
 test("a flag without its value is an error", () => {
   expect(() => parse("--memory")).toThrow(/--memory: needs a value/);
+});
+
+// The help a line asks for, or undefined when it asks for none.
+function helpOf(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (err) {
+    if (err instanceof HelpWanted) return err.command;
+    throw err;
+  }
+}
+
+test("run and exec: everything after the command is the command's, -h, --help and -q included", () => {
+  expect(parse("-q", "ls", "-h", "/")).toEqual({ flags: { quiet: true }, positionals: ["ls", "-h", "/"], dashDash: false });
+  expect(parse("--", "ls", "--help")).toEqual({ flags: {}, positionals: ["ls", "--help"], dashDash: true });
+  const exec = (...raw: string[]) => parseFlags(execFlags, raw, "exec", true);
+  expect(exec("-it", "web", "ls", "--help", "-q")).toEqual({ flags: { interactive: true, tty: true }, positionals: ["web", "ls", "--help", "-q"], dashDash: false });
+  expect(helpOf(() => exec("web", "ls", "--help"))).toBeUndefined();
+});
+
+test("--help before the command means help; so does -h, but for run, where it is --hostname", () => {
+  expect(helpOf(() => parse("-m", "64M", "--help", "sh"))).toBe("run");
+  expect(helpOf(() => parse("--help"))).toBe("run");
+  expect(parse("-h", "myhost", "--", "hostname")).toEqual({ flags: { hostname: "myhost" }, positionals: ["hostname"], dashDash: true });
+  expect(helpOf(() => parseFlags(execFlags, ["-h", "web", "sh"], "exec", true))).toBe("exec");
+  expect(helpOf(() => parseFlags(logsFlags, ["web", "-h"], "logs"))).toBe("logs");
+  expect(helpOf(() => parseFlags(nodeCreateFlags, ["n1", "--mem", "64", "--help"], "node create"))).toBe("node create");
+  // A value is a value, even one that looks like --help.
+  expect(parse("--name", "--help", "sh").flags.name).toBe("--help");
+});
+
+test("the other commands take flags after their arguments, as docker's do", () => {
+  expect(parseFlags(logsFlags, ["web", "-f"], "logs")).toEqual({ flags: { follow: true }, positionals: ["web"], dashDash: false });
+  expect(parseFlags(stopFlags, ["web", "-t", "0"], "stop")).toEqual({ flags: { time: "0" }, positionals: ["web"], dashDash: false });
+  expect(parseFlags(nodeCreateFlags, ["node-1", "--mem", "256", "--", "sleep", "--help"], "node create")).toEqual({ flags: { mem: "256" }, positionals: ["node-1", "sleep", "--help"], dashDash: true });
+});
+
+// The line the CLI prints for an error: its message and its hint.
+async function lineOf(act: () => unknown): Promise<string> {
+  try {
+    await act();
+  } catch (err) {
+    if (err instanceof SpecError) return `${err.message}; ${err.hint}`;
+    throw err;
+  }
+  throw new Error("no error");
+}
+
+test("the image rule: an argument right before -- would name an image, refused until images exist", async () => {
+  expect(parse("alpine", "--", "sh")).toEqual({ flags: {}, positionals: ["alpine", "--", "sh"], dashDash: false });
+  const runLine = (...rawArgs: string[]) => lineOf(() => run.run?.({ rawArgs, args: { _: [] } as never, cmd: run }));
+  expect(await runLine("-q", "alpine", "--", "sh", "-c", "true")).toBe('image: "alpine" before -- would name an image, and contain has no images yet; give a root directory with --rootfs: contain run --rootfs DIR -- sh -c true');
+  expect(await runLine("alpine", "--")).toEndWith("contain run --rootfs DIR -- COMMAND");
+});
+
+test("an unknown flag names the closest known one", async () => {
+  expect(await lineOf(() => parse("--memroy", "64M", "sh"))).toBe("--memroy: unknown flag; did you mean --memory? see 'contain run --help'");
+  expect(await lineOf(() => parse("--zzz", "sh"))).toBe("--zzz: unknown flag; see 'contain run --help'");
+});
+
+test("suggestions: one edit for short words (a swap counts as one), two from five letters", () => {
+  expect(distance("exce", "exec")).toBe(1);
+  expect(distance("kitten", "sitting")).toBe(3);
+  expect(closest("exce", ["run", "exec", "ps"])).toBe("exec");
+  expect(closest("inspetc", ["inspect", "exec"])).toBe("inspect");
+  expect(closest("cp", ["ps", "rm", "run"])).toBeUndefined();
+  expect(closest("stpo", ["stop", "start"])).toBe("stop");
 });

@@ -39,3 +39,13 @@ test("exits are described for the step log", () => {
   expect(describeExit({ exited: true, code: 3 })).toBe("exit status 3");
   expect(describeExit({ exited: false, signal: 9, core: false })).toBe("killed by signal 9 (SIGKILL)");
 });
+
+test("exit codes as docker's CLI: 125 for a bad line and run's own errors, 1 when a management command fails, 126/127 kept", async () => {
+  const { exitCodeFor } = await import("../../src/cli/output.ts");
+  const { ContainError, SpecError, EXIT } = await import("../../src/errors.ts");
+  const failed = new ContainError("no such container: web");
+  const badLine = new SpecError("--time", '"soon" is not a number');
+  const notFound = new ContainError("sh: executable file not found in $PATH", undefined, EXIT.notFound);
+  expect([failed, badLine, notFound, new Error("unexpected")].map((e) => exitCodeFor(e, true))).toEqual([125, 125, 127, 125]);
+  expect([failed, badLine, notFound, new Error("unexpected")].map((e) => exitCodeFor(e, false))).toEqual([1, 125, 127, 1]);
+});
