@@ -506,7 +506,8 @@ function printTimes(clients: Client[], times: Times, opts: Options): void {
     const rows = times.get(client.name);
     if (!rows) continue;
     console.log(`\n## ${client.title}\n`);
-    console.log(`${opts.rounds} interleaved rounds, ${opts.warmup} warm-up runs each; wall time of the client's whole command, in ms\n`);
+    const what = client.once ? "the three calls' time, from this benchmark's gRPC client" : "wall time of the client's whole command";
+    console.log(`${opts.rounds} interleaved rounds, ${opts.warmup} warm-up runs each; ${what}, in ms\n`);
     console.log("| runtime | median | p90 | min | max |");
     console.log("|---|---:|---:|---:|---:|");
     for (const [runtime, xs] of rows) console.log(`| ${runtime} | ${ms1(median(xs))} | ${ms1(quantile(xs, 0.9))} | ${ms1(Math.min(...xs))} | ${ms1(Math.max(...xs))} |`);
