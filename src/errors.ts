@@ -3,6 +3,7 @@
 // how to fix it. src/cli/main.ts is the one place that turns them into exits.
 
 export const EXIT = {
+  failed: 1, // a management command failed on its input (docker's CLI: a bad --format or --filter)
   runtime: 125, // the runtime failed, or the request was bad
   cannotExecute: 126, // the command exists but cannot be executed
   notFound: 127, // the command was not found
