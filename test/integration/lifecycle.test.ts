@@ -86,8 +86,8 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   const stats = h.run(["stats", "--no-stream", "web"]);
   expect(stats.code).toBe(0);
   const statsRow = stats.stdout.trimEnd().split("\n");
-  expect(statsRow[0]).toMatch(/^ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +PIDS$/);
-  expect(statsRow[1]).toMatch(new RegExp(`^${id.slice(0, 12)} +web +[\\d.]+% +[\\d.]+[KM]? / 64M +[\\d.]+% +[1-9]\\d*$`));
+  expect(statsRow[0]).toMatch(/^ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+  expect(statsRow[1]).toMatch(new RegExp(`^${id.slice(0, 12)} +web +[\\d.]+% +[\\d.]+[KM]? / 64M +[\\d.]+% +[\\d.]+k?B / [\\d.]+k?B +(-|[\\d.]+[kMG]?B / [\\d.]+[kMG]?B) +[1-9]\\d*$`));
 
   // inspect: config, state, pid, cgroup paths, mounts
   const [info] = JSON.parse(h.run(["inspect", "web"]).stdout);
