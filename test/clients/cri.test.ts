@@ -84,7 +84,7 @@ for (const handler of ["runc", "contain"]) {
 
     test("a container over its 16 MiB memory limit is OOMKilled, exit code 137", async () => {
       // dd's buffer is one block: 64 MiB of touched memory.
-      const hog = await cri.startContainer(pod, "hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], { memory: 16 * 1024 * 1024 });
+      const hog = await cri.startContainer(pod, "hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], { memory_limit_in_bytes: 16 * 1024 * 1024 });
       ids.push(hog);
       const status = await waitFor(
         "the hog to exit",
@@ -96,6 +96,33 @@ for (const handler of ["runc", "contain"]) {
       );
       expect({ reason: status.reason, exit_code: status.exit_code }).toEqual({ reason: "OOMKilled", exit_code: 137 });
       await cri.client.removeContainer(hog);
+    });
+
+    // What a kubelet sends for a container with requests and limits: shares,
+    // a CFS quota, a memory limit, an OOM score. Its hugepage limits (0 for
+    // every page size) containerd 1.6 drops on a host without a v1 hugetlb
+    // hierarchy ("hugetlb cgroup controller is absent"), as this one.
+    test("a kubelet's resources are the kernel's: cpu shares and quota, memory, oom_score_adj", async () => {
+      const limited = await cri.startContainer(pod, "limited", ["sleep", "1000"], {
+        cpu_shares: 512,
+        cpu_quota: 50_000,
+        cpu_period: 100_000,
+        memory_limit_in_bytes: 64 * 1024 * 1024,
+        oom_score_adj: 500,
+      });
+      ids.push(limited);
+      const { pid } = await cri.status(limited);
+      // The process's directory in a v1 hierarchy.
+      const read = (controller: string, file: string) => {
+        const path = readFileSync(`/proc/${pid}/cgroup`, "utf8").match(new RegExp(`^\\d+:${controller}:(.*)$`, "m"))?.[1];
+        return readFileSync(`/sys/fs/cgroup/${controller}${path}/${file}`, "utf8").trim();
+      };
+      expect(read("cpu", "cpu.shares")).toBe("512");
+      expect(read("cpu", "cpu.cfs_quota_us")).toBe("50000");
+      expect(read("memory", "memory.limit_in_bytes")).toBe(String(64 * 1024 * 1024));
+      expect(readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim()).toBe("500");
+      await cri.client.stopContainer(limited, 0);
+      await cri.client.removeContainer(limited);
     });
 
     test("StopContainer: a container that ignores SIGTERM is killed after the timeout (137)", async () => {

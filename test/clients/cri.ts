@@ -116,7 +116,15 @@ export interface ContainerConfig {
   command?: string[];
   args?: string[];
   log_path?: string;
-  linux?: { resources?: { memory_limit_in_bytes?: number } };
+  linux?: { resources?: LinuxContainerResources };
+}
+
+export interface LinuxContainerResources {
+  cpu_period?: number;
+  cpu_quota?: number;
+  cpu_shares?: number;
+  memory_limit_in_bytes?: number;
+  oom_score_adj?: number;
 }
 
 export type ContainerState = "CONTAINER_CREATED" | "CONTAINER_RUNNING" | "CONTAINER_EXITED" | "CONTAINER_UNKNOWN";
@@ -305,13 +313,13 @@ export class Cri {
   }
 
   // A container of `pod` made and started; its log is <pod's log dir>/<name>.log.
-  async startContainer(pod: Pod, name: string, command: string[], opts: { memory?: number } = {}): Promise<string> {
+  async startContainer(pod: Pod, name: string, command: string[], resources: LinuxContainerResources = {}): Promise<string> {
     const config: ContainerConfig = {
       metadata: { name },
       image: { image: IMAGE },
       command,
       log_path: `${name}.log`,
-      linux: { resources: { memory_limit_in_bytes: opts.memory ?? 0 } },
+      linux: { resources },
     };
     const id = await this.client.createContainer(pod.id, config, pod.config);
     this.ids.add(id);
