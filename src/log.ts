@@ -27,9 +27,10 @@ const reporter = (timed: boolean) => ({
 
 export type Logger = ConsolaInstance;
 
-export type Verbosity = "quiet" | "normal" | "debug";
+export const VERBOSITIES = ["quiet", "info", "debug"] as const;
+export type Verbosity = (typeof VERBOSITIES)[number];
 
-export function createLogger(verbosity: Verbosity = "normal"): Logger {
+export function createLogger(verbosity: Verbosity = "info"): Logger {
   const level = verbosity === "quiet" ? LogLevels.error : verbosity === "debug" ? LogLevels.debug : LogLevels.info;
   return createConsola({ level, reporters: [reporter(verbosity === "debug")] }).withTag("contain");
 }

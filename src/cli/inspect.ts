@@ -1,19 +1,30 @@
-// `contain inspect CONTAINER...`: JSON with the config, the state as the
-// kernel shows it, the pid, the cgroup paths, the devices and the mounts.
+// `contain inspect [-f TEMPLATE] CONTAINER...`: JSON in docker's names where
+// contain has the data (Id, Name, State, Config, HostConfig,
+// NetworkSettings, Mounts, LogPath), then contain's own: the OCI config
+// (Spec), the cgroup paths, the devices, the monitor. -f prints a template
+// of it once per container, as docker's does.
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
+import { memoryLimitOf } from "../plan/cgroup.ts";
 import { containerDevices } from "../plan/devices.ts";
 import { requireRoot } from "../runtime/prepare.ts";
-import { LOG } from "../runtime/state.ts";
-import { statusOf } from "../runtime/status.ts";
+import { LOG, type ContainerState } from "../runtime/state.ts";
+import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, stateRoot } from "./output.ts";
+import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { labelsOf, portsOf } from "./docker-fields.ts";
+import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
+import { parseFormat, renderItems, TemplateError } from "./template.ts";
 
-export const inspectFlags = { ...commonFlags } satisfies FlagDefs;
+export const inspectFlags = {
+  format: { type: "string", alias: ["f"], description: "A template of each container, docker's: '{{.State.Status}}', '{{json .Config}}', '{{index .Config.Labels \"k\"}}'", valueHint: "TEMPLATE" },
+  root: commonFlags.root,
+  "data-root": commonFlags["data-root"],
+  debug: commonFlags.debug,
+} satisfies FlagDefs;
 
-// /proc/<pid>/mountinfo: the container's mounts as its init sees them.
-function mountsOf(pid: number): { target: string; fstype: string; source: string; options: string }[] {
+// /proc/<pid>/mountinfo: every mount of the container as its init sees it.
+function mountsOf(pid: number): { Type: string; Source: string; Destination: string; Options: string }[] {
   try {
     return readFileSync(`/proc/${pid}/mountinfo`, "utf8")
       .trim()
@@ -22,51 +33,118 @@ function mountsOf(pid: number): { target: string; fstype: string; source: string
         const [pre = "", post = ""] = line.split(" - ");
         const f = pre.split(" ");
         const [fstype = "", source = "", superOptions = ""] = post.split(" ");
-        return { target: f[4] ?? "", fstype, source, options: [f[5], superOptions].filter(Boolean).join(",") };
+        return { Type: fstype, Source: source, Destination: f[4] ?? "", Options: [f[5], superOptions].filter(Boolean).join(",") };
       });
   } catch {
     return [];
   }
 }
 
+function networkMode(state: ContainerState): string {
+  if (state.network) return "bridge";
+  const ns = state.spec?.linux.namespaces.find((n) => n.type === "network");
+  return !ns ? "host" : (ns.path ?? "none");
+}
+
+// One container as docker's inspect shows it. A Map is a Go map to the
+// templates: a missing label is "<no value>", not an error.
+export function inspectOf(state: ContainerState, status: Status) {
+  const running = status.kind === "running" || status.kind === "paused";
+  const spec = state.spec;
+  const r = spec?.linux.resources;
+  const user = spec?.process.user;
+  const ports = new Map<string, { HostIp: string; HostPort: string }[]>();
+  for (const p of portsOf(state)) ports.set(`${p.containerPort}/${p.proto}`, [...(ports.get(`${p.containerPort}/${p.proto}`) ?? []), { HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) }]);
+  const quota = r?.cpu?.quota;
+  return {
+    Id: state.id,
+    Created: state.created,
+    Path: state.command[0] ?? "",
+    Args: state.command.slice(1),
+    State: {
+      Status: status.kind,
+      Running: running,
+      Paused: status.kind === "paused",
+      // Recorded when the container was released (release.ts).
+      OOMKilled: status.exit?.oomKilled === true,
+      Pid: running ? (state.init?.pid ?? 0) : 0,
+      ExitCode: status.exit ? exitCodeOf(status.exit.status) : 0,
+      StartedAt: state.started ?? "",
+      FinishedAt: status.exit?.finished ?? "",
+    },
+    Name: state.name ? `/${state.name}` : "",
+    LogPath: state.detached && state.dataDir ? `${state.dataDir}/${LOG}` : "",
+    Config: {
+      Hostname: spec?.hostname ?? "",
+      User: user && (user.uid !== 0 || user.gid !== 0) ? `${user.uid}:${user.gid}` : "",
+      Tty: spec?.process.terminal === true,
+      Env: spec?.process.env ?? [],
+      Cmd: state.command,
+      // No images yet: the root filesystem the container was made from.
+      Image: state.rootfs,
+      WorkingDir: spec?.process.cwd ?? "",
+      Labels: new Map(Object.entries(labelsOf(state))),
+    },
+    HostConfig: {
+      NetworkMode: networkMode(state),
+      AutoRemove: state.autoRemove === true,
+      ReadonlyRootfs: spec?.root.readonly === true,
+      Memory: memoryLimitOf(r) ?? 0,
+      NanoCpus: quota !== undefined && quota > 0 ? Math.round((quota / (r?.cpu?.period ?? 100_000)) * 1e9) : 0,
+      CpuShares: r?.cpu?.shares ?? 0,
+      CpuQuota: quota !== undefined && quota > 0 ? quota : 0,
+      CpuPeriod: r?.cpu?.period ?? 0,
+      CpusetCpus: r?.cpu?.cpus ?? "",
+      CpusetMems: r?.cpu?.mems ?? "",
+      PidsLimit: r?.pids?.limit ?? 0,
+    },
+    NetworkSettings: {
+      IPAddress: state.network?.address ?? "",
+      Bridge: state.network?.bridge ?? "",
+      Ports: ports,
+    },
+    Mounts: running && state.init ? mountsOf(state.init.pid) : [],
+    // contain's own
+    Spec: spec ?? null,
+    Detached: state.detached === true,
+    MonitorPid: running ? (state.monitor?.pid ?? 0) : 0,
+    Cgroup: state.cgroup && !state.released ? state.cgroup : null,
+    // The nodes its /dev got and the allowlist its cgroup holds, the
+    // runtime's defaults included.
+    Devices: spec ? containerDevices(spec) : null,
+  };
+}
+
 export default defineCommand({
-  meta: { name: "inspect", description: "Print a container's config and state as JSON" },
+  meta: { name: "inspect", description: "Print containers' config and state as JSON, or through a template" },
   args: toCittyArgs(inspectFlags, { name: "container", description: "The containers (names or IDs)" }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(inspectFlags, rawArgs, "inspect");
     const { log } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "inspect");
+    const format = str(flags, "format") === undefined ? undefined : parseFormat(str(flags, "format"), "--format");
     requireRoot("inspect");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    const out = refs.map((ref) => {
+    const describe = (ref: string) => {
       const { state } = store.find(ref);
-      const status = statusOf(store, state);
-      const running = status.kind !== "exited";
-      return {
-        id: state.id,
-        name: state.name ?? null,
-        created: state.created,
-        config: state.spec ?? null,
-        state: {
-          status: status.kind,
-          running,
-          pid: running ? (state.init?.pid ?? null) : null,
-          exitCode: status.exit ? exitCodeOf(status.exit.status) : null,
-          startedAt: state.started ?? null,
-          finishedAt: status.exit?.finished ?? null,
-          detached: state.detached === true,
-          monitorPid: running ? (state.monitor?.pid ?? null) : null,
-        },
-        pid: running ? (state.init?.pid ?? null) : null,
-        cgroup: state.cgroup && !state.released ? state.cgroup : null,
-        // The nodes its /dev got and the allowlist its cgroup holds, the
-        // runtime's defaults included.
-        devices: state.spec ? containerDevices(state.spec) : null,
-        mounts: running && state.init ? mountsOf(state.init.pid) : [],
-        logPath: state.detached && state.dataDir ? `${state.dataDir}/${LOG}` : null,
-      };
-    });
-    print(`${JSON.stringify(out, null, 2)}\n`);
-    return 0;
+      return inspectOf(state, statusOf(store, state));
+    };
+    if (format?.kind !== "template") {
+      const out = refs.map(describe);
+      print(`${JSON.stringify(out, (_, x) => (x instanceof Map ? Object.fromEntries(x) : x), 2)}\n`);
+      return 0;
+    }
+    // docker's: a line for each container found, an error line for each
+    // that is not, then the failure. A template that fails, fails at once.
+    let code = 0;
+    for (const ref of refs) {
+      try {
+        print(renderItems(format, [describe(ref)]));
+      } catch (err) {
+        if (refs.length === 1 || err instanceof TemplateError) throw err;
+        code = reportError(err);
+      }
+    }
+    return code;
   },
 });

@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { traceSyscalls, type ExitStatus } from "../linux/process.ts";
-import { createLogger, type Logger, type Verbosity } from "../log.ts";
+import { createLogger, VERBOSITIES, type Logger, type Verbosity } from "../log.ts";
 import { DEFAULT_DATA_ROOT } from "../runtime/image.ts";
 import type { RunResult } from "../runtime/run.ts";
 import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
@@ -24,8 +24,18 @@ export function print(text: string): void {
   writeSync(1, text);
 }
 
-export function loggerFor(flags: FlagValues): { log: Logger; verbosity: Verbosity } {
-  const verbosity: Verbosity = flags.debug === true || globals.debug ? "debug" : flags.quiet === true ? "quiet" : "normal";
+// The verbosity: --debug or -q (--no-quiet too) on the line, else
+// CONTAIN_LOG, else the config file's `log:` (run --config), else info.
+export function chooseVerbosity(flags: FlagValues, configured: Verbosity | undefined, env: string | undefined): Verbosity {
+  if (flags.debug === true || globals.debug) return "debug";
+  if (typeof flags.quiet === "boolean") return flags.quiet ? "quiet" : "info";
+  if (env === undefined || env === "") return configured ?? "info";
+  if (!(VERBOSITIES as readonly string[]).includes(env)) throw new SpecError("CONTAIN_LOG", `${JSON.stringify(env)} is not a log level`, `use ${VERBOSITIES.join(", ")}, or unset it`);
+  return env as Verbosity;
+}
+
+export function loggerFor(flags: FlagValues, configured?: Verbosity): { log: Logger; verbosity: Verbosity } {
+  const verbosity = chooseVerbosity(flags, configured, process.env.CONTAIN_LOG);
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   return { log, verbosity };

@@ -1,6 +1,8 @@
-// `contain ps [-a] [--json]`: the containers, their status as the kernel
-// shows it, and their memory use against the limit. `contain ps
-// [--format table|json] ID`: runc's, the processes of one container.
+// `contain ps`, docker's: the containers, their status as the kernel shows
+// it, and their memory use against the limit; -q for the IDs alone, -a, -n,
+// -l, --filter, --format (docker's templates, `table`, `json`) and --json
+// (contain's own array). `contain ps [--format table|json] ID`: runc's, the
+// processes of one container (containerd's shim calls it).
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { openCgroup } from "../linux/cgroups/index.ts";
@@ -10,16 +12,26 @@ import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
-import { SpecError } from "../errors.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { ContainError, EXIT, SpecError } from "../errors.ts";
+import { commonFlags, list as listOf, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { matches, parseFilters, wantsStopped } from "./filters.ts";
 import { dataRoot, exitCodeOf, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
+import { goTime, labelsOf, portsOf } from "./docker-fields.ts";
 import { formatTable, humanDuration, shortCommand } from "./table.ts";
+import { parseFormat, renderItems, toJson } from "./template.ts";
 
 export const psFlags = {
   all: { type: "boolean", alias: ["a"], description: "Show stopped containers too" },
-  json: { type: "boolean", description: "Print JSON: one array of objects" },
-  format: { type: "string", alias: ["f"], description: "table or json (--format json is --json; with an ID, runc's: the PIDs)", valueHint: "FORMAT" },
-  ...commonFlags,
+  quiet: { type: "boolean", alias: ["q"], description: "Print the IDs only, one a line" },
+  last: { type: "string", alias: ["n"], description: "Show the N last created containers, of every status", valueHint: "N" },
+  latest: { type: "boolean", alias: ["l"], description: "Show the last created container, of any status" },
+  "no-trunc": { type: "boolean", description: "Print full IDs and commands" },
+  filter: { type: "string", alias: ["f"], repeat: true, description: "Only the containers that match: id=PREFIX, name=REGEX, status=STATUS, label=KEY[=VALUE], exited=CODE", valueHint: "KEY=VALUE" },
+  format: { type: "string", description: "table, json (one object a line), or a template: 'table {{.ID}}\\t{{.Names}}' (with an ID, runc's: table or json)", valueHint: "FORMAT" },
+  json: { type: "boolean", description: "Print contain's JSON: one array of objects" },
+  root: commonFlags.root,
+  "data-root": commonFlags["data-root"],
+  debug: commonFlags.debug,
 } satisfies FlagDefs;
 
 export function describeStatus(status: Status, state: ContainerState, now: number): string {
@@ -37,6 +49,7 @@ export interface Row {
   memory?: { current?: number; limit?: number };
 }
 
+// Newest first, as docker lists them.
 export function rows(store: StateStore, all: boolean): Row[] {
   return store
     .list()
@@ -52,7 +65,7 @@ export function rows(store: StateStore, all: boolean): Row[] {
     .sort((a, b) => Date.parse(b.state.created) - Date.parse(a.state.created));
 }
 
-function toJson(r: Row, now: number) {
+function containJson(r: Row, now: number) {
   return {
     id: r.state.id,
     name: r.state.name ?? null,
@@ -70,9 +83,49 @@ function toJson(r: Row, now: number) {
   };
 }
 
+// A row as docker's templates see it (its formatter.ContainerContext):
+// every field a string.
+function dockerRow(r: Row, now: number, noTrunc: boolean) {
+  const labels = labelsOf(r.state);
+  return {
+    ID: noTrunc ? r.state.id : r.state.id.slice(0, 12),
+    Names: r.state.name ?? "",
+    // No images yet: the root filesystem the container was made from.
+    Image: r.state.rootfs,
+    Command: noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command, 20),
+    CreatedAt: goTime(new Date(r.state.created)),
+    RunningFor: `${humanDuration(now - Date.parse(r.state.created))} ago`,
+    Ports: portsOf(r.state)
+      .map((p) => `${p.hostIp ?? "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.proto}`)
+      .join(", "),
+    State: r.status.kind,
+    Status: describeStatus(r.status, r.state, now),
+    Labels: Object.entries(labels)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  };
+}
+
+// docker's column names, for `table` templates.
+const HEADERS: Record<keyof ReturnType<typeof dockerRow>, string> = {
+  ID: "CONTAINER ID",
+  Names: "NAMES",
+  Image: "IMAGE",
+  Command: "COMMAND",
+  CreatedAt: "CREATED AT",
+  RunningFor: "CREATED",
+  Ports: "PORTS",
+  State: "STATE",
+  Status: "STATUS",
+  Labels: "LABELS",
+};
+
 // runc's ps: the PIDs in the container's cgroup as the host sees them, as
 // JSON; or a table with each one's command line.
-function processesOf(store: StateStore, ref: string, format: string): number {
+function processesOf(store: StateStore, ref: string, format: string | undefined): number {
+  if (format !== undefined && format !== "table" && format !== "json")
+    throw new SpecError("--format", `${JSON.stringify(format)} is not a format for one container's processes`, "use table or json");
   const { state } = store.find(ref);
   const pids = state.cgroup ? openCgroup(state.cgroup.version, state.cgroup.paths).pids().sort((a, b) => a - b) : [];
   if (format === "json") {
@@ -93,39 +146,67 @@ function commandLine(pid: number): string {
 
 const mem = (m: Row["memory"]) => (m ? `${m.current === undefined ? "-" : humanSize(m.current)}/${m.limit === undefined ? "-" : humanSize(m.limit)}` : "");
 
+function defaultTable(list: readonly Row[], now: number, noTrunc: boolean): string {
+  const header = ["ID", "NAME", "PID", "STATUS", "CREATED", "COMMAND", "MEM"];
+  return formatTable(
+    header,
+    list.map((r) => [
+      noTrunc ? r.state.id : r.state.id.slice(0, 12),
+      // An OCI caller's container, made by create: its bundle.
+      r.state.kind === "oci" ? `(oci) ${r.state.bundle ?? ""}` : (r.state.name ?? ""),
+      r.status.kind === "exited" ? "" : String(r.state.init?.pid ?? ""),
+      describeStatus(r.status, r.state, now),
+      `${humanDuration(now - Date.parse(r.state.created))} ago`,
+      noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command),
+      mem(r.memory),
+    ]),
+  );
+}
+
+// -n N: a whole number; -1 (docker's default) is every container.
+function lastOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value) || Number(value) < -1) throw new ContainError(`--last: ${JSON.stringify(value)} is not a number of containers`, "e.g. -n 3", EXIT.failed);
+  return Number(value);
+}
+
 export default defineCommand({
   meta: { name: "ps", description: "List containers (alias: list)" },
   args: toCittyArgs(psFlags, { name: "id", description: "With one container: list its processes (runc's ps)" }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(psFlags, rawArgs, "ps");
     const { log } = loggerFor(flags);
-    const format = str(flags, "format") ?? (flags.json === true ? "json" : "table");
-    if (format !== "table" && format !== "json") throw new SpecError("--format", `${JSON.stringify(format)} is not a format`, "use table or json");
+    const formatFlag = str(flags, "format");
+    if (positionals.length) {
+      requireRoot("ps");
+      return processesOf(openStore(stateRoot(flags), dataRoot(flags), log), oneContainer(positionals, "ps"), flags.json === true ? "json" : formatFlag);
+    }
+    // Everything the line asks is checked before the state is read.
+    if (flags.json === true && formatFlag !== undefined) throw new ContainError("--json and --format: give one of them", "--json is contain's array; --format json is docker's, one object a line", EXIT.failed);
+    const format = parseFormat(formatFlag);
+    const filters = parseFilters(listOf(flags, "filter"));
+    const last = flags.latest === true ? 1 : lastOf(str(flags, "last"));
+    const noTrunc = flags["no-trunc"] === true;
     requireRoot("ps");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    if (positionals.length) return processesOf(store, oneContainer(positionals, "ps"), format);
     const now = Date.now();
-    const list = rows(store, flags.all === true);
-    if (format === "json") {
-      print(`${JSON.stringify(list.map((r) => toJson(r, now)), null, 2)}\n`);
-      return 0;
-    }
-    const header = ["ID", "NAME", "PID", "STATUS", "CREATED", "COMMAND", "MEM"];
-    print(
-      formatTable(
-        header,
-        list.map((r) => [
-          r.state.id.slice(0, 12),
-          // An OCI caller's container, made by create: its bundle.
-          r.state.kind === "oci" ? `(oci) ${r.state.bundle ?? ""}` : (r.state.name ?? ""),
-          r.status.kind === "exited" ? "" : String(r.state.init?.pid ?? ""),
-          describeStatus(r.status, r.state, now),
-          `${humanDuration(now - Date.parse(r.state.created))} ago`,
-          shortCommand(r.state.command),
-          mem(r.memory),
-        ]),
-      ),
+    // docker's -n: the last N created, of any status; -1 is every one.
+    const all = flags.all === true || wantsStopped(filters) || (last !== undefined && last >= 0);
+    let list = rows(store, all).filter((r) =>
+      matches(filters, {
+        id: r.state.id,
+        name: r.state.name,
+        status: r.status.kind,
+        exitCode: r.status.exit ? exitCodeOf(r.status.exit.status) : undefined,
+        labels: labelsOf(r.state),
+      }),
     );
+    if (last !== undefined && last >= 0) list = list.slice(0, last);
+    if (flags.quiet === true) print(list.map((r) => `${noTrunc ? r.state.id : r.state.id.slice(0, 12)}\n`).join(""));
+    else if (flags.json === true) print(`${JSON.stringify(list.map((r) => containJson(r, now)), null, 2)}\n`);
+    else if (format.kind === "json") print(list.map((r) => `${toJson(dockerRow(r, now, noTrunc))}\n`).join(""));
+    else if (format.kind === "template") print(renderItems(format, list.map((r) => dockerRow(r, now, noTrunc)), HEADERS));
+    else print(defaultTable(list, now, noTrunc));
     return 0;
   },
 });

@@ -21,6 +21,7 @@ import { specFromFlags, typedFlags, type RunFlags } from "../spec/from-flags.ts"
 import { networkFromFlags } from "../spec/network.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import type { Verbosity } from "../log.ts";
 import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
@@ -104,12 +105,13 @@ function parseJsonFile(flag: string, file: string): unknown {
   }
 }
 
-// --config and --preset under the flags given on the command line.
-function withConfig(flags: FlagValues): FlagValues {
+// --config and --preset under the flags given on the command line, and the
+// file's default verbosity.
+function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
   const file = str(flags, "config");
   if (file === undefined) {
     if (str(flags, "preset") !== undefined) throw new SpecError("--preset", "needs --config FILE to take presets from", "e.g. --config contain.yaml --preset small");
-    return flags;
+    return { flags };
   }
   const text = readFlagFile("--config", file);
   let input: unknown;
@@ -118,7 +120,8 @@ function withConfig(flags: FlagValues): FlagValues {
   } catch (err) {
     throw new SpecError("--config", `${file} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message}`, "fix the syntax");
   }
-  return overlay<FlagValues[string]>(configFlags(parseConfig(input, file), str(flags, "preset"), file), flags);
+  const config = parseConfig(input, file);
+  return { flags: overlay<FlagValues[string]>(configFlags(config, str(flags, "preset"), file), flags), log: config.log };
 }
 
 // A bind mount's host path must exist: checked before anything is created.
@@ -233,9 +236,9 @@ export default defineCommand({
       const command = positionals.slice(2).join(" ") || "COMMAND";
       throw new SpecError("image", `${JSON.stringify(positionals[0])} before -- would name an image, and contain has no images yet`, `give a root directory with --rootfs: contain run --rootfs DIR -- ${command}`);
     }
-    const { log, verbosity } = loggerFor(given);
+    const { flags, log: configured } = withConfig(given);
+    const { log, verbosity } = loggerFor(given, configured);
     requireRoot("run");
-    const flags = withConfig(given);
     const name = checkName(str(flags, "name"));
     const detach = flags.detach === true;
     if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");

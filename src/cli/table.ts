@@ -35,3 +35,16 @@ export function shortCommand(args: readonly string[], max = 24): string {
   const text = args.join(" ");
   return JSON.stringify(text.length > max ? `${text.slice(0, max - 1)}…` : text);
 }
+
+// docker's units.HumanSizeWithPrecision(n, 3), which its NET I/O and BLOCK
+// I/O columns print: decimal units, three significant digits ("1.23kB").
+export function siSize(bytes: number): string {
+  let n = bytes;
+  let i = 0;
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(3))}${units[i]}`;
+}

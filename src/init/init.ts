@@ -140,7 +140,11 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   // The cgroup.procs files the helper moves itself into, opened while the
   // host's /sys/fs/cgroup is still reachable.
   const cgroupFds = openProcsFiles(start.cgroups);
-  if (plan.root.overlay) log.info(`mounting overlay: ${plan.root.path} (read-only lower) + ${plan.root.overlay.upper}`);
+  if (plan.root.overlay) {
+    // The container by its short ID, as ps shows it; the 64-hex paths at --debug.
+    log.info(`mounting overlay: ${plan.root.path} (read-only lower) + the writable layer of container ${plan.id.slice(0, 12)}`);
+    log.debug(`overlay upper ${plan.root.overlay.upper}, work ${plan.root.overlay.work}`);
+  }
   const root = prepareRoot(plan.root);
   if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
   mountInRoot(root, plan.mounts);

@@ -10,10 +10,14 @@ import type { ContainerState, StateStore } from "./state.ts";
 // died before recording one, a SIGKILL: the init died with the monitor,
 // PR_SET_PDEATHSIG); anything else goes entirely (undefined).
 export function releaseContainer(state: ContainerState, store: StateStore): ContainerState | undefined {
+  const kept = state.detached && state.started && !state.autoRemove;
+  // Read before the cgroup goes: docker's OOMKilled, for inspect.
+  const ooms = kept && state.cgroup ? openCgroup(state.cgroup.version, state.cgroup.paths).usage().oomKills : 0;
   releaseResources(state);
-  if (!state.detached || !state.started || state.autoRemove) return undefined;
+  if (!kept) return undefined;
   const exit = store.exitRecord(state.id) ?? { status: { exited: false, signal: SIGKILL, core: false }, finished: new Date().toISOString() };
-  return { ...state, exit, released: true };
+  const oomKilled = !exit.status.exited && exit.status.signal === SIGKILL && ooms > 0;
+  return { ...state, exit: oomKilled ? { ...exit, oomKilled } : exit, released: true };
 }
 
 export function releaseResources(state: ContainerState): void {

@@ -88,6 +88,7 @@ export function sweepDataDirs(dataRoot: string): string[] {
 export interface ExitRecord {
   status: ExitStatus;
   finished: string; // ISO 8601
+  oomKilled?: boolean; // SIGKILLed by the kernel's OOM killer (its cgroup counted one)
 }
 
 export const DEFAULT_STATE_ROOT = "/run/contain";

@@ -7,6 +7,7 @@
 // preset, and the preset over the defaults; lists (env, volume, ...) add up.
 import * as v from "valibot";
 import { SpecError } from "../errors.ts";
+import { VERBOSITIES, type Verbosity } from "../log.ts";
 
 const scalar = v.pipe(
   v.union([v.string(), v.number()], "must be a string or a number"),
@@ -44,6 +45,8 @@ const PresetSchema = v.strictObject(
 );
 
 const ConfigSchema = v.strictObject({
+  // the default verbosity (CONTAIN_LOG and -q/--debug win over it)
+  log: v.optional(v.picklist(VERBOSITIES, `must be one of ${VERBOSITIES.join(", ")}`)),
   defaults: v.optional(PresetSchema),
   presets: v.optional(v.record(v.string(), PresetSchema)),
 });
@@ -67,6 +70,7 @@ export function overlay<T extends string | boolean | string[] | undefined>(under
 }
 
 export interface Config {
+  log?: Verbosity;
   defaults: ConfigFlags;
   presets: Record<string, ConfigFlags>;
 }
@@ -83,10 +87,10 @@ export function parseConfig(input: unknown, file: string): Config {
     throw new SpecError(
       `--config ${file}`,
       `${path || "top level"}: ${unknownKey ? `unknown setting${unknownKey}` : issue.message}${unknownKey ? "" : value}`,
-      "settings are contain run's long flag names under defaults: or presets.NAME:",
+      "settings are contain run's long flag names under defaults: or presets.NAME:, and log: quiet|info|debug",
     );
   }
-  return { defaults: (result.output.defaults ?? {}) as ConfigFlags, presets: (result.output.presets ?? {}) as Record<string, ConfigFlags> };
+  return { log: result.output.log, defaults: (result.output.defaults ?? {}) as ConfigFlags, presets: (result.output.presets ?? {}) as Record<string, ConfigFlags> };
 }
 
 // The flags a config gives for `preset` (defaults when none).

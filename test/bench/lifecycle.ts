@@ -123,9 +123,9 @@ function residentMemory(subjects: Subject[], contain: string, work: string): Map
   for (const s of subjects) {
     if (s.runtime === "contain") {
       const ps = JSON.parse(mustRun([contain, "inspect", "--root", join(work, "state/contain"), ...Array.from({ length: N }, (_, i) => `b${i}`)])) as {
-        state: { monitorPid: number };
+        MonitorPid: number;
       }[];
-      const mem = ps.map((c) => memoryOf(c.state.monitorPid));
+      const mem = ps.map((c) => memoryOf(c.MonitorPid));
       out.set("contain", `monitor: RSS ${(mean(mem.map((m) => m.rss)) / 1024).toFixed(2)} MiB, PSS ${(mean(mem.map((m) => m.pss)) / 1024).toFixed(2)} MiB (mean of ${mem.length})`);
     } else {
       // Zombies hold no memory: a parent that never reaps (this machine's PID 1) keeps them.

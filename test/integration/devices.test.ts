@@ -106,9 +106,9 @@ test("inspect shows the nodes and the rules", () => {
   const id = h.run(["run", "-d", "-q", "--net", "none", "--device-cgroup-rule", "c 1:11 r", "--", "sleep", "3171"]).stdout.trim();
   try {
     const [info] = JSON.parse(h.run(["inspect", id]).stdout);
-    expect(info.devices.nodes.map((n: { path: string }) => n.path)).toContain("/dev/null");
-    expect(info.devices.rules[0]).toEqual({ allow: false, access: "rwm" });
-    expect(info.devices.rules).toContainEqual({ allow: true, type: "c", major: 1, minor: 11, access: "r" });
+    expect(info.Devices.nodes.map((n: { path: string }) => n.path)).toContain("/dev/null");
+    expect(info.Devices.rules[0]).toEqual({ allow: false, access: "rwm" });
+    expect(info.Devices.rules).toContainEqual({ allow: true, type: "c", major: 1, minor: 11, access: "r" });
   } finally {
     h.run(["rm", "-f", id]);
   }

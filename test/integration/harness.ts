@@ -71,14 +71,14 @@ export class Harness {
     return ["--root", this.root, "--data-root", this.dataRoot];
   }
 
-  run(args: string[], opts: { timeout?: number; stdin?: string } = {}): Result {
+  run(args: string[], opts: { timeout?: number; stdin?: string; env?: Record<string, string> } = {}): Result {
     const r = Bun.spawnSync([this.bin, ...withRoots(args, this.rootFlags)], {
       stdin: opts.stdin === undefined ? "ignore" : Buffer.from(opts.stdin),
       timeout: opts.timeout ?? 30_000,
       // Not SIGTERM: run and exec pass it on to the container, so a hung one
       // would outlive its timeout.
       killSignal: "SIGKILL",
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...opts.env },
     });
     return { code: r.exitCode ?? 128 + (r.signalCode ? 9 : 0), stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   }

@@ -86,16 +86,16 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   const stats = h.run(["stats", "--no-stream", "web"]);
   expect(stats.code).toBe(0);
   const statsRow = stats.stdout.trimEnd().split("\n");
-  expect(statsRow[0]).toMatch(/^ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +PIDS$/);
-  expect(statsRow[1]).toMatch(new RegExp(`^${id.slice(0, 12)} +web +[\\d.]+% +[\\d.]+[KM]? / 64M +[\\d.]+% +[1-9]\\d*$`));
+  expect(statsRow[0]).toMatch(/^ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+  expect(statsRow[1]).toMatch(new RegExp(`^${id.slice(0, 12)} +web +[\\d.]+% +[\\d.]+[KM]? / 64M +[\\d.]+% +[\\d.]+k?B / [\\d.]+k?B +(-|[\\d.]+[kMG]?B / [\\d.]+[kMG]?B) +[1-9]\\d*$`));
 
   // inspect: config, state, pid, cgroup paths, mounts
   const [info] = JSON.parse(h.run(["inspect", "web"]).stdout);
-  expect(info).toMatchObject({ id, name: "web", pid, state: { status: "running", running: true, pid } });
-  expect(info.config.process.args).toEqual(STUBBORN);
-  expect(info.config.linux.resources.memory.limit).toBe(64 * 2 ** 20);
-  expect(Object.values(info.cgroup.paths)).toEqual(expect.arrayContaining(dirs));
-  const targets = info.mounts.map((m: { target: string }) => m.target);
+  expect(info).toMatchObject({ Id: id, Name: "/web", State: { Status: "running", Running: true, Pid: pid }, Config: { Cmd: STUBBORN }, HostConfig: { Memory: 64 * 2 ** 20 } });
+  expect(info.Spec.process.args).toEqual(STUBBORN);
+  expect(info.Spec.linux.resources.memory.limit).toBe(64 * 2 ** 20);
+  expect(Object.values(info.Cgroup.paths)).toEqual(expect.arrayContaining(dirs));
+  const targets = info.Mounts.map((m: { Destination: string }) => m.Destination);
   expect(targets.slice(0, 10)).toEqual(["/", "/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf"]);
   expect(targets).toContain("/proc/sys"); // read-only, after the masks
 
@@ -115,7 +115,7 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   expect(h.run(["ps"]).stdout.trimEnd().split("\n")).toHaveLength(1);
   expect(h.run(["ps", "-a"]).stdout).toMatch(new RegExp(`${id.slice(0, 12)} +web +Exited \\(137\\) (Less than a second|\\d+ seconds?) ago`));
   expect(h.run(["wait", "web"]).stdout).toBe("137\n");
-  expect(JSON.parse(h.run(["inspect", id.slice(0, 5)]).stdout)[0].state).toMatchObject({ status: "exited", running: false, exitCode: 137 });
+  expect(JSON.parse(h.run(["inspect", id.slice(0, 5)]).stdout)[0].State).toMatchObject({ Status: "exited", Running: false, ExitCode: 137, OOMKilled: false });
 
   // the log outlives the container, until rm
   const kept = h.run(["logs", "web"]);

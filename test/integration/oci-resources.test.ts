@@ -136,7 +136,7 @@ test("update: a running container's new limits are in its cgroup files and its s
   const forks = h.run(["exec", "upd", "sh", "-c", "sleep 5 & sleep 5 & wait"]);
   expect(forks.stderr).toContain("can't fork");
   expect(recorded("upd")).toMatchObject({ memory: { limit: 64 << 20 }, pids: { limit: 3 }, cpu: { cpus: "1", quota: 50000, period: 100000, shares: 1024 } });
-  expect(JSON.parse(h.run(["inspect", "upd"]).stdout)[0].config.linux.resources.pids).toEqual({ limit: 3 });
+  expect(JSON.parse(h.run(["inspect", "upd"]).stdout)[0].Spec.linux.resources.pids).toEqual({ limit: 3 });
   // containerd's shim: linux.resources on stdin, no limit lifted
   const fromStdin = h.run(["update", "--resources", "-", "upd"], { stdin: JSON.stringify({ memory: { limit: 32 << 20 }, pids: { limit: -1 }, cpu: { cpus: "0-1" } }) });
   expect(fromStdin.stderr).toBe("");

@@ -67,7 +67,7 @@ test("pause: the counter stands still, ps says Paused, exec is refused; unpause:
   const row = h.run(["ps"]).stdout.trimEnd().split("\n")[1];
   expect(row).toMatch(new RegExp(`^${id.slice(0, 12)} +counter +${pid} +Up (Less than a second|\\d+ seconds?) \\(Paused\\) +`));
   expect(JSON.parse(h.run(["ps", "--json"]).stdout)[0]).toMatchObject({ status: "paused", statusText: expect.stringMatching(/\(Paused\)$/) });
-  expect(JSON.parse(h.run(["inspect", "counter"]).stdout)[0].state).toMatchObject({ status: "paused", running: true, pid });
+  expect(JSON.parse(h.run(["inspect", "counter"]).stdout)[0].State).toMatchObject({ Status: "paused", Running: true, Paused: true, Pid: pid });
 
   expectOneLine(h.run(["pause", "counter"]), "Container counter is already paused", 1);
   expectOneLine(h.run(["exec", "counter", "--", "true"]), "container counter is paused, unpause the container before exec");

@@ -26,7 +26,7 @@ async function forkLoop(name: string, flags: string[]): Promise<{ started: numbe
     // Read while the sleeps are there: the host's own forks are not held back.
     expect(Bun.spawnSync(["true"]).exitCode).toBe(0);
     const dir = cgroupOf(id).find((d) => existsSync(`${d}/pids.max`));
-    const config = JSON.parse(h.run(["inspect", name]).stdout)[0].config.linux.resources.pids ?? null;
+    const config = JSON.parse(h.run(["inspect", name]).stdout)[0].Spec.linux.resources.pids ?? null;
     return { started: Number(line[1]), pidsMax: readFileSync(`${dir}/pids.max`, "utf8").trim(), config };
   } finally {
     expect(h.run(["rm", "-f", name]).code).toBe(0);

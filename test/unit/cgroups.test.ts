@@ -69,8 +69,8 @@ describe("v2", () => {
     writeFileSync(`${root}/cgroup.subtree_control`, "");
     const cg = new CgroupV2(`${root}/contain/c1`);
     cg.create();
-    expect(read("cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb");
-    expect(read("contain/cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb");
+    expect(read("cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb +io");
+    expect(read("contain/cgroup.subtree_control")).toBe("+cpuset +cpu +memory +pids +hugetlb +io");
     // What the kernel shows in the new cgroup once its parent enables them.
     writeFileSync(`${root}/contain/c1/cgroup.controllers`, "cpuset cpu memory hugetlb pids");
     writeFileSync(`${root}/contain/c1/memory.swap.max`, "max");
@@ -84,7 +84,8 @@ describe("v2", () => {
     writeFileSync(`${root}/contain/c1/cpu.stat`, "usage_usec 2500\nuser_usec 2000\n");
     writeFileSync(`${root}/contain/c1/pids.peak`, "3\n");
     writeFileSync(`${root}/contain/c1/memory.events`, "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n");
-    expect(cg.usage()).toMatchObject({ memoryPeak: 1048576, cpuUsec: 2500, pidsPeak: 3, oomKills: 1 });
+    writeFileSync(`${root}/contain/c1/io.stat`, "254:0 rbytes=8192 wbytes=4096 rios=2 wios=1 dbytes=0 dios=0\n");
+    expect(cg.usage()).toMatchObject({ memoryPeak: 1048576, cpuUsec: 2500, pidsPeak: 3, oomKills: 1, blockIO: { read: 8192, write: 4096 } });
   });
 
   test("memory.swap.max is skipped where the kernel has no swap accounting", () => {

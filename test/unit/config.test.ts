@@ -2,6 +2,7 @@
 // command line.
 import { describe, expect, test } from "bun:test";
 import { configFlags, overlay, parseConfig, type ConfigFlags } from "../../src/spec/config.ts";
+import { chooseVerbosity } from "../../src/cli/output.ts";
 import { refusal } from "./fixtures.ts";
 
 describe("--config", () => {
@@ -43,5 +44,24 @@ describe("layers: the preset over the defaults, the command line over both", () 
     const config = parseConfig({ defaults: { pids: 64 }, presets: { open: { "pids-limit": 0 } } }, "c.yaml");
     expect(configFlags(config, "open", "c.yaml")).toEqual({ "pids-limit": "0" });
     expect(overlay<ConfigFlags[string]>(configFlags(config, undefined, "c.yaml"), { "pids-limit": "-1" })).toEqual({ "pids-limit": "-1" });
+  });
+});
+
+describe("the default verbosity", () => {
+  test("log: in the config file", () => {
+    expect(parseConfig({ log: "quiet" }, "c.yaml").log).toBe("quiet");
+    expect(parseConfig({}, "c.yaml").log).toBeUndefined();
+    expect(() => parseConfig({ log: "loud" }, "c.yaml")).toThrow("--config c.yaml: log: must be one of quiet, info, debug");
+  });
+
+  test("the line's -q/--debug, then CONTAIN_LOG, then the file, then info", () => {
+    expect(chooseVerbosity({}, undefined, undefined)).toBe("info");
+    expect(chooseVerbosity({}, "quiet", undefined)).toBe("quiet");
+    expect(chooseVerbosity({}, "quiet", "debug")).toBe("debug");
+    expect(chooseVerbosity({}, undefined, "")).toBe("info");
+    expect(chooseVerbosity({ quiet: true }, "debug", "info")).toBe("quiet");
+    expect(chooseVerbosity({ quiet: false }, undefined, "quiet")).toBe("info");
+    expect(chooseVerbosity({ debug: true }, undefined, "quiet")).toBe("debug");
+    expect(() => chooseVerbosity({}, undefined, "verbose")).toThrow('CONTAIN_LOG: "verbose" is not a log level');
   });
 });

@@ -23,6 +23,13 @@ export interface Usage {
   pidsCurrent?: number;
   pidsLimit?: number; // absent: none
   oomKills: number;
+  blockIO?: BlockIO; // absent: no io (v2) or blkio (v1) controller here
+}
+
+// Bytes read from and written to block devices, every device summed.
+export interface BlockIO {
+  read: number;
+  write: number;
 }
 
 // CPU time in nanoseconds, as runc's events report it.

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import type { Resources } from "../../plan/cgroup.ts";
 import { ContainError } from "../../errors.ts";
 import { kill, SIGKILL } from "../process.ts";
-import type { Cgroup, Usage } from "./index.ts";
+import type { BlockIO, Cgroup, Usage } from "./index.ts";
 import { v1Freeze, v1FreezerState, v1Thaw, type FreezerState } from "./freezer.ts";
 import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 import { HUGEPAGE_HINT, refuseUnusable } from "./support.ts";
@@ -12,12 +12,13 @@ import { makeV2Dir, v2Writes } from "./v2.ts";
 
 // The controllers a container joins: limits (memory, cpu, cpuset, pids,
 // hugetlb), CPU accounting (cpuacct, its own hierarchy on some machines), the
-// device allowlist (devices) and pause (freezer). A process joins every one
+// device allowlist (devices), pause (freezer) and block I/O accounting
+// (blkio, for stats; joining it costs a start nothing measurable). A process joins every one
 // that is mounted (the helper, exec), so none escapes a pause, and `update`
 // finds each limit's directory there. On a hybrid host whose hugetlb is in
 // its cgroup2 mount, a container with hugepage limits also joins a cgroup
 // there: paths.unified.
-export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "cpuset", "pids", "hugetlb", "devices", "freezer"] as const;
+export const V1_CONTROLLERS = ["memory", "cpu", "cpuacct", "cpuset", "pids", "hugetlb", "devices", "freezer", "blkio"] as const;
 
 type DeviceRule = NonNullable<Resources["devices"]>[number];
 
@@ -99,6 +100,23 @@ function makeCpusetDir(dir: string): void {
   }
 }
 
+// blkio.throttle.io_service_bytes: "MAJ:MIN Read N" ... lines per device,
+// then "Total N". Counted where the I/O reaches the device: v1 charges a
+// buffered write to whoever flushes it (the kernel's writeback), not to the
+// writer, so only reads and O_DIRECT writes land here. Since Linux 6.6 the
+// kernel counts only on disks where blk-throttle is active (a throttle rule
+// was set on the disk since boot, docker's --device-read-bps for one): no
+// device line at all is no count, not zero bytes.
+export function parseBlkioBytes(text: string): BlockIO | undefined {
+  const io = { read: 0, write: 0 };
+  let counted = false;
+  for (const m of text.matchAll(/^\S+ (Read|Write) (\d+)$/gm)) {
+    io[m[1] === "Read" ? "read" : "write"] += Number(m[2]);
+    counted = true;
+  }
+  return counted ? io : undefined;
+}
+
 export class CgroupV1 implements Cgroup {
   readonly version = "v1";
   constructor(readonly paths: Readonly<Record<string, string>>) {}
@@ -132,6 +150,7 @@ export class CgroupV1 implements Cgroup {
     const acct = this.paths.cpuacct ?? this.paths.cpu;
     const cpu = this.paths.cpu;
     const pids = this.paths.pids;
+    const blkio = this.paths.blkio ? readText(`${this.paths.blkio}/blkio.throttle.io_service_bytes`) : undefined;
     const ns = acct ? readNumber(`${acct}/cpuacct.usage`) : undefined;
     const percpu = acct ? readText(`${acct}/cpuacct.usage_percpu`)?.trim().split(/\s+/).filter(Boolean).map(Number) : undefined;
     const stat = (key: string) => (cpu ? readKeyed(`${cpu}/cpu.stat`, key) : undefined);
@@ -158,6 +177,7 @@ export class CgroupV1 implements Cgroup {
       pidsCurrent: pids ? readNumber(`${pids}/pids.current`) : undefined,
       pidsLimit: pids ? readNumber(`${pids}/pids.max`) : undefined,
       oomKills: (mem ? readKeyed(`${mem}/memory.oom_control`, "oom_kill") : undefined) ?? 0,
+      blockIO: blkio === undefined ? undefined : parseBlkioBytes(blkio),
     };
   }
 

@@ -7,14 +7,22 @@ import type { Resources } from "../../plan/cgroup.ts";
 import { attachDeviceFilter, loadDeviceFilter } from "../bpf.ts";
 import { close, kill } from "../process.ts";
 import { deviceFilter } from "./device-filter.ts";
-import type { Cgroup, Usage } from "./index.ts";
+import type { BlockIO, Cgroup, Usage } from "./index.ts";
 import { v2Freeze, v2FreezerState, v2Thaw, type FreezerState } from "./freezer.ts";
 import { applyWrites, cgroupFiles, makeDir, readKeyed, readNumber, readPids, readText, removeDir, writeCgroupFile, type CgroupWrite } from "./files.ts";
 import { HUGEPAGE_HINT, refuseUnusable } from "./support.ts";
 
 // The controllers a container's cgroup gets, where the machine has them:
-// every one a limit of linux.resources may need, so `update` finds them too.
-const WANTED = ["cpuset", "cpu", "memory", "pids", "hugetlb"];
+// every one a limit of linux.resources may need, so `update` finds them too,
+// and io for the block I/O that stats shows.
+const WANTED = ["cpuset", "cpu", "memory", "pids", "hugetlb", "io"];
+
+// io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N ..." a line per device.
+export function parseIoStat(text: string): BlockIO {
+  const io = { read: 0, write: 0 };
+  for (const m of text.matchAll(/\b([rw])bytes=(\d+)/g)) io[m[1] === "r" ? "read" : "write"] += Number(m[2]);
+  return io;
+}
 
 // Makes `dir` in a cgroup2 mount with the `wanted` controllers the machine
 // has. Controllers reach a cgroup only when every ancestor lists them in
@@ -129,6 +137,7 @@ export class CgroupV2 implements Cgroup {
       return n === undefined ? undefined : n * 1000;
     };
     const usec = stat("usage_usec");
+    const io = readText(`${this.dir}/io.stat`);
     return {
       memoryPeak: readNumber(`${this.dir}/memory.peak`),
       memoryCurrent: readNumber(`${this.dir}/memory.current`),
@@ -143,6 +152,7 @@ export class CgroupV2 implements Cgroup {
       pidsCurrent: readNumber(`${this.dir}/pids.current`),
       pidsLimit: readNumber(`${this.dir}/pids.max`),
       oomKills: readKeyed(`${this.dir}/memory.events`, "oom_kill") ?? 0,
+      blockIO: io === undefined ? undefined : parseIoStat(io),
     };
   }
 
