@@ -56,7 +56,7 @@ const positionalKind = (path: string) => (path === "completion" ? "shells" : TAK
 
 // The one use of ps: names and IDs, one a line. The contain that completes
 // is the one on the line, with the line's --root.
-const PS_BASH = `"$bin" "\${roots[@]}" ps -a --json 2>/dev/null | sed -n 's/^    "\\(id\\|name\\)": "\\([^"]*\\)",$/\\2/p'`;
+const PS_BASH = `"$bin" "\${roots[@]}" ps -a --format '{{.ID}}\\n{{.Names}}' 2>/dev/null`;
 
 function bash(commands: Completed[]): string {
   const top = commands.find((c) => c.path === "") as Completed;
@@ -153,7 +153,7 @@ function fish(commands: Completed[]): string {
     "    if set -l i (contains -i -- --root $words)",
     "        set roots --root $words[(math $i + 1)]",
     "    end",
-    `    $words[1] $roots ps -a --json 2>/dev/null | string replace -rf '^    "(?:id|name)": "([^"]*)",$' '$1'`,
+    `    $words[1] $roots ps -a --format '{{.ID}}\\n{{.Names}}' 2>/dev/null | string match -v ''`,
     "end",
     // The line's words but flags and the global flags' values: `contain
     // --root R node create web` gives node create web.

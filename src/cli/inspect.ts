@@ -117,7 +117,7 @@ export function inspectOf(state: ContainerState, status: Status) {
 
 export default defineCommand({
   meta: { name: "inspect", description: "Print containers' config and state as JSON, or through a template" },
-  args: toCittyArgs(inspectFlags, { name: "container", description: "The containers (names or IDs)" }),
+  args: toCittyArgs(inspectFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(inspectFlags, rawArgs, "inspect");
     const { log } = loggerFor(flags);

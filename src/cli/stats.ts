@@ -17,7 +17,7 @@ import { formatTable, siSize } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
 
 export const statsFlags = {
-  stream: { type: "boolean", description: "Refresh every second (default; --no-stream prints once)" },
+  stream: { type: "boolean", description: "Refresh every second (the default)", negativeDescription: "Print one sample and exit" },
   format: { type: "string", description: "table, json (one object a line), or a template: 'table {{.Name}}\\t{{.CPUPerc}}'", valueHint: "FORMAT" },
   root: commonFlags.root,
   "data-root": commonFlags["data-root"],
@@ -94,7 +94,7 @@ const HEADERS: Record<keyof Entry, string> = {
 
 export default defineCommand({
   meta: { name: "stats", description: "Show live CPU, memory, network and block I/O, and pids of running containers" },
-  args: toCittyArgs(statsFlags, { name: "container", description: "The containers (names or IDs; default: all running)" }),
+  args: toCittyArgs(statsFlags, { name: "container", usage: "CONTAINER...", description: "The containers (names or IDs; default: all running)" }),
   async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(statsFlags, rawArgs, "stats");
     const { log } = loggerFor(flags);

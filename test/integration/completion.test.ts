@@ -59,11 +59,11 @@ test("bash completes commands, flags as written, subcommands and shells", () => 
   expect(bashCompletes("contain", "run", "--", "ls", "--mem")).toEqual([]);
 });
 
-test("bash completes a running container's name and ID, from the line's --root", () => {
+test("bash completes a running container's name and short ID (as ps shows it), from the line's --root", () => {
   expect(id).toMatch(/^[0-9a-f]{64}$/);
   const roots = ["--root", h.root];
   expect(bashCompletes("contain", "logs", ...roots, "compl-")).toEqual(["compl-web"]);
-  expect(bashCompletes("contain", ...roots, "stop", id.slice(0, 6))).toEqual([id]);
+  expect(bashCompletes("contain", ...roots, "stop", id.slice(0, 6))).toEqual([id.slice(0, 12)]);
   expect(bashCompletes("contain", "exec", ...roots, "compl")).toEqual(["compl-web"]);
   // After exec's container comes the command: files, not containers.
   expect(bashCompletes("contain", "exec", ...roots, "compl-web", "compl")).toEqual([]);

@@ -63,11 +63,13 @@ test.each(every)("%s --help lists every flag as it is written", async (path, cmd
   }
 });
 
-// Written out by hand: what each usage line must say. ps, inspect and stats
-// are not here: their arguments are being reworked (issue 14's other part).
+// Written out by hand: what each usage line must say.
 const USAGE: Record<string, string> = {
   contain: "contain [OPTIONS] COMMAND",
   "contain run": "contain run [OPTIONS] [--] COMMAND [ARG...]",
+  "contain ps": "contain ps [OPTIONS] [ID]",
+  "contain inspect": "contain inspect [OPTIONS] CONTAINER [CONTAINER...]",
+  "contain stats": "contain stats [OPTIONS] [CONTAINER...]",
   "contain exec": "contain exec [OPTIONS] CONTAINER COMMAND [ARG...]",
   "contain logs": "contain logs [OPTIONS] CONTAINER",
   "contain kill": "contain kill [OPTIONS] CONTAINER [CONTAINER...]",
