@@ -319,7 +319,10 @@ static int run_start_hooks(const struct start *r)
  * returns, and this process waits, small, until `start` opens the fifo for
  * reading (runc's exec.fifo). Reopened through /proc/self/fd: the O_PATH
  * descriptor was taken before pivot_root, where the state directory was
- * still in reach. The start's later failures go to stderr, the caller's. */
+ * still in reach. The start's later failures go to stderr, the caller's.
+ * The written end stays open, close-on-exec, as runc's does: `start` reads
+ * to its EOF, so it returns (and runs the poststart hooks) only once the
+ * startContainer hooks ran and the command is exec'd, or this has died. */
 static int await_start(int status_fd, int fifo)
 {
 	char path[64];
@@ -330,7 +333,6 @@ static int await_start(int status_fd, int fifo)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0", 1) != 1)
 		return -1;
-	close(fd);
 	close(fifo);
 	return 0;
 }

@@ -7,20 +7,26 @@ const O_CLOEXEC = 0o2000000;
 // Opens the gate for the process waiting to write to it; true once its one
 // byte arrived. Opened without blocking, since there may be no writer left.
 // A writer counts from the moment its open began, and ours wakes it: its
-// byte follows at once (EAGAIN until then), or EOF if it died. Throws
-// ENOENT when the fifo is gone (another reader took it).
+// byte follows at once (EAGAIN until then), or EOF if it died. Then read to
+// EOF: the writer holds its end until it has gone on (the helper: until
+// its exec). Throws ENOENT when the fifo is gone (another reader took it).
 export function openGate(path: string): boolean {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | O_CLOEXEC);
-  try {
-    const byte = Buffer.alloc(1);
-    for (;;) {
-      try {
-        return readSync(fd, byte) === 1;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
-        Bun.sleepSync(0.1);
-      }
+  const read = (): number | undefined => {
+    try {
+      return readSync(fd, Buffer.alloc(1));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Bun.sleepSync(0.1);
+      return undefined;
     }
+  };
+  try {
+    let got: number | undefined;
+    while ((got = read()) === undefined);
+    if (got !== 1) return false;
+    while (read() !== 0);
+    return true;
   } finally {
     closeSync(fd);
   }
