@@ -334,7 +334,7 @@ else describe(SUITE, () => {
     expect(c2).toBe(c1 ?? -1);
     expect(result("pause_ps")).toMatch(/^Up .* \(Paused\)$/);
     expect(result("pause_again")).toBe("1 [contain] error: Container p1 is already paused; unpause it with contain unpause p1");
-    expect(result("pause_exec")).toMatch(/^125 \[contain\] error: container p1 is paused, unpause the container before exec;/);
+    expect(result("pause_exec")).toMatch(/^1 \[contain\] error: container p1 is paused, unpause the container before exec;/);
     expect(result("unpause_out")).toBe("p1");
     expect(result("unpause_freeze")).toBe("0 frozen 0");
     const [before, after] = (result("unpause_count") ?? "").split(" ").map(Number);
