@@ -12,15 +12,14 @@ import { quote, requireRuntime, type Result, runClient, RUNTIME, Sandbox, waitFo
 
 export { IMAGE };
 
-function config(dir: string): string {
+// The daemon's own part of a config.toml: every path in the sandbox's `dir`,
+// no snapshotter this machine cannot have, and `disabled` plugins.
+export function daemonConfig(dir: string, disabled: string[] = []): string {
   return `version = 2
 root = "${dir}/root"
 state = "${dir}/state"
-# No Kubernetes CRI (it would look for CNI and serve a port); no snapshotters
-# this machine cannot have.
 disabled_plugins = [
-  "io.containerd.grpc.v1.cri",
-  "io.containerd.snapshotter.v1.aufs",
+${disabled.map((p) => `  "${p}",\n`).join("")}  "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper",
   "io.containerd.snapshotter.v1.zfs",
@@ -37,6 +36,9 @@ disabled_plugins = [
   path = "${dir}/opt"
 `;
 }
+
+// No Kubernetes CRI for ctr (it would look for CNI and serve a port).
+const config = (dir: string) => daemonConfig(dir, ["io.containerd.grpc.v1.cri"]);
 
 export class Containerd {
   private readonly ids = new Set<string>();

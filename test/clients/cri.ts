@@ -13,6 +13,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Subprocess } from "bun";
 import { CLIENT_PACKAGES, ensurePackages } from "../setup.ts";
+import { daemonConfig } from "./containerd.ts";
 import { IMAGE, ociArchive } from "./image.ts";
 import { type Result, runClient, RUNTIME, Sandbox, waitFor } from "./sandbox.ts";
 
@@ -45,27 +46,7 @@ function config(dir: string): string {
   BinaryName = "${bin}"`,
     )
     .join("\n");
-  return `version = 2
-root = "${dir}/root"
-state = "${dir}/state"
-# No snapshotters this machine cannot have.
-disabled_plugins = [
-  "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs",
-]
-
-[grpc]
-  address = "${dir}/containerd.sock"
-
-[ttrpc]
-  address = "${dir}/containerd.sock.ttrpc"
-
-# Its default is /opt/containerd.
-[plugins."io.containerd.internal.v1.opt"]
-  path = "${dir}/opt"
-
+  return `${daemonConfig(dir)}
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "${PAUSE}"
   # The sandbox asks for oom_score_adj -998, which needs CAP_SYS_RESOURCE,
