@@ -173,6 +173,9 @@ export function runSetupOps(ops: readonly SetupOp[]): void {
       case "mask":
         maskPath(op.path);
         break;
+      case "seal":
+        mount(null, op.path, null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY | MS.MS_NOSUID | MS.MS_NODEV | MS.MS_NOEXEC);
+        break;
       case "readonly":
         if (!isPresent(op.path)) break;
         mount(op.path, op.path, null, MS.MS_BIND | MS.MS_REC);

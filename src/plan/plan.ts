@@ -15,7 +15,8 @@ import { ETC_FILES } from "./etc.ts";
 export type MountFlag = MountOptionFlag | "MS_REMOUNT" | "MS_BIND" | "MS_REC" | "MS_PRIVATE" | "MS_SLAVE" | "MS_SHARED" | "MS_UNBINDABLE";
 
 // One step of the set-up after pivot_root, run in order inside the new root,
-// like bubblewrap's op list: the device nodes and links of /dev, then, last
+// like bubblewrap's op list: the device nodes and links of /dev, the links
+// and the seal of v1's cgroup tmpfs, then, last
 // (as runc does, so that nothing mounted later uncovers them), the masked and
 // read-only paths and the read-only root.
 export type SetupOp =
@@ -29,7 +30,10 @@ export type SetupOp =
   // directory, /dev/null on a file; absent paths are skipped.
   | { op: "mask"; path: string }
   // Keep a path visible but read-only (a bind onto itself, remounted).
-  | { op: "readonly"; path: string };
+  | { op: "readonly"; path: string }
+  // Make a mount of the Plan's own read-only (and nosuid, nodev, noexec) in
+  // place, once what it holds is there: v1's cgroup tmpfs.
+  | { op: "seal"; path: string };
 
 // A mount of the Spec's ordered list, made before pivot_root while host paths
 // are still reachable, onto a target resolved inside the new root (openat2
@@ -189,17 +193,28 @@ function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
 // An OCI `cgroup` mount: the container's own cgroups, as read-only as the
 // options say. They are bound before pivot_root, while the host's hierarchy
 // is reachable (the container joins them, and takes its cgroup namespace,
-// only at its last step). v2: its one directory; v1: a tmpfs holding a
-// directory per controller, each a bind of that controller's cgroup.
-function cgroupMounts(m: NonNullable<Spec["mounts"]>[number], cgroup: CgroupPlan): RootMount[] {
+// only at its last step, so a cgroup filesystem mounted now would show the
+// host's whole tree). v2: its one directory; v1: a tmpfs holding a directory
+// per hierarchy, each a bind of the container's cgroup there, co-mounted
+// controllers as one (cpu,cpuacct) with a link per controller, as docker
+// shows them. The tmpfs is sealed read-only after pivot_root (ops), once
+// those links are made in it.
+function cgroupMounts(m: NonNullable<Spec["mounts"]>[number], cgroup: CgroupPlan): { mounts: RootMount[]; ops: SetupOp[] } {
   const options = m.options.filter((o) => o !== "bind" && o !== "rbind");
   const bind = (source: string, target: string) => rootMount({ destination: target, type: "bind", source, options: ["rbind", ...options] });
-  if (cgroup.version === "v2") return [bind(cgroup.paths.unified ?? "", m.destination)];
+  if (cgroup.version === "v2") return { mounts: [bind(cgroup.paths.unified ?? "", m.destination)], ops: [] };
   const tmpfs = rootMount({ destination: m.destination, type: "tmpfs", source: "cgroup", options: [...options.filter((o) => o !== "ro" && !PROPAGATION_OPTIONS[o]), "mode=755"] });
-  const binds = Object.entries(cgroup.paths).map(([c, dir]) => bind(dir, posix.join(m.destination, c)));
-  // Read-only once the directories for the binds are made in it.
-  const seal = options.includes("ro") ? [{ source: null, target: m.destination, fstype: null, flags: [], remount: ["MS_RDONLY", "MS_NOSUID", "MS_NODEV", "MS_NOEXEC"] as MountFlag[] }] : [];
-  return [tmpfs, ...binds, ...seal];
+  const hierarchies = new Map<string, string[]>();
+  for (const [controller, dir] of Object.entries(cgroup.paths)) hierarchies.set(dir, [...(hierarchies.get(dir) ?? []), controller]);
+  const binds: RootMount[] = [];
+  const ops: SetupOp[] = [];
+  for (const [dir, controllers] of hierarchies) {
+    const name = controllers.join(",");
+    binds.push(bind(dir, posix.join(m.destination, name)));
+    if (controllers.length > 1) for (const c of controllers) ops.push({ op: "symlink", target: name, path: posix.join(m.destination, c) });
+  }
+  if (options.includes("ro")) ops.push({ op: "seal", path: m.destination });
+  return { mounts: [tmpfs, ...binds], ops };
 }
 
 // The runtime writes them (runtime/host.ts) once the container's address is
@@ -262,7 +277,20 @@ function rootPropagation(spec: Spec): Pick<RootPlan, "propagation"> {
 
 export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network: NetworkRequest): Plan {
   const devices = containerDevices(spec);
-  const ops = devOps(devices.nodes);
+  const mounts: RootMount[] = [];
+  const cgroupOps: SetupOp[] = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.type !== "cgroup") mounts.push(rootMount(m));
+    else {
+      const view = cgroupMounts(m, layout.cgroup);
+      mounts.push(...view.mounts);
+      cgroupOps.push(...view.ops);
+    }
+  }
+  // contain's own /etc files are for its own front end: an OCI caller
+  // (podman, containerd) mounts its own.
+  if (spec.contain) mounts.push(...etcMounts(layout.dir, spec));
+  const ops = [...devOps(devices.nodes), ...cgroupOps];
   // Before /proc/sys is made read-only, in the container's own namespaces.
   for (const [key, value] of Object.entries(spec.linux.sysctl ?? {})) ops.push({ op: "sysctl", key, value });
   for (const path of spec.linux.maskedPaths ?? []) ops.push({ op: "mask", path });
@@ -275,9 +303,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
     joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
-    // contain's own /etc files are for its own front end: an OCI caller
-    // (podman, containerd) mounts its own.
-    mounts: [...(spec.mounts ?? []).flatMap((m) => (m.type === "cgroup" ? cgroupMounts(m, layout.cgroup) : [rootMount(m)])), ...(spec.contain ? etcMounts(layout.dir, spec) : [])],
+    mounts,
     ops,
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),
     process: processPlan(spec),

@@ -210,6 +210,10 @@ function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
   return mounts.sort((a, b) => depth(a) - depth(b));
 }
 
+// docker's rule: a privileged container's cgroups are writable (with every
+// capability it could mount a cgroup filesystem anyway).
+const writable = (m: Mount): Mount => ({ ...m, options: m.options.map((o) => (o === "ro" ? "rw" : o)) });
+
 export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
   const hostname = flags.hostname ?? id.slice(0, 12);
   const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] } : resolveUser(flags.user, ctx.passwd, ctx.group);
@@ -245,7 +249,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: flags.rootfs, readonly: flags.readOnly === true },
-    mounts: withDefaultMounts(mountsFromFlags(flags, ctx)),
+    mounts: withDefaultMounts(mountsFromFlags(flags, ctx)).map((m) => (flags.privileged && m.type === "cgroup" ? writable(m) : m)),
     hostname,
     linux: {
       namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),

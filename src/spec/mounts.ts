@@ -16,8 +16,10 @@ export interface Mount {
 // The mounts of runc's and podman's config.json, in their order: the
 // container's own /proc, a fresh /dev (only the nodes the runtime makes,
 // plan/devices.ts, not the host's disks) with its own ptys, shared memory and
-// message queues, and a read-only /sys (the container must not reconfigure
-// the host's devices).
+// message queues, a read-only /sys (the container must not reconfigure
+// the host's devices) and, read-only in it, the container's own cgroups, where
+// the JVM, Go, Node and nproc read the limits they size themselves by
+// (plan.ts cgroupMounts).
 export const DEFAULT_MOUNTS: readonly Mount[] = [
   { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
   { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
@@ -26,6 +28,7 @@ export const DEFAULT_MOUNTS: readonly Mount[] = [
   { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
   { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
   { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+  { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] },
 ];
 
 // The defaults, then the user's mounts in their order. A user mount at a

@@ -42,7 +42,7 @@ test("hostname: the short ID by default, --hostname otherwise", () => {
   expect(h.run(["run", "-q", "--hostname", "sandbox", "--", "/bin/sh", "-c", "hostname; echo $HOSTNAME"]).stdout).toBe("sandbox\nsandbox\n");
 });
 
-test("the mount table: the new root, /proc, a fresh /dev, read-only /sys, its /etc files, then the masks", () => {
+test("the mount table: the new root, /proc, a fresh /dev, read-only /sys and its cgroups, its /etc files, then the masks", () => {
   const r = h.run(["run", "-q", "--", "cat", "/proc/self/mountinfo"]);
   const mounts = new Map(
     r.stdout
@@ -67,8 +67,12 @@ test("the mount table: the new root, /proc, a fresh /dev, read-only /sys, its /e
   expect(mounts.get("/dev")?.fstype).toBe("tmpfs");
   expect(mounts.get("/dev/pts")?.fstype).toBe("devpts");
   expect(mounts.get("/dev/mqueue")?.fstype).toBe("mqueue");
-  // the host's root is gone: nothing but the container's own mounts
-  expect(r.stdout).not.toContain("/sys/fs/cgroup");
+  // the host's root is gone: nothing but the container's own mounts, its
+  // cgroups' view (cgroupfs.test.ts) without the host's systemd and unified ones
+  expect(mounts.get("/sys/fs/cgroup")?.fstype).toBe("tmpfs");
+  expect(mounts.has("/sys/fs/cgroup/memory")).toBe(true);
+  expect(mounts.has("/sys/fs/cgroup/systemd")).toBe(false);
+  expect(mounts.has("/sys/fs/cgroup/unified")).toBe(false);
 });
 
 test("/dev holds the standard devices and links, and they work", () => {

@@ -21,7 +21,8 @@ test("specFromConfig accepts it: sh on a terminal, the bundle's rootfs read-only
   expect(spec.process).toMatchObject({ terminal: true, args: ["sh"], cwd: "/", user: { uid: 0, gid: 0 }, noNewPrivileges: true });
   expect(spec.root).toEqual({ path: "/bundle/rootfs", readonly: true });
   const plan = planFromSpec(spec, ID, { dir: "/s", overlayDir: "", cgroup: { version: "v1", paths: {} } }, networkFromFlags({ net: "none" }));
-  expect(plan.mounts.map((m) => m.target)).toEqual(["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"]);
+  // v1 with no controllers: the cgroup tmpfs alone
+  expect(plan.mounts.map((m) => m.target)).toEqual(["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup"]);
 });
 
 test("its mounts, paths, namespaces, capabilities and limits are contain run's defaults", () => {

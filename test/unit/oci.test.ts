@@ -120,8 +120,12 @@ describe("an OCI container's plan", () => {
       "/sys/fs/cgroup:cgroup:tmpfs:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME",
       "/sys/fs/cgroup/memory:/sys/fs/cgroup/memory/default/c:bind:MS_BIND|MS_REC|MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME|MS_RDONLY",
       "/sys/fs/cgroup/pids:/sys/fs/cgroup/pids/default/c:bind:MS_BIND|MS_REC|MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME|MS_RDONLY",
-      "/sys/fs/cgroup:null:bind:MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC",
     ]);
+    // sealed after pivot_root, before the masks
+    const ops = plan.ops.map((o) => o.op);
+    expect(plan.ops.filter((o) => o.op === "seal")).toEqual([{ op: "seal", path: "/sys/fs/cgroup" }]);
+    expect(ops.indexOf("seal")).toBeGreaterThan(ops.lastIndexOf("mknod"));
+    expect(ops.indexOf("seal")).toBeLessThan(ops.indexOf("mask"));
   });
 
   test("a cgroup mount on v2: the container's own cgroup, bound", () => {

@@ -1,4 +1,4 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { v1Writes } from "../../src/linux/cgroups/v1.ts";
 import { v2Writes } from "../../src/linux/cgroups/v2.ts";
 import { describeLimits } from "../../src/plan/cgroup.ts";
@@ -25,6 +25,9 @@ test("one ordered mount list: the defaults as a config.json has them, then the u
     "/dev/shm:tmpfs:MS_NOSUID|MS_NOEXEC|MS_NODEV:mode=1777,size=65536k",
     "/dev/mqueue:mqueue:MS_NOSUID|MS_NOEXEC|MS_NODEV",
     "/sys:sysfs:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RDONLY",
+    // the container's own cgroups (v1: a tmpfs holding each hierarchy's)
+    "/sys/fs/cgroup:tmpfs:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME:mode=755",
+    "/sys/fs/cgroup/memory:bind:MS_BIND|MS_REC",
     // the user's, a parent before what is under it whatever the flags' order
     "/run:tmpfs:MS_NOSUID|MS_NODEV",
     "/dev/myvol:bind:MS_BIND|MS_REC",
@@ -41,6 +44,46 @@ test("one ordered mount list: the defaults as a config.json has them, then the u
   expect(firstMask).toBeGreaterThan(0);
   expect(plan.ops.slice(firstMask).every((o) => o.op === "mask" || o.op === "readonly")).toBe(true);
   expect(plan.process.searchPath).toBe("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+});
+
+// docker's view on v1 and v2 (its cgroupns private): read-only, nosuid,
+// nodev, noexec; co-mounted controllers one directory with a link each.
+describe("the container's own cgroups at /sys/fs/cgroup", () => {
+  const layout = (cgroup: PlanLayout["cgroup"]): PlanLayout => ({ ...LAYOUT, cgroup });
+  const cgroupMounts = (plan: ReturnType<typeof planFromSpec>) =>
+    plan.mounts.filter((m) => m.target.startsWith("/sys/fs/cgroup")).map((m) => `${m.target}<-${m.source}:${m.fstype ?? "bind"}:${m.remount?.join("|") ?? ""}`);
+  const dir = (c: string) => `/sys/fs/cgroup/${c}/user.slice/contain/${ID}`;
+
+  test("v1: a directory per hierarchy, co-mounted ones named together with a link per controller, then sealed", () => {
+    const paths = { memory: dir("memory"), cpu: dir("cpu,cpuacct"), cpuacct: dir("cpu,cpuacct"), pids: dir("pids") };
+    const plan = planFromSpec(spec, ID, layout({ version: "v1", paths }), networkFromFlags({ net: "none" }));
+    const ro = "MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME|MS_RDONLY";
+    expect(cgroupMounts(plan)).toEqual([
+      "/sys/fs/cgroup<-cgroup:tmpfs:",
+      `/sys/fs/cgroup/memory<-${dir("memory")}:bind:${ro}`,
+      `/sys/fs/cgroup/cpu,cpuacct<-${dir("cpu,cpuacct")}:bind:${ro}`,
+      `/sys/fs/cgroup/pids<-${dir("pids")}:bind:${ro}`,
+    ]);
+    const after = plan.ops.slice(plan.ops.findIndex((o) => o.op === "symlink" && o.path.startsWith("/sys/")));
+    expect(after.slice(0, 3)).toEqual([
+      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu" },
+      { op: "symlink", target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpuacct" },
+      { op: "seal", path: "/sys/fs/cgroup" },
+    ]);
+  });
+
+  test("v2: the container's one directory, read-only", () => {
+    const plan = planFromSpec(spec, ID, layout({ version: "v2", paths: { unified: `/sys/fs/cgroup/contain/${ID}` } }), networkFromFlags({ net: "none" }));
+    expect(cgroupMounts(plan)).toEqual([`/sys/fs/cgroup<-/sys/fs/cgroup/contain/${ID}:bind:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME|MS_RDONLY`]);
+    expect(plan.ops.some((o) => o.op === "seal")).toBe(false);
+  });
+
+  test("--privileged: writable, as docker mounts it for a privileged container", () => {
+    const s = validateSpec(specFromFlags({ command: ["sh"], rootfs: "/r", tty: false, privileged: true }, ID, CONTEXT), { cpus: 2 });
+    const v1 = planFromSpec(s, ID, layout({ version: "v1", paths: { memory: dir("memory") } }), networkFromFlags({ net: "none" }));
+    expect(cgroupMounts(v1)).toEqual(["/sys/fs/cgroup<-cgroup:tmpfs:", `/sys/fs/cgroup/memory<-${dir("memory")}:bind:MS_NOSUID|MS_NOEXEC|MS_NODEV|MS_RELATIME`]);
+    expect(v1.ops.some((o) => o.op === "seal")).toBe(false);
+  });
 });
 
 test("a user mount at a default's destination takes its place: one /dev/shm, before anything under /dev", () => {

@@ -89,6 +89,18 @@ result oom_exit $?
 result oom_stderr "$(cat /tmp/oom.err)"
 leftovers oom
 
+# The container's own cgroup at /sys/fs/cgroup, read-only: its limits; no
+# child cgroup, no process but its own; nothing writable, no cgroup2 mount.
+contain run --net none -q --memory 16M --pids 8 --cpus 0.5 -- /bin/sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max' >/tmp/cgfs.out 2>&1
+result cgroupfs_limits "$(tr '\n' ' ' < /tmp/cgfs.out)"
+contain run --net none -q -- /bin/sh -c 'grep " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4,6,8; find /sys/fs/cgroup -mindepth 1 -type d | wc -l; cat /sys/fs/cgroup/cgroup.procs | tr "\n" " "' >/tmp/cgfs.out 2>&1
+result cgroupfs_mount "$(sed -n 1p /tmp/cgfs.out)"
+result cgroupfs_children "$(sed -n 2p /tmp/cgfs.out)"
+result cgroupfs_procs "$(sed -n 3p /tmp/cgfs.out)"
+contain run --net none -q --memory 16M -- /bin/sh -c 'echo max > /sys/fs/cgroup/memory.max; mkdir /sys/fs/cgroup/child; mkdir /x; mount -t cgroup2 none /x; cat /sys/fs/cgroup/memory.max' >/tmp/cgfs.out 2>&1
+result cgroupfs_writes "$(tr '\n' '|' < /tmp/cgfs.out)"
+leftovers cgroupfs
+
 # 3. pids.max counts the shell itself: 7 sleeps fit beside it, the 8th fork fails.
 contain run --net none -q --pids 8 -- /bin/sh -c 'for i in $(seq 20); do sleep 30 & echo started; done' >/tmp/pids.out 2>/tmp/pids.err
 result pids_started "$(grep -c started /tmp/pids.out)"
@@ -280,6 +292,15 @@ else describe(SUITE, () => {
     expect(result("oom_stderr")).toContain("killed: out of memory (limit 16M)");
   });
 
+  test("the container's own cgroup at /sys/fs/cgroup: its limits, read-only, nothing of the host's", () => {
+    expect(result("cgroupfs_limits")).toBe(`${16 * 1024 * 1024} 8 50000 100000 `);
+    // the bind's root as the container's cgroup namespace shows it, and its options
+    expect(result("cgroupfs_mount")).toBe("/ ro,nosuid,nodev,noexec,relatime cgroup2");
+    expect(result("cgroupfs_children")).toBe("0");
+    expect(result("cgroupfs_procs")).toMatch(/^1( [1-9]\d?)+ $/); // sh, cat and tr: small pids of its PID namespace
+    expect(result("cgroupfs_writes")).toMatch(/Read-only file system\|.*Read-only file system\|.*(permission denied|not permitted).*\|16777216\|$/);
+  });
+
   test("--pids 8: no more than 8 processes", () => {
     expect(num("pids_started")).toBeGreaterThan(0);
     expect(num("pids_started")).toBeLessThanOrEqual(7);
@@ -367,7 +388,7 @@ else describe(SUITE, () => {
   });
 
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "devices", "oom", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci", "update"])
+    for (const run of ["basic", "devices", "oom", "cgroupfs", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci", "update"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });
