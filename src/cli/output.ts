@@ -2,7 +2,7 @@
 // a container's end, the usage report.
 import { accessSync, constants, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { traceSyscalls, type ExitStatus } from "../linux/process.ts";
+import { SIGKILL, traceSyscalls, type ExitStatus } from "../linux/process.ts";
 import { createLogger, VERBOSITIES, type Logger, type Verbosity } from "../log.ts";
 import { DEFAULT_DATA_ROOT } from "../runtime/image.ts";
 import type { RunResult } from "../runtime/run.ts";
@@ -97,7 +97,9 @@ export function exitCodeOf(status: ExitStatus): number {
 export function reportExit(result: RunResult, memoryLimit: number | undefined, opts: { stats: boolean }): number {
   if (result.oomKilled) {
     const limit = memoryLimit === undefined || memoryLimit < 0 ? "" : ` (limit ${formatSize(memoryLimit)})`;
-    printErr(`killed: out of memory${limit}\n`);
+    // PID 1 itself, or another process while PID 1 went on to its own end.
+    const pid1 = !result.status.exited && result.status.signal === SIGKILL;
+    printErr(`${pid1 ? "killed" : "a process of the container was killed"}: out of memory${limit}\n`);
   }
   if (opts.stats) {
     const u = result.usage;

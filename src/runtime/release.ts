@@ -4,6 +4,7 @@ import { openCgroup } from "../linux/cgroups/index.ts";
 import { isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import { releaseNetwork } from "./network.ts";
 import type { ContainerState, StateStore } from "./state.ts";
+import { withOomKilled } from "./status.ts";
 
 // Released, then what is left of the entry: a detached container that ran
 // keeps its record, as `ps -a` shows it, with its exit (or, had its monitor
@@ -11,13 +12,18 @@ import type { ContainerState, StateStore } from "./state.ts";
 // PR_SET_PDEATHSIG); anything else goes entirely (undefined).
 export function releaseContainer(state: ContainerState, store: StateStore): ContainerState | undefined {
   const kept = state.detached && state.started && !state.autoRemove;
-  // Read before the cgroup goes: docker's OOMKilled, for inspect.
-  const ooms = kept && state.cgroup ? openCgroup(state.cgroup.version, state.cgroup.paths).usage().oomKills : 0;
+  if (!kept) {
+    releaseResources(state);
+    return undefined;
+  }
+  // state.exit: a release cut short after it was written.
+  const recorded = state.exit ?? store.exitRecord(state.id) ?? { status: { exited: false, signal: SIGKILL, core: false }, finished: new Date().toISOString() };
+  // On record before the cgroup that tells an OOM kill goes, so that no
+  // reader in between (inspect, ps) sees the exit without it.
+  const exit = withOomKilled(recorded, state);
+  store.write({ ...state, exit });
   releaseResources(state);
-  if (!kept) return undefined;
-  const exit = store.exitRecord(state.id) ?? { status: { exited: false, signal: SIGKILL, core: false }, finished: new Date().toISOString() };
-  const oomKilled = !exit.status.exited && exit.status.signal === SIGKILL && ooms > 0;
-  return { ...state, exit: oomKilled ? { ...exit, oomKilled } : exit, released: true };
+  return { ...state, exit, released: true };
 }
 
 export function releaseResources(state: ContainerState): void {

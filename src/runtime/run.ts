@@ -5,7 +5,6 @@
 // (`run -d`, `node create`), the same start with the monitor as the init's
 // parent, which records the exit and has it released (reap.ts).
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { constants as os } from "node:os";
 import { sendConsole } from "../linux/console.ts";
 import { mknod } from "../linux/mount.ts";
 import { openCgroup, type Cgroup, type Usage } from "../linux/cgroups/index.ts";
@@ -122,7 +121,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     await terminal?.drained();
     log.info(`container exited: ${describeExit(status)}`);
     const usage = cgroup.usage();
-    const oomKilled = !status.exited && status.signal === os.signals.SIGKILL && usage.oomKills > 0;
+    // docker's rule (status.ts withOomKilled): any process of the container.
+    const oomKilled = usage.oomKills > 0;
     return { status, oomKilled, usage };
   } catch (err) {
     init?.discard();

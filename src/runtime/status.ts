@@ -14,9 +14,20 @@ export interface Status {
   exit?: ExitRecord; // once exited, when known
 }
 
+// docker's OOMKilled: the kernel's OOM killer took a process of the
+// container's cgroup, any one, not only PID 1, which may have lived on and
+// exited with its own code. Read while the cgroup is there: its count goes
+// with it.
+export function withOomKilled(exit: ExitRecord, state: ContainerState): ExitRecord {
+  if (exit.oomKilled !== undefined || !state.cgroup || state.released) return exit;
+  return openCgroup(state.cgroup.version, state.cgroup.paths).usage().oomKills > 0 ? { ...exit, oomKilled: true } : exit;
+}
+
 export function statusOf(store: StateStore, state: ContainerState): Status {
-  const exit = state.exit ?? store.exitRecord(state.id);
-  if (exit) return { kind: "exited", exit };
+  // Between the monitor's record and the release (reap.ts), the OOM kills
+  // are still the cgroup's to tell.
+  const recorded = state.exit ?? store.exitRecord(state.id);
+  if (recorded) return { kind: "exited", exit: state.exit ? recorded : withOomKilled(recorded, state) };
   if (state.init && isRunning(state.init.pid, state.init.startTime)) {
     // A freeze under way counts as a pause: its tasks are stopping.
     if (state.cgroup && openCgroup(state.cgroup.version, state.cgroup.paths).freezerState() !== "thawed") return { kind: "paused" };

@@ -101,6 +101,17 @@ contain run --net none -q --memory 16M -- /bin/sh -c 'echo max > /sys/fs/cgroup/
 result cgroupfs_writes "$(tr '\n' '|' < /tmp/cgfs.out)"
 leftovers cgroupfs
 
+# OOMKilled (docker's rule: any process of the container): a hog child
+# killed while PID 1 exits with its own code; PID 1 the hog; one far from it.
+contain run -d -q --net none --name oomchild --memory 16M -- /bin/sh -c 'tail /dev/zero; exit 3' >/dev/null
+contain run -d -q --net none --name oompid1 --memory 16M -- tail /dev/zero >/dev/null
+contain run -d -q --net none --name oomnone --memory 16M -- true >/dev/null
+for c in oomchild oompid1 oomnone; do contain wait $c >/dev/null; done
+result oom_inspect "$(contain inspect -f '{{.State.ExitCode}} {{.State.OOMKilled}}' oomchild oompid1 oomnone | tr '\n' ' ')"
+result oom_ps "$(contain ps -a --format '{{.Names}} {{.Status}}' | grep -o 'oom[a-z0-9]* Exited ([0-9]*)' | sort | tr '\n' ' ')"
+contain rm oomchild oompid1 oomnone >/dev/null
+leftovers oomkilled
+
 # 3. pids.max counts the shell itself: 7 sleeps fit beside it, the 8th fork fails.
 contain run --net none -q --pids 8 -- /bin/sh -c 'for i in $(seq 20); do sleep 30 & echo started; done' >/tmp/pids.out 2>/tmp/pids.err
 result pids_started "$(grep -c started /tmp/pids.out)"
@@ -301,6 +312,11 @@ else describe(SUITE, () => {
     expect(result("cgroupfs_writes")).toMatch(/Read-only file system\|.*Read-only file system\|.*(permission denied|not permitted).*\|16777216\|$/);
   });
 
+  test("OOMKilled: any process of the container, PID 1 or not; the exit code its own", () => {
+    expect(result("oom_inspect")).toBe("3 true 137 true 0 false ");
+    expect(result("oom_ps")).toBe("oomchild Exited (3) oomnone Exited (0) oompid1 Exited (137) ");
+  });
+
   test("--pids 8: no more than 8 processes", () => {
     expect(num("pids_started")).toBeGreaterThan(0);
     expect(num("pids_started")).toBeLessThanOrEqual(7);
@@ -388,7 +404,7 @@ else describe(SUITE, () => {
   });
 
   test("no cgroup or state is left after any run", () => {
-    for (const run of ["basic", "devices", "oom", "cgroupfs", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci", "update"])
+    for (const run of ["basic", "devices", "oom", "cgroupfs", "oomkilled", "pids", "pids2", "memory4", "limits", "cpu", "node", "pause", "oci", "update"])
       expect({ run, left: result(`leftovers_${run}`) }).toEqual({ run, left: "cgroups=0 state=0" });
   });
 });
