@@ -29,6 +29,7 @@ const subCommands: Record<string, Load> = {
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
+  cp: lazy(() => import("./cp.ts")),
   // runc's lifecycle, for OCI callers (podman, containerd)
   create: lazy(() => import("./create.ts")),
   start: lazy(() => import("./start.ts")),
@@ -62,7 +63,7 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "cp", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 
@@ -125,6 +126,12 @@ export async function cli(line: string[]): Promise<number> {
     } catch (err) {
       return reportError(err, false);
     }
+  }
+  // Internal: run by `contain cp` to copy a stopped container's layer in a
+  // mount namespace of its own.
+  if (name === "cp-mounted" && args.length >= 2) {
+    const { runMounted } = await import("./cp.ts");
+    return runMounted(args.slice(1));
   }
   const load = subCommands[name];
   if (!load) return reportError(unknownCommand(name, Object.keys(subCommands), "contain"));

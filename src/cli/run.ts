@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
-import { containerDataDir } from "../runtime/state.ts";
+import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
@@ -199,7 +199,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   requireSources(spec);
   const dir = containerDataDir(dataRoot, id);
-  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs`, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);

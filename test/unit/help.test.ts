@@ -5,6 +5,7 @@
 import { expect, test } from "bun:test";
 import type { ArgsDef, CommandDef } from "citty";
 import completion from "../../src/cli/completion.ts";
+import cp from "../../src/cli/cp.ts";
 import create from "../../src/cli/create.ts";
 import del from "../../src/cli/delete.ts";
 import events from "../../src/cli/events.ts";
@@ -30,7 +31,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, cp, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -72,6 +73,7 @@ const USAGE: Record<string, string> = {
   "contain stats": "contain stats [OPTIONS] [CONTAINER...]",
   "contain exec": "contain exec [OPTIONS] CONTAINER COMMAND [ARG...]",
   "contain logs": "contain logs [OPTIONS] CONTAINER",
+  "contain cp": "contain cp [OPTIONS] SRC DEST",
   "contain kill": "contain kill [OPTIONS] CONTAINER [CONTAINER...]",
   "contain stop": "contain stop [OPTIONS] CONTAINER [CONTAINER...]",
   "contain pause": "contain pause [OPTIONS] CONTAINER [CONTAINER...]",
