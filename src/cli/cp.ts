@@ -30,7 +30,7 @@ export default defineCommand({
     { name: "src", usage: "SRC", description: "What to copy: CONTAINER:PATH or a host path (PATH/. copies a directory's contents)", required: true },
     { name: "dest", usage: "DEST", description: "Where to: a host path or CONTAINER:PATH (an existing directory takes the copy inside it)", required: true },
   ),
-  run({ rawArgs }) {
+  async run({ rawArgs }) {
     const { flags, positionals } = parseFlags(cpFlags, rawArgs, "cp");
     const { log } = loggerFor(flags);
     if (positionals.length !== 2) throw new SpecError("cp", `takes SRC and DEST, not ${positionals.length} argument${positionals.length === 1 ? "" : "s"}`, "e.g. contain cp web:/etc/hosts . or contain cp ./app web:/srv");
@@ -40,7 +40,7 @@ export default defineCommand({
     requireRoot("cp");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const childArgs = [...(flags.quiet === true ? ["--quiet"] : []), ...(flags.debug === true ? ["--debug"] : [])];
-    const result = copyWithContainer(store, req, opts, warnTo, childArgs);
+    const result = await copyWithContainer(store, req, opts, warnTo, childArgs);
     if ("childExit" in result) return result.childExit;
     reportCopied(flags, result.bytes, dest);
     return 0;

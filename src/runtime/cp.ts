@@ -58,7 +58,7 @@ import { openBeneath, openFileInRoot, openRoot } from "../linux/resolve.ts";
 import { pathParts, placeCopy, type CopyRequest, type DestKind } from "../plan/copy.ts";
 import { overlayRoot, type RootPlan } from "../plan/plan.ts";
 import { containerOverlayDir, type ContainerState, type StateStore } from "./state.ts";
-import { label as labelOf, statusOf } from "./status.ts";
+import { label as labelOf, statusOf, untilReleased } from "./status.ts";
 
 export interface CopyOptions {
   archive: boolean; // -a: keep owners, set-id bits and special files
@@ -413,7 +413,7 @@ export type CopyResult = { bytes: number } | { childExit: number };
 
 // The copy, with the container found by `req.container` in `store`;
 // `childArgs` go to the child of a stopped container's copy (its verbosity).
-export function copyWithContainer(store: StateStore, req: CopyRequest, opts: CopyOptions, warn: Report, childArgs: string[]): CopyResult {
+export async function copyWithContainer(store: StateStore, req: CopyRequest, opts: CopyOptions, warn: Report, childArgs: string[]): Promise<CopyResult> {
   const { state } = store.find(req.container);
   const status = statusOf(store, state);
   const init = state.init;
@@ -429,8 +429,10 @@ export function copyWithContainer(store: StateStore, req: CopyRequest, opts: Cop
     }
   }
   if (status.kind !== "exited") throw fail(`container ${labelOf(state)} has not started yet`, "wait for it to run");
-  // Its lock: no start, rm or sweep touches the layer while it is mounted.
-  const lock = store.tryLock(state.id);
+  // Its lock, once its monitor's clean-up is done with it: no start, rm or
+  // sweep touches the layer while it is mounted.
+  const lock = await untilReleased(store, state.id, 10_000);
+  if (lock === "gone") throw fail(`no such container: ${req.container}`, "it was removed just now");
   if (!lock) throw fail(`container ${labelOf(state)} is being started or removed`, "try again in a moment");
   using _ = lock;
   const root = stoppedRoot(state, req);
