@@ -127,39 +127,43 @@ const CHUNK = 1 << 20;
 // only the extents SEEK_DATA finds are copied (a 10G sparse file takes no
 // more disk or memory than its data), by copy_file_range where the kernel
 // does it between these files, else through a 1 MiB buffer; the length is
-// set at the end, so trailing holes stay holes. Returns the bytes copied.
+// set at the end, so trailing holes stay holes. A file that ends before
+// `size` (it shrank meanwhile; a sysfs file says 4096) ends the copy there.
+// Returns the bytes copied.
 export function copyData(src: number, dst: number, size: number): number {
   let copied = 0;
   let inKernel = true;
   let buf: Buffer | undefined;
-  let at = 0;
-  while (at < size) {
+  let length = size;
+  for (let at = 0; at < length; ) {
     const data = sys("lseek", src, at, SEEK_DATA);
     if (data === -ENXIO) break; // only a hole is left
-    const start = check("lseek", [src, at, sym("SEEK_DATA")], data);
-    const end = Math.min(size, check("lseek", [src, start, sym("SEEK_HOLE")], sys("lseek", src, start, SEEK_HOLE)));
-    let off = start;
-    while (off < end) {
+    // A file system without SEEK_DATA (procfs, sysfs) has no holes to keep.
+    const start = data === -EINVAL ? at : check("lseek", [src, at, sym("SEEK_DATA")], data);
+    const hole = data === -EINVAL ? length : check("lseek", [src, start, sym("SEEK_HOLE")], sys("lseek", src, start, SEEK_HOLE));
+    const end = Math.min(length, hole);
+    for (at = start; at < end; ) {
       let n = -1;
       if (inKernel) {
-        const offsets = new BigInt64Array([BigInt(off), BigInt(off)]);
-        const r = sys("copy_file_range", src, addressOf(offsets.subarray(0, 1)), dst, addressOf(offsets.subarray(1, 2)), Math.min(end - off, 1 << 30), 0);
+        const offsets = new BigInt64Array([BigInt(at), BigInt(at)]);
+        const r = sys("copy_file_range", src, addressOf(offsets.subarray(0, 1)), dst, addressOf(offsets.subarray(1, 2)), Math.min(end - at, 1 << 30), 0);
         if (r === -EXDEV || r === -EINVAL || r === -ENOSYS || r === -EOPNOTSUPP) inKernel = false;
-        else n = check("copy_file_range", [src, off, dst, off, end - off], r);
+        else n = check("copy_file_range", [src, at, dst, at, end - at], r);
       }
       if (!inKernel) {
         buf ??= Buffer.alloc(CHUNK);
-        n = readSync(src, buf, 0, Math.min(CHUNK, end - off), off);
-        for (let w = 0; w < n; ) w += writeSync(dst, buf, w, n - w, off + w);
+        n = readSync(src, buf, 0, Math.min(CHUNK, end - at), at);
+        for (let w = 0; w < n; ) w += writeSync(dst, buf, w, n - w, at + w);
       }
-      if (n === 0) break; // the file shrank while it was copied
-      off += n;
+      if (n === 0) {
+        length = at; // its end came first
+        break;
+      }
+      at += n;
       copied += n;
     }
-    if (off < end) break;
-    at = end;
   }
-  check("ftruncate", [dst, size], sys("ftruncate", dst, size));
+  check("ftruncate", [dst, length], sys("ftruncate", dst, length));
   return copied;
 }
 
