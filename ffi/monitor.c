@@ -32,11 +32,11 @@
  *      rename: never torn);
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
- *   With a terminal (attach = 1), the container's pty master comes from the
- *   CLI over attach.sock in the state directory, before the loop needs it;
- *   the loop writes what the pty prints to the log as stdout and to every
- *   attached client (contain attach), and passes their input and window
- *   sizes to the pty;
+ *   the loop also serves attach.sock in the state directory (contain
+ *   attach): every client gets what the container prints; with a terminal,
+ *   whose master the CLI hands over there, what the pty prints goes to the
+ *   log as stdout and to the clients, and their input and window sizes go
+ *   to the pty;
  *   6. execs `contain reap ROOT ID` once from exe_fd (the contain binary,
  *      opened by the CLI: reap runs on the host, in no container's
  *      namespaces), which releases the container's
@@ -50,7 +50,6 @@
  *
  * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd
  *       log_dir_fd ctl_fd rep_fd lock_fd clone_flags max_size max_file root id
- *       attach
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -176,7 +175,8 @@ static void pump(struct log *l, struct stream *s, const char *data, size_t n)
 
 /* attach.sock's clients: each sends frames, a type byte ('i': input for the
  * pty; 'w': the window's rows and cols, two u16), a u16 length (both little
- * endian), the bytes; and reads the pty's output as it is. */
+ * endian), the bytes; and reads frames of the same shape, 'o' what the
+ * container wrote to stdout (or its pty), 'e' to stderr. */
 #define MAX_ATTACH 8
 #define FRAME_MAX 4096
 struct client {
@@ -254,12 +254,15 @@ static void client_close(struct client *c)
 	c->have = 0;
 }
 
-/* The pty's output to every client; one that cannot take it now is let go,
- * so no reader can stall the container. */
-static void broadcast(struct client *clients, const char *data, size_t n)
+/* Output to every client, as one frame (n < 64 KiB); one that cannot take
+ * it now is let go, so no reader can stall the container. */
+static void broadcast(struct client *clients, char type, const char *data, size_t n)
 {
+	unsigned char head[3] = { (unsigned char)type, n & 0xff, n >> 8 };
+	struct iovec iov[2] = { { head, 3 }, { (void *)data, n } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 	for (int i = 0; i < MAX_ATTACH; i++)
-		if (clients[i].fd >= 0 && send(clients[i].fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n)
+		if (clients[i].fd >= 0 && sendmsg(clients[i].fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(3 + n))
 			client_close(&clients[i]);
 }
 
@@ -293,7 +296,7 @@ static int reap(pid_t init, int *status, int options)
 
 int main(int argc, char **argv)
 {
-	if (argc != 17)
+	if (argc != 16)
 		return 125;
 	int exe_fd = num(argv[1]), init_fd = num(argv[2]), dir_fd = num(argv[3]), sync_rd = num(argv[4]);
 	int status_wr = num(argv[5]), shim_fd = num(argv[6]), ctl_fd = num(argv[8]);
@@ -301,7 +304,6 @@ int main(int argc, char **argv)
 	unsigned long flags = strtoul(argv[11], 0, 10);
 	struct log log = { .dir = num(argv[7]), .max_size = strtoll(argv[12], 0, 10), .max_file = num(argv[13]) };
 	char *root = argv[14], *id = argv[15];
-	int attach = num(argv[16]);
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -325,8 +327,8 @@ int main(int argc, char **argv)
 		return 125;
 	/* Listening before the init exists: the CLI hands the master over as
 	 * soon as the init reports it. */
-	int listen_fd = attach ? attach_listen(dir_fd) : -1;
-	if (attach && listen_fd < 0)
+	int listen_fd = attach_listen(dir_fd);
+	if (listen_fd < 0)
 		return 125;
 
 	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
@@ -367,7 +369,8 @@ int main(int argc, char **argv)
 	 * master; then the clients. A negative fd is one poll skips. */
 	struct pollfd fds[5 + MAX_ATTACH] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { sig_fd, POLLIN, 0 } };
 	int ended = 0, open_streams = 2, status = 0, master = -1;
-	static char chunk[65536];
+	/* A frame's length is a u16. */
+	static char chunk[65535];
 	while (open_streams || master >= 0 || !ended) {
 		fds[3] = (struct pollfd){ listen_fd, POLLIN, 0 };
 		fds[4] = (struct pollfd){ master, POLLIN, 0 };
@@ -398,7 +401,7 @@ int main(int argc, char **argv)
 			ssize_t n = read(master, chunk, sizeof chunk);
 			if (n > 0) {
 				pump(&log, &streams[0], chunk, n);
-				broadcast(clients, chunk, n);
+				broadcast(clients, 'o', chunk, n);
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				/* EIO: every holder of the pty's other end has gone. */
 				if (streams[0].len)
@@ -416,8 +419,10 @@ int main(int argc, char **argv)
 				continue;
 			ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
 			if (n > 0 || (n < 0 && errno == EINTR)) {
-				if (n > 0)
+				if (n > 0) {
 					pump(&log, &streams[i], chunk, n);
+					broadcast(clients, i ? 'e' : 'o', chunk, n);
+				}
 				continue;
 			}
 			/* Closed: a last line without its newline is a partial entry. */
@@ -446,8 +451,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Attaching to an ended container finds no socket. */
-	if (listen_fd >= 0)
-		unlinkat(dir_fd, "attach.sock", 0);
+	unlinkat(dir_fd, "attach.sock", 0);
 	char byte;
 	for (;;) {
 		ssize_t r = read(ctl_fd, &byte, 1);

@@ -1,8 +1,9 @@
-// `contain attach`: a detached container's terminal, whose pty master its
-// monitor (ffi/monitor.c) holds and serves on attach.sock in the state
-// directory. A client writes frames (a type byte, 'i' input or 'w' the
-// window's rows and cols, a u16 length, the bytes) and reads the pty's
-// output as it is; several may be attached at once.
+// `contain attach`: a detached container's output, and its terminal (run
+// -dit) whose pty master its monitor (ffi/monitor.c) holds, served on
+// attach.sock in the state directory. Both ways go frames: a type byte, a
+// u16 length (little endian), the bytes. A client writes 'i' (input) and 'w'
+// (the window's rows and cols), and reads 'o' (stdout, or the pty) and 'e'
+// (stderr); several may be attached at once.
 import { closeSync, constants, openSync } from "node:fs";
 import { connect } from "node:net";
 import { sendConsole } from "../linux/console.ts";
@@ -51,18 +52,35 @@ export function sizeFrame(rows: number, cols: number): Buffer {
 export interface Attachment {
   send(frame: Buffer): void;
   close(): void;
-  closed: Promise<void>; // the monitor let go: the container's terminal is gone
+  closed: Promise<void>; // the monitor let go: the container has ended
 }
 
-// Connects to the container's terminal; `output` gets what it prints.
-export function attachTo(dir: string, output: (data: Buffer) => void): Promise<Attachment> {
+// Frames out of a byte stream that may split or join them.
+export class FrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+  constructor(private readonly onFrame: (type: string, data: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length >= 3) {
+      const len = this.pending.readUInt16LE(1);
+      if (this.pending.length < 3 + len) break;
+      this.onFrame(String.fromCharCode(this.pending[0] ?? 0), this.pending.subarray(3, 3 + len));
+      this.pending = this.pending.subarray(3 + len);
+    }
+  }
+}
+
+// Connects to the container; `output` gets what it prints, by stream.
+export function attachTo(dir: string, output: (stream: "stdout" | "stderr", data: Buffer) => void): Promise<Attachment> {
   const fd = openDir(dir);
+  const reader = new FrameReader((type, data) => output(type === "e" ? "stderr" : "stdout", data));
   return new Promise((resolve, reject) => {
     const socket = connect({ path: `/proc/self/fd/${fd}/${ATTACH_SOCKET}` });
     const closed = new Promise<void>((done) => socket.once("close", () => done()));
     void closed.then(() => closeSync(fd));
     socket.once("error", reject);
-    socket.on("data", output);
+    socket.on("data", (chunk: Buffer) => reader.push(chunk));
     socket.once("connect", () => {
       socket.off("error", reject);
       socket.on("error", () => {});

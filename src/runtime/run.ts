@@ -148,7 +148,7 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
     // The init's stderr is the container's log: only --debug's steps go there.
     const verbosity = opts.verbosity === "debug" ? "debug" : "quiet";
     const { init, master } = await startInit(plan, opts, entry, cgroup, verbosity, () => {
-      viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd, plan.log, plan.process.terminal);
+      viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd, plan.log);
       entry.state.monitor = viaMonitor.monitor;
       return viaMonitor.init;
     });

@@ -82,10 +82,23 @@ test("a state root longer than a unix socket's path: attach still connects", asy
   expect(Bun.spawnSync([BIN, "rm", "--root", long, "--data-root", h.dataRoot, "far"]).exitCode).toBe(0);
 }, 30_000);
 
-test("attach without a terminal to attach to, or to nothing: one line each, exit 1; bad detach keys 125", () => {
-  expect(h.run(["run", "-q", "-d", "--name", "plain", "--", "sleep", "100"]).code).toBe(0);
+test("without a terminal: attach shows stdout and stderr apart, as they come, and ends with the container's code", async () => {
+  const script = "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo out-1; echo err-1 >&2; echo out-2; exit 4";
+  expect(h.run(["run", "-q", "-d", "--name", "plain", "--", "sh", "-c", script]).code).toBe(0);
+  const a = Bun.spawn([BIN, "attach", ...h.rootFlags, "plain"], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  await waitFor("the attach on the socket", () => readSockets(monitorOf("plain")) === 2);
+  expect(h.run(["exec", "plain", "touch", "/tmp/go"]).code).toBe(0);
+  expect(await a.exited).toBe(4);
+  expect(await new Response(a.stdout).text()).toBe("out-1\nout-2\n");
+  expect(await new Response(a.stderr).text()).toBe("err-1\n");
+  expect(h.run(["rm", "plain"]).code).toBe(0);
+}, 30_000);
+
+test("attach to a stopped container, to nothing, or with bad keys: one line each, exit 1, 125 for the flag", () => {
+  expect(h.run(["run", "-q", "-d", "--name", "plain", "--", "true"]).code).toBe(0);
+  expect(h.run(["wait", "plain"]).stdout.trim()).toBe("0");
   const cases: [string[], number, string][] = [
-    [["attach", "plain"], 1, "container plain has no terminal to attach to; a container run with -dit has one"],
+    [["attach", "plain"], 1, "container plain is not running"],
     [["attach", "nosuch"], 1, "nosuch"],
     [["attach", "--detach-keys", "ctrl-pp", "plain"], 125, '--detach-keys: "ctrl-pp" is not a key'],
   ];
