@@ -118,8 +118,9 @@ export class InitProcess {
   // outlives this process and writes the container's output to `log.dir`.
   // The monitor keeps the state lock (lockFd) and waits, before it cleans up,
   // until `ctl` (returned: close it when done with the container) is closed
-  // by this process, or by its death.
-  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+  // by this process, or by its death. attach: the container has a terminal,
+  // whose master the monitor will hold and serve on attach.sock.
+  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan, attach = false): { init: InitProcess; monitor: ProcessRef; ctl: number } {
     const dir = store.dir(id);
     const sync = pipe();
     const status = pipe();
@@ -133,7 +134,7 @@ export class InitProcess {
     const logDir = openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
     const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), logDir, ctl.read, rep.write, lockFd];
-    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id];
+    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id, attach ? "1" : "0"];
     let monitorPid: number | undefined;
     try {
       const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });

@@ -12,6 +12,7 @@ import exec from "../../src/cli/exec.ts";
 import features from "../../src/cli/features.ts";
 import { renderHelp, wrap } from "../../src/cli/help.ts";
 import inspect from "../../src/cli/inspect.ts";
+import attach from "../../src/cli/attach.ts";
 import kill from "../../src/cli/kill.ts";
 import list from "../../src/cli/list.ts";
 import logs from "../../src/cli/logs.ts";
@@ -31,7 +32,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, port, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -74,6 +75,7 @@ const USAGE: Record<string, string> = {
   "contain stats": "contain stats [OPTIONS] [CONTAINER...]",
   "contain exec": "contain exec [OPTIONS] CONTAINER COMMAND [ARG...]",
   "contain logs": "contain logs [OPTIONS] CONTAINER",
+  "contain attach": "contain attach [OPTIONS] CONTAINER",
   "contain kill": "contain kill [OPTIONS] CONTAINER [CONTAINER...]",
   "contain stop": "contain stop [OPTIONS] CONTAINER [CONTAINER...]",
   "contain pause": "contain pause [OPTIONS] CONTAINER [CONTAINER...]",
