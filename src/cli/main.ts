@@ -21,6 +21,7 @@ const subCommands: Record<string, Load> = {
   attach: lazy(() => import("./attach.ts")),
   stats: lazy(() => import("./stats.ts")),
   inspect: lazy(() => import("./inspect.ts")),
+  port: lazy(() => import("./port.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
   pause: lazy(() => import("./pause.ts")),
@@ -63,7 +64,7 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 

@@ -77,7 +77,7 @@ export const runFlags = {
   publish: {
     type: "string",
     alias: ["p"],
-    description: "Publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+    description: "Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]; without HOSTPORT (or with a range FIRST-LAST) the host chooses a free one, which contain port shows",
     valueHint: "PORTS",
     repeat: true,
   },

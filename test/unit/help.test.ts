@@ -19,6 +19,7 @@ import logs from "../../src/cli/logs.ts";
 import { commandGroups, main } from "../../src/cli/main.ts";
 import node, { nodeCommands } from "../../src/cli/node.ts";
 import pause, { unpause } from "../../src/cli/pause.ts";
+import port from "../../src/cli/port.ts";
 import prune from "../../src/cli/prune.ts";
 import ps from "../../src/cli/ps.ts";
 import rm from "../../src/cli/rm.ts";
@@ -31,7 +32,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -70,6 +71,7 @@ const USAGE: Record<string, string> = {
   "contain run": "contain run [OPTIONS] [--] COMMAND [ARG...]",
   "contain ps": "contain ps [OPTIONS] [ID]",
   "contain inspect": "contain inspect [OPTIONS] CONTAINER [CONTAINER...]",
+  "contain port": "contain port [OPTIONS] CONTAINER [PORT[/PROTO]]",
   "contain stats": "contain stats [OPTIONS] [CONTAINER...]",
   "contain exec": "contain exec [OPTIONS] CONTAINER COMMAND [ARG...]",
   "contain logs": "contain logs [OPTIONS] CONTAINER",
