@@ -18,8 +18,11 @@ const subCommands: Record<string, Load> = {
   ps: lazy(() => import("./ps.ts")),
   exec: lazy(() => import("./exec.ts")),
   logs: lazy(() => import("./logs.ts")),
+  attach: lazy(() => import("./attach.ts")),
   stats: lazy(() => import("./stats.ts")),
   inspect: lazy(() => import("./inspect.ts")),
+  port: lazy(() => import("./port.ts")),
+  cp: lazy(() => import("./cp.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
   pause: lazy(() => import("./pause.ts")),
@@ -29,7 +32,6 @@ const subCommands: Record<string, Load> = {
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
-  cp: lazy(() => import("./cp.ts")),
   // runc's lifecycle, for OCI callers (podman, containerd)
   create: lazy(() => import("./create.ts")),
   start: lazy(() => import("./start.ts")),
@@ -63,7 +65,7 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "cp", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 
