@@ -60,7 +60,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  h.run(["rm", "-f", "box", "stopped", "ro"]);
+  h.run(["rm", "-f", "box", "stopped", "capped", "ro"]);
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
   h.finish();
 });
@@ -258,6 +258,20 @@ describe("a stopped container", () => {
     expectRefusal(cp("stopped:/nonexistent", dest), "no such file or directory in container stopped");
     expectRefusal(cp("stopped:/proc/1", dest), "is on the container's mount /proc");
     expect(Bun.spawnSync(["pgrep", "-f", "cp-mounted"]).stdout.toString()).toBe("");
+  });
+
+  test.skipIf(!Bun.which("mkfs.ext4", { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" }))("a capped layer (--storage-opt size=) is mounted from its own image for the copy, and its loop device goes with it", () => {
+    const run = h.run(["run", "-d", "-q", "--net", "none", "--name", "capped", "--storage-opt", "size=64M", "--", "sh", "-c", "echo capped > /capped"]);
+    expect(run.code).toBe(0);
+    const image = `${h.dataRoot}/containers/${run.stdout.trim()}/rootfs/layer.img`;
+    expect(h.run(["wait", "capped"]).stdout).toBe("0\n");
+    const dest = temp("capped");
+    expect(cp("capped:/capped", dest).code).toBe(0);
+    expect(readFileSync(`${dest}/capped`, "utf8")).toBe("capped\n");
+    expect(cp(`${dest}/capped`, "capped:/again").code).toBe(0);
+    expect(cp("capped:/again", `${dest}/again`).code).toBe(0);
+    expect(readFileSync(`${dest}/again`, "utf8")).toBe("capped\n");
+    expect(Bun.spawnSync(["losetup", "-j", image]).stdout.toString()).toBe("");
   });
 
   test("a read-only one refuses a copy in with EROFS, and still copies out", () => {
