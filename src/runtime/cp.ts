@@ -93,7 +93,6 @@ function wrap(where: string, err: unknown): unknown {
 interface Side {
   rootFd: number | undefined; // undefined: the host
   label: (path: string) => string; // box:/etc, /tmp/x
-  out: boolean; // this side is written by a copy out of the container
 }
 
 // The entry at `path` as O_PATH: through links in the root (or the host's),
@@ -277,8 +276,8 @@ function findSpecial(fd: number, where: string): string | undefined {
 // The copy itself, with the container's root open as `rootFd`. Returns the
 // bytes of file data copied.
 export function copyPaths(req: CopyRequest, rootFd: number, opts: CopyOptions, warn: Report): number {
-  const container: Side = { rootFd, label: (p) => `${req.container}:${p}`, out: false };
-  const host: Side = { rootFd: undefined, label: (p) => p, out: true };
+  const container: Side = { rootFd, label: (p) => `${req.container}:${p}` };
+  const host: Side = { rootFd: undefined, label: (p) => p };
   const out = req.direction === "out";
   const [from, to] = out ? [container, host] : [host, container];
   const [srcPath, destPath] = out ? [req.containerPath, req.hostPath] : [req.hostPath, req.containerPath];
@@ -302,6 +301,7 @@ export function copyPaths(req: CopyRequest, rootFd: number, opts: CopyOptions, w
       const special = findSpecial(srcFd, src.path);
       if (special) throw specialIn(special);
     }
+    // Out of the container (going in, findSpecial refused it already).
     if (entry.type === "special" && !opts.archive) throw fail(`${entry.label} is a device node, fifo or socket`, "copy it with -a (archive mode) to make it on the host");
     // DEST: its links followed, in the container inside its root.
     let destFd = -1;
@@ -446,7 +446,9 @@ export async function copyWithContainer(store: StateStore, req: CopyRequest, opt
   }
   // A read-only root stays read-only: a copy in fails with EROFS, as a write inside would.
   const job: MountedCopy = { req, opts, root: root.overlay, writable: req.direction === "in" && !state.spec?.root.readonly };
-  const child = Bun.spawnSync([...selfArgv(), "cp-mounted", JSON.stringify(job), ...childArgs], { stdin: "ignore", stdout: "inherit", stderr: "inherit", env: process.env });
+  // The child holds the lock too (its fd 3, the same open file): were this
+  // process killed, the layer stays locked until the child has unmounted it.
+  const child = Bun.spawnSync([...selfArgv(), "cp-mounted", JSON.stringify(job), ...childArgs], { stdio: ["ignore", "inherit", "inherit", lock.fd], env: process.env });
   if (child.exitCode === null) throw fail(`the copy of container ${labelOf(state)}'s layer was killed (${child.signalCode})`, "run cp again: nothing of it is left mounted");
   return { childExit: child.exitCode };
 }
