@@ -32,6 +32,11 @@
  *      rename: never torn);
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
+ *   the loop also serves attach.sock in the state directory (contain
+ *   attach): every client gets what the container prints; with a terminal,
+ *   whose master the CLI hands over there, what the pty prints goes to the
+ *   log as stdout and to the clients, and their input and window sizes go
+ *   to the pty;
  *   6. execs `contain reap ROOT ID` once from exe_fd (the contain binary,
  *      opened by the CLI: reap runs on the host, in no container's
  *      namespaces), which releases the container's
@@ -57,8 +62,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -165,6 +173,99 @@ static void pump(struct log *l, struct stream *s, const char *data, size_t n)
 	}
 }
 
+/* attach.sock's clients: each sends frames, a type byte ('i': input for the
+ * pty; 'w': the window's rows and cols, two u16), a u16 length (both little
+ * endian), the bytes; and reads frames of the same shape, 'o' what the
+ * container wrote to stdout (or its pty), 'e' to stderr. */
+#define MAX_ATTACH 8
+#define FRAME_MAX 4096
+struct client {
+	int fd;
+	size_t have;
+	unsigned char buf[3 + FRAME_MAX];
+};
+
+/* Bound through the directory's descriptor: the state directory's path may
+ * be longer than sun_path's 108 bytes, /proc/self/fd/N/ never is. Only root
+ * may connect (umask 077, in a root-only directory). */
+static int attach_listen(int dir_fd)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/attach.sock", dir_fd);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t old = umask(077);
+	int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && listen(fd, MAX_ATTACH) == 0;
+	umask(old);
+	if (!ok && fd >= 0)
+		close(fd);
+	return ok ? fd : -1;
+}
+
+/* What a client sent; -1 once it is to be closed. A message that carries a
+ * descriptor is the CLI's handoff of the pty master (runc's console-socket
+ * message, the pty's name as its bytes), taken once. */
+static int client_read(struct client *c, int *master)
+{
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { c->buf + c->have, sizeof c->buf - c->have };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+		int fd;
+		memcpy(&fd, CMSG_DATA(h), sizeof fd);
+		if (*master < 0) {
+			*master = fd;
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+		} else {
+			close(fd);
+		}
+		return -1;
+	}
+	if (n == 0)
+		return -1;
+	c->have += n;
+	while (c->have >= 3) {
+		size_t len = c->buf[1] | (size_t)c->buf[2] << 8;
+		if (len > FRAME_MAX)
+			return -1;
+		if (c->have < 3 + len)
+			break;
+		if (*master >= 0 && c->buf[0] == 'i') {
+			/* A pty that takes no more input drops it, as a full line discipline does. */
+			ssize_t w = write(*master, c->buf + 3, len);
+			(void)w;
+		} else if (*master >= 0 && c->buf[0] == 'w' && len == 4) {
+			struct winsize ws = { .ws_row = c->buf[3] | c->buf[4] << 8, .ws_col = c->buf[5] | c->buf[6] << 8 };
+			ioctl(*master, TIOCSWINSZ, &ws);
+		}
+		c->have -= 3 + len;
+		memmove(c->buf, c->buf + 3 + len, c->have);
+	}
+	return 0;
+}
+
+static void client_close(struct client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->have = 0;
+}
+
+/* Output to every client, as one frame (n < 64 KiB); one that cannot take
+ * it now is let go, so no reader can stall the container. */
+static void broadcast(struct client *clients, char type, const char *data, size_t n)
+{
+	unsigned char head[3] = { (unsigned char)type, n & 0xff, n >> 8 };
+	struct iovec iov[2] = { { head, 3 }, { (void *)data, n } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (clients[i].fd >= 0 && sendmsg(clients[i].fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(3 + n))
+			client_close(&clients[i]);
+}
+
 static void write_exit(int dir_fd, int status)
 {
 	char text[64];
@@ -224,6 +325,11 @@ int main(int argc, char **argv)
 	int out[2], err[2];
 	if (sig_fd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return 125;
+	/* Listening before the init exists: the CLI hands the master over as
+	 * soon as the init reports it. */
+	int listen_fd = attach_listen(dir_fd);
+	if (listen_fd < 0)
+		return 125;
 
 	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid == 0) {
@@ -256,22 +362,67 @@ int main(int argc, char **argv)
 
 	log_open(&log, 0);
 	static struct stream streams[2] = { { "stdout", 0, { 0 } }, { "stderr", 0, { 0 } } };
-	struct pollfd fds[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { sig_fd, POLLIN, 0 } };
-	int ended = 0, open_streams = 2, status = 0;
-	static char chunk[65536];
-	while (open_streams || !ended) {
+	static struct client clients[MAX_ATTACH];
+	for (int i = 0; i < MAX_ATTACH; i++)
+		clients[i].fd = -1;
+	/* 0-2: the init's stdout, stderr, SIGCHLD; 3: attach.sock; 4: the pty
+	 * master; then the clients. A negative fd is one poll skips. */
+	struct pollfd fds[5 + MAX_ATTACH] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { sig_fd, POLLIN, 0 } };
+	int ended = 0, open_streams = 2, status = 0, master = -1;
+	/* A frame's length is a u16. */
+	static char chunk[65535];
+	while (open_streams || master >= 0 || !ended) {
+		fds[3] = (struct pollfd){ listen_fd, POLLIN, 0 };
+		fds[4] = (struct pollfd){ master, POLLIN, 0 };
+		for (int i = 0; i < MAX_ATTACH; i++)
+			fds[5 + i] = (struct pollfd){ clients[i].fd, POLLIN, 0 };
 		/* Once the init has ended its PID namespace goes, and every writer of
 		 * the pipes with it: what is left is drained for a bounded while. */
-		int r = poll(fds, 3, ended ? 2000 : -1);
+		int r = poll(fds, 5 + MAX_ATTACH, ended ? 2000 : -1);
 		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
+		if (r < 0)
+			continue;
+		if (fds[3].revents) {
+			int c = accept4(listen_fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			int slot = -1;
+			for (int i = 0; c >= 0 && i < MAX_ATTACH && slot < 0; i++)
+				if (clients[i].fd < 0)
+					slot = i;
+			if (slot >= 0)
+				clients[slot].fd = c;
+			else if (c >= 0)
+				close(c);
+		}
+		for (int i = 0; i < MAX_ATTACH; i++)
+			if (clients[i].fd >= 0 && fds[5 + i].revents && client_read(&clients[i], &master) < 0)
+				client_close(&clients[i]);
+		if (master >= 0 && fds[4].revents) {
+			ssize_t n = read(master, chunk, sizeof chunk);
+			if (n > 0) {
+				pump(&log, &streams[0], chunk, n);
+				broadcast(clients, 'o', chunk, n);
+			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+				/* EIO: every holder of the pty's other end has gone. */
+				if (streams[0].len)
+					log_entry(&log, streams[0].name, 'P', streams[0].buf, streams[0].len);
+				streams[0].len = 0;
+				close(master);
+				master = -1;
+				for (int i = 0; i < MAX_ATTACH; i++)
+					if (clients[i].fd >= 0)
+						client_close(&clients[i]);
+			}
+		}
 		for (int i = 0; i < 2; i++) {
 			if (fds[i].fd < 0 || !fds[i].revents)
 				continue;
 			ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
 			if (n > 0 || (n < 0 && errno == EINTR)) {
-				if (n > 0)
+				if (n > 0) {
 					pump(&log, &streams[i], chunk, n);
+					broadcast(clients, i ? 'e' : 'o', chunk, n);
+				}
 				continue;
 			}
 			/* Closed: a last line without its newline is a partial entry. */
@@ -299,6 +450,8 @@ int main(int argc, char **argv)
 		write_exit(dir_fd, status);
 	}
 
+	/* Attaching to an ended container finds no socket. */
+	unlinkat(dir_fd, "attach.sock", 0);
 	char byte;
 	for (;;) {
 		ssize_t r = read(ctl_fd, &byte, 1);

@@ -11,8 +11,13 @@ function format(arg: unknown): string {
 // With --debug every line also says which process wrote it (the CLI, or the
 // init, which is pid 1 in its namespace) and when, in ms since that process
 // started: where a container's start-up time goes, step by step.
-const reporter = (timed: boolean) => ({
+// `warned` hears every warning, even when stderr shows errors only: runc's
+// --log file (cli/globals.ts), where a caller such as containerd reads what a
+// hook's failure said.
+const reporter = (timed: boolean, shown: number, warned?: (msg: string) => void) => ({
   log(obj: LogObject) {
+    if (obj.type === "warn") warned?.(obj.args.map(format).join(" "));
+    if (obj.level > shown) return;
     const prefix = obj.type === "error" || obj.type === "fatal" ? "error: " : obj.type === "warn" ? "warning: " : "";
     const when = timed ? `pid ${process.pid} +${performance.now().toFixed(1)}ms ` : "";
     const text = `${obj.tag ? `[${obj.tag}] ` : ""}${when}${prefix}${obj.args.map(format).join(" ")}\n`;
@@ -30,7 +35,8 @@ export type Logger = ConsolaInstance;
 export const VERBOSITIES = ["quiet", "info", "debug"] as const;
 export type Verbosity = (typeof VERBOSITIES)[number];
 
-export function createLogger(verbosity: Verbosity = "info"): Logger {
-  const level = verbosity === "quiet" ? LogLevels.error : verbosity === "debug" ? LogLevels.debug : LogLevels.info;
-  return createConsola({ level, reporters: [reporter(verbosity === "debug")] }).withTag("contain");
+export function createLogger(verbosity: Verbosity = "info", warned?: (msg: string) => void): Logger {
+  const shown = verbosity === "quiet" ? LogLevels.error : verbosity === "debug" ? LogLevels.debug : LogLevels.info;
+  const level = warned ? Math.max(shown, LogLevels.warn) : shown;
+  return createConsola({ level, reporters: [reporter(verbosity === "debug", shown, warned)] }).withTag("contain");
 }

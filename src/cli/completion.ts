@@ -11,7 +11,7 @@ export const completionFlags = {} satisfies FlagDefs;
 
 // The commands whose arguments are containers (exec: its first one). create's
 // ID is a new one, and node rm's names are containers' too.
-const TAKES_CONTAINERS = new Set(["exec", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "resume", "rm", "wait", "start", "state", "delete", "update", "events", "ps", "node rm"]);
+const TAKES_CONTAINERS = new Set(["exec", "attach", "logs", "stats", "inspect", "port", "kill", "stop", "pause", "unpause", "resume", "rm", "wait", "start", "state", "delete", "update", "events", "ps", "node rm"]);
 // Where the container's own command begins: after this many arguments, and
 // for run and exec (whose flags end at their first argument) wherever the
 // flags end; node create's payload comes after --.

@@ -1,6 +1,7 @@
 // What docker's output calls a container's labels, ports and times, read
 // from contain's state. Pure.
 import type { ContainerState } from "../runtime/state.ts";
+import type { Status } from "../runtime/status.ts";
 import type { PortMapping } from "../spec/network.ts";
 
 // contain has no --label yet: a container's labels are its OCI annotations
@@ -9,9 +10,62 @@ export function labelsOf(state: ContainerState): Record<string, string> {
   return state.spec?.annotations ?? {};
 }
 
-export function portsOf(state: ContainerState): PortMapping[] {
-  return state.network?.ports ?? [];
+// A container's network as docker shows it: only while it runs (docker
+// empties NetworkSettings at the stop; the lease and the ports are released).
+export function liveNetwork(state: ContainerState, status: Status): ContainerState["network"] {
+  return status.kind === "exited" ? undefined : state.network;
 }
+
+export function portsOf(state: ContainerState, status: Status): PortMapping[] {
+  return liveNetwork(state, status)?.ports ?? [];
+}
+
+// docker's NetworkSettings.Ports: "80/tcp" -> its host bindings, in the
+// order they were published; the keys sorted, as Go's JSON writes a map.
+export function portBindings(ports: readonly PortMapping[]): Map<string, { HostIp: string; HostPort: string }[]> {
+  const map = new Map<string, { HostIp: string; HostPort: string }[]>();
+  for (const p of ports) {
+    const key = `${p.containerPort}/${p.proto}`;
+    map.set(key, [...(map.get(key) ?? []), { HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) }]);
+  }
+  return new Map([...map].sort(([a], [b]) => cmp(a, b)));
+}
+
+// docker ps's PORTS (its DisplayablePorts): sorted by container port,
+// address, host port and protocol; ports published on the same number run
+// together into ranges (0.0.0.0:8080-8081->8080-8081/tcp), the others
+// follow one by one (0.0.0.0:49153->80/tcp), all joined by ", ".
+export function displayPorts(ports: readonly PortMapping[]): string {
+  const sorted = ports
+    .map((p) => ({ ...p, ip: p.hostIp ?? "0.0.0.0" }))
+    .sort((a, b) => a.containerPort - b.containerPort || cmp(a.ip, b.ip) || a.hostPort - b.hostPort || cmp(a.proto, b.proto));
+  const ranges: string[] = [];
+  const mapped: string[] = [];
+  const open = new Map<string, { first: number; last: number }>(); // by address and protocol, in first-seen order
+  const range = (key: string, g: { first: number; last: number }) => {
+    const [ip, proto] = key.split("/");
+    const span = g.first === g.last ? `${g.first}` : `${g.first}-${g.last}`;
+    return `${ip}:${span}->${span}/${proto}`;
+  };
+  for (const p of sorted) {
+    if (p.hostPort !== p.containerPort) {
+      mapped.push(`${p.ip}:${p.hostPort}->${p.containerPort}/${p.proto}`);
+      continue;
+    }
+    const key = `${p.ip}/${p.proto}`;
+    const g = open.get(key);
+    if (g && p.containerPort === g.last + 1) g.last = p.containerPort;
+    else {
+      if (g) ranges.push(range(key, g));
+      // docker's map keeps a key's first place when its group is restarted
+      open.set(key, { first: p.containerPort, last: p.containerPort });
+    }
+  }
+  for (const [key, g] of open) ranges.push(range(key, g));
+  return [...ranges, ...mapped].join(", ");
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // Go's time.Time.String(), which docker's CreatedAt prints:
 // "2024-05-01 12:34:56 +0000 UTC", in the local time zone.

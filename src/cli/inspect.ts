@@ -12,7 +12,7 @@ import { LOG, type ContainerState } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { labelsOf, portsOf } from "./docker-fields.ts";
+import { labelsOf, liveNetwork, portBindings, portsOf } from "./docker-fields.ts";
 import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
 import { parseFormat, renderItems, TemplateError } from "./template.ts";
 
@@ -46,6 +46,23 @@ function networkMode(state: ContainerState): string {
   return !ns ? "host" : (ns.path ?? "none");
 }
 
+// docker's NetworkSettings: the address, gateway and MAC the host gave eth0
+// (never read from inside, where the container may change them), the
+// published ports, and the same under Networks.<mode>. Empty strings and an
+// empty Ports for --net none and host, and once stopped, as docker's.
+function networkSettings(state: ContainerState, status: Status) {
+  const net = liveNetwork(state, status);
+  const endpoint = { MacAddress: net?.mac ?? "", Gateway: net?.gateway ?? "", IPAddress: net?.address ?? "", IPPrefixLen: net?.prefixLen ?? 0 };
+  const mode = networkMode(state);
+  return {
+    Bridge: state.network?.bridge ?? "",
+    Ports: portBindings(portsOf(state, status)),
+    ...endpoint,
+    // An OCI container's network namespace is its caller's: no network of ours.
+    Networks: new Map<string, typeof endpoint>(state.kind === "oci" ? [] : [[mode, endpoint]]),
+  };
+}
+
 // One container as docker's inspect shows it. A Map is a Go map to the
 // templates: a missing label is "<no value>", not an error.
 export function inspectOf(state: ContainerState, status: Status) {
@@ -53,8 +70,6 @@ export function inspectOf(state: ContainerState, status: Status) {
   const spec = state.spec;
   const r = spec?.linux.resources;
   const user = spec?.process.user;
-  const ports = new Map<string, { HostIp: string; HostPort: string }[]>();
-  for (const p of portsOf(state)) ports.set(`${p.containerPort}/${p.proto}`, [...(ports.get(`${p.containerPort}/${p.proto}`) ?? []), { HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) }]);
   const quota = r?.cpu?.quota;
   return {
     Id: state.id,
@@ -98,11 +113,7 @@ export function inspectOf(state: ContainerState, status: Status) {
       CpusetMems: r?.cpu?.mems ?? "",
       PidsLimit: r?.pids?.limit ?? 0,
     },
-    NetworkSettings: {
-      IPAddress: state.network?.address ?? "",
-      Bridge: state.network?.bridge ?? "",
-      Ports: ports,
-    },
+    NetworkSettings: networkSettings(state, status),
     Mounts: running && state.init ? mountsOf(state.init.pid) : [],
     // contain's own
     Spec: spec ?? null,

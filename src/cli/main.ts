@@ -18,8 +18,11 @@ const subCommands: Record<string, Load> = {
   ps: lazy(() => import("./ps.ts")),
   exec: lazy(() => import("./exec.ts")),
   logs: lazy(() => import("./logs.ts")),
+  attach: lazy(() => import("./attach.ts")),
   stats: lazy(() => import("./stats.ts")),
   inspect: lazy(() => import("./inspect.ts")),
+  port: lazy(() => import("./port.ts")),
+  cp: lazy(() => import("./cp.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
   pause: lazy(() => import("./pause.ts")),
@@ -62,7 +65,7 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "ps", "logs", "stats", "inspect", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 
@@ -125,6 +128,12 @@ export async function cli(line: string[]): Promise<number> {
     } catch (err) {
       return reportError(err, false);
     }
+  }
+  // Internal: run by `contain cp` to copy a stopped container's layer in a
+  // mount namespace of its own.
+  if (name === "cp-mounted" && args.length >= 2) {
+    const { runMounted } = await import("./cp.ts");
+    return runMounted(args.slice(1));
   }
   const load = subCommands[name];
   if (!load) return reportError(unknownCommand(name, Object.keys(subCommands), "contain"));

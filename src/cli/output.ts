@@ -36,7 +36,7 @@ export function chooseVerbosity(flags: FlagValues, configured: Verbosity | undef
 
 export function loggerFor(flags: FlagValues, configured?: Verbosity): { log: Logger; verbosity: Verbosity } {
   const verbosity = chooseVerbosity(flags, configured, process.env.CONTAIN_LOG);
-  const log = createLogger(verbosity);
+  const log = createLogger(verbosity, globals.log ? (msg) => logToFile("warning", msg) : undefined);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   return { log, verbosity };
 }

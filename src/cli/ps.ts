@@ -16,7 +16,7 @@ import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { commonFlags, list as listOf, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { matches, parseFilters, wantsStopped } from "./filters.ts";
 import { dataRoot, exitCodeOf, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
-import { goTime, labelsOf, portsOf } from "./docker-fields.ts";
+import { displayPorts, goTime, labelsOf, liveNetwork, portsOf } from "./docker-fields.ts";
 import { formatTable, humanDuration, shortCommand } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
 
@@ -80,6 +80,8 @@ function containJson(r: Row, now: number) {
     finished: r.status.exit?.finished ?? null,
     command: r.state.command,
     memory: r.memory ? { current: r.memory.current ?? null, limit: r.memory.limit ?? null } : null,
+    address: liveNetwork(r.state, r.status)?.address ?? null,
+    ports: portsOf(r.state, r.status),
   };
 }
 
@@ -95,9 +97,7 @@ function dockerRow(r: Row, now: number, noTrunc: boolean) {
     Command: noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command, 20),
     CreatedAt: goTime(new Date(r.state.created)),
     RunningFor: `${humanDuration(now - Date.parse(r.state.created))} ago`,
-    Ports: portsOf(r.state)
-      .map((p) => `${p.hostIp ?? "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.proto}`)
-      .join(", "),
+    Ports: displayPorts(portsOf(r.state, r.status)),
     State: r.status.kind,
     Status: describeStatus(r.status, r.state, now),
     Labels: Object.entries(labels)
@@ -147,7 +147,8 @@ function commandLine(pid: number): string {
 const mem = (m: Row["memory"]) => (m ? `${m.current === undefined ? "-" : humanSize(m.current)}/${m.limit === undefined ? "-" : humanSize(m.limit)}` : "");
 
 function defaultTable(list: readonly Row[], now: number, noTrunc: boolean): string {
-  const header = ["ID", "NAME", "PID", "STATUS", "CREATED", "COMMAND", "MEM"];
+  // PORTS last, as it grows with each port, docker's text.
+  const header = ["ID", "NAME", "PID", "STATUS", "CREATED", "COMMAND", "MEM", "PORTS"];
   return formatTable(
     header,
     list.map((r) => [
@@ -159,6 +160,7 @@ function defaultTable(list: readonly Row[], now: number, noTrunc: boolean): stri
       `${humanDuration(now - Date.parse(r.state.created))} ago`,
       noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command),
       mem(r.memory),
+      displayPorts(portsOf(r.state, r.status)),
     ]),
   );
 }

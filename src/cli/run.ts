@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
-import { containerDataDir } from "../runtime/state.ts";
+import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { SpecError } from "../errors.ts";
@@ -77,7 +77,7 @@ export const runFlags = {
   publish: {
     type: "string",
     alias: ["p"],
-    description: "Publish a container port on the host: [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]",
+    description: "Publish a container port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp]; without HOSTPORT (or with a range FIRST-LAST) the host chooses a free one, which contain port shows",
     valueHint: "PORTS",
     repeat: true,
   },
@@ -199,7 +199,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   requireSources(spec);
   const dir = containerDataDir(dataRoot, id);
-  const plan = planFromSpec(spec, id, { dir, overlayDir: `${dir}/rootfs`, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
@@ -241,13 +241,13 @@ export default defineCommand({
     requireRoot("run");
     const name = checkName(str(flags, "name"));
     const detach = flags.detach === true;
-    if (detach && flags.tty === true) throw new SpecError("--tty", "a detached container has no terminal to attach to", "leave out -t, and use contain exec -it NAME sh to get a shell in it");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
-    const tty = detach ? false : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
+    // Detached, only -t gives a terminal: its monitor holds it for contain attach.
+    const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const { spec, plan } = containerOf(flags, positionals, id, tty, data);
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });

@@ -9,6 +9,8 @@ const x64 = {
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 257, mkdirat: 258, openat2: 437,
   sendfile: 40, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 321, execve: 59, ptrace: 101,
   connect: 42, sendmsg: 46, getpgid: 121, dup3: 292,
+  lseek: 8, unlinkat: 263, symlinkat: 266, readlinkat: 267, fchownat: 260, utimensat: 280,
+  renameat2: 316, copy_file_range: 326, ftruncate: 77,
 } as const;
 
 const arm64: Record<keyof typeof x64, number> = {
@@ -19,6 +21,8 @@ const arm64: Record<keyof typeof x64, number> = {
   pidfd_send_signal: 424, pidfd_open: 434, pidfd_getfd: 438, openat: 56, mkdirat: 34, openat2: 437,
   sendfile: 71, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 280, execve: 221, ptrace: 117,
   connect: 203, sendmsg: 211, getpgid: 155, dup3: 24,
+  lseek: 62, unlinkat: 35, symlinkat: 36, readlinkat: 78, fchownat: 54, utimensat: 88,
+  renameat2: 276, copy_file_range: 285, ftruncate: 46,
 };
 
 export type SyscallName = keyof typeof x64;

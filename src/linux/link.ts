@@ -27,6 +27,7 @@ const RTM_GETROUTE = 26;
 
 const AF_INET = 2;
 const IFF_UP = 0x1;
+const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
 const IFLA_MASTER = 10;
@@ -137,13 +138,15 @@ export interface VethRequest {
   master: number; // the bridge's index
   mtu: number;
   peerName: string;
+  peerMac?: string; // aa:bb:cc:dd:ee:ff; the kernel's random one when absent
   peerNetnsPid: number; // the peer is created straight in this process's netns
 }
 
 // One request: the pair, the peer already in the container's netns, the host
 // end attached to the bridge and up.
 export function createVeth(nl: Netlink, req: VethRequest): void {
-  const peer = concat([ifinfomsg(), attrString(IFLA_IFNAME, req.peerName), attrU32(IFLA_MTU, req.mtu), attrU32(IFLA_NET_NS_PID, req.peerNetnsPid)]);
+  const mac = req.peerMac ? [attr(IFLA_ADDRESS, Uint8Array.from(req.peerMac.split(":").map((b) => parseInt(b, 16))))] : [];
+  const peer = concat([ifinfomsg(), attrString(IFLA_IFNAME, req.peerName), ...mac, attrU32(IFLA_MTU, req.mtu), attrU32(IFLA_NET_NS_PID, req.peerNetnsPid)]);
   nl.request(
     `create veth ${req.name} (peer ${req.peerName} in the netns of pid ${req.peerNetnsPid})`,
     RTM_NEWLINK,

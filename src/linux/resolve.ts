@@ -16,19 +16,36 @@ const O_CLOEXEC = 0o2000000;
 const O_PATH = 0o10000000;
 const AT_FDCWD = -100;
 const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08;
 const RESOLVE_IN_ROOT = 0x10;
 const ENOENT = 2;
 const EEXIST = 17;
 // The kernel's own limit on links followed in one lookup (MAXSYMLINKS).
 const MAX_LINKS = 40;
 
+// openat2(2) itself: the fd, or -errno.
+function rawOpenat2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
+  // struct open_how { u64 flags; u64 mode; u64 resolve; }
+  const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), BigInt(mode), BigInt(resolve)]);
+  return sys("openat2", dirfd, addressOf(cstr(path)), addressOf(how), how.byteLength);
+}
+
 // -ENOENT when the path is missing and `missingOk`; any other failure throws.
 function openat2(dirfd: number, path: string, flags: number, missingOk = true): number {
-  // struct open_how { u64 flags; u64 mode; u64 resolve; }
-  const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
-  const r = sys("openat2", dirfd, addressOf(cstr(path)), addressOf(how), how.byteLength);
+  const r = rawOpenat2(dirfd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   if (r === -ENOENT && missingOk) return r;
   return check("openat2", [sym("root"), path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], r);
+}
+
+// One name in a directory held by `dirFd`, never through a symlink: with
+// O_PATH|O_NOFOLLOW a link is opened as itself, with anything else it is
+// ELOOP, so a link a container plants or swaps in is never followed out of
+// the directory. `label` names the directory in a failure. Throws a
+// SyscallError (its errno tells ENOENT from the rest).
+export function openBeneath(dirFd: number, name: string, flags: number, label: string, mode = 0): number {
+  const r = rawOpenat2(dirFd, name, flags | O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, mode);
+  return check("openat2", [sym(`<${label}>`), name, sym("RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS")], r);
 }
 
 // A directory fd for a root, the anchor of every lookup inside it.

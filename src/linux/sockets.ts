@@ -1,6 +1,8 @@
 // Which ports the host's own processes listen on, from /proc/net/{tcp,udp}{,6}
-// (man 5 proc). A port mapping over one of them would steal its traffic.
+// (man 5 proc), and whether a port can be bound: a port mapping over one in
+// use would steal its traffic.
 import { readFileSync } from "node:fs";
+import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
 export interface Listener {
   address: string; // "*" for any address (0.0.0.0 or ::)
@@ -36,4 +38,50 @@ export function hostListeners(proto: "tcp" | "udp"): Listener[] {
       return []; // no IPv6 in this kernel
     }
   });
+}
+
+const AF_INET = 2;
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const EADDRINUSE = 98;
+
+// Whether a socket of `proto` can bind `address`:`port` in this network
+// namespace, tried with a socket that is closed at once: false when the
+// port is taken (EADDRINUSE: a listener, a bound or connected socket, a
+// TIME_WAIT), as the kernel itself judges it; without SO_REUSEADDR, so a
+// doubtful port counts as taken. Any other failure (EADDRNOTAVAIL: not an
+// address of the host) is thrown. `address`: a dotted quad, checked by the caller.
+export function canBind(proto: "tcp" | "udp", address: string, port: number): boolean {
+  const type = proto === "tcp" ? SOCK_STREAM : SOCK_DGRAM;
+  const fd = check("socket", [sym("AF_INET"), sym(proto === "tcp" ? "SOCK_STREAM|SOCK_CLOEXEC" : "SOCK_DGRAM|SOCK_CLOEXEC"), 0], sys("socket", AF_INET, type | SOCK_CLOEXEC, 0));
+  try {
+    // struct sockaddr_in: family (host order), port and address (network order), 8 bytes of zero.
+    const sa = new Uint8Array(16);
+    const view = new DataView(sa.buffer);
+    view.setUint16(0, AF_INET, true);
+    view.setUint16(2, port, false);
+    view.setUint32(4, address.split(".").reduce((n, b) => n * 256 + Number(b), 0), false);
+    const r = sys("bind", fd, addressOf(sa), sa.length);
+    if (r === -EADDRINUSE) return false;
+    check("bind", [fd, `${address}:${port}`], r);
+    return true;
+  } finally {
+    sys("close", fd);
+  }
+}
+
+// docker's default when the kernel's range cannot be read.
+const FALLBACK_RANGE = { first: 49153, last: 65535 };
+
+// The kernel's ephemeral ports (man 7 ip, ip_local_port_range), docker's
+// range for a host port it chooses.
+export function ephemeralRange(): { first: number; last: number } {
+  try {
+    const [first, last] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (first && last && first <= last) return { first, last };
+  } catch {
+    // no /proc/sys: the fallback
+  }
+  return FALLBACK_RANGE;
 }

@@ -226,7 +226,8 @@ function etcMounts(dir: string, spec: Spec): RootMount[] {
 }
 
 // Overlay options are comma-separated and take ':' between lower layers.
-function overlayRoot(spec: Spec, overlayDir: string): RootPlan {
+// Also where `cp` finds a stopped container's layers.
+export function overlayRoot(spec: Spec, overlayDir: string): RootPlan {
   if (/[,:\\]/.test(spec.root.path))
     throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
   const at = (name: string) => posix.join(overlayDir, name);

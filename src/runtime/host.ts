@@ -63,7 +63,7 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
     entry.save(); // with the leased address
     const { eth0 } = bridge;
     log.info(`network: eth0 ${eth0.address}/${eth0.prefixLen} on ${plan.network.bridge}, gateway ${eth0.gateway}`);
-    if (plan.network.ports.length) log.info(`publishing ${plan.network.ports.map(describePort).join(" ")}`);
+    if (network?.ports.length) log.info(`publishing ${network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
   const hosts = writeContainerFiles(plan, hostname, entry.dir, entry.state.name, bridge?.eth0.address, log);

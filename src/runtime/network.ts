@@ -4,31 +4,35 @@
 // from the inside (src/init/init.ts).
 //
 // Order, so that a runtime killed at any point leaves only what the state
-// entry can name: the entry records the network (bridge, veth name, ports)
-// before anything is made; the lease records the ports before their rules
-// exist. releaseNetwork undoes it all, from the state and the lease.
+// entry can name: the entry records the network (bridge, veth name) before
+// anything is made; the lease records the host ports, once chosen, before
+// their rules exist. releaseNetwork undoes it all, from the state and the lease.
 import { writeFileSync } from "node:fs";
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
 import { ipChainExists, nft, NftError } from "../linux/nft.ts";
-import { hostListeners } from "../linux/sockets.ts";
+import { canBind, ephemeralRange, hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
 import { addPortsScript, deletePortScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
 import { peerLine } from "../plan/dns.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
-import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
-import { DEFAULT_SUBNET, describePort, parseSubnetFlag, portsClash, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
+import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, macOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
+import { DEFAULT_SUBNET, parseSubnetFlag, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
 import { LEASE_DATA_ROOT, LeaseDb } from "./ipam.ts";
+import { choosePorts, type PortHost } from "./ports.ts";
 
-// What the state entry records, before any of it exists.
+// What the state entry records, before any of it exists; the rest once leased.
 export interface NetworkState {
   bridge: string;
   dataRoot: string; // where the lease lives (LEASE_DATA_ROOT), as a release must find it
   veth: string;
-  ports: PortMapping[];
-  address?: string; // once leased
+  ports: PortMapping[]; // the published ports, their host ports chosen (empty until leased)
+  address?: string;
+  prefixLen?: number;
+  gateway?: string;
+  mac?: string; // eth0's, given at the veth's creation
 }
 
 // The alias that marks a bridge as ours.
@@ -38,7 +42,7 @@ export const vethName = (id: string) => `${VETH_PREFIX}${id.slice(0, 12)}`;
 
 export function networkState(req: NetworkRequest, id: string): NetworkState | undefined {
   if (req.mode !== "bridge") return undefined;
-  return { bridge: req.bridge, dataRoot: LEASE_DATA_ROOT, veth: vethName(id), ports: req.ports };
+  return { bridge: req.bridge, dataRoot: LEASE_DATA_ROOT, veth: vethName(id), ports: [] };
 }
 
 function netlinkFailure(what: string, err: unknown): ContainError {
@@ -118,20 +122,8 @@ function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: 
   return { bridge, subnet, fresh: !current };
 }
 
-// The host's side of the port rules: no other container may hold a host
-// port, and no host process may listen on it (its traffic would be taken).
-function checkPorts(db: LeaseDb, ports: readonly PortMapping[]): void {
-  for (const p of ports) {
-    for (const lease of db.leases) {
-      const held = lease.ports.find((q) => portsClash(p, q));
-      if (held)
-        throw new ContainError(`host port ${p.hostPort}/${p.proto} is already mapped to container ${lease.id.slice(0, 12)} (${describePort(held)})`, "choose another host port, or remove that container");
-    }
-    const listener = hostListeners(p.proto).find((l) => l.port === p.hostPort && (!p.hostIp || l.address === "*" || l.address === p.hostIp));
-    if (listener)
-      throw new ContainError(`host port ${p.hostPort}/${p.proto} is in use: a process on the host listens on ${listener.address === "*" ? "all addresses" : listener.address}`, "choose another host port");
-  }
-}
+// The host as the choice of host ports sees it.
+const thisHost: PortHost = { ephemeral: ephemeralRange, listeners: hostListeners, canBind };
 
 function releaseLease(db: LeaseDb, bridge: string, id: string): void {
   const lease = db.find(id);
@@ -175,7 +167,6 @@ export function prepareBridgeNetwork(
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
-  checkPorts(db, req.ports);
   const taken = new Set(db.leases.flatMap((l) => parseIPv4(l.address) ?? []));
   const address = firstFree(subnet, taken);
   if (address === null)
@@ -184,7 +175,14 @@ export function prepareBridgeNetwork(
       "remove a container, or use a larger --subnet on another --bridge",
     );
   state.address = formatIPv4(address);
-  db.add({ id, address: state.address, stateDir, veth: state.veth, ports: req.ports, names });
+  state.prefixLen = subnet.prefixLen;
+  state.gateway = formatIPv4(gatewayOf(subnet));
+  state.mac = macOf(address);
+  {
+    using _ = db.lockHostPorts();
+    state.ports = choosePorts(req.ports, db.heldPorts(), thisHost);
+    db.add({ id, address: state.address, stateDir, veth: state.veth, ports: state.ports, names });
+  }
   try {
     // Starting nft costs ~15 ms: only when the table must be (re)written or
     // there are ports to map. A table with the loopback guard is taken as
@@ -192,7 +190,7 @@ export function prepareBridgeNetwork(
     // before the guard, and is rewritten once (its port elements are kept).
     const current = !fresh && ipChainExists(tableName(req.bridge), GUARD_CHAIN);
     const table = current ? "" : natTableScript(req.bridge, formatSubnet(subnet));
-    const script = table + addPortsScript(req.bridge, state.address, req.ports);
+    const script = table + addPortsScript(req.bridge, state.address, state.ports);
     if (script) nft(script);
   } catch (err) {
     throw nftFailure(err);
@@ -203,7 +201,7 @@ export function prepareBridgeNetwork(
   // Only once the table's loopback guard is in place (CVE-2020-8558).
   setLinkSysctl(req.bridge, "route_localnet", "1");
   return {
-    eth0: { address: state.address, prefixLen: subnet.prefixLen, gateway: formatIPv4(gatewayOf(subnet)), mtu: bridge.mtu },
+    eth0: { address: state.address, prefixLen: state.prefixLen, gateway: state.gateway, mtu: bridge.mtu },
     bridgeIndex: bridge.index,
   };
 }
@@ -212,7 +210,7 @@ export function prepareBridgeNetwork(
 export function plugVeth(state: NetworkState, bridgeIndex: number, mtu: number, initPid: number): void {
   using nl = new Netlink();
   try {
-    createVeth(nl, { name: state.veth, master: bridgeIndex, mtu, peerName: "eth0", peerNetnsPid: initPid });
+    createVeth(nl, { name: state.veth, master: bridgeIndex, mtu, peerName: "eth0", peerMac: state.mac, peerNetnsPid: initPid });
   } catch (err) {
     throw netlinkFailure(`create the veth ${state.veth}`, err);
   }

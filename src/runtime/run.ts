@@ -14,6 +14,7 @@ import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
 import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
+import { handOverTerminal } from "./attach.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
@@ -146,12 +147,20 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
   try {
     // The init's stderr is the container's log: only --debug's steps go there.
     const verbosity = opts.verbosity === "debug" ? "debug" : "quiet";
-    const { init } = await startInit(plan, opts, entry, cgroup, verbosity, () => {
+    const { init, master } = await startInit(plan, opts, entry, cgroup, verbosity, () => {
       viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd, plan.log);
       entry.state.monitor = viaMonitor.monitor;
       return viaMonitor.init;
     });
     pid = init.pid;
+    // The terminal is the monitor's to hold (contain attach), not ours.
+    if (master !== undefined) {
+      try {
+        handOverTerminal(entry.dir, master);
+      } finally {
+        close(master);
+      }
+    }
   } catch (err) {
     // Released here, before the monitor may clean up (it waits for ctl), so
     // a failed start leaves nothing once the command returns.

@@ -56,6 +56,8 @@ export interface ContainerState {
 // names its state directory in OWNER, so that a sweep of the data root
 // removes only what belongs to an entry that is gone (sweepDataDirs).
 export const containerDataDir = (dataRoot: string, id: string) => `${dataRoot}/containers/${id}`;
+// The copy-on-write root's directories (upper, work, merged) in it.
+export const containerOverlayDir = (dataDir: string) => `${dataDir}/rootfs`;
 export const OWNER = "owner";
 
 // The entry's state directory and its files on disk, gone together.

@@ -70,3 +70,9 @@ export function firstFree(s: Subnet, taken: ReadonlySet<number>): number | null 
 
 // How many containers the subnet holds.
 export const capacity = (s: Subnet) => subnetSize(s) - 3;
+
+// docker's MAC for a container's address: 02:42 (locally administered,
+// unicast) and the address's four bytes, unique wherever the address is.
+export function macOf(address: number): string {
+  return ["02", "42", ...formatIPv4(address).split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
+}

@@ -14,6 +14,7 @@ export const DEFAULT_SUBNET = "10.0.42.0/24";
 // most a link name may have (IFNAMSIZ - 1).
 export const VETH_PREFIX = "ctn";
 
+// A published port: what the host maps, once its host port is chosen.
 export interface PortMapping {
   proto: "tcp" | "udp";
   hostIp?: string; // one host address; all of them when absent
@@ -21,11 +22,22 @@ export interface PortMapping {
   containerPort: number;
 }
 
+// What one -p asks for a container port: a host port (first === last), a
+// range to choose a free one from, or (absent) any free one of the host's
+// ephemeral range, docker's. The host chooses, at run time, under the
+// bridge's lock (src/runtime/ports.ts).
+export interface PortRequest {
+  proto: "tcp" | "udp";
+  hostIp?: string;
+  hostPorts?: { first: number; last: number };
+  containerPort: number;
+}
+
 export interface NetworkRequest {
   mode: NetMode;
   bridge: string;
   subnet?: string; // CIDR; absent: the bridge's current one, or DEFAULT_SUBNET
-  ports: PortMapping[];
+  ports: PortRequest[];
   dns: string[];
   extraHosts: { name: string; address: string }[];
 }
@@ -39,7 +51,7 @@ export interface NetworkFlags {
   addHost?: readonly string[];
 }
 
-const PORT_HINT = "use HOSTPORT:CONTAINERPORT[/tcp|/udp] or IP:HOSTPORT:CONTAINERPORT, e.g. -p 8080:80";
+const PORT_HINT = "use [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], e.g. -p 8080:80, or -p 80 for any free host port";
 
 function parsePort(value: string, text: string, what: string): number {
   if (!/^\d{1,5}$/.test(text)) throw new SpecError("--publish", `${JSON.stringify(value)}: ${what} ${JSON.stringify(text)} is not a port number`, PORT_HINT);
@@ -48,25 +60,57 @@ function parsePort(value: string, text: string, what: string): number {
   return port;
 }
 
-// docker's forms: 8080:80, 8080:80/udp, 127.0.0.1:8080:80.
-export function parsePortMapping(value: string): PortMapping {
+// PORT or FIRST-LAST.
+function parseRange(value: string, text: string, what: string): { first: number; last: number } {
+  const dash = text.indexOf("-");
+  if (dash < 0) {
+    const port = parsePort(value, text, what);
+    return { first: port, last: port };
+  }
+  const first = parsePort(value, text.slice(0, dash), what);
+  const last = parsePort(value, text.slice(dash + 1), what);
+  if (last < first) throw new SpecError("--publish", `${JSON.stringify(value)}: ${what} range ${text} ends before it starts`, `e.g. ${last}-${first}`);
+  return { first, last };
+}
+
+// docker's forms: 80 (any free host port), 8080:80, 8080:80/udp,
+// 127.0.0.1:8080:80, 127.0.0.1::80 (any free port on that address), 0:80
+// (any), 8000-8010:80 (a free one of these), 80-81 and 8080-8081:80-81 (one
+// mapping per container port).
+export function parsePublish(value: string): PortRequest[] {
   const slash = value.lastIndexOf("/");
   const proto = slash < 0 ? "tcp" : value.slice(slash + 1);
   if (proto !== "tcp" && proto !== "udp") throw new SpecError("--publish", `${JSON.stringify(value)}: unknown protocol ${JSON.stringify(proto)}`, "use /tcp or /udp");
   const parts = (slash < 0 ? value : value.slice(0, slash)).split(":");
-  if (parts.length !== 2 && parts.length !== 3) throw new SpecError("--publish", `${JSON.stringify(value)} is not a port mapping`, PORT_HINT);
-  const [hostIp, hostPort, containerPort] = parts.length === 3 ? parts : [undefined, ...parts];
-  const mapping: PortMapping = {
-    proto,
-    hostPort: parsePort(value, hostPort ?? "", "host port"),
-    containerPort: parsePort(value, containerPort ?? "", "container port"),
-  };
-  if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0") {
-    const ip = parseIPv4(hostIp);
-    if (ip === null) throw new SpecError("--publish", `${JSON.stringify(value)}: ${JSON.stringify(hostIp)} is not an IPv4 address`, PORT_HINT);
-    mapping.hostIp = formatIPv4(ip);
+  if (parts.length > 3) throw new SpecError("--publish", `${JSON.stringify(value)} is not a port mapping`, PORT_HINT);
+  const containerText = parts[parts.length - 1] ?? "";
+  const hostText = parts.length >= 2 ? (parts[parts.length - 2] ?? "") : "";
+  const hostIpText = parts.length === 3 ? (parts[0] ?? "") : "";
+  const container = parseRange(value, containerText, "container port");
+  // "" and docker's 0: any free host port.
+  const host = hostText === "" || hostText === "0" ? undefined : parseRange(value, hostText, "host port");
+  const count = container.last - container.first + 1;
+  if (host && count > 1 && host.last - host.first + 1 !== count)
+    throw new SpecError("--publish", `${JSON.stringify(value)}: ${count} container ports cannot map to host ports ${hostText}`, "give as many host ports as container ports, or none (any free ones)");
+  let hostIp: string | undefined;
+  if (hostIpText !== "" && hostIpText !== "0.0.0.0") {
+    const ip = parseIPv4(hostIpText);
+    if (ip === null) throw new SpecError("--publish", `${JSON.stringify(value)}: ${JSON.stringify(hostIpText)} is not an IPv4 address`, PORT_HINT);
+    hostIp = formatIPv4(ip);
   }
-  return mapping;
+  return Array.from({ length: count }, (_, i) => {
+    const containerPort = container.first + i;
+    // A container range maps one to one; one container port takes a free
+    // one of the host range.
+    const hostPorts = host && count > 1 ? { first: host.first + i, last: host.first + i } : host;
+    return { proto, ...(hostIp && { hostIp }), ...(hostPorts && { hostPorts }), containerPort };
+  });
+}
+
+// The mapping a request names outright (one host port), if it does.
+export function fixedPort(r: PortRequest): PortMapping | undefined {
+  if (!r.hostPorts || r.hostPorts.first !== r.hostPorts.last) return undefined;
+  return { proto: r.proto, ...(r.hostIp && { hostIp: r.hostIp }), hostPort: r.hostPorts.first, containerPort: r.containerPort };
 }
 
 export const describePort = (p: PortMapping) => `${p.hostIp ? `${p.hostIp}:` : ""}${p.hostPort}:${p.containerPort}/${p.proto}`;
@@ -113,13 +157,14 @@ export function networkFromFlags(flags: NetworkFlags): NetworkRequest {
   const mode = flags.net ?? "bridge";
   if (!(NET_MODES as readonly string[]).includes(mode))
     throw new SpecError("--net", `unknown network mode ${JSON.stringify(mode)}`, `use one of ${NET_MODES.join(", ")}`);
-  const ports = (flags.publish ?? []).map(parsePortMapping);
+  const ports = (flags.publish ?? []).flatMap(parsePublish);
   if (mode !== "bridge") {
     const bridgeOnly = [flags.bridge && "--bridge", flags.subnet && "--subnet", ports.length && "--publish"].filter(Boolean);
     if (bridgeOnly.length) throw new SpecError(String(bridgeOnly[0]), `needs --net bridge, not --net ${mode}`, "leave it out, or use --net bridge");
   }
-  ports.forEach((p, i) => {
-    const other = ports.slice(0, i).find((q) => portsClash(p, q));
+  const fixed = ports.flatMap((r) => fixedPort(r) ?? []);
+  fixed.forEach((p, i) => {
+    const other = fixed.slice(0, i).find((q) => portsClash(p, q));
     if (other) throw new SpecError("--publish", `host port ${p.hostPort}/${p.proto} is mapped twice (${describePort(other)} and ${describePort(p)})`, "map each host port once");
   });
   const bridge = flags.bridge ?? DEFAULT_BRIDGE;

@@ -24,7 +24,7 @@ test("run -d, ps, exec, logs, stats, inspect, stop, ps -a, wait, rm", async () =
   const ps = h.run(["ps"]);
   expect(ps.code).toBe(0);
   const [header, row, ...more] = ps.stdout.trimEnd().split("\n");
-  expect(header).toMatch(/^ID +NAME +PID +STATUS +CREATED +COMMAND +MEM$/);
+  expect(header).toMatch(/^ID +NAME +PID +STATUS +CREATED +COMMAND +MEM +PORTS$/);
   expect(more).toEqual([]);
   expect(row).toMatch(new RegExp(`^${id.slice(0, 12)} +web +\\d+ +Up (Less than a second|\\d+ seconds?) +.* ago +"sh -c trap .*" +[\\d.]+[KM]?/64M$`));
   const pid = Number(row?.split(/ +/)[2]);

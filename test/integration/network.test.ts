@@ -38,7 +38,7 @@ function otherRules(): string {
 }
 const rulesBefore = otherRules();
 
-function leases(bridge: string): { id: string; address: string }[] {
+function leases(bridge: string): { id: string; address: string; ports: { hostPort: number }[] }[] {
   const path = `${LEASES}/${bridge}.json`;
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")).leases : [];
 }
@@ -305,11 +305,153 @@ test("the runtime SIGKILLed: the next command removes the veth, the lease and th
   expect([...ctnLinks()].filter((l) => !vethsBefore.has(l))).toEqual([]);
 });
 
+// A detached web server on BR, its host ports left to the host.
+const WEB = "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www";
+const ephemeral = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+
+function getSoon(url: string): Promise<string> {
+  return waitFor(`an answer from ${url}`, () => {
+    const body = get(url);
+    return body.startsWith("failed") ? undefined : body;
+  });
+}
+
+test("-p 80: a free host port of the ephemeral range, the one `port` names; ps and inspect show it; released at rm", async () => {
+  const id = h.run(["run", "-d", "-q", ...NET, "--name", `rnd${tag}`, "-p", "80", "-p", "127.0.0.1::80", "--", "sh", "-c", WEB]).stdout.trim();
+  try {
+    const all = h.run(["port", `rnd${tag}`]);
+    expect(all.code).toBe(0);
+    const m = /^80\/tcp -> 0\.0\.0\.0:(\d+)\n80\/tcp -> 127\.0\.0\.1:(\d+)\n$/.exec(all.stdout);
+    expect(m).not.toBeNull();
+    const [any, local] = [Number(m?.[1]), Number(m?.[2])];
+    for (const p of [any, local]) expect(p >= (ephemeral[0] ?? 0) && p <= (ephemeral[1] ?? 0)).toBe(true);
+    expect(any).not.toBe(local);
+    expect(h.run(["port", id, "80/tcp"]).stdout).toBe(`0.0.0.0:${any}\n127.0.0.1:${local}\n`);
+    expect(await getSoon(`http://127.0.0.1:${any}/`)).toBe("hello\n");
+    expect(get(`http://${GW}:${any}/`)).toBe("hello\n");
+    expect(get(`http://127.0.0.1:${local}/`)).toBe("hello\n");
+    expect(get(`http://${GW}:${local}/`)).toStartWith("failed"); // 127.0.0.1 only
+    const ports = [`0.0.0.0:${any}->80/tcp`, `127.0.0.1:${local}->80/tcp`].sort().join(", ");
+    expect(h.run(["ps", "--format", "{{.Names}}|{{.Ports}}", "--filter", `name=rnd${tag}`]).stdout).toBe(`rnd${tag}|${ports}\n`);
+    const table = h.run(["ps", "--filter", `name=rnd${tag}`]).stdout.split("\n");
+    expect(table[0]).toMatch(/ MEM +PORTS$/);
+    expect(table[1]).toEndWith(` ${ports}`);
+    const inspect = h.run(["inspect", "-f", "{{json .NetworkSettings.Ports}}", id]).stdout;
+    expect(JSON.parse(inspect)).toEqual({ "80/tcp": [{ HostIp: "0.0.0.0", HostPort: String(any) }, { HostIp: "127.0.0.1", HostPort: String(local) }] });
+    expect(portMap(BR)).toContain(`tcp . ${any} : `);
+  } finally {
+    h.run(["rm", "-f", id]);
+  }
+  expect(portMap(BR)).not.toContain("elements");
+  expect(leases(BR)).toEqual([]);
+});
+
+test("host ports chosen at once by 6 starts in parallel: all different, TCP and UDP", async () => {
+  const holders = Array.from({ length: 6 }, () => new Holder([...NET, "-p", "80", "-p", "53/udp"]));
+  try {
+    await Promise.all(holders.map((x) => x.address()));
+    const chosen = h.ids().map((id) => h.run(["port", id]).stdout);
+    const ports = (proto: string) => chosen.map((out) => new RegExp(`^\\d+/${proto} -> 0\\.0\\.0\\.0:(\\d+)$`, "m").exec(out)?.[1]);
+    for (const proto of ["tcp", "udp"]) {
+      expect(ports(proto).every(Boolean)).toBe(true);
+      expect(new Set(ports(proto)).size).toBe(6);
+    }
+    // what the leases hold, and so what the nft maps hold
+    expect(leases(BR).flatMap((l) => l.ports.map((p) => String(p.hostPort))).sort()).toEqual([...ports("tcp"), ...ports("udp")].sort() as string[]);
+  } finally {
+    await Promise.all(holders.map((x) => x.release()));
+  }
+});
+
+test("a host range: a port a host socket holds is passed over (TCP and UDP); one taken on another bridge too; none left is an error", async () => {
+  const [p, q] = [port(7), port(8)];
+  // Host sockets of this process's own, bound on all addresses.
+  const tcp = Bun.listen({ hostname: "0.0.0.0", port: p, socket: { data() {} } });
+  const udp = await Bun.udpSocket({ hostname: "0.0.0.0", port: q });
+  const holders: Holder[] = [];
+  try {
+    const a = new Holder([...NET, "-p", `${p}-${p + 1}:80`, "-p", `${q}-${q + 1}:53/udp`]);
+    holders.push(a);
+    await a.address();
+    const [idA] = h.ids();
+    expect(h.run(["port", idA ?? ""]).stdout).toBe(`53/udp -> 0.0.0.0:${q + 1}\n80/tcp -> 0.0.0.0:${p + 1}\n`);
+    // the same ranges from another bridge: p + 1 is a's (nc's p), 2 is free
+    const b = new Holder(["--bridge", SMALL_BR, "--subnet", SMALL, "-p", `${p + 1}-${p + 2}:80`]);
+    holders.push(b);
+    await b.address();
+    const idB = h.ids().find((id) => id !== idA) ?? "";
+    expect(h.run(["port", idB, "80"]).stdout).toBe(`0.0.0.0:${p + 2}\n`);
+    const before = { ids: h.ids().sort(), leases: leases(BR) };
+    const full = h.run(["run", "-q", ...NET, "-p", `${p}-${p + 2}:80`, "--", "true"]);
+    expect(full.code).toBe(125);
+    expect(full.stderr).toBe(`[contain] error: no free host port for 80/tcp in ${p}-${p + 2}; free one, or publish on another range\n`);
+    expect({ ids: h.ids().sort(), leases: leases(BR) }).toEqual(before);
+  } finally {
+    tcp.stop(true);
+    udp.close();
+    await Promise.all(holders.map((x) => x.release()));
+  }
+});
+
+test("inspect's NetworkSettings and ps --json: the address, prefix, gateway and MAC eth0 really has; empty once stopped and for --net none", async () => {
+  const id = h.run(["run", "-d", "-q", ...NET, "--", "sleep", "60"]).stdout.trim();
+  try {
+    const inside = h.run(["exec", id, "--", "sh", "-c", "ip -4 -o addr show eth0; cat /sys/class/net/eth0/address"]).stdout;
+    const [, address, prefix] = / inet (\S+)\/(\d+) /.exec(inside) ?? [];
+    const mac = inside.trim().split("\n")[1];
+    expect(address).toStartWith(`10.${octet}.1.`);
+    const f = (t: string) => h.run(["inspect", "-f", t, id]).stdout.trim();
+    expect(f("{{.NetworkSettings.IPAddress}}")).toBe(address ?? "");
+    expect(f("{{.NetworkSettings.IPPrefixLen}} {{.NetworkSettings.Gateway}}")).toBe(`${prefix} ${GW}`);
+    expect(f("{{.NetworkSettings.MacAddress}}")).toBe(mac ?? "");
+    expect(f("{{with .NetworkSettings.Networks.bridge}}{{.IPAddress}} {{.MacAddress}} {{.Gateway}}{{end}}")).toBe(`${address} ${mac} ${GW}`);
+    expect(f("{{json .NetworkSettings.Ports}}")).toBe("{}");
+    const row = JSON.parse(h.run(["ps", "--json"]).stdout).find((r: { id: string }) => r.id === id);
+    expect(row).toMatchObject({ address, ports: [] });
+    h.run(["stop", "-t", "0", id]);
+    expect(f("{{json .NetworkSettings}}")).toBe(`{"Bridge":"${BR}","Ports":{},"MacAddress":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"Networks":{"bridge":{"MacAddress":"","Gateway":"","IPAddress":"","IPPrefixLen":0}}}`);
+  } finally {
+    h.run(["rm", "-f", id]);
+  }
+  const none = h.run(["run", "-d", "-q", "--net", "none", "--", "sleep", "60"]).stdout.trim();
+  try {
+    expect(h.run(["inspect", "-f", "{{json .NetworkSettings.Networks}} {{json .NetworkSettings.Ports}} [{{.NetworkSettings.IPAddress}}]", none]).stdout).toBe(
+      '{"none":{"MacAddress":"","Gateway":"","IPAddress":"","IPPrefixLen":0}} {} []\n',
+    );
+    expect(h.run(["port", none]).stdout).toBe("");
+  } finally {
+    h.run(["rm", "-f", none]);
+  }
+});
+
+test("port: an unknown container, an unpublished port, a bad port: one line each, exit 1", () => {
+  const id = h.run(["run", "-d", "-q", ...NET, "--name", `pub${tag}`, "-p", "80", "--", "sleep", "60"]).stdout.trim();
+  try {
+    const before = { ids: h.ids(), leases: leases(BR) };
+    const cases: [string[], string][] = [
+      [["port", `nosuch${tag}`], `[contain] error: no such container: nosuch${tag}; see 'contain ps -a' for the names and IDs\n`],
+      [["port", `pub${tag}`, "81"], `[contain] error: no public port '81/tcp' published for pub${tag}; see 'contain port pub${tag}' for the ones it has\n`],
+      [["port", `pub${tag}`, "80/udp"], `[contain] error: no public port '80/udp' published for pub${tag}; see 'contain port pub${tag}' for the ones it has\n`],
+      [["port", `pub${tag}`, "http"], `[contain] error: invalid port "http"; give PORT or PORT/PROTO, e.g. 80 or 53/udp\n`],
+    ];
+    for (const [args, message] of cases) {
+      const r = h.run(args);
+      expect({ args, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ args, code: 1, stdout: "", stderr: message });
+    }
+    expect({ ids: h.ids(), leases: leases(BR) }).toEqual(before);
+  } finally {
+    h.run(["rm", "-f", id]);
+  }
+});
+
 test.each<[string, string[], RegExp]>([
   ["an unknown --net mode", ["--net", "overlay"], /^\[contain\] error: --net: unknown network mode "overlay"; use one of bridge, none, host$/],
   ["a port out of range", ["-p", "70000:80"], /^\[contain\] error: --publish: "70000:80": host port 70000 is out of range; ports go from 1 to 65535$/],
-  ["a malformed port", ["-p", "http:80"], /^\[contain\] error: --publish: "http:80": host port "http" is not a port number; use HOSTPORT:CONTAINERPORT/],
+  ["a malformed port", ["-p", "http:80"], /^\[contain\] error: --publish: "http:80": host port "http" is not a port number; use \[IP:\]\[HOSTPORT:\]CONTAINERPORT/],
   ["an unknown protocol", ["-p", "8080:80/sctp"], /^\[contain\] error: --publish: "8080:80\/sctp": unknown protocol "sctp"; use \/tcp or \/udp$/],
+  ["an unknown protocol for any host port", ["-p", "80/sctp"], /^\[contain\] error: --publish: "80\/sctp": unknown protocol "sctp"; use \/tcp or \/udp$/],
+  ["container port 0", ["-p", "0"], /^\[contain\] error: --publish: "0": container port 0 is out of range; ports go from 1 to 65535$/],
+  ["a container port out of range", ["-p", "99999"], /^\[contain\] error: --publish: "99999": container port 99999 is out of range; ports go from 1 to 65535$/],
   ["-p with --net none", ["--net", "none", "-p", "8080:80"], /^\[contain\] error: --publish: needs --net bridge, not --net none; /],
   ["an invalid subnet", ["--bridge", `ctov${tag}`, "--subnet", "10.0.0.300/24"], /^\[contain\] error: --subnet: "10.0.0.300\/24" is not an IPv4 subnet; /],
   ["a subnet with host bits", ["--bridge", `ctov${tag}`, "--subnet", "10.9.0.1/24"], /^\[contain\] error: --subnet: 10.9.0.1\/24 has host bits set; did you mean 10.9.0.0\/24\?$/],

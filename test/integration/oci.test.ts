@@ -200,6 +200,12 @@ test("runc's global flags: --root before the command, and --log in JSON with the
   const line = JSON.parse(readFileSync(log, "utf8").trim().split("\n").pop() ?? "");
   expect(line).toMatchObject({ level: "error", msg: "container does not exist: nosuch" });
   expect(Date.parse(line.time)).toBeGreaterThan(0);
+  // A poststart hook's failure is a warning (config.md), in the log too.
+  const warned = bundle("warned", ["true"], (c) => (c.hooks = { poststart: [{ path: "/bin/sh", args: ["sh", "-c", "exit 4"] }] }));
+  const run = Bun.spawnSync([h.bin, "--root", h.root, "--log", log, "--log-format", "json", "run", "--bundle", warned, "warned"]);
+  expect(run.exitCode).toBe(0);
+  const warning = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)).find((l) => l.level === "warning");
+  expect(warning?.msg).toContain("poststart hook");
   const systemd = Bun.spawnSync([h.bin, "--systemd-cgroup", "list"]);
   expect(systemd.exitCode).not.toBe(0);
   expect(systemd.stderr.toString()).toContain("--systemd-cgroup");

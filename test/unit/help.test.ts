@@ -5,6 +5,7 @@
 import { expect, test } from "bun:test";
 import type { ArgsDef, CommandDef } from "citty";
 import completion from "../../src/cli/completion.ts";
+import cp from "../../src/cli/cp.ts";
 import create from "../../src/cli/create.ts";
 import del from "../../src/cli/delete.ts";
 import events from "../../src/cli/events.ts";
@@ -12,12 +13,14 @@ import exec from "../../src/cli/exec.ts";
 import features from "../../src/cli/features.ts";
 import { renderHelp, wrap } from "../../src/cli/help.ts";
 import inspect from "../../src/cli/inspect.ts";
+import attach from "../../src/cli/attach.ts";
 import kill from "../../src/cli/kill.ts";
 import list from "../../src/cli/list.ts";
 import logs from "../../src/cli/logs.ts";
 import { commandGroups, main } from "../../src/cli/main.ts";
 import node, { nodeCommands } from "../../src/cli/node.ts";
 import pause, { unpause } from "../../src/cli/pause.ts";
+import port from "../../src/cli/port.ts";
 import prune from "../../src/cli/prune.ts";
 import ps from "../../src/cli/ps.ts";
 import rm from "../../src/cli/rm.ts";
@@ -30,7 +33,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, logs, stats, inspect, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -69,9 +72,12 @@ const USAGE: Record<string, string> = {
   "contain run": "contain run [OPTIONS] [--] COMMAND [ARG...]",
   "contain ps": "contain ps [OPTIONS] [ID]",
   "contain inspect": "contain inspect [OPTIONS] CONTAINER [CONTAINER...]",
+  "contain port": "contain port [OPTIONS] CONTAINER [PORT[/PROTO]]",
   "contain stats": "contain stats [OPTIONS] [CONTAINER...]",
   "contain exec": "contain exec [OPTIONS] CONTAINER COMMAND [ARG...]",
   "contain logs": "contain logs [OPTIONS] CONTAINER",
+  "contain cp": "contain cp [OPTIONS] SRC DEST",
+  "contain attach": "contain attach [OPTIONS] CONTAINER",
   "contain kill": "contain kill [OPTIONS] CONTAINER [CONTAINER...]",
   "contain stop": "contain stop [OPTIONS] CONTAINER [CONTAINER...]",
   "contain pause": "contain pause [OPTIONS] CONTAINER [CONTAINER...]",

@@ -3,7 +3,15 @@ import { parseSocketTable } from "../../src/linux/sockets.ts";
 import { hostsFile, peerLine, resolvConf } from "../../src/plan/dns.ts";
 import { addPortsScript, deletePortScript, natTableScript } from "../../src/plan/nft.ts";
 import { capacity, firstFree, formatIPv4, overlaps, parseIPv4, parseSubnet, type Subnet } from "../../src/spec/ipv4.ts";
-import { networkFromFlags, parsePortMapping, portsClash } from "../../src/spec/network.ts";
+import { fixedPort, networkFromFlags, parsePublish, portsClash, type PortMapping } from "../../src/spec/network.ts";
+
+// A -p that names its host port: the one mapping.
+const parsePortMapping = (value: string): PortMapping => {
+  const [r, ...more] = parsePublish(value);
+  const p = r && fixedPort(r);
+  if (!p || more.length) throw new Error(`${value} is not one fixed mapping`);
+  return p;
+};
 
 const subnet = (text: string): Subnet => {
   const r = parseSubnet(text);
@@ -53,8 +61,33 @@ test("port mappings: docker's forms", () => {
   expect(parsePortMapping("0.0.0.0:8080:80")).toEqual({ proto: "tcp", hostPort: 8080, containerPort: 80 });
 });
 
+test("-p forms: a host port, any free one, a range to choose from, one mapping per container port", () => {
+  expect(parsePublish("8080:80")).toEqual([{ proto: "tcp", hostPorts: { first: 8080, last: 8080 }, containerPort: 80 }]);
+  expect(parsePublish("80")).toEqual([{ proto: "tcp", containerPort: 80 }]);
+  expect(parsePublish("53/udp")).toEqual([{ proto: "udp", containerPort: 53 }]);
+  expect(parsePublish("0:80")).toEqual([{ proto: "tcp", containerPort: 80 }]);
+  expect(parsePublish("127.0.0.1::80")).toEqual([{ proto: "tcp", hostIp: "127.0.0.1", containerPort: 80 }]);
+  expect(parsePublish("0.0.0.0::80")).toEqual([{ proto: "tcp", containerPort: 80 }]);
+  expect(parsePublish("8000-8010:80")).toEqual([{ proto: "tcp", hostPorts: { first: 8000, last: 8010 }, containerPort: 80 }]);
+  expect(parsePublish("8080-8081:80-81/udp")).toEqual([
+    { proto: "udp", hostPorts: { first: 8080, last: 8080 }, containerPort: 80 },
+    { proto: "udp", hostPorts: { first: 8081, last: 8081 }, containerPort: 81 },
+  ]);
+  expect(parsePublish("80-81")).toEqual([
+    { proto: "tcp", containerPort: 80 },
+    { proto: "tcp", containerPort: 81 },
+  ]);
+  expect(fixedPort({ proto: "tcp", hostPorts: { first: 8000, last: 8010 }, containerPort: 80 })).toBeUndefined();
+});
+
 test.each<[string, RegExp]>([
-  ["80", /"80" is not a port mapping/],
+  ["0", /container port 0 is out of range/],
+  ["99999", /container port 99999 is out of range/],
+  ["80/sctp", /unknown protocol "sctp"/],
+  ["http", /container port "http" is not a port number/],
+  ["81-80", /container port range 81-80 ends before it starts/],
+  ["8080-8082:80-81", /2 container ports cannot map to host ports 8080-8082/],
+  ["8080:80-81", /2 container ports cannot map to host ports 8080/],
   ["a:80", /host port "a" is not a port number/],
   ["8080:0", /container port 0 is out of range/],
   ["70000:80", /host port 70000 is out of range/],
@@ -62,9 +95,9 @@ test.each<[string, RegExp]>([
   ["1.2.3:8080:80", /"1.2.3" is not an IPv4 address/],
   ["1:2:3:4", /is not a port mapping/],
 ])("a bad port mapping %s: a SpecError naming --publish", (value, message) => {
-  expect(() => parsePortMapping(value)).toThrow(message);
+  expect(() => parsePublish(value)).toThrow(message);
   try {
-    parsePortMapping(value);
+    parsePublish(value);
   } catch (err) {
     expect((err as Error).message).toStartWith("--publish: ");
   }
@@ -86,6 +119,8 @@ test("network flags: modes, defaults and what only a bridge takes", () => {
   expect(() => networkFromFlags({ net: "host", publish: ["80:80"] })).toThrow("--publish: needs --net bridge, not --net host");
   expect(() => networkFromFlags({ net: "none", subnet: "10.1.0.0/16" })).toThrow("--subnet: needs --net bridge, not --net none");
   expect(() => networkFromFlags({ publish: ["80:80", "80:81"] })).toThrow("--publish: host port 80/tcp is mapped twice");
+  expect(() => networkFromFlags({ publish: ["8080-8081:80-81", "8081:90"] })).toThrow("--publish: host port 8081/tcp is mapped twice");
+  expect(networkFromFlags({ publish: ["80", "80"] }).ports).toHaveLength(2); // two host ports for it, as docker
   expect(() => networkFromFlags({ bridge: "ctn1" })).toThrow("--bridge: \"ctn1\" starts with ctn");
   expect(() => networkFromFlags({ bridge: "a-very-long-bridge-name" })).toThrow("is not a link name");
   expect(() => networkFromFlags({ subnet: "10.0.42.1/24" })).toThrow("--subnet: 10.0.42.1/24 has host bits set");

@@ -1,0 +1,76 @@
+// `contain attach [--detach-keys KEYS] [--no-stdin] CONTAINER`: a detached
+// container's output on this terminal, as it comes; with its own terminal
+// (run -dit), which its monitor holds, this terminal on it: raw mode, the
+// window's size, input, Ctrl-P Ctrl-Q to let go while it runs on. Its end
+// ends attach with its exit code.
+import { defineCommand } from "citty";
+import { ContainError } from "../errors.ts";
+import { inBackground, isTerminal } from "../linux/pty.ts";
+import { attachTo, frames, sizeFrame } from "../runtime/attach.ts";
+import { requireRoot } from "../runtime/prepare.ts";
+import { label, statusOf } from "../runtime/status.ts";
+import { openStore } from "../runtime/sweep.ts";
+import { waitContainer } from "../runtime/wait.ts";
+import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "./detach-keys.ts";
+import { dataRoot, exitCodeOf, loggerFor, oneContainer, stateRoot } from "./output.ts";
+
+export const attachFlags = {
+  "detach-keys": { type: "string", description: `With a terminal: the keys that let go of the container, which runs on (default ${DEFAULT_DETACH_KEYS})`, valueHint: "KEYS" },
+  stdin: { type: "boolean", description: "Pass this terminal's input to the container's terminal (the default)", negativeDescription: "Only watch: pass no input" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export default defineCommand({
+  meta: { name: "attach", description: "Show a detached container's output, or connect this terminal to its own (run -dit)" },
+  args: toCittyArgs(attachFlags, { name: "container", description: "The container (name or ID)", required: true }),
+  async run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(attachFlags, rawArgs, "attach");
+    const { log } = loggerFor(flags);
+    const ref = oneContainer(positionals, "attach");
+    const keys = parseDetachKeys(str(flags, "detach-keys") ?? DEFAULT_DETACH_KEYS);
+    requireRoot("attach");
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const { state } = store.find(ref);
+    if (!state.detached) throw new ContainError(`container ${label(state)} runs in the foreground of another terminal`, "attach reaches containers run with -d");
+    if (statusOf(store, state).kind !== "running") throw new ContainError(`container ${label(state)} is not running`, `see 'contain ps -a'; its output is in contain logs ${label(state)}`);
+    const tty = state.spec?.process.terminal === true;
+    // Input goes to a terminal only; in the background of our own, reading
+    // or raw mode would stop us.
+    const input = tty && flags.stdin !== false && !inBackground(0);
+    const raw = input && isTerminal(0);
+    const attached = await attachTo(store.dir(state.id), (stream, data) => (stream === "stderr" ? process.stderr : process.stdout).write(data)).catch((err: Error) => {
+      throw new ContainError(`cannot attach to container ${label(state)}: ${err.message}`, "it may have stopped just now; see 'contain ps -a'");
+    });
+    const resize = () => {
+      if (process.stdout.isTTY) attached.send(sizeFrame(process.stdout.rows, process.stdout.columns));
+    };
+    if (tty) {
+      resize();
+      process.on("SIGWINCH", resize);
+    }
+    let detached = false;
+    if (input) {
+      if (raw) process.stdin.setRawMode(true);
+      const scanner = new DetachScanner(keys);
+      process.stdin.on("data", (chunk: Buffer) => {
+        const { pass, detach } = scanner.scan(chunk);
+        if (pass.length) for (const f of frames("i", pass)) attached.send(f);
+        if (detach) {
+          detached = true;
+          attached.close();
+        }
+      });
+    }
+    try {
+      await attached.closed;
+    } finally {
+      process.off("SIGWINCH", resize);
+      if (raw) process.stdin.setRawMode(false);
+      if (input) process.stdin.destroy();
+    }
+    if (detached) return 0;
+    // The monitor let go when the container ended: its exit code is attach's, as docker's.
+    return exitCodeOf(await waitContainer(store, state.id));
+  },
+});
