@@ -11,9 +11,10 @@ export function labelsOf(state: ContainerState): Record<string, string> {
 }
 
 // A container's network as docker shows it: only while it runs (docker
-// empties NetworkSettings at the stop; the lease and the ports are released).
+// empties NetworkSettings at the stop; the lease and the ports are released,
+// and a restarting container's too).
 export function liveNetwork(state: ContainerState, status: Status): ContainerState["network"] {
-  return status.kind === "exited" ? undefined : state.network;
+  return status.kind === "exited" || status.kind === "restarting" ? undefined : state.network;
 }
 
 export function portsOf(state: ContainerState, status: Status): PortMapping[] {

@@ -25,6 +25,7 @@ const subCommands: Record<string, Load> = {
   cp: lazy(() => import("./cp.ts")),
   kill: lazy(() => import("./kill.ts")),
   stop: lazy(() => import("./stop.ts")),
+  restart: lazy(() => import("./restart.ts")),
   pause: lazy(() => import("./pause.ts")),
   unpause: () => import("./pause.ts").then((m) => m.unpause),
   resume: () => import("./pause.ts").then((m) => m.unpause), // runc's name
@@ -65,8 +66,8 @@ export const main = defineCommand({
 
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
-  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
-  ["Runtime commands for OCI callers (runc's)", ["create", "start", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
+  ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "start", "restart", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Runtime commands for OCI callers (runc's)", ["create", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 
 // `contain` and the words of a command (`node create`): the command, or an

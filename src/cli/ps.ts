@@ -9,7 +9,7 @@ import { openCgroup } from "../linux/cgroups/index.ts";
 import { memoryLimitOf } from "../plan/cgroup.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
-import { statusOf, type Status } from "../runtime/status.ts";
+import { isLive, statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
@@ -39,6 +39,8 @@ export function describeStatus(status: Status, state: ContainerState, now: numbe
   const up = `Up ${humanDuration(now - Date.parse(state.started ?? state.created))}`;
   if (status.kind === "running") return up;
   if (status.kind === "paused") return `${up} (Paused)`;
+  // docker's: the code of the exit it restarts from, and how long ago that was.
+  if (status.kind === "restarting" && status.exit) return `Restarting (${exitCodeOf(status.exit.status)}) ${humanDuration(now - Date.parse(status.exit.finished))} ago`;
   if (!status.exit) return "Exited";
   return `Exited (${exitCodeOf(status.exit.status)}) ${humanDuration(now - Date.parse(status.exit.finished))} ago`;
 }
@@ -56,7 +58,7 @@ export function rows(store: StateStore, all: boolean): Row[] {
     .map(({ state }) => {
       const status = statusOf(store, state);
       const memory =
-        status.kind !== "exited" && state.cgroup
+        isLive(status) && state.cgroup
           ? { current: openCgroup(state.cgroup.version, state.cgroup.paths).usage().memoryCurrent, limit: memoryLimitOf(state.spec?.linux.resources) }
           : undefined;
       return { state, status, memory };
@@ -71,7 +73,7 @@ function containJson(r: Row, now: number) {
     name: r.state.name ?? null,
     kind: r.state.kind ?? "container",
     bundle: r.state.bundle ?? null,
-    pid: r.status.kind === "exited" ? null : (r.state.init?.pid ?? null),
+    pid: !isLive(r.status) ? null : (r.state.init?.pid ?? null),
     status: r.status.kind,
     exitCode: r.status.exit ? exitCodeOf(r.status.exit.status) : null,
     statusText: describeStatus(r.status, r.state, now),
@@ -155,7 +157,7 @@ function defaultTable(list: readonly Row[], now: number, noTrunc: boolean): stri
       noTrunc ? r.state.id : r.state.id.slice(0, 12),
       // An OCI caller's container, made by create: its bundle.
       r.state.kind === "oci" ? `(oci) ${r.state.bundle ?? ""}` : (r.state.name ?? ""),
-      r.status.kind === "exited" ? "" : String(r.state.init?.pid ?? ""),
+      !isLive(r.status) ? "" : String(r.state.init?.pid ?? ""),
       describeStatus(r.status, r.state, now),
       `${humanDuration(now - Date.parse(r.state.created))} ago`,
       noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command),

@@ -1,7 +1,7 @@
 // The host's side of a container's start, around the clone: its lease and
 // veth, its own files in the state directory (the overlay's layers, the
 // generated /etc files), and its seccomp filter.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
@@ -26,8 +26,9 @@ function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, nam
   // With a capped layer, upper and work are made on its own filesystem, by
   // the init once it has mounted it.
   if (overlay) for (const d of overlay.layer ? [overlay.layer.dir, overlay.merged] : [overlay.upper, overlay.work, overlay.merged]) mkdirSync(d, { recursive: true, mode: 0o755 });
-  if (overlay?.layer) makeLayerImage(overlay.layer.image, overlay.layer.size);
-  mkdirSync(`${dir}/etc`, { mode: 0o755 });
+  // A start of a stopped container finds its layer there, and keeps it.
+  if (overlay?.layer && !existsSync(overlay.layer.image)) makeLayerImage(overlay.layer.image, overlay.layer.size);
+  mkdirSync(`${dir}/etc`, { recursive: true, mode: 0o755 });
   const { files, note } = etcFiles({
     hostname,
     name,

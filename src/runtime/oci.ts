@@ -36,7 +36,8 @@ export const NOT_EXIST = "container does not exist";
 export function ociStatus(store: StateStore, state: ContainerState): OciStatus {
   if (state.kind === "oci" && !state.handedOver) return "creating";
   const kind = statusOf(store, state).kind;
-  return kind === "exited" ? "stopped" : kind;
+  // A restarting container (run -d's, not the OCI caller's) is stopped now.
+  return kind === "exited" || kind === "restarting" ? "stopped" : kind;
 }
 
 export function ociState(store: StateStore, state: ContainerState): OciState {

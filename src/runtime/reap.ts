@@ -8,7 +8,9 @@ import { removeContainerFiles, StateStore } from "./state.ts";
 export function reapContainer(root: string, id: string): void {
   const store = new StateStore(root);
   const state = store.read(id);
-  if (!state) return; // a failed start: the CLI removed it already
+  // A failed start: the CLI removed it already (run -d), or put it back
+  // released as it was (start).
+  if (!state || state.released) return;
   const kept = releaseContainer(state, store);
   if (kept) store.write(kept);
   else removeContainerFiles(store.dir(id), state);

@@ -12,6 +12,7 @@ import { sealedSelf } from "../linux/self.ts";
 import { close, describeExit, processStartTime, waitExited, type ExitStatus } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
+import type { RestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
 import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { handOverTerminal } from "./attach.ts";
@@ -38,6 +39,7 @@ export interface RunOptions {
 export interface DetachOptions extends RunOptions {
   autoRemove: boolean; // --rm
   kind?: "node";
+  restartPolicy?: RestartPolicy; // --restart
 }
 
 export interface RunResult {
@@ -48,7 +50,7 @@ export interface RunResult {
 
 // The state of a new container, with the cgroup it is about to get.
 // The network's resources are named here too, before any exists.
-function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; paths: Readonly<Record<string, string>> }): ContainerState {
+export function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; paths: Readonly<Record<string, string>> }): ContainerState {
   const network = networkState(plan.network, plan.id);
   if (network) checkBridge(plan.network);
   return {
@@ -141,7 +143,23 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
 // supervises it. Returns the init's host PID.
 export async function runDetached(plan: Plan, opts: DetachOptions): Promise<number> {
   const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
-  using entry = opts.store.create({ ...newState(plan, opts, cgroup), detached: true, autoRemove: opts.autoRemove, kind: opts.kind });
+  const state: ContainerState = {
+    ...newState(plan, opts, cgroup),
+    detached: true,
+    autoRemove: opts.autoRemove,
+    kind: opts.kind,
+    // What a start plans from again (start.ts).
+    networkRequest: plan.network,
+    ...(opts.restartPolicy && { restartPolicy: opts.restartPolicy, restartCount: 0 }),
+  };
+  using entry = opts.store.create(state);
+  return startViaMonitor(plan, opts, entry, cgroup, () => entry.remove());
+}
+
+// The start that run -d and start (start.ts) share: the init as the
+// monitor's child, the monitor holding the entry's lock from here on. A start
+// that fails is released here, and `undo` puts the entry back as it was.
+export async function startViaMonitor(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup, undo: () => void): Promise<number> {
   let viaMonitor: ReturnType<typeof InitProcess.viaMonitor> | undefined;
   let pid: number;
   try {
@@ -165,7 +183,7 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
     // Released here, before the monitor may clean up (it waits for ctl), so
     // a failed start leaves nothing once the command returns.
     releaseResources(entry.state);
-    entry.remove();
+    undo();
     // The monitor (our child until we exit) finds nothing left to release:
     // waited for, so nothing of this start outlives the command.
     if (viaMonitor) {

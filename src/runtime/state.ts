@@ -13,12 +13,17 @@
 //                         "<wait status> <unix ms>"
 // <root>/<id>/exec.fifo   `create`'s: the container's process waits at it
 //                         until `start` opens it (runc's)
+// <root>/<id>/stopped-by-user  written by stop, kill and rm -f, without the
+//                         lock (its owner holds it): the restart policy
+//                         does not undo them; a start removes it
 // <root> itself            locked while a name is checked and taken
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { fileError } from "../linux/file-error.ts";
 import { FileLock } from "../linux/lock.ts";
 import { decodeWaitStatus, isSameProcess, type ExitStatus } from "../linux/process.ts";
+import type { RestartPolicy } from "../spec/restart.ts";
+import type { NetworkRequest } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import type { NetworkState } from "./network.ts";
 
@@ -50,6 +55,13 @@ export interface ContainerState {
   cgroup?: { version: "v1" | "v2"; paths: Record<string, string> };
   network?: NetworkState; // --net bridge
   dataDir?: string; // its files on disk: the writable layer, the /etc files (containerDataDir)
+  // What a start of a stopped container plans from again: the network as
+  // asked for (a random host port is chosen anew, as docker does).
+  networkRequest?: NetworkRequest;
+  restartPolicy?: RestartPolicy; // --restart, docker's HostConfig.RestartPolicy
+  restartCount?: number; // restarts by the policy since the user's last start
+  restartBackoffMs?: number; // the last wait before one
+  restarting?: boolean; // its reap waits out the back-off, then starts it again
 }
 
 // A container's files under the data root, docker's layout. The directory
@@ -100,6 +112,7 @@ const STATE = "state.json";
 const EXIT = "exit";
 export const LOG = "log";
 export const EXEC_FIFO = "exec.fifo";
+const STOPPED_BY_USER = "stopped-by-user";
 
 // docker's rule for names.
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -242,6 +255,44 @@ export class StateStore {
     } catch {
       return undefined;
     }
+  }
+
+  // Beside the state, not in it: the container's owner holds its lock (and
+  // writes its state) while the user stops it.
+  markStoppedByUser(id: string): void {
+    try {
+      writeFileSync(`${this.dir(id)}/${STOPPED_BY_USER}`, "");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw fileError(err, "write", `${this.dir(id)}/${STOPPED_BY_USER}`, this.hint(err));
+    }
+  }
+
+  stoppedByUser(id: string): boolean {
+    return existsSync(`${this.dir(id)}/${STOPPED_BY_USER}`);
+  }
+
+  // The entry of a stopped container, for a start by whoever holds its lock
+  // (`lock`, let go of when the entry is disposed): its last exit and the
+  // user's stop are forgotten, its state is `state`.
+  reopen(state: ContainerState, lock: { fd: number; release(): void }): Entry {
+    const dir = this.dir(state.id);
+    for (const f of [EXIT, STOPPED_BY_USER]) rmSync(`${dir}/${f}`, { force: true });
+    const { hint } = this;
+    writeAtomically(`${dir}/${STATE}`, state, hint);
+    return {
+      dir,
+      lockFd: lock.fd,
+      state,
+      save() {
+        writeAtomically(`${dir}/${STATE}`, this.state, hint);
+      },
+      remove() {
+        removeContainerFiles(dir, this.state);
+      },
+      [Symbol.dispose]() {
+        lock.release();
+      },
+    };
   }
 
   // The container's lock if no owner holds it, else null.

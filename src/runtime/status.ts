@@ -7,7 +7,7 @@ import { isRunning } from "../linux/process.ts";
 import type { FileLock } from "../linux/lock.ts";
 import type { ContainerState, ExitRecord, StateStore } from "./state.ts";
 
-export type StatusKind = "created" | "running" | "paused" | "exited";
+export type StatusKind = "created" | "running" | "paused" | "restarting" | "exited";
 
 export interface Status {
   kind: StatusKind;
@@ -24,6 +24,9 @@ export function withOomKilled(exit: ExitRecord, state: ContainerState): ExitReco
 }
 
 export function statusOf(store: StateStore, state: ContainerState): Status {
+  // Its reap (the monitor's pid, exec'd) waits out the back-off: a reap
+  // that died left only the flag, and the container is exited.
+  if (state.restarting && state.exit && state.monitor && isRunning(state.monitor.pid, state.monitor.startTime)) return { kind: "restarting", exit: state.exit };
   // Between the monitor's record and the release (reap.ts), the OOM kills
   // are still the cgroup's to tell.
   const recorded = state.exit ?? store.exitRecord(state.id);
@@ -37,6 +40,9 @@ export function statusOf(store: StateStore, state: ContainerState): Status {
 }
 
 export const isActive = (s: Status) => s.kind !== "exited";
+
+// Its processes and resources are there (a restarting one's are released).
+export const isLive = (s: Status) => s.kind !== "exited" && s.kind !== "restarting";
 
 // Waits until the container's owner has let go of it (the init is gone and
 // its resources are released) and returns its lock, now the caller's; or

@@ -29,11 +29,12 @@ import spec from "../../src/cli/spec.ts";
 import start from "../../src/cli/start.ts";
 import state from "../../src/cli/state.ts";
 import stats from "../../src/cli/stats.ts";
+import restart from "../../src/cli/restart.ts";
 import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, restart, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -80,6 +81,8 @@ const USAGE: Record<string, string> = {
   "contain attach": "contain attach [OPTIONS] CONTAINER",
   "contain kill": "contain kill [OPTIONS] CONTAINER [CONTAINER...]",
   "contain stop": "contain stop [OPTIONS] CONTAINER [CONTAINER...]",
+  "contain start": "contain start [OPTIONS] CONTAINER [CONTAINER...]",
+  "contain restart": "contain restart [OPTIONS] CONTAINER [CONTAINER...]",
   "contain pause": "contain pause [OPTIONS] CONTAINER [CONTAINER...]",
   "contain unpause": "contain unpause [OPTIONS] CONTAINER [CONTAINER...]",
   "contain rm": "contain rm [OPTIONS] CONTAINER [CONTAINER...]",
@@ -90,7 +93,6 @@ const USAGE: Record<string, string> = {
   "contain node ls": "contain node ls [OPTIONS]",
   "contain node rm": "contain node rm [OPTIONS] NAME [NAME...]",
   "contain create": "contain create [OPTIONS] ID",
-  "contain start": "contain start [OPTIONS] ID",
   "contain state": "contain state [OPTIONS] ID",
   "contain delete": "contain delete [OPTIONS] ID",
   "contain list": "contain list [OPTIONS]",

@@ -1,0 +1,29 @@
+// `contain restart [-t SECONDS] CONTAINER...`
+import { defineCommand } from "citty";
+import { SpecError } from "../errors.ts";
+import { requireRoot } from "../runtime/prepare.ts";
+import { restartContainer } from "../runtime/restart.ts";
+import { openStore } from "../runtime/sweep.ts";
+import { parseNumber } from "../spec/units.ts";
+import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
+
+export const restartFlags = {
+  time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after SIGTERM before SIGKILL (default 10)", valueHint: "SECONDS" },
+  ...commonFlags,
+} satisfies FlagDefs;
+
+export default defineCommand({
+  meta: { name: "restart", description: "Stop containers (as stop does) and start them again" },
+  args: toCittyArgs(restartFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
+  run({ rawArgs }) {
+    const { flags, positionals } = parseFlags(restartFlags, rawArgs, "restart");
+    const { log, verbosity } = loggerFor(flags);
+    const refs = atLeastOneContainer(positionals, "restart");
+    const seconds = parseNumber("--time", str(flags, "time") ?? "10", "seconds, e.g. --time 5");
+    if (seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
+    requireRoot("restart");
+    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    return eachContainer(refs, (ref) => restartContainer(store, ref, seconds * 1000, { log, verbosity }));
+  },
+});
