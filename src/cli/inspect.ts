@@ -79,6 +79,7 @@ export function inspectOf(state: ContainerState, status: Status) {
     State: {
       Status: status.kind,
       Running: running,
+      Restarting: status.kind === "restarting",
       Paused: status.kind === "paused",
       // Recorded when the container was released (release.ts).
       OOMKilled: status.exit?.oomKilled === true,
@@ -100,8 +101,10 @@ export function inspectOf(state: ContainerState, status: Status) {
       WorkingDir: spec?.process.cwd ?? "",
       Labels: new Map(Object.entries(labelsOf(state))),
     },
+    RestartCount: state.restartCount ?? 0,
     HostConfig: {
       NetworkMode: networkMode(state),
+      RestartPolicy: state.restartPolicy ?? { Name: "no", MaximumRetryCount: 0 },
       AutoRemove: state.autoRemove === true,
       ReadonlyRootfs: spec?.root.readonly === true,
       Memory: memoryLimitOf(r) ?? 0,

@@ -124,7 +124,7 @@ export async function cli(line: string[]): Promise<number> {
   if (name === "reap" && args.length === 3) {
     const { reapContainer } = await import("../runtime/reap.ts");
     try {
-      reapContainer(args[1] ?? "", args[2] ?? "");
+      await reapContainer(args[1] ?? "", args[2] ?? "");
       return 0;
     } catch (err) {
       return reportError(err, false);

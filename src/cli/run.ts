@@ -19,6 +19,7 @@ import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { specFromFlags, typedFlags, type RunFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
+import { parseRestartPolicy } from "../spec/restart.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import type { Verbosity } from "../log.ts";
@@ -85,6 +86,11 @@ export const runFlags = {
   detach: { type: "boolean", alias: ["d"], description: "Run in the background and print the container ID; output goes to contain logs" },
   name: { type: "string", description: "A unique name for the container", valueHint: "NAME" },
   rm: { type: "boolean", description: "With --detach: remove the container when it exits (in the foreground it always is)" },
+  restart: {
+    type: "string",
+    description: "With --detach: start the container again when it exits: no (default), on-failure[:MAX] (a non-zero exit, at most MAX times), always, unless-stopped; never after stop or kill",
+    valueHint: "POLICY",
+  },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -241,6 +247,12 @@ export default defineCommand({
     requireRoot("run");
     const name = checkName(str(flags, "name"));
     const detach = flags.detach === true;
+    const restartText = str(flags, "restart");
+    const restartPolicy = restartText === undefined ? undefined : parseRestartPolicy(restartText);
+    // A restart is its monitor's (reap.ts): a foreground run has none, and
+    // --rm removes what a restart would start (docker's conflict).
+    if (restartPolicy && restartPolicy.Name !== "no" && !detach) throw new SpecError("--restart", `${restartText} needs --detach`, "run it with -d, or leave --restart out");
+    if (restartPolicy && restartPolicy.Name !== "no" && flags.rm === true) throw new SpecError("--restart", "conflicts with --rm: the container would be removed at its exit", "leave one of them out");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
@@ -250,7 +262,7 @@ export default defineCommand({
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const { spec, plan } = containerOf(flags, positionals, id, tty, data);
     if (detach) {
-      await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true });
+      await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy });
       print(`${id}\n`);
       return 0;
     }

@@ -13,6 +13,7 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
   if (isActive(status)) {
     if (!force && status.kind === "paused")
       throw new ContainError(`container ${label(state)} is paused`, `unpause and stop it first (contain unpause ${label(state)}; contain stop ${label(state)}), or use contain rm -f`);
+    if (!force && status.kind === "restarting") throw new ContainError(`container ${label(state)} is restarting`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     await stopFound(store, found, 0);
   }

@@ -21,6 +21,9 @@ export interface StartOptions {
   // A restart by the policy counts; the user's start begins the count anew.
   restartCount?: number;
   restartBackoffMs?: number;
+  // The policy's start: a stop by the user that came meanwhile stays on
+  // record (stop.ts waits for this start and stops it).
+  keepUserStop?: boolean;
 }
 
 // The held lock: its fd goes to the new monitor; `release` lets go of this
@@ -60,7 +63,7 @@ export async function startStopped(store: StateStore, state: ContainerState, loc
     restartCount: opts.restartCount ?? 0,
     restartBackoffMs: opts.restartBackoffMs,
   };
-  using entry = store.reopen(fresh, lock);
+  using entry = store.reopen(fresh, lock, opts.keepUserStop === true);
   // A start that fails leaves the container as it was: exited, released.
   return startViaMonitor(plan, { log: opts.log, verbosity: opts.verbosity, store, spec, name: state.name }, entry, cgroup, () => store.write({ ...state, restarting: undefined }));
 }

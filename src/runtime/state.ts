@@ -272,11 +272,11 @@ export class StateStore {
   }
 
   // The entry of a stopped container, for a start by whoever holds its lock
-  // (`lock`, let go of when the entry is disposed): its last exit and the
-  // user's stop are forgotten, its state is `state`.
-  reopen(state: ContainerState, lock: { fd: number; release(): void }): Entry {
+  // (`lock`, let go of when the entry is disposed): its last exit is
+  // forgotten (and the user's stop, unless `keepUserStop`), its state is `state`.
+  reopen(state: ContainerState, lock: { fd: number; release(): void }, keepUserStop: boolean): Entry {
     const dir = this.dir(state.id);
-    for (const f of [EXIT, STOPPED_BY_USER]) rmSync(`${dir}/${f}`, { force: true });
+    for (const f of keepUserStop ? [EXIT] : [EXIT, STOPPED_BY_USER]) rmSync(`${dir}/${f}`, { force: true });
     const { hint } = this;
     writeAtomically(`${dir}/${STATE}`, state, hint);
     return {

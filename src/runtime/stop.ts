@@ -6,7 +6,7 @@ import { ContainError } from "../errors.ts";
 import { isRunning, kill, SIGKILL } from "../linux/process.ts";
 import { thawToDeliver } from "./pause.ts";
 import type { Found, StateStore } from "./state.ts";
-import { isActive, statusOf } from "./status.ts";
+import { isActive, label, statusOf } from "./status.ts";
 
 const SIGTERM = 15;
 
@@ -23,7 +23,11 @@ const KILL_TIMEOUT_MS = 10_000;
 
 // Kills the container: PID 1 with `signal`, SIGKILL after graceMs. A stopped
 // one is left as it is; a paused one is thawed once signalled, so it can end.
-export async function stopFound(store: StateStore, { state }: Found, graceMs: number, signal = SIGTERM): Promise<void> {
+export async function stopFound(store: StateStore, found: Found, graceMs: number, signal = SIGTERM): Promise<void> {
+  // Before anything: the restart policy does not undo the user's stop (reap.ts).
+  store.markStoppedByUser(found.state.id);
+  if (statusOf(store, found.state).kind === "restarting") return stopRestart(store, found, graceMs, signal);
+  const { state } = found;
   const init = state.init;
   if (!init || !isActive(statusOf(store, state))) return;
   kill(init.pid, signal);
@@ -40,4 +44,20 @@ export async function stopContainer(store: StateStore, ref: string, graceMs: num
   const found = store.find(ref);
   await stopFound(store, found, graceMs);
   return found;
+}
+
+// A restarting container's reap sees the stop within 10 ms and lets go of
+// the lock; one that was starting it already brings up a process, which
+// is stopped as any.
+async function stopRestart(store: StateStore, found: Found, graceMs: number, signal: number): Promise<void> {
+  const deadline = Date.now() + KILL_TIMEOUT_MS;
+  for (;;) {
+    const lock = store.tryLock(found.state.id);
+    if (lock) return lock.release();
+    const state = store.read(found.state.id);
+    if (!state) return;
+    if (state.init && isRunning(state.init.pid, state.init.startTime)) return stopFound(store, { ...found, state }, graceMs, signal);
+    if (Date.now() > deadline) throw new ContainError(`container ${label(state)} is still restarting`, "try again in a moment");
+    await Bun.sleep(10);
+  }
 }
