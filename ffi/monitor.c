@@ -33,7 +33,9 @@
  *   5. waits until the CLI is done with the container (EOF on ctl_fd: it
  *      exited, or died), so the clean-up never races the start;
  *   the loop also serves attach.sock in the state directory (contain
- *   attach): every client gets what the container prints; with a terminal,
+ *   attach): every client gets what the container prints, and with stdin
+ *   (-d -i: the init's stdin a pipe of the monitor's) their input goes to
+ *   the command; with a terminal,
  *   whose master the CLI hands over there, what the pty prints goes to the
  *   log as stdout and to the clients, and their input and window sizes go
  *   to the pty;
@@ -50,6 +52,7 @@
  *
  * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd
  *       log_dir_fd ctl_fd rep_fd lock_fd clone_flags max_size max_file root id
+ *       stdin
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -203,8 +206,9 @@ static int attach_listen(int dir_fd)
 
 /* What a client sent; -1 once it is to be closed. A message that carries a
  * descriptor is the CLI's handoff of the pty master (runc's console-socket
- * message, the pty's name as its bytes), taken once. */
-static int client_read(struct client *c, int *master)
+ * message, the pty's name as its bytes), taken once. Input goes to the pty,
+ * or else to the command's stdin pipe (in_fd, -1 without -i). */
+static int client_read(struct client *c, int *master, int in_fd)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { c->buf + c->have, sizeof c->buf - c->have };
@@ -233,9 +237,11 @@ static int client_read(struct client *c, int *master)
 			return -1;
 		if (c->have < 3 + len)
 			break;
-		if (*master >= 0 && c->buf[0] == 'i') {
-			/* A pty that takes no more input drops it, as a full line discipline does. */
-			ssize_t w = write(*master, c->buf + 3, len);
+		int to = *master >= 0 ? *master : in_fd;
+		if (to >= 0 && c->buf[0] == 'i') {
+			/* Input the command does not read now is dropped, as a full
+			 * line discipline drops it: no client can stall the loop. */
+			ssize_t w = write(to, c->buf + 3, len);
 			(void)w;
 		} else if (*master >= 0 && c->buf[0] == 'w' && len == 4) {
 			struct winsize ws = { .ws_row = c->buf[3] | c->buf[4] << 8, .ws_col = c->buf[5] | c->buf[6] << 8 };
@@ -296,7 +302,7 @@ static int reap(pid_t init, int *status, int options)
 
 int main(int argc, char **argv)
 {
-	if (argc != 16)
+	if (argc != 17)
 		return 125;
 	int exe_fd = num(argv[1]), init_fd = num(argv[2]), dir_fd = num(argv[3]), sync_rd = num(argv[4]);
 	int status_wr = num(argv[5]), shim_fd = num(argv[6]), ctl_fd = num(argv[8]);
@@ -304,6 +310,7 @@ int main(int argc, char **argv)
 	unsigned long flags = strtoul(argv[11], 0, 10);
 	struct log log = { .dir = num(argv[7]), .max_size = strtoll(argv[12], 0, 10), .max_file = num(argv[13]) };
 	char *root = argv[14], *id = argv[15];
+	int want_stdin = num(argv[16]);
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -322,8 +329,10 @@ int main(int argc, char **argv)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, 0);
 	int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-	int out[2], err[2];
+	int out[2], err[2], in[2] = { -1, -1 };
 	if (sig_fd < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return 125;
+	if (want_stdin && pipe2(in, O_CLOEXEC) < 0)
 		return 125;
 	/* Listening before the init exists: the CLI hands the master over as
 	 * soon as the init reports it. */
@@ -340,6 +349,8 @@ int main(int argc, char **argv)
 		char *const init_argv[] = { "contain", "init", sync_s, status_s, shim_s, 0 };
 		int keep[] = { sync_rd, status_wr, shim_fd };
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (in[0] >= 0)
+			dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		only_keep(keep, 3);
@@ -355,6 +366,10 @@ int main(int argc, char **argv)
 	close(status_wr);
 	close(out[1]);
 	close(err[1]);
+	if (in[0] >= 0) {
+		close(in[0]);
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+	}
 	if (shim_fd >= 0)
 		close(shim_fd);
 	if (pid < 0 || !ok)
@@ -395,7 +410,7 @@ int main(int argc, char **argv)
 				close(c);
 		}
 		for (int i = 0; i < MAX_ATTACH; i++)
-			if (clients[i].fd >= 0 && fds[5 + i].revents && client_read(&clients[i], &master) < 0)
+			if (clients[i].fd >= 0 && fds[5 + i].revents && client_read(&clients[i], &master, in[1]) < 0)
 				client_close(&clients[i]);
 		if (master >= 0 && fds[4].revents) {
 			ssize_t n = read(master, chunk, sizeof chunk);

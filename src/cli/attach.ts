@@ -17,7 +17,7 @@ import { dataRoot, exitCodeOf, loggerFor, oneContainer, stateRoot } from "./outp
 
 export const attachFlags = {
   "detach-keys": { type: "string", description: `With a terminal: the keys that let go of the container, which runs on (default ${DEFAULT_DETACH_KEYS})`, valueHint: "KEYS" },
-  stdin: { type: "boolean", description: "Pass this terminal's input to the container's terminal (the default)", negativeDescription: "Only watch: pass no input" },
+  stdin: { type: "boolean", description: "Pass this input to the container's terminal, or its stdin if run with -d -i (the default)", negativeDescription: "Only watch: pass no input" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -35,9 +35,9 @@ export default defineCommand({
     if (!state.detached) throw new ContainError(`container ${label(state)} runs in the foreground of another terminal`, "attach reaches containers run with -d");
     if (statusOf(store, state).kind !== "running") throw new ContainError(`container ${label(state)} is not running`, `see 'contain ps -a'; its output is in contain logs ${label(state)}`);
     const tty = state.spec?.process.terminal === true;
-    // Input goes to a terminal only; in the background of our own, reading
-    // or raw mode would stop us.
-    const input = tty && flags.stdin !== false && !inBackground(0);
+    // Input goes to the container's terminal, or its stdin kept open (-d -i);
+    // in the background of our own terminal, reading or raw mode would stop us.
+    const input = (tty || state.spec?.contain?.stdin === true) && flags.stdin !== false && !inBackground(0);
     const raw = input && isTerminal(0);
     const attached = await attachTo(store.dir(state.id), (stream, data) => (stream === "stderr" ? process.stderr : process.stdout).write(data)).catch((err: Error) => {
       throw new ContainError(`cannot attach to container ${label(state)}: ${err.message}`, "it may have stopped just now; see 'contain ps -a'");

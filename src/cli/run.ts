@@ -68,7 +68,7 @@ export const runFlags = {
   config: { type: "string", description: "YAML or JSON file of defaults and presets for these flags", valueHint: "FILE" },
   preset: { type: "string", description: "Take the flags of this preset from --config", valueHint: "NAME" },
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin and stdout are one, and contain is not in the background)" },
-  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground; -it needs a terminal)" },
+  interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground; -it needs a terminal; with -d, open for contain attach)" },
   "sig-proxy": { type: "boolean", description: "Forward the signals contain gets to the container's PID 1 (default; --sig-proxy=false keeps them from it)" },
   net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
   bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
@@ -184,6 +184,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     init: flags.init === true,
     securityOpt: list(flags, "security-opt"),
     tty,
+    stdin: flags.detach === true && flags.interactive === true,
     hostNetwork: network.mode === "host",
   };
   const spec = validateSpec(

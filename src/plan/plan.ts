@@ -91,6 +91,7 @@ export interface LogPlan {
   dir: string;
   maxSize: number; // bytes a file may reach before it is rotated
   maxFile: number; // files kept, the current one included
+  stdin: boolean; // the monitor holds the command's stdin, for attach (-d -i)
 }
 
 // docker's local log driver's defaults.
@@ -300,7 +301,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
   return {
     id,
     dataDir: layout.dir,
-    log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log },
+    log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log, stdin: spec.contain?.stdin === true },
     namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
     joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
     root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },

@@ -133,7 +133,7 @@ export class InitProcess {
     const logDir = openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
     const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), logDir, ctl.read, rep.write, lockFd];
-    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id];
+    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id, log.stdin ? "1" : "0"];
     let monitorPid: number | undefined;
     try {
       const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });

@@ -42,6 +42,7 @@ export interface RunFlags {
   init?: boolean;
   securityOpt?: readonly string[];
   tty: boolean;
+  stdin?: boolean; // -d -i: the command's stdin kept open, for contain attach
   hostNetwork?: boolean; // --net host: no network namespace
 }
 
@@ -259,6 +260,6 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,
       ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
     },
-    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...storageFromFlags(flags), ...logFromFlags(flags) },
+    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...(flags.stdin && { stdin: true }), ...storageFromFlags(flags), ...logFromFlags(flags) },
   };
 }

@@ -220,6 +220,9 @@ export const SpecSchema = v.object({
     v.object({
       init: v.boolean(), // --init: a tiny PID 1 runs the command
       overlay: v.boolean(), // the root is a copy-on-write overlay on root.path
+      // -d -i: the command's stdin is a pipe its monitor holds, which
+      // contain attach writes to
+      stdin: v.optional(v.boolean()),
       // --storage-opt size=: the writable layer on a filesystem of this many
       // bytes of its own, so the container's writes meet ENOSPC there
       storageSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(MIN_STORAGE, `must be at least ${formatSize(MIN_STORAGE)}`))),

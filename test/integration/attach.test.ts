@@ -94,6 +94,17 @@ test("without a terminal: attach shows stdout and stderr apart, as they come, an
   expect(h.run(["rm", "plain"]).code).toBe(0);
 }, 30_000);
 
+test("run -d -i: stdin kept open; attach's input reaches the command, which answers on its output", async () => {
+  expect(h.run(["run", "-q", "-d", "-i", "--name", "reader", "--", "sh", "-c", "read line; echo got-$line; exit 5"]).code).toBe(0);
+  const a = Bun.spawn([BIN, "attach", ...h.rootFlags, "reader"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  await waitFor("the attach on the socket", () => readSockets(monitorOf("reader")) === 2);
+  a.stdin.write("hello\n");
+  await a.stdin.flush();
+  expect(await a.exited).toBe(5);
+  expect(await new Response(a.stdout).text()).toBe("got-hello\n");
+  expect(h.run(["rm", "reader"]).code).toBe(0);
+}, 30_000);
+
 test("attach to a stopped container, to nothing, or with bad keys: one line each, exit 1, 125 for the flag", () => {
   expect(h.run(["run", "-q", "-d", "--name", "plain", "--", "true"]).code).toBe(0);
   expect(h.run(["wait", "plain"]).stdout.trim()).toBe("0");

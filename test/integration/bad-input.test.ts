@@ -220,13 +220,12 @@ test("exec into a stopped container; rm of a running one without -f; a bad signa
   h.expectClean();
 });
 
-test("node create without --mem, or with 0; a bad name; -d with -t", () => {
+test("node create without --mem, or with 0; a bad name", () => {
   expectOneLine(h.run(["node", "create", "n1"]), "[contain] error: --mem: is required; give the node's memory in MiB, e.g. contain node create n1 --mem 256", 125);
   expectOneLine(h.run(["node", "create", "n1", "--mem", "0"]), "[contain] error: --mem: 0 MiB leaves the node no memory; give at least 1 (MiB), e.g. --mem 256", 125);
   expectOneLine(h.run(["node", "create", "n1", "--mem", "lots"]), '[contain] error: --mem: "lots" is not a whole number; memory in MiB, e.g. --mem 256', 125);
   expectOneLine(h.run(["node", "create", "n1", "--mem", "64", "--cpu", "1"]), "[contain] error: --cpu: must be at least 2; give CPU shares from 2 to 262144, e.g. --cpu 512", 125);
   expectOneLine(h.run(["run", "-d", "--name", "bad name!", "--", "true"]), '[contain] error: --name: "bad name!" is not a valid name; use letters, digits and _ . - (starting with a letter or digit)', 125);
-  expectOneLine(h.run(["run", "-d", "-t", "--", "true"]), "[contain] error: --tty: a detached container has no terminal to attach to; leave out -t, and use contain exec -it NAME sh to get a shell in it", 125);
   h.expectClean();
 });
 

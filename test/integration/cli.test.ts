@@ -46,8 +46,8 @@ test("--help anywhere before the command, and after the arguments of the other c
 
 test("an unknown command, with or without --help: one line naming the closest command, exit 1", () => {
   for (const [args, line] of [
-    [["cp", "a", "b"], `unknown command "cp"; see 'contain --help'`],
-    [["cp", "--help"], `unknown command "cp"; see 'contain --help'`],
+    [["frobnicate", "a", "b"], `unknown command "frobnicate"; see 'contain --help'`],
+    [["frobnicate", "--help"], `unknown command "frobnicate"; see 'contain --help'`],
     [["help", "exce"], `unknown command "exce"; did you mean "exec"? see 'contain --help'`],
     [["inspetc", "web"], `unknown command "inspetc"; did you mean "inspect"? see 'contain --help'`],
     [["node", "craete", "n1"], `unknown command "craete" for contain node; did you mean "create"? use contain node create, ls or rm`],
