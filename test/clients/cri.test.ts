@@ -96,7 +96,7 @@ for (const handler of ["runc", "contain"]) {
       const status = await waitFor("its reason", async () => {
         const s = await exited();
         return s && s.reason === "OOMKilled" && s;
-      }, 3_000).catch(() => exited());
+      }, 3_000).catch(() => waitFor("the hog's status", exited, 1_000));
       expect({ reason: status.reason, exit_code: status.exit_code }).toEqual({ reason: "OOMKilled", exit_code: 137 });
       await cri.client.removeContainer(hog);
     });
