@@ -118,7 +118,7 @@ test("inspect -f: docker's fields, json, index, range; one line per container", 
   expect(some.stdout).toBe("/web\n/hog\n");
   expect(some.stderr).toContain("no such container: ghost");
   expect(some.code).not.toBe(0);
-  expectRefused(h.run(["inspect", "-f", "{{.State.Nope}}", "web"]), ".State.Nope: no field Nope; the fields there are Status, Running, Paused, OOMKilled, Pid, ExitCode");
+  expectRefused(h.run(["inspect", "-f", "{{.State.Nope}}", "web"]), ".State.Nope: no field Nope; the fields there are Status, Running, Restarting, Paused, OOMKilled, Pid, ExitCode, StartedAt, FinishedAt");
   expectRefused(h.run(["inspect", "-f", "{{if .Id}}", "web"]), "{{if .Id}} has no {{end}}");
   expect(h.run(["rm", "-f", "web", "hog"]).code).toBe(0);
   h.expectClean();
