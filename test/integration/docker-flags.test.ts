@@ -105,7 +105,7 @@ test("--stop-signal, --stop-timeout: stop sends the container's signal, then SIG
   h.expectClean();
 });
 
-test("--cidfile: the full ID, refused when it exists (nothing started), gone with the container", () => {
+test("--cidfile: the full ID, refused when it exists (nothing started), gone with the container", async () => {
   const id = h.run(["run", "-d", "-q", "--cidfile", cidfile, "--", "sleep", "60"]).stdout.trim();
   expect(readFileSync(cidfile, "utf8")).toBe(id);
   const again = h.run(["run", "-q", "--cidfile", cidfile, "--", "true"]);
@@ -117,8 +117,9 @@ test("--cidfile: the full ID, refused when it exists (nothing started), gone wit
   // a foreground run (always removed), and -d --rm
   expect(ok(["--cidfile", cidfile, "--", "sh", "-c", "echo ran"])).toBe("ran\n");
   expect(existsSync(cidfile)).toBe(false);
-  const rm = h.run(["run", "-d", "-q", "--rm", "--cidfile", cidfile, "--", "true"]).stdout.trim();
-  h.run(["wait", rm]);
+  const rm = h.run(["run", "-d", "-q", "--rm", "--cidfile", cidfile, "--", "sleep", "0.2"]).stdout.trim();
+  expect(readFileSync(cidfile, "utf8")).toBe(rm);
+  // the monitor removes the entry just after the exit
+  await waitFor("the --rm removal", () => h.ids().length === 0 && !existsSync(cidfile));
   h.expectClean();
-  expect(existsSync(cidfile)).toBe(false);
 });
