@@ -3,11 +3,22 @@
 import type { ContainerState } from "../runtime/state.ts";
 import type { Status } from "../runtime/status.ts";
 import type { PortMapping } from "../spec/network.ts";
+import type { Spec } from "../spec/schema.ts";
+import { parseSize } from "../spec/units.ts";
 
 // contain has no --label yet: a container's labels are its OCI annotations
 // (what an OCI bundle's config.json, or podman and containerd, give it).
 export function labelsOf(state: ContainerState): Record<string, string> {
   return state.spec?.annotations ?? {};
+}
+
+// docker's HostConfig.ShmSize: the size= of the container's /dev/shm tmpfs
+// (--shm-size, or the default 64M); 0 where it has none, or a size tmpfs
+// reads another way (50%).
+export function shmSizeOf(spec: Spec): number {
+  const shm = spec.mounts?.find((m) => m.destination === "/dev/shm" && m.type === "tmpfs");
+  const size = shm?.options.findLast((o) => o.startsWith("size="))?.slice(5);
+  return size !== undefined && /^\d+[kmg]?$/i.test(size) ? parseSize("size", size) : 0;
 }
 
 // A container's network as docker shows it: only while it runs (docker

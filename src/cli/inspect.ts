@@ -12,7 +12,7 @@ import { LOG, type ContainerState } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { labelsOf, liveNetwork, portBindings, portsOf } from "./docker-fields.ts";
+import { labelsOf, liveNetwork, portBindings, portsOf, shmSizeOf } from "./docker-fields.ts";
 import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
 import { parseFormat, renderItems, TemplateError } from "./template.ts";
 
@@ -71,6 +71,8 @@ export function inspectOf(state: ContainerState, status: Status) {
   const r = spec?.linux.resources;
   const user = spec?.process.user;
   const quota = r?.cpu?.quota;
+  const own = spec?.contain;
+  const entrypoint = own?.entrypoint;
   return {
     Id: state.id,
     Created: state.created,
@@ -92,14 +94,19 @@ export function inspectOf(state: ContainerState, status: Status) {
     LogPath: state.detached && state.dataDir ? `${state.dataDir}/${LOG}` : "",
     Config: {
       Hostname: spec?.hostname ?? "",
+      Domainname: spec?.domainname ?? "",
       User: user && (user.uid !== 0 || user.gid !== 0) ? `${user.uid}:${user.gid}` : "",
       Tty: spec?.process.terminal === true,
       Env: spec?.process.env ?? [],
-      Cmd: state.command,
+      Cmd: entrypoint ? state.command.slice(entrypoint.length) : state.command,
+      Entrypoint: entrypoint ?? null,
       // No images yet: the root filesystem the container was made from.
       Image: state.rootfs,
       WorkingDir: spec?.process.cwd ?? "",
       Labels: new Map(Object.entries(labelsOf(state))),
+      // docker leaves them out when not set
+      ...(own?.stopSignal !== undefined && { StopSignal: own.stopSignal }),
+      ...(own?.stopTimeout !== undefined && { StopTimeout: own.stopTimeout }),
     },
     RestartCount: state.restartCount ?? 0,
     HostConfig: {
@@ -115,6 +122,9 @@ export function inspectOf(state: ContainerState, status: Status) {
       CpusetCpus: r?.cpu?.cpus ?? "",
       CpusetMems: r?.cpu?.mems ?? "",
       PidsLimit: r?.pids?.limit ?? 0,
+      ShmSize: spec ? shmSizeOf(spec) : 0,
+      GroupAdd: own?.groupAdd ?? null,
+      Sysctls: new Map(Object.entries(spec?.linux.sysctl ?? {})),
     },
     NetworkSettings: networkSettings(state, status),
     Mounts: running && state.init ? mountsOf(state.init.pid) : [],

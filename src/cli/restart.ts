@@ -9,7 +9,7 @@ import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args
 import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
 
 export const restartFlags = {
-  time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after SIGTERM before SIGKILL (default 10)", valueHint: "SECONDS" },
+  time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, or 10)", valueHint: "SECONDS" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -20,10 +20,11 @@ export default defineCommand({
     const { flags, positionals } = parseFlags(restartFlags, rawArgs, "restart");
     const { log, verbosity } = loggerFor(flags);
     const refs = atLeastOneContainer(positionals, "restart");
-    const seconds = parseNumber("--time", str(flags, "time") ?? "10", "seconds, e.g. --time 5");
-    if (seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
+    const time = str(flags, "time");
+    const seconds = time === undefined ? undefined : parseNumber("--time", time, "seconds, e.g. --time 5");
+    if (seconds !== undefined && seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
     requireRoot("restart");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    return eachContainer(refs, (ref) => restartContainer(store, ref, seconds * 1000, { log, verbosity }));
+    return eachContainer(refs, (ref) => restartContainer(store, ref, seconds === undefined ? undefined : seconds * 1000, { log, verbosity }));
   },
 });

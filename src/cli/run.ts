@@ -1,7 +1,8 @@
 // `contain run [flags] [--] CMD [ARGS...]`
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
+import { availableParallelism, constants as osConstants } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
@@ -12,6 +13,7 @@ import { SpecError } from "../errors.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
+import { parseSignal } from "../linux/process.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
@@ -91,6 +93,21 @@ export const runFlags = {
     description: "With --detach: start the container again when it exits: no (default), on-failure[:MAX] (a non-zero exit, at most MAX times), always, unless-stopped; never after stop or kill",
     valueHint: "POLICY",
   },
+  // docker's everyday flags (issue 16, part A)
+  mount: {
+    type: "string",
+    description: "docker's mount syntax: type=bind|tmpfs,source=,target=,readonly, bind-propagation=, tmpfs-size=, tmpfs-mode=",
+    valueHint: "OPTS",
+    repeat: true,
+  },
+  "shm-size": { type: "string", description: "The size of /dev/shm (default 64M)", valueHint: "SIZE" },
+  sysctl: { type: "string", description: "A namespaced sysctl: net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*", valueHint: "KEY=VALUE", repeat: true },
+  "group-add": { type: "string", description: "A supplementary group: a name from the root's /etc/group, or a GID", valueHint: "GROUP", repeat: true },
+  entrypoint: { type: "string", description: "Run CMD with the command as its arguments (docker's entrypoint)", valueHint: "CMD" },
+  domainname: { type: "string", description: "The container's NIS domain name (uts)", valueHint: "NAME" },
+  "stop-signal": { type: "string", description: "The signal contain stop sends first (default TERM)", valueHint: "SIGNAL" },
+  "stop-timeout": { type: "string", description: "Seconds contain stop waits before SIGKILL (default 10)", valueHint: "SECONDS" },
+  cidfile: { type: "string", description: "Write the container ID to FILE (refused if it exists; removed with the container)", valueHint: "FILE" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -130,12 +147,14 @@ function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
   return { flags: overlay<FlagValues[string]>(configFlags(config, str(flags, "preset"), file), flags), log: config.log };
 }
 
-// A bind mount's host path must exist: checked before anything is created.
-function requireSources(spec: Spec): void {
-  for (const m of spec.mounts ?? []) {
-    if (m.type === "bind" && !existsSync(m.source))
-      throw new SpecError("--volume", `host path ${m.source} does not exist`, `create it first (mkdir -p ${m.source}) or fix the path`);
-  }
+// --stop-signal as docker records it (Config.StopSignal): SIGUSR1, or the
+// number of a signal without a name.
+function stopSignalOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const n = parseSignal(text);
+  if (n === undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
+  if (!/^\d+$/.test(text)) return `SIG${text.toUpperCase().replace(/^SIG/, "")}`;
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
 }
 
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
@@ -186,13 +205,22 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     tty,
     stdin: flags.detach === true && flags.interactive === true,
     hostNetwork: network.mode === "host",
+    mounts: list(flags, "mount"),
+    shmSize: str(flags, "shm-size"),
+    sysctls: list(flags, "sysctl"),
+    groupAdd: list(flags, "group-add"),
+    entrypoint: str(flags, "entrypoint"),
+    domainname: str(flags, "domainname"),
+    stopSignal: stopSignalOf(str(flags, "stop-signal")),
+    stopTimeout: str(flags, "stop-timeout"),
   };
+  const readsGroups = str(flags, "user") !== undefined || list(flags, "group-add").length > 0;
   const spec = validateSpec(
     specFromFlags(given, id, {
       hostEnv: process.env,
       cwd: process.cwd(),
       passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
-      group: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/group"),
+      group: readsGroups ? readInRoot(rootfs, "/etc/group") : "",
       readProfile: (file) => {
         const profile = parseJsonFile("--security-opt seccomp", file);
         parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
@@ -200,11 +228,11 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
       },
       defaultSeccomp: DEFAULT_SECCOMP,
       hostDevices,
+      pathExists: existsSync,
     }),
     { cpus: availableParallelism() },
     typedFlags(given),
   );
-  requireSources(spec);
   const dir = containerDataDir(dataRoot, id);
   const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
@@ -255,6 +283,12 @@ export default defineCommand({
     if (restartPolicy && restartPolicy.Name !== "no" && !detach) throw new SpecError("--restart", `${restartText} needs --detach`, "run it with -d, or leave --restart out");
     if (restartPolicy && restartPolicy.Name !== "no" && flags.rm === true) throw new SpecError("--restart", "conflicts with --rm: the container would be removed at its exit", "leave one of them out");
     if (detach && flags.stats === true) throw new SpecError("--stats", "is printed when a foreground run ends", "use contain stats NAME for a detached container");
+    // docker's --cidfile: an existing file (another container's, or one left
+    // behind) is refused before anything starts. Absolute: rm may run elsewhere.
+    const cidfileText = str(flags, "cidfile");
+    const cidfile = cidfileText === undefined ? undefined : resolve(cidfileText);
+    if (cidfile !== undefined && existsSync(cidfile)) throw new SpecError("--cidfile", `${cidfile} exists`, `make sure no container uses it, then remove it (rm ${cidfile}), or give another file`);
+    if (cidfile !== undefined && !existsSync(dirname(cidfile))) throw new SpecError("--cidfile", `the directory ${dirname(cidfile)} does not exist`, `create it first (mkdir -p ${dirname(cidfile)}) or give another path`);
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
@@ -263,11 +297,11 @@ export default defineCommand({
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     const { spec, plan } = containerOf(flags, positionals, id, tty, data);
     if (detach) {
-      await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy });
+      await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);
       return 0;
     }
-    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false });
+    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false, cidfile });
     return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

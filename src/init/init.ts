@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
 import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
-import { joinByPath, sethostname } from "../linux/namespaces.ts";
+import { joinByPath, setdomainname, sethostname } from "../linux/namespaces.ts";
 import { chdir, mount, MS } from "../linux/mount.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
@@ -157,6 +157,10 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   if (plan.hostname !== undefined) {
     log.info(`setting hostname: ${plan.hostname}`);
     sethostname(plan.hostname);
+  }
+  if (plan.domainname !== undefined) {
+    log.info(`setting domainname: ${plan.domainname}`);
+    setdomainname(plan.domainname);
   }
   // --net host: the host's links are not ours to change.
   if (plan.namespaces.includes("network")) setUpNetwork(start.eth0);

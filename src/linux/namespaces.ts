@@ -93,3 +93,8 @@ export function sethostname(name: string): void {
   check("sethostname", [name, buf.length], sys("sethostname", addressOf(buf), buf.length));
 }
 
+export function setdomainname(name: string): void {
+  const buf = Buffer.from(name);
+  check("setdomainname", [name, buf.length], sys("setdomainname", addressOf(buf), buf.length));
+}
+

@@ -113,6 +113,7 @@ export interface Plan {
   mounts: RootMount[];
   ops: SetupOp[];
   hostname?: string; // absent: the UTS namespace keeps its name
+  domainname?: string; // likewise
   process: ProcessPlan;
   execFifo?: string; // PlanLayout.execFifo
   // config.md's hooks that run inside the container: createContainer by the
@@ -308,6 +309,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     mounts,
     ops,
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),
+    ...(spec.domainname !== undefined && { domainname: spec.domainname }),
     process: processPlan(spec),
     ...(layout.execFifo && { execFifo: layout.execFifo }),
     ...((spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length) && { hooks: { createContainer: spec.hooks.createContainer, startContainer: spec.hooks.startContainer } }),

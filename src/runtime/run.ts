@@ -21,6 +21,7 @@ import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
 import { runHooks } from "../linux/hooks.ts";
 import { ociState, poststart, poststop } from "./oci.ts";
+import { SpecError } from "../errors.ts";
 import { EXEC_FIFO, type ContainerState, type Entry, type StateStore } from "./state.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
 import { proxyTerminal, type TerminalProxy } from "./terminal.ts";
@@ -34,6 +35,7 @@ export interface RunOptions {
   bundle?: string; // an OCI bundle's container (create, run --bundle)
   pidFile?: string; // the init's PID goes there once it runs (runc's --pid-file)
   sigProxy?: boolean; // false: the signals contain gets are not forwarded (docker's --sig-proxy=false)
+  cidfile?: string; // docker's --cidfile: the ID goes there once the entry exists
 }
 
 export interface DetachOptions extends RunOptions {
@@ -65,7 +67,23 @@ export function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" |
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
     network,
     dataDir: plan.dataDir,
+    ...(opts.cidfile !== undefined && { cidfile: opts.cidfile }),
   };
+}
+
+// Recorded in the entry before it is written, so whatever removes the entry
+// removes it. "wx": of two runs given one file, the second fails, as docker's.
+function writeCidfile(entry: Entry): void {
+  const file = entry.state.cidfile;
+  if (file === undefined) return;
+  try {
+    writeFileSync(file, entry.state.id, { flag: "wx", mode: 0o644 });
+  } catch (err) {
+    // Not ours to remove: another container's, or nothing.
+    entry.state.cidfile = undefined;
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new SpecError("--cidfile", `cannot write ${file}: ${code}`, code === "EEXIST" ? `another container wrote it; remove it (rm ${file}) or give another file` : "give a path in a directory that exists");
+  }
 }
 
 // The namespace names of the step log, as the user's design notes print them.
@@ -114,6 +132,7 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
   let terminal: TerminalProxy | undefined;
   let init: InitProcess | undefined;
   try {
+    writeCidfile(entry);
     const started = await startInit(plan, opts, entry, cgroup, opts.verbosity, () => InitProcess.clone(plan.namespaces, { pidns: pidJoin(plan) }));
     init = started.init;
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
@@ -153,6 +172,12 @@ export async function runDetached(plan: Plan, opts: DetachOptions): Promise<numb
     ...(opts.restartPolicy && { restartPolicy: opts.restartPolicy, restartCount: 0 }),
   };
   using entry = opts.store.create(state);
+  try {
+    writeCidfile(entry);
+  } catch (err) {
+    entry.remove();
+    throw err;
+  }
   return startViaMonitor(plan, opts, entry, cgroup, () => entry.remove());
 }
 

@@ -62,6 +62,7 @@ export interface ContainerState {
   restartCount?: number; // restarts by the policy since the user's last start
   restartBackoffMs?: number; // the last wait before one
   restarting?: boolean; // its reap waits out the back-off, then starts it again
+  cidfile?: string; // --cidfile: holds the ID, and goes with the entry
 }
 
 // A container's files under the data root, docker's layout. The directory
@@ -74,6 +75,7 @@ export const OWNER = "owner";
 
 // The entry's state directory and its files on disk, gone together.
 export function removeContainerFiles(dir: string, state: ContainerState | undefined): void {
+  if (state?.cidfile) rmSync(state.cidfile, { force: true });
   if (state?.dataDir) rmSync(state.dataDir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }

@@ -3,10 +3,11 @@ import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceLookup } from "./devices.ts";
 import { mergeEnv, type HostEnv } from "./env.ts";
-import { containerPath, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
+import { containerPath, DEFAULT_MOUNTS, parseMountFlag, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
+import { checkSysctl } from "./oci.ts";
 import { parseUlimit } from "./rlimits.ts";
 import { MAX_PIDS, type Spec } from "./schema.ts";
-import { resolveUser } from "./users.ts";
+import { resolveGroup, resolveUser } from "./users.ts";
 import { CPU_PERIOD_US, cpusToQuota, parseCpu, parseInteger, parseNumber, parseSize } from "./units.ts";
 
 export interface RunFlags {
@@ -44,6 +45,15 @@ export interface RunFlags {
   tty: boolean;
   stdin?: boolean; // -d -i: the command's stdin kept open, for contain attach
   hostNetwork?: boolean; // --net host: no network namespace
+  // docker's everyday flags (issue 16, part A)
+  mounts?: readonly string[]; // --mount KEY=VALUE,...
+  shmSize?: string;
+  sysctls?: readonly string[]; // KEY=VALUE
+  groupAdd?: readonly string[];
+  entrypoint?: string;
+  domainname?: string;
+  stopSignal?: string; // checked and named by the caller (SIGUSR1): signals are the host's
+  stopTimeout?: string;
 }
 
 // What the flags refer to, read by the caller: the host's environment and
@@ -56,6 +66,7 @@ export interface FlagContext {
   readProfile: (file: string) => unknown; // --security-opt seccomp=FILE
   defaultSeccomp: unknown;
   hostDevices: HostDeviceLookup; // --device, --privileged
+  pathExists: (path: string) => boolean; // a bind mount's host path
 }
 
 // runc's and docker's lists: kernel interfaces that leak host data or let a
@@ -197,18 +208,59 @@ function securityFromFlags(flags: RunFlags, ctx: FlagContext): Security {
   return security;
 }
 
-// -v and --tmpfs, a parent before what is mounted under it whatever the order
-// of the flags (docker sorts them the same way): --tmpfs /run must not hide
-// -v DIR:/run/sub.
+// -v, --tmpfs and --mount, a parent before what is mounted under it whatever
+// the order of the flags (docker sorts them the same way): --tmpfs /run must
+// not hide -v DIR:/run/sub. A bind's host path must exist: docker's --mount
+// refuses a missing one, and -v here never makes one on the host.
 function mountsFromFlags(flags: RunFlags, ctx: FlagContext): Mount[] {
-  const mounts = [...(flags.volumes ?? []).map((v) => parseVolume(v, ctx.cwd)), ...(flags.tmpfs ?? []).map(parseTmpfs)];
+  const given = [
+    ...(flags.volumes ?? []).map((v) => ({ flag: "--volume", mount: parseVolume(v, ctx.cwd) })),
+    ...(flags.tmpfs ?? []).map((t) => ({ flag: "--tmpfs", mount: parseTmpfs(t) })),
+    ...(flags.mounts ?? []).map((m) => ({ flag: "--mount", mount: parseMountFlag(m, ctx.cwd) })),
+  ];
   const seen = new Set<string>();
-  for (const m of mounts) {
-    if (seen.has(m.destination)) throw new SpecError(m.type === "tmpfs" ? "--tmpfs" : "--volume", `${m.destination} is mounted twice`, "give each container path once");
+  for (const { flag, mount: m } of given) {
+    if (seen.has(m.destination)) throw new SpecError(flag, `${m.destination} is mounted twice`, "give each container path once");
     seen.add(m.destination);
+    if (m.type === "bind" && !ctx.pathExists(m.source)) throw new SpecError(flag, `host path ${m.source} does not exist`, `create it first (mkdir -p ${m.source}) or fix the path`);
   }
+  if (flags.shmSize !== undefined && seen.has("/dev/shm")) throw new SpecError("--shm-size", "and a mount at /dev/shm both set /dev/shm", "leave out one of them, or give the mount's size");
   const depth = (m: Mount) => m.destination.split("/").filter(Boolean).length;
-  return mounts.sort((a, b) => depth(a) - depth(b));
+  return given.map((g) => g.mount).sort((a, b) => depth(a) - depth(b));
+}
+
+// --shm-size: the default /dev/shm with another size (docker's is 64M).
+function shmMount(flags: RunFlags): Mount[] {
+  if (flags.shmSize === undefined) return [];
+  const size = parseSize("--shm-size", flags.shmSize);
+  // tmpfs takes size=0 as no limit at all
+  if (size === 0) throw new SpecError("--shm-size", "0 would be no limit: tmpfs takes size=0 as unlimited", "give a size, e.g. --shm-size 256M");
+  const shm = DEFAULT_MOUNTS.find((m) => m.destination === "/dev/shm");
+  return shm ? [{ ...shm, options: [...shm.options.filter((o) => !o.startsWith("size=")), `size=${size}`] }] : [];
+}
+
+// --sysctl KEY=VALUE into linux.sysctl, each key held to the namespaces the
+// container has of its own, by the rule config.json's keys follow.
+function sysctlsFromFlags(flags: RunFlags, namespaces: ReadonlySet<string>): Record<string, string> | undefined {
+  if (!flags.sysctls?.length) return undefined;
+  const sysctl: Record<string, string> = {};
+  for (const kv of flags.sysctls) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new SpecError("--sysctl", `${JSON.stringify(kv)} is not KEY=VALUE`, "e.g. --sysctl net.ipv4.ip_unprivileged_port_start=0");
+    const key = kv.slice(0, eq);
+    checkSysctl(key, namespaces, `--sysctl ${key}`, (ns) => `leave out --${ns === "network" ? "net" : ns} host, or this sysctl`);
+    sysctl[key] = kv.slice(eq + 1);
+  }
+  return sysctl;
+}
+
+// docker's Config.StopSignal and StopTimeout: what `stop` sends and waits
+// when its own line does not say.
+function stopFromFlags(flags: RunFlags): { stopSignal?: string; stopTimeout?: number } {
+  const stop: { stopSignal?: string; stopTimeout?: number } = {};
+  if (flags.stopSignal !== undefined) stop.stopSignal = flags.stopSignal;
+  if (flags.stopTimeout !== undefined) stop.stopTimeout = parseInteger("--stop-timeout", flags.stopTimeout, "seconds, e.g. --stop-timeout 30");
+  return stop;
 }
 
 // docker's rule: a privileged container's cgroups are writable (with every
@@ -217,7 +269,14 @@ const writable = (m: Mount): Mount => ({ ...m, options: m.options.map((o) => (o 
 
 export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
   const hostname = flags.hostname ?? id.slice(0, 12);
-  const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] } : resolveUser(flags.user, ctx.passwd, ctx.group);
+  const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] as number[] } : resolveUser(flags.user, ctx.passwd, ctx.group);
+  const groupAdd = (flags.groupAdd ?? []).map((g) => resolveGroup(g, ctx.group));
+  const additionalGids = [...new Set([...user.additionalGids, ...groupAdd])];
+  const namespaces = DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network"));
+  const sysctl = sysctlsFromFlags(flags, new Set(namespaces));
+  // No image config yet: the entrypoint is the command's first word, the
+  // command its arguments (docker's ENTRYPOINT + CMD); "" resets it, as docker's.
+  const entrypoint = flags.entrypoint ? [flags.entrypoint] : [];
   const defaults = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, `HOME=${user.home ?? (user.uid === 0 ? "/root" : "/")}`, ...(flags.tty ? ["TERM=xterm"] : [])];
   const env = mergeEnv([...defaults, ...(flags.envFiles ?? [])], flags.env ?? [], ctx.hostEnv);
   const caps = flags.privileged ? capabilitySet(["ALL"], []) : capabilitySet(flags.capAdd ?? [], flags.capDrop ?? []);
@@ -238,10 +297,10 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     ociVersion: "1.2.0",
     process: {
       terminal: flags.tty,
-      args: [...flags.command],
+      args: [...entrypoint, ...flags.command],
       env,
       cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
-      user: { uid: user.uid, gid: user.gid, umask: 0o022, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, umask: 0o022, additionalGids },
       rlimits: (flags.ulimits ?? []).map(parseUlimit),
       // The inheritable set stays empty, as runc and moby do since
       // CVE-2022-24769: with it, a non-root exec of a file with inheritable
@@ -250,16 +309,27 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       noNewPrivileges: security.noNewPrivileges,
     },
     root: { path: flags.rootfs, readonly: flags.readOnly === true },
-    mounts: withDefaultMounts(mountsFromFlags(flags, ctx)).map((m) => (flags.privileged && m.type === "cgroup" ? writable(m) : m)),
+    mounts: withDefaultMounts([...shmMount(flags), ...mountsFromFlags(flags, ctx)]).map((m) => (flags.privileged && m.type === "cgroup" ? writable(m) : m)),
     hostname,
+    ...(flags.domainname !== undefined && { domainname: flags.domainname }),
     linux: {
-      namespaces: DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network")).map((type) => ({ type })),
+      namespaces: namespaces.map((type) => ({ type })),
+      ...(sysctl && { sysctl }),
       devices: devices.devices,
       resources,
       maskedPaths: flags.privileged ? [] : MASKED_PATHS,
       readonlyPaths: flags.privileged ? [] : READONLY_PATHS,
       ...(security.seccomp === undefined ? {} : { seccomp: security.seccomp }),
     },
-    contain: { init: flags.init === true, overlay: flags.overlay !== false, ...(flags.stdin && { stdin: true }), ...storageFromFlags(flags), ...logFromFlags(flags) },
+    contain: {
+      init: flags.init === true,
+      overlay: flags.overlay !== false,
+      ...(flags.stdin && { stdin: true }),
+      ...storageFromFlags(flags),
+      ...logFromFlags(flags),
+      ...stopFromFlags(flags),
+      ...(flags.groupAdd?.length && { groupAdd: [...flags.groupAdd] }),
+      ...(entrypoint.length && { entrypoint }),
+    },
   };
 }

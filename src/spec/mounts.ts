@@ -131,3 +131,47 @@ export function parseTmpfs(spec: string): Mount {
   }
   return { destination: containerPath("--tmpfs", path, example), type: "tmpfs", source: "tmpfs", options };
 }
+
+// docker's --mount: comma-separated KEY=VALUE, type=bind|tmpfs, the target
+// required. A bind is recursive, as docker's --mount makes it; a relative
+// source is taken from `cwd`. Keys of another type (tmpfs-size on a bind) are
+// refused, as docker refuses them.
+export function parseMountFlag(spec: string, cwd: string): Mount {
+  const example = "--mount type=bind,source=/srv/data,target=/data,readonly";
+  const fields = new Map<string, string | undefined>();
+  for (const field of spec.split(",")) {
+    const eq = field.indexOf("=");
+    const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
+    fields.set({ src: "source", destination: "target", dst: "target", ro: "readonly" }[key] ?? key, eq < 0 ? undefined : field.slice(eq + 1));
+  }
+  const bad = (what: string, fix = `e.g. ${example}`) => new SpecError("--mount", `${JSON.stringify(spec)}: ${what}`, fix);
+  const type = fields.get("type") ?? "volume";
+  if (type !== "bind" && type !== "tmpfs") throw bad(`type ${JSON.stringify(type)} is not supported`, "use type=bind or type=tmpfs (contain has no volumes yet: bind a host directory)");
+  const keys = type === "bind" ? ["type", "source", "target", "readonly", "bind-propagation"] : ["type", "target", "readonly", "tmpfs-size", "tmpfs-mode"];
+  for (const key of fields.keys()) if (!keys.includes(key)) throw bad(`unknown key ${JSON.stringify(key)} for type=${type}`, `use ${keys.join(", ")}`);
+  const target = fields.get("target");
+  if (!target) throw bad("no target", `give the container path, e.g. ${example}`);
+  const options = type === "bind" ? ["rbind"] : ["nosuid", "nodev"];
+  if (fields.has("readonly")) {
+    const ro = fields.get("readonly") ?? "true";
+    if (!["true", "1", "false", "0"].includes(ro)) throw bad(`readonly=${ro} is not true or false`, "use readonly or readonly=false");
+    options.push(ro === "true" || ro === "1" ? "ro" : "rw");
+  }
+  const propagation = fields.get("bind-propagation");
+  if (propagation !== undefined) {
+    if (!PROPAGATION_OPTIONS[propagation] || propagation.endsWith("unbindable")) throw bad(`unknown bind-propagation ${JSON.stringify(propagation)}`, "use private, rprivate, slave, rslave, shared or rshared");
+    options.push(propagation);
+  }
+  const size = fields.get("tmpfs-size");
+  if (size !== undefined) options.push(`size=${parseSize("--mount tmpfs-size", size)}`);
+  const mode = fields.get("tmpfs-mode");
+  if (mode !== undefined) {
+    if (!/^[0-7]{3,4}$/.test(mode)) throw bad(`tmpfs-mode=${mode} is not an octal mode`, "e.g. tmpfs-mode=1777");
+    options.push(`mode=${mode}`);
+  }
+  const destination = containerPath("--mount", target, example);
+  if (type === "tmpfs") return { destination, type, source: "tmpfs", options };
+  const source = fields.get("source");
+  if (!source) throw bad("a bind mount needs a source", `give the host path, e.g. ${example}`);
+  return { destination, type, source: posix.resolve(cwd, source), options };
+}

@@ -20,6 +20,7 @@ type Known = true | "any" | { [key: string]: Known } | [Known];
 const KNOWN: Known = {
   ociVersion: true,
   hostname: true,
+  domainname: true,
   annotations: "any",
   hooks: Object.fromEntries(HOOK_KINDS.map((k) => [k, [{ path: true, args: true, env: true, timeout: true }]])),
   root: { path: true, readonly: true },
@@ -62,7 +63,6 @@ const KNOWN: Known = {
 // The runtime-spec's fields contain does not implement yet (config.md,
 // config-linux.md): refused by name.
 const SPEC_FIELDS = new Set([
-  "domainname",
   "process.user.username",
   "process.commandLine",
   "process.ioPriority",
@@ -158,14 +158,14 @@ const JOINABLE = new Set(["network", "ipc", "uts", "pid"]);
 
 // A sysctl is set only in a namespace of the container's own (runc's
 // rule): ipc's and net's keys, the host name's; any other would change the
-// host.
-function checkSysctl(key: string, namespaces: ReadonlySet<string>): void {
-  const at = `linux.sysctl.${key}`;
+// host. `at` and `nsFix` name the field and the fix as the front end has
+// them (config.json's, or run's --sysctl).
+export function checkSysctl(key: string, namespaces: ReadonlySet<string>, at = `linux.sysctl.${key}`, nsFix = (ns: string) => `add {"type": "${ns}"} to linux.namespaces`): void {
   if (!/^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)+$/.test(key)) throw new SpecError(at, "is not a sysctl name", 'e.g. "net.ipv4.ip_forward"');
   const dotted = key.replaceAll("/", ".");
   const ns = dotted.startsWith("net.") ? "network" : /^(kernel\.(msg|shm)|kernel\.sem$|fs\.mqueue\.)/.test(dotted) ? "ipc" : /^kernel\.(hostname|domainname)$/.test(dotted) ? "uts" : undefined;
   if (!ns) throw new SpecError(at, "is not namespaced: setting it would change the host's", "remove it; only net.*, kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and kernel.hostname can be set for a container");
-  if (!namespaces.has(ns)) throw new SpecError(at, `needs the container's own ${ns} namespace: without one it would change the host's`, `add {"type": "${ns}"} to linux.namespaces`);
+  if (!namespaces.has(ns)) throw new SpecError(at, `needs the container's own ${ns} namespace: without one it would change the host's`, nsFix(ns));
 }
 
 interface OciConfig {

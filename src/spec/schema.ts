@@ -182,6 +182,12 @@ export const SpecSchema = v.object({
     v.maxLength(64, (i) => `${JSON.stringify(i.input)} is longer than 64 characters`),
     v.regex(HOSTNAME_RE, (i) => `${JSON.stringify(i.input)} has invalid characters (letters, digits, '-' and '.' only)`),
   )),
+  // the UTS namespace's NIS domain name (setdomainname(2)), as docker's --domainname
+  domainname: v.optional(v.pipe(
+    v.string(),
+    v.maxLength(64, (i) => `${JSON.stringify(i.input)} is longer than 64 characters`),
+    v.regex(HOSTNAME_RE, (i) => `${JSON.stringify(i.input)} has invalid characters (letters, digits, '-' and '.' only)`),
+  )),
   annotations: v.optional(v.record(v.string(), v.string())),
   // config.md's hooks: programs the runtime runs at points of the lifecycle
   // (runtime/hooks.ts), with the container's state on stdin.
@@ -233,6 +239,14 @@ export const SpecSchema = v.object({
           maxFile: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, "max-file must be at least 1"), v.maxValue(100, "max-file must be at most 100"))),
         }),
       ),
+      // --stop-signal (a name, SIGUSR1) and --stop-timeout (seconds): what
+      // `stop` and `restart` use when their line gives none
+      stopSignal: v.optional(v.pipe(v.string(), v.regex(/^(SIG[A-Z0-9+]+|\d+)$/, (i) => `${JSON.stringify(i.input)} is not a signal name such as SIGTERM`))),
+      stopTimeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, (i) => `${i.input} is not a number of seconds`))),
+      // as typed, for inspect's HostConfig.GroupAdd (the gids are the user's additionalGids)
+      groupAdd: v.optional(v.array(v.string())),
+      // --entrypoint, for inspect's Config.Entrypoint (process.args begins with it)
+      entrypoint: v.optional(v.array(v.string())),
     }),
   ),
 });
@@ -251,6 +265,8 @@ const FLAG_OF: Record<string, string> = {
   mounts: "--volume",
   "root.path": "--rootfs",
   hostname: "--hostname",
+  domainname: "--domainname",
+  "contain.stopTimeout": "--stop-timeout",
   "linux.resources.memory.limit": "--memory",
   "linux.resources.memory.swap": "--memory-swap",
   "linux.resources.cpu.cpus": "--cpuset-cpus",
@@ -268,6 +284,8 @@ const FLAG_OF: Record<string, string> = {
 const HINT_OF: Record<string, string> = {
   "process.args": "give the command after --, e.g. contain run -- /bin/sh",
   hostname: "use at most 64 letters, digits, '-' and '.'",
+  domainname: "use at most 64 letters, digits, '-' and '.', e.g. --domainname example.com",
+  "contain.stopTimeout": "use 0 or more seconds, e.g. --stop-timeout 30",
   "linux.resources.memory.limit": `use at least ${formatSize(MIN_MEMORY)}, e.g. --memory 64M`,
   "linux.resources.pids.limit": `use 1 to ${MAX_PIDS}, or -1 for no limit, e.g. --pids 64`,
   "linux.resources.cpu.quota": "use at least 0.01 CPUs or 1000us, e.g. --cpu 0.5",

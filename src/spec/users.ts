@@ -57,3 +57,16 @@ export function resolveUser(spec: string, passwd: string, group: string): User {
   const home = entry?.fields[5] || undefined;
   return { uid, gid, additionalGids: [...new Set(additionalGids)], ...(home ? { home } : {}) };
 }
+
+// --group-add: a group of the root filesystem's /etc/group by name, or a GID
+// (which need not be listed there), as docker's.
+export function resolveGroup(spec: string, group: string): number {
+  if (isId(spec)) {
+    const n = Number(spec);
+    if (n > MAX_ID) throw new SpecError("--group-add", `${spec} is out of range`, `use a gid up to ${MAX_ID}`);
+    return n;
+  }
+  const entry = parseDb(group).find((g) => g.name === spec);
+  if (!entry) throw new SpecError("--group-add", `no group ${JSON.stringify(spec)} in the root filesystem's /etc/group`, "use a numeric gid, e.g. --group-add 1000, or add the group to the image");
+  return entry.id;
+}

@@ -20,6 +20,8 @@ export const CONTEXT: FlagContext = {
     const found = all.filter((d) => d.path === path || d.path.startsWith(`${path}/`));
     return found.length || path === "/dev/empty" ? found : undefined;
   },
+  // Every host path exists but these.
+  pathExists: (path) => !path.startsWith("/nonexistent"),
 };
 
 // The SpecError `fn` throws; fails the test if it throws none.

@@ -112,3 +112,40 @@ test("exec --cap adds to every set of a process with sets, and names a bad one",
   expect(withCapabilities({}, ["CAP_KILL"])).toEqual({}); // all kept already
   expect(refusal(() => withCapabilities(p, ["CAP_NOPE"])).message).toBe('--cap: unknown capability "CAP_NOPE"');
 });
+
+describe("docker's everyday run flags (issue 16, part A)", () => {
+  test("--mount: docker's keys and aliases into OCI mounts, beside -v and --tmpfs, parents first", () => {
+    const spec = build({ mounts: ["type=tmpfs,dst=/data/tmp,tmpfs-size=1M,tmpfs-mode=700", "type=bind,src=rel,destination=/data,ro,bind-propagation=rslave"], tmpfs: ["/t"] });
+    const user = (spec.mounts ?? []).filter((m) => ["/data", "/data/tmp", "/t"].includes(m.destination));
+    expect(user).toEqual([
+      { destination: "/t", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] },
+      { destination: "/data", type: "bind", source: "/home/me/rel", options: ["rbind", "ro", "rslave"] },
+      { destination: "/data/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "size=1048576", "mode=700"] },
+    ]);
+    expect(refused({ mounts: ["type=bind,src=/a,dst=/d,readonly=maybe"] }).message).toBe('--mount: "type=bind,src=/a,dst=/d,readonly=maybe": readonly=maybe is not true or false');
+    expect(refused({ mounts: ["type=tmpfs,src=/a,dst=/d"] }).message).toBe('--mount: "type=tmpfs,src=/a,dst=/d": unknown key "source" for type=tmpfs');
+    expect(refused({ mounts: ["type=bind,dst=/d"] }).message).toBe('--mount: "type=bind,dst=/d": a bind mount needs a source');
+    expect(refused({ mounts: ["type=tmpfs,dst=/d"], tmpfs: ["/d"] }).message).toBe("--mount: /d is mounted twice");
+  });
+
+  test("--shm-size replaces the default /dev/shm's size, in its place", () => {
+    const shm = build({ shmSize: "1G" }).mounts?.filter((m) => m.destination === "/dev/shm");
+    expect(shm).toEqual([{ destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=1073741824"] }]);
+  });
+
+  test("--sysctl into linux.sysctl, held to the container's namespaces", () => {
+    expect(build({ sysctls: ["net.core.somaxconn=1024", "kernel.msgmax=65536", "fs.mqueue.msg_max=20"] }).linux.sysctl).toEqual({ "net.core.somaxconn": "1024", "kernel.msgmax": "65536", "fs.mqueue.msg_max": "20" });
+    expect(refused({ sysctls: ["vm.swappiness=1"] }).field).toBe("--sysctl vm.swappiness");
+    expect(refused({ sysctls: ["net.core.somaxconn=1"], hostNetwork: true }).hint).toBe("leave out --net host, or this sysctl");
+  });
+
+  test("--group-add, --entrypoint, --domainname, --stop-signal, --stop-timeout", () => {
+    const spec = build({ user: "alice", groupAdd: ["staff", "root", "777"], entrypoint: "/bin/echo", command: ["a"], domainname: "example.com", stopSignal: "SIGUSR1", stopTimeout: "0" });
+    expect(spec.process.user.additionalGids).toEqual([10, 50, 0, 777]); // the user's own groups, then the added ones, once each
+    expect(spec.process.args).toEqual(["/bin/echo", "a"]);
+    expect(spec.domainname).toBe("example.com");
+    expect(spec.contain).toMatchObject({ groupAdd: ["staff", "root", "777"], entrypoint: ["/bin/echo"], stopSignal: "SIGUSR1", stopTimeout: 0 });
+    expect(build({ entrypoint: "" }).process.args).toEqual(["/bin/sh"]);
+    expect(refused({ groupAdd: ["99999999999"] }).message).toBe("--group-add: 99999999999 is out of range");
+  });
+});
