@@ -13,7 +13,8 @@
  * What it does, in order:
  *   1. detaches: stdio to /dev/null, its own session, no death signal (the
  *      CLI that started it is about to exit);
- *   2. clones the init into the container's namespaces and execs
+ *   2. clones the init into the container's namespaces (a PID namespace
+ *      of another's joined for that clone alone, when pidns_fd is one) and execs
  *      `contain init` from init_fd (the contain binary sealed, so that the
  *      container can never write it: src/linux/self.ts), with the sync and
  *      status pipes that the CLI drives (see src/plan/protocol.ts); the
@@ -52,7 +53,7 @@
  *
  * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd
  *       log_dir_fd ctl_fd rep_fd lock_fd clone_flags max_size max_file root id
- *       stdin
+ *       stdin pidns_fd
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -272,6 +273,35 @@ static void broadcast(struct client *clients, char type, const char *data, size_
 			client_close(&clients[i]);
 }
 
+/* The init, cloned into the PID namespace pidns_fd names (-1: the one the
+ * flags make or the monitor's own). No process can change its own PID
+ * namespace: setns sets only its children's, so the monitor joins it for
+ * the clone alone, then takes its own back, and reap (exec'd from here)
+ * and what that runs stay on the host. */
+static pid_t clone_init(unsigned long flags, int pidns_fd)
+{
+	int own = -1, e;
+	if (pidns_fd >= 0) {
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own < 0 || setns(pidns_fd, CLONE_NEWPID) < 0) {
+			e = errno;
+			if (own >= 0)
+				close(own);
+			errno = e;
+			return -1;
+		}
+	}
+	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	e = errno;
+	/* Not in the child: its children belong in the joined namespace. */
+	if (pid != 0 && own >= 0) {
+		setns(own, CLONE_NEWPID);
+		close(own);
+	}
+	errno = e;
+	return pid;
+}
+
 static void write_exit(int dir_fd, int status)
 {
 	char text[64];
@@ -302,7 +332,7 @@ static int reap(pid_t init, int *status, int options)
 
 int main(int argc, char **argv)
 {
-	if (argc != 17)
+	if (argc != 18)
 		return 125;
 	int exe_fd = num(argv[1]), init_fd = num(argv[2]), dir_fd = num(argv[3]), sync_rd = num(argv[4]);
 	int status_wr = num(argv[5]), shim_fd = num(argv[6]), ctl_fd = num(argv[8]);
@@ -310,7 +340,7 @@ int main(int argc, char **argv)
 	unsigned long flags = strtoul(argv[11], 0, 10);
 	struct log log = { .dir = num(argv[7]), .max_size = strtoll(argv[12], 0, 10), .max_file = num(argv[13]) };
 	char *root = argv[14], *id = argv[15];
-	int want_stdin = num(argv[16]);
+	int want_stdin = num(argv[16]), pidns_fd = num(argv[17]);
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -340,7 +370,7 @@ int main(int argc, char **argv)
 	if (listen_fd < 0)
 		return 125;
 
-	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = clone_init(flags, pidns_fd);
 	if (pid == 0) {
 		char sync_s[16], status_s[16], shim_s[16];
 		snprintf(sync_s, sizeof sync_s, "%d", sync_rd);
@@ -358,8 +388,10 @@ int main(int argc, char **argv)
 		syscall(SYS_execveat, init_fd, "", init_argv, no_env, AT_EMPTY_PATH);
 		_exit(125);
 	}
-	close(init_fd);
 	int report = pid < 0 ? -errno : pid;
+	close(init_fd);
+	if (pidns_fd >= 0)
+		close(pidns_fd);
 	int ok = write(rep_fd, &report, sizeof report) == sizeof report;
 	close(rep_fd);
 	close(sync_rd);

@@ -42,8 +42,18 @@ function mountsOf(pid: number): { Type: string; Source: string; Destination: str
 
 function networkMode(state: ContainerState): string {
   if (state.network) return "bridge";
-  const ns = state.spec?.linux.namespaces.find((n) => n.type === "network");
-  return !ns ? "host" : (ns.path ?? "none");
+  return namespaceMode(state, "network", "none");
+}
+
+// docker's PidMode, IpcMode, UTSMode, NetworkMode: "host" without a namespace
+// of its own, "container:ID" for one shared with another container (an OCI
+// caller's: the path it gave), else `own`.
+function namespaceMode(state: ContainerState, type: "pid" | "ipc" | "uts" | "network", own: string): string {
+  const ns = state.spec?.linux.namespaces.find((n) => n.type === type);
+  if (!state.spec) return own;
+  if (!ns) return "host";
+  const joined = type === "uts" ? undefined : state.spec.contain?.joined?.[type];
+  return joined ? `container:${joined}` : (ns.path ?? own);
 }
 
 // docker's NetworkSettings: the address, gateway and MAC the host gave eth0
@@ -125,6 +135,13 @@ export function inspectOf(state: ContainerState, status: Status) {
       ShmSize: spec ? shmSizeOf(spec) : 0,
       GroupAdd: own?.groupAdd ?? null,
       Sysctls: new Map(Object.entries(spec?.linux.sysctl ?? {})),
+      MemorySwap: r?.memory?.swap ?? 0,
+      MemoryReservation: r?.memory?.reservation ?? 0,
+      OomKillDisable: r?.memory?.disableOOMKiller === true,
+      OomScoreAdj: spec?.process.oomScoreAdj ?? 0,
+      PidMode: namespaceMode(state, "pid", ""),
+      IpcMode: namespaceMode(state, "ipc", "private"),
+      UTSMode: namespaceMode(state, "uts", ""),
     },
     NetworkSettings: networkSettings(state, status),
     Mounts: running && state.init ? mountsOf(state.init.pid) : [],

@@ -57,7 +57,7 @@ export const create = defineCommand({
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
-    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, data);
+    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, data, store);
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;

@@ -2,13 +2,16 @@
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { availableParallelism, constants as osConstants } from "node:os";
+import { availableParallelism, constants as osConstants, hostname } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
+import type { ContainerState, StateStore } from "../runtime/state.ts";
+import { statusOf } from "../runtime/status.ts";
+import { hasCapability } from "../linux/process.ts";
 import { SpecError } from "../errors.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
@@ -19,7 +22,7 @@ import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
-import { specFromFlags, typedFlags, type RunFlags } from "../spec/from-flags.ts";
+import { parseLabelFile, specFromFlags, typedFlags, type FlagContext, type RunFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import { parseRestartPolicy } from "../spec/restart.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
@@ -72,7 +75,7 @@ export const runFlags = {
   tty: { type: "boolean", alias: ["t"], description: "Give the command a terminal (default: when stdin and stdout are one, and contain is not in the background)" },
   interactive: { type: "boolean", alias: ["i"], description: "Keep stdin attached (always, in the foreground; -it needs a terminal; with -d, open for contain attach)" },
   "sig-proxy": { type: "boolean", description: "Forward the signals contain gets to the container's PID 1 (default; --sig-proxy=false keeps them from it)" },
-  net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
+  net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only), host, or container:NAME (a running container's)", valueHint: "MODE" },
   bridge: { type: "string", description: "The bridge of --net bridge, made on first use (default contain0)", valueHint: "NAME" },
   subnet: { type: "string", description: "The subnet of a new bridge (default 10.0.42.0/24)", valueHint: "CIDR" },
   dns: { type: "string", description: "A nameserver for the container's /etc/resolv.conf (default: the host's)", valueHint: "IP", repeat: true },
@@ -108,6 +111,16 @@ export const runFlags = {
   "stop-signal": { type: "string", description: "The signal contain stop sends first (default TERM)", valueHint: "SIGNAL" },
   "stop-timeout": { type: "string", description: "Seconds contain stop waits before SIGKILL (default 10)", valueHint: "SECONDS" },
   cidfile: { type: "string", description: "Write the container ID to FILE (refused if it exists; removed with the container)", valueHint: "FILE" },
+  // Memory beyond the limit, the OOM killer, labels, shared namespaces.
+  "memory-swap": { type: "string", description: "Memory plus swap, with --memory (default: equal, no swap; -1: no swap limit)", valueHint: "SIZE" },
+  "memory-reservation": { type: "string", description: "A soft memory limit, at most --memory, that the kernel reclaims down to under pressure", valueHint: "SIZE" },
+  "oom-score-adj": { type: "string", description: "The command's OOM score adjustment, -1000 to 1000 (below 0 needs CAP_SYS_RESOURCE)", valueHint: "N" },
+  "oom-kill-disable": { type: "boolean", description: "Turn off the OOM killer of the container's cgroup (cgroup v1; its processes wait for memory instead)" },
+  label: { type: "string", alias: ["l"], description: "Set a label, shown by inspect, matched by ps --filter label=", valueHint: "KEY=VALUE", repeat: true },
+  "label-file": { type: "string", description: "Read labels from a file, one KEY=VALUE a line", valueHint: "FILE", repeat: true },
+  pid: { type: "string", description: "PID namespace: host, or container:NAME to share a running container's", valueHint: "MODE" },
+  ipc: { type: "string", description: "IPC namespace: host, or container:NAME to share a running container's", valueHint: "MODE" },
+  uts: { type: "string", description: "UTS namespace: host, for the host's hostname", valueHint: "MODE" },
   ...commonFlags,
 } satisfies FlagDefs;
 
@@ -157,10 +170,29 @@ function stopSignalOf(text: string | undefined): string | undefined {
   return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
 }
 
+const CAP_SYS_RESOURCE = 24;
+
+// container:NAME of --pid, --ipc, --network: a running container's
+// namespace, by its init's /proc entry (read by the init when it joins).
+function sharedContainer(store: StateStore, name: string | undefined): FlagContext["container"] {
+  return (flag, ref, type) => {
+    if (ref === name) throw new SpecError(flag, `container:${ref} is the container being made`, "name another container, one that runs");
+    let state: ContainerState;
+    try {
+      state = store.find(ref).state;
+    } catch (err) {
+      throw new SpecError(flag, (err as Error).message, "see 'contain ps' for the running containers");
+    }
+    const status = statusOf(store, state);
+    if (status.kind !== "running" || !state.init) throw new SpecError(flag, `container ${ref} is not running (${status.kind})`, `start it first: contain start ${ref}`);
+    return { id: state.id, path: `/proc/${state.init.pid}/ns/${type === "network" ? "net" : type}`, hostname: state.spec?.hostname };
+  };
+}
+
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
 // maps to): every flag is checked here, before anything is created but the
 // default rootfs, unpacked under `dataRoot` on first use.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string): { spec: Spec; plan: Plan } {
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore): { spec: Spec; plan: Plan } {
   const network = networkFromFlags({
     net: str(flags, "net"),
     bridge: str(flags, "bridge"),
@@ -213,6 +245,15 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     domainname: str(flags, "domainname"),
     stopSignal: stopSignalOf(str(flags, "stop-signal")),
     stopTimeout: str(flags, "stop-timeout"),
+    memorySwap: str(flags, "memory-swap"),
+    memoryReservation: str(flags, "memory-reservation"),
+    oomScoreAdj: str(flags, "oom-score-adj"),
+    oomKillDisable: flags["oom-kill-disable"] === true,
+    labels: [...list(flags, "label-file").flatMap((f) => parseLabelFile(readFlagFile("--label-file", f))), ...list(flags, "label")],
+    pid: str(flags, "pid"),
+    ipc: str(flags, "ipc"),
+    uts: str(flags, "uts"),
+    netContainer: network.container,
   };
   const readsGroups = str(flags, "user") !== undefined || list(flags, "group-add").length > 0;
   const spec = validateSpec(
@@ -229,12 +270,17 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
       defaultSeccomp: DEFAULT_SECCOMP,
       hostDevices,
       pathExists: existsSync,
+      hostname: hostname(),
+      canLowerOomScore: hasCapability(CAP_SYS_RESOURCE),
+      container: sharedContainer(store, str(flags, "name")),
     }),
     { cpus: availableParallelism() },
     typedFlags(given),
   );
   const dir = containerDataDir(dataRoot, id);
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, network);
+  // The network of --net container:NAME is that container's, by its ID.
+  const joinedNet = spec.contain?.joined?.network;
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
@@ -295,7 +341,7 @@ export default defineCommand({
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, positionals, id, tty, data);
+    const { spec, plan } = containerOf(flags, positionals, id, tty, data, store);
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);

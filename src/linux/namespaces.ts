@@ -46,14 +46,25 @@ const ENOMEM = 12;
 
 // Joins the namespace of `type` at `path` (an OCI caller's: a pod's, a CNI
 // network namespace), from the calling thread, with errors that name it.
-export function joinByPath(type: NamespaceType, path: string): void {
-  const hint = `give the path of a live ${type} namespace, such as /proc/<pid>/ns/${type === "network" ? "net" : type}`;
-  let fd: number;
+const hintOf = (type: NamespaceType) => `give the path of a live ${type} namespace, such as /proc/<pid>/ns/${type === "network" ? "net" : type}`;
+
+// The namespace of `type` at `path`, opened (close-on-exec), with an error
+// that names it.
+export function openNamespace(type: NamespaceType, path: string): number {
   try {
-    fd = openSync(path, constants.O_RDONLY | O_CLOEXEC);
+    return openSync(path, constants.O_RDONLY | O_CLOEXEC);
   } catch (err) {
-    throw new ContainError(`linux.namespaces: the ${type} namespace ${path} cannot be opened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+    throw new ContainError(`linux.namespaces: the ${type} namespace ${path} cannot be opened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hintOf(type));
   }
+}
+
+// The kernel allocates no PID in a namespace whose init has exited.
+export const noInit = (path: string) =>
+  new ContainError(`linux.namespaces: the pid namespace ${path} has no init: its first process has exited`, "start the container whose namespace it is again, or give the path of a live one");
+
+export function joinByPath(type: NamespaceType, path: string): void {
+  const hint = hintOf(type);
+  const fd = openNamespace(type, path);
   try {
     setns(fd, NAMESPACES[type].flag);
   } catch (err) {
@@ -77,8 +88,7 @@ export function inPidNamespace<T>(path: string | undefined, fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      // The kernel allocates no PID in a namespace whose init has exited.
-      if (err instanceof SyscallError && err.errno === ENOMEM) throw new ContainError(`linux.namespaces: the pid namespace ${path} has no init: its first process has exited`, "start the container of the pod's sandbox again, or give the path of a live one");
+      if (err instanceof SyscallError && err.errno === ENOMEM) throw noInit(path);
       throw err;
     } finally {
       setns(own, CLONE_NEWPID);

@@ -194,3 +194,10 @@ export function clearCloseOnExec(fd: number): void {
 export function waitExited(pid: number): ExitStatus {
   return waitEnd(pid, 0) as ExitStatus; // without WNOHANG, wait4 never returns 0
 }
+
+// Whether this process holds a capability in its effective set
+// (/proc/self/status CapEff; bit numbers as in linux/capability.h).
+export function hasCapability(bit: number): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(bit)) & 1n) === 1n;
+}

@@ -2,7 +2,8 @@
 // veth, its own files in the state directory (the overlay's layers, the
 // generated /etc files), and its seccomp filter.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { release } from "node:os";
+import { hostname as osHostname, release } from "node:os";
+import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
 import type { Plan } from "../plan/plan.ts";
@@ -41,6 +42,13 @@ function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, nam
   });
   if (note) log.warn(`resolv.conf: ${note}`);
   for (const f of files) writeFileSync(`${dir}/etc/${f.name}`, f.content, { mode: 0o644 });
+  // --net container:NAME: that container's names and nameservers, as docker
+  // shares them (a copy: its files go with it, this one's stay).
+  const other = plan.network.container === undefined ? undefined : join(dirname(dir), plan.network.container, "etc");
+  for (const name of other ? ["hosts", "resolv.conf"] : []) {
+    const content = readOptional(`${other}/${name}`);
+    if (content !== undefined) writeFileSync(`${dir}/etc/${name}`, content, { mode: 0o644 });
+  }
   return { file: `${dir}/etc/hosts`, own: files.find((f) => f.name === "hosts")?.content ?? "" };
 }
 
@@ -57,7 +65,8 @@ function readOptional(path: string): string | undefined {
 export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
   const network = entry.state.network;
   // contain's own front end always names the host (the short ID by default).
-  const hostname = plan.hostname ?? plan.id.slice(0, 12);
+  // With --uts host the host's own name.
+  const hostname = plan.hostname ?? (plan.namespaces.includes("uts") ? plan.id.slice(0, 12) : osHostname());
   const names = [hostname, ...(entry.state.name ? [entry.state.name] : [])];
   const bridge = network ? prepareBridgeNetwork(plan.network, network, plan.id, entry.dir, names, log) : undefined;
   if (bridge) {

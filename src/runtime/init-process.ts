@@ -4,7 +4,7 @@
 import { ContainError, EXIT } from "../errors.ts";
 import type { Cgroup } from "../linux/cgroups/index.ts";
 import { Channel } from "../linux/channel.ts";
-import { cloneFlags, flagNames, inPidNamespace } from "../linux/namespaces.ts";
+import { cloneFlags, flagNames, inPidNamespace, noInit, openNamespace } from "../linux/namespaces.ts";
 import { constants, openSync, readSync } from "node:fs";
 import {
   close,
@@ -42,6 +42,7 @@ interface Waiter {
 }
 
 const ENOENT = 2;
+const ENOMEM = 12;
 
 // The helper's failure (ffi/helper.c, start) as the error line: the command
 // not found or not executable (127, 126), or the call that failed.
@@ -119,7 +120,9 @@ export class InitProcess {
   // The monitor keeps the state lock (lockFd) and waits, before it cleans up,
   // until `ctl` (returned: close it when done with the container) is closed
   // by this process, or by its death.
-  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+  // pidns: the path of a PID namespace to start in, which the monitor joins
+  // for the clone (as clone's caller does).
+  static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan, pidns?: string): { init: InitProcess; monitor: ProcessRef; ctl: number } {
     const dir = store.dir(id);
     const sync = pipe();
     const status = pipe();
@@ -132,12 +135,14 @@ export class InitProcess {
     const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const logDir = openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
+    const pidnsFd = pidns === undefined ? -1 : openNamespace("pid", pidns);
     const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), logDir, ctl.read, rep.write, lockFd];
-    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id, log.stdin ? "1" : "0"];
+    const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id, log.stdin ? "1" : "0", String(pidnsFd)];
     let monitorPid: number | undefined;
     try {
-      const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });
+      const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: [...theirs, pidnsFd].filter((fd) => fd >= 0) });
       close(pidfd);
+      if (pidnsFd >= 0) close(pidnsFd);
       monitorPid = pid;
       const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
       // Our copies of its ends go first: a monitor that dies unblocks the read.
@@ -145,6 +150,7 @@ export class InitProcess {
       const report = Buffer.alloc(4);
       const n = readSync(rep.read, report);
       const initPid = n === 4 ? report.readInt32LE() : -1;
+      if (initPid === -ENOMEM && pidns !== undefined) throw noInit(pidns);
       if (initPid <= 0) throw new ContainError(`the container's monitor could not start the init${initPid < -1 ? ` (errno ${-initPid})` : ""}`, "run again with --debug");
       const waiter: Waiter = {
         poll: () => store.exitRecord(id)?.status ?? (isRunning(monitor.pid, monitor.startTime) ? undefined : { exited: false, signal: SIGKILL, core: false }),
@@ -159,7 +165,7 @@ export class InitProcess {
       const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
       return { init, monitor, ctl: ctl.write };
     } catch (err) {
-      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write]) close(fd);
+      if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write, pidnsFd]) if (fd >= 0) close(fd);
       close(sync.write);
       close(status.read);
       close(ctl.write);

@@ -89,8 +89,8 @@ function writeCidfile(entry: Entry): void {
 // The namespace names of the step log, as the user's design notes print them.
 const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 
-// A pod's PID namespace, which the init must be cloned into: the others it
-// joins from inside (init.ts).
+// A pod's PID namespace (or --pid container:'s), which the init must be
+// cloned into: the others it joins from inside (init.ts).
 const pidJoin = (plan: Plan) => plan.joins.find((j) => j.type === "pid")?.path;
 
 // The start that run and run -d share: the host's side (lease, files), the
@@ -191,7 +191,7 @@ export async function startViaMonitor(plan: Plan, opts: RunOptions, entry: Entry
     // The init's stderr is the container's log: only --debug's steps go there.
     const verbosity = opts.verbosity === "debug" ? "debug" : "quiet";
     const { init, master } = await startInit(plan, opts, entry, cgroup, verbosity, () => {
-      viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd, plan.log);
+      viaMonitor = InitProcess.viaMonitor(plan.namespaces, opts.store, plan.id, entry.lockFd, plan.log, pidJoin(plan));
       entry.state.monitor = viaMonitor.monitor;
       return viaMonitor.init;
     });

@@ -8,6 +8,7 @@ import { cgroupPlace, openCgroup } from "../linux/cgroups/index.ts";
 import { processStartTime } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
+import type { Spec } from "../spec/schema.ts";
 import { networkState } from "./network.ts";
 import { releaseContainer } from "./release.ts";
 import { startViaMonitor } from "./run.ts";
@@ -36,13 +37,15 @@ export interface HeldLock {
 // Starts the stopped container `state` (read under `lock`). Returns the
 // init's host PID.
 export async function startStopped(store: StateStore, state: ContainerState, lock: HeldLock, opts: StartOptions): Promise<number> {
-  const { spec, dataDir, networkRequest } = state;
-  if (!state.detached || !spec || !dataDir || !networkRequest) {
+  const { dataDir, networkRequest } = state;
+  if (!state.detached || !state.spec || !dataDir || !networkRequest) {
     lock.release();
     throw new ContainError(`container ${label(state)} was run in the foreground or by an older contain: it cannot be started again`, "run a new one with contain run -d");
   }
   let plan: Plan;
+  let spec: Spec;
   try {
+    spec = rejoin(store, state.spec);
     plan = planFromSpec(spec, state.id, { dir: dataDir, overlayDir: containerOverlayDir(dataDir), cgroup: cgroupPlace(state.id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, networkRequest);
   } catch (err) {
     lock.release();
@@ -51,6 +54,7 @@ export async function startStopped(store: StateStore, state: ContainerState, loc
   const cgroup = openCgroup(plan.cgroup.version, plan.cgroup.paths);
   const fresh: ContainerState = {
     ...state,
+    spec,
     owner: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
     cgroup: { version: cgroup.version, paths: { ...cgroup.paths } },
     network: networkState(networkRequest, state.id),
@@ -66,6 +70,21 @@ export async function startStopped(store: StateStore, state: ContainerState, loc
   using entry = store.reopen(fresh, lock, opts.keepUserStop === true);
   // A start that fails leaves the container as it was: exited, released.
   return startViaMonitor(plan, { log: opts.log, verbosity: opts.verbosity, store, spec, name: state.name }, entry, cgroup, () => store.write({ ...state, restarting: undefined }));
+}
+
+// --pid, --ipc, --net container:NAME: the namespaces of those containers as
+// they run now (their inits, and so the /proc paths, are new at each start).
+function rejoin(store: StateStore, spec: Spec): Spec {
+  const joined = spec.contain?.joined;
+  if (!joined) return spec;
+  const paths = new Map<string, string>();
+  for (const [type, id] of Object.entries(joined)) {
+    const other = store.read(id);
+    if (!other?.init || statusOf(store, other).kind !== "running")
+      throw new ContainError(`container ${other ? label(other) : id.slice(0, 12)}, whose ${type} namespace this one shares, is not running`, other ? `start it first: contain start ${label(other)}` : "it was removed: run a new container");
+    paths.set(type, `/proc/${other.init.pid}/ns/${type === "network" ? "net" : type}`);
+  }
+  return { ...spec, linux: { ...spec.linux, namespaces: spec.linux.namespaces.map((n) => (paths.has(n.type) ? { ...n, path: paths.get(n.type) } : n)) } };
 }
 
 // runc's words for an unknown container, which its callers (podman,

@@ -8,7 +8,7 @@ import { checkSysctl } from "./oci.ts";
 import { parseUlimit } from "./rlimits.ts";
 import { MAX_PIDS, type Spec } from "./schema.ts";
 import { resolveGroup, resolveUser } from "./users.ts";
-import { CPU_PERIOD_US, cpusToQuota, parseCpu, parseInteger, parseNumber, parseSize } from "./units.ts";
+import { CPU_PERIOD_US, cpusToQuota, formatSize, parseCpu, parseInteger, parseNumber, parseSize } from "./units.ts";
 
 export interface RunFlags {
   command: readonly string[];
@@ -54,6 +54,17 @@ export interface RunFlags {
   domainname?: string;
   stopSignal?: string; // checked and named by the caller (SIGUSR1): signals are the host's
   stopTimeout?: string;
+  // Memory beyond the limit, the OOM killer, labels, shared namespaces
+  // (docker's flags of the same names).
+  memorySwap?: string; // memory+swap, or -1
+  memoryReservation?: string;
+  oomScoreAdj?: string;
+  oomKillDisable?: boolean;
+  labels?: readonly string[]; // --label-file's lines, then --label's: KEY[=VALUE]
+  pid?: string; // host, or container:NAME
+  ipc?: string; // host, or container:NAME
+  uts?: string; // host
+  netContainer?: string; // --network container:NAME: the NAME
 }
 
 // What the flags refer to, read by the caller: the host's environment and
@@ -67,6 +78,18 @@ export interface FlagContext {
   defaultSeccomp: unknown;
   hostDevices: HostDeviceLookup; // --device, --privileged
   pathExists: (path: string) => boolean; // a bind mount's host path
+  hostname: string; // the host's: HOSTNAME with --uts host
+  canLowerOomScore: boolean; // CAP_SYS_RESOURCE, which a negative --oom-score-adj needs
+  // container:NAME of --pid, --ipc, --network: the running container's ID,
+  // its namespace's path (/proc/<init>/ns/...) and its hostname.
+  container: (flag: string, ref: string, type: SharedNamespace) => SharedContainer;
+}
+
+export type SharedNamespace = "pid" | "ipc" | "network";
+export interface SharedContainer {
+  id: string;
+  path: string;
+  hostname?: string;
 }
 
 // runc's and docker's lists: kernel interfaces that leak host data or let a
@@ -190,6 +213,104 @@ function logFromFlags(flags: RunFlags): { log?: { maxSize?: number; maxFile?: nu
   return Object.keys(log).length ? { log } : {};
 }
 
+// -m, --memory-swap, --memory-reservation, --oom-kill-disable, docker's
+// rules: swap counts memory plus swap and needs -m (0: not given, -1: no
+// swap limit); the reservation is a soft limit, at most the hard one.
+function memoryFromFlags(flags: RunFlags): Spec["linux"]["resources"]["memory"] {
+  const memory: NonNullable<Spec["linux"]["resources"]["memory"]> = {};
+  const limit = flags.memory === undefined ? undefined : parseSize("--memory", flags.memory);
+  // swap = limit: no swap on top of the limit, so the limit is real.
+  if (limit !== undefined) Object.assign(memory, { limit, swap: limit });
+  if (flags.memorySwap !== undefined && flags.memorySwap !== "0") {
+    if (limit === undefined) throw new SpecError("--memory-swap", "limits memory plus swap, and needs --memory", "give both, e.g. --memory 64M --memory-swap 128M");
+    const swap = flags.memorySwap === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
+    if (swap !== -1 && swap < limit)
+      throw new SpecError("--memory-swap", `${formatSize(swap)} is below --memory ${formatSize(limit)}: it counts memory plus swap`, `use at least --memory-swap ${formatSize(limit)} (no swap), or -1 for no swap limit`);
+    memory.swap = swap;
+  }
+  if (flags.memoryReservation !== undefined) {
+    const reservation = parseSize("--memory-reservation", flags.memoryReservation);
+    if (limit !== undefined && reservation > limit)
+      throw new SpecError("--memory-reservation", `${formatSize(reservation)} is above --memory ${formatSize(limit)}`, "a soft limit lies below the hard one: lower it, or raise --memory");
+    memory.reservation = reservation;
+  }
+  if (flags.oomKillDisable) memory.disableOOMKiller = true;
+  return Object.keys(memory).length ? memory : undefined;
+}
+
+// The kernel lets a process lower its OOM score (below the score it
+// inherited) only with CAP_SYS_RESOURCE: refused here, by the flag, rather
+// than by the init's write.
+function oomScoreAdjFromFlags(flags: RunFlags, ctx: FlagContext): number | undefined {
+  if (flags.oomScoreAdj === undefined) return undefined;
+  const hint = "use -1000 to 1000: the higher, the sooner the OOM killer picks it";
+  const n = parseInteger("--oom-score-adj", flags.oomScoreAdj, hint);
+  if (n < -1000 || n > 1000) throw new SpecError("--oom-score-adj", `${n} is out of range`, hint);
+  if (n < 0 && !ctx.canLowerOomScore)
+    throw new SpecError("--oom-score-adj", `${n} lowers the OOM score, which the kernel allows only with CAP_SYS_RESOURCE, and contain runs without it here`, "use 0 to 1000, or run contain with CAP_SYS_RESOURCE");
+  return n;
+}
+
+// --label-file: a label a line, blank lines and # comments skipped (docker's).
+export function parseLabelFile(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.replace(/\r$/, "").trim())
+    .filter((l) => l && !l.startsWith("#"));
+}
+
+// KEY=VALUE, or a bare KEY with an empty value (docker's); a later one wins.
+// They are the Spec's annotations, which inspect and ps --filter label= read.
+function labelsFromFlags(flags: RunFlags): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  for (const l of flags.labels ?? []) {
+    const eq = l.indexOf("=");
+    const key = eq < 0 ? l : l.slice(0, eq);
+    if (!key.trim()) throw new SpecError("--label", `${JSON.stringify(l)} has no key`, "use KEY=VALUE, e.g. --label tier=front");
+    labels[key] = eq < 0 ? "" : l.slice(eq + 1);
+  }
+  return Object.keys(labels).length ? labels : undefined;
+}
+
+interface Namespaces {
+  namespaces: { type: (typeof DEFAULT_NAMESPACES)[number]; path?: string }[];
+  joined: Partial<Record<SharedNamespace, string>>; // the IDs of the containers joined
+  hostname?: string; // --network container:'s: the other container's
+}
+
+// --pid, --ipc (host or container:NAME), --uts host and --net host or
+// container:NAME: a namespace of the host's kept (none made), or a running
+// container's joined by path.
+function namespacesFromFlags(flags: RunFlags, ctx: FlagContext): Namespaces {
+  const joined: Namespaces["joined"] = {};
+  const paths: Partial<Record<SharedNamespace, string>> = {};
+  const host = new Set<string>(flags.hostNetwork ? ["network"] : []);
+  let hostname: string | undefined;
+  const share = (flag: string, type: SharedNamespace, ref: string) => {
+    if (!ref) throw new SpecError(flag, "container: needs a NAME", `e.g. ${flag} container:web`);
+    const c = ctx.container(flag, ref, type);
+    joined[type] = c.id;
+    paths[type] = c.path;
+    if (type === "network") hostname = c.hostname ?? c.id.slice(0, 12);
+  };
+  for (const [flag, type, mode] of [["--pid", "pid", flags.pid], ["--ipc", "ipc", flags.ipc]] as const) {
+    if (mode === undefined) continue;
+    if (mode === "host") host.add(type);
+    else if (mode.startsWith("container:")) share(flag, type, mode.slice("container:".length));
+    else throw new SpecError(flag, `unknown mode ${JSON.stringify(mode)}`, `use host or container:NAME, e.g. ${flag} container:web`);
+  }
+  if (flags.uts === "host") host.add("uts");
+  else if (flags.uts !== undefined) throw new SpecError("--uts", `unknown mode ${JSON.stringify(flags.uts)}`, "use host: docker's only other mode is the default, a UTS namespace of its own");
+  if (flags.netContainer !== undefined) share("--network", "network", flags.netContainer);
+  // docker's conflicts: the name is the host's, or the other container's.
+  if (flags.hostname !== undefined && host.has("uts")) throw new SpecError("--hostname", "conflicts with --uts host: it would rename the host", "leave one of them out");
+  if (flags.domainname !== undefined && host.has("uts")) throw new SpecError("--domainname", "conflicts with --uts host: it would rename the host's domain", "leave one of them out");
+  if (flags.hostname !== undefined && flags.netContainer !== undefined)
+    throw new SpecError("--hostname", "conflicts with --network container: the container takes the other's name", "leave one of them out");
+  const namespaces = DEFAULT_NAMESPACES.filter((t) => !host.has(t)).map((type) => (type === "pid" || type === "ipc" || type === "network") && paths[type] ? { type, path: paths[type] } : { type });
+  return { namespaces, joined, ...(hostname !== undefined && { hostname }) };
+}
+
 interface Security {
   seccomp?: unknown;
   noNewPrivileges: boolean;
@@ -268,12 +389,17 @@ function stopFromFlags(flags: RunFlags): { stopSignal?: string; stopTimeout?: nu
 const writable = (m: Mount): Mount => ({ ...m, options: m.options.map((o) => (o === "ro" ? "rw" : o)) });
 
 export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): unknown {
-  const hostname = flags.hostname ?? id.slice(0, 12);
+  const shared = namespacesFromFlags(flags, ctx);
+  // With --uts host the name is the host's: none is set.
+  const ownUts = shared.namespaces.some((n) => n.type === "uts");
+  const hostname = flags.hostname ?? shared.hostname ?? (ownUts ? id.slice(0, 12) : ctx.hostname);
+  const oomScoreAdj = oomScoreAdjFromFlags(flags, ctx);
+  const labels = labelsFromFlags(flags);
   const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] as number[] } : resolveUser(flags.user, ctx.passwd, ctx.group);
   const groupAdd = (flags.groupAdd ?? []).map((g) => resolveGroup(g, ctx.group));
   const additionalGids = [...new Set([...user.additionalGids, ...groupAdd])];
-  const namespaces = DEFAULT_NAMESPACES.filter((t) => !(flags.hostNetwork && t === "network"));
-  const sysctl = sysctlsFromFlags(flags, new Set(namespaces));
+  // A sysctl is set only in a namespace of the container's own.
+  const sysctl = sysctlsFromFlags(flags, new Set(shared.namespaces.filter((n) => n.path === undefined).map((n) => n.type)));
   // No image config yet: the entrypoint is the command's first word, the
   // command its arguments (docker's ENTRYPOINT + CMD); "" resets it, as docker's.
   const entrypoint = flags.entrypoint ? [flags.entrypoint] : [];
@@ -282,11 +408,8 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
   const caps = flags.privileged ? capabilitySet(["ALL"], []) : capabilitySet(flags.capAdd ?? [], flags.capDrop ?? []);
   const security = securityFromFlags(flags, ctx);
   const resources: Spec["linux"]["resources"] = {};
-  if (flags.memory !== undefined) {
-    const limit = parseSize("--memory", flags.memory);
-    // swap = limit: no swap on top of the limit, so the limit is real.
-    resources.memory = { limit, swap: limit };
-  }
+  const memory = memoryFromFlags(flags);
+  if (memory) resources.memory = memory;
   const cpu = cpuFromFlags(flags);
   if (cpu) resources.cpu = cpu;
   const pids = pidsFromFlags(flags);
@@ -297,6 +420,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     ociVersion: "1.2.0",
     process: {
       terminal: flags.tty,
+      ...(oomScoreAdj !== undefined && { oomScoreAdj }),
       args: [...entrypoint, ...flags.command],
       env,
       cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
@@ -310,10 +434,11 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     },
     root: { path: flags.rootfs, readonly: flags.readOnly === true },
     mounts: withDefaultMounts([...shmMount(flags), ...mountsFromFlags(flags, ctx)]).map((m) => (flags.privileged && m.type === "cgroup" ? writable(m) : m)),
-    hostname,
+    ...(ownUts && { hostname }),
     ...(flags.domainname !== undefined && { domainname: flags.domainname }),
+    ...(labels && { annotations: labels }),
     linux: {
-      namespaces: namespaces.map((type) => ({ type })),
+      namespaces: shared.namespaces,
       ...(sysctl && { sysctl }),
       devices: devices.devices,
       resources,
@@ -330,6 +455,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       ...stopFromFlags(flags),
       ...(flags.groupAdd?.length && { groupAdd: [...flags.groupAdd] }),
       ...(entrypoint.length && { entrypoint }),
+      ...(Object.keys(shared.joined).length && { joined: shared.joined }),
     },
   };
 }

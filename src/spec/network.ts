@@ -6,7 +6,8 @@ import { SpecError } from "../errors.ts";
 import { formatIPv4, formatSubnet, parseIPv4, parseSubnet, type Subnet } from "./ipv4.ts";
 
 export const NET_MODES = ["bridge", "none", "host"] as const;
-export type NetMode = (typeof NET_MODES)[number];
+// container: another container's network namespace, joined (--net container:NAME)
+export type NetMode = (typeof NET_MODES)[number] | "container";
 
 export const DEFAULT_BRIDGE = "contain0";
 export const DEFAULT_SUBNET = "10.0.42.0/24";
@@ -40,6 +41,9 @@ export interface NetworkRequest {
   ports: PortRequest[];
   dns: string[];
   extraHosts: { name: string; address: string }[];
+  // --net container:NAME: as typed, then (containerOf) the ID of the
+  // container whose network and /etc/hosts and resolv.conf it shares
+  container?: string;
 }
 
 export interface NetworkFlags {
@@ -154,14 +158,19 @@ function parseAddHost(value: string): { name: string; address: string } {
 }
 
 export function networkFromFlags(flags: NetworkFlags): NetworkRequest {
-  const mode = flags.net ?? "bridge";
-  if (!(NET_MODES as readonly string[]).includes(mode))
-    throw new SpecError("--net", `unknown network mode ${JSON.stringify(mode)}`, `use one of ${NET_MODES.join(", ")}`);
+  const container = flags.net?.startsWith("container:") ? flags.net.slice("container:".length) : undefined;
+  const mode = container === undefined ? (flags.net ?? "bridge") : "container";
+  if (mode !== "container" && !(NET_MODES as readonly string[]).includes(mode))
+    throw new SpecError("--net", `unknown network mode ${JSON.stringify(mode)}`, `use one of ${NET_MODES.join(", ")} or container:NAME`);
   const ports = (flags.publish ?? []).flatMap(parsePublish);
   if (mode !== "bridge") {
     const bridgeOnly = [flags.bridge && "--bridge", flags.subnet && "--subnet", ports.length && "--publish"].filter(Boolean);
-    if (bridgeOnly.length) throw new SpecError(String(bridgeOnly[0]), `needs --net bridge, not --net ${mode}`, "leave it out, or use --net bridge");
+    if (bridgeOnly.length) throw new SpecError(String(bridgeOnly[0]), `needs --net bridge, not --net ${flags.net}`, "leave it out, or use --net bridge");
   }
+  // docker's conflicts: the other container's network, and its files, are as they are.
+  const fileOnly = [flags.dns?.length && "--dns", flags.addHost?.length && "--add-host"].filter(Boolean);
+  if (mode === "container" && fileOnly.length)
+    throw new SpecError(String(fileOnly[0]), `conflicts with --net ${flags.net}: the container shares the other's /etc/hosts and resolv.conf`, "leave it out, or set it on the other container");
   const fixed = ports.flatMap((r) => fixedPort(r) ?? []);
   fixed.forEach((p, i) => {
     const other = fixed.slice(0, i).find((q) => portsClash(p, q));
@@ -178,5 +187,6 @@ export function networkFromFlags(flags: NetworkFlags): NetworkRequest {
     ports,
     dns,
     extraHosts: (flags.addHost ?? []).map(parseAddHost),
+    ...(container !== undefined && { container }),
   };
 }

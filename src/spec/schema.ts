@@ -232,6 +232,10 @@ export const SpecSchema = v.object({
       // --storage-opt size=: the writable layer on a filesystem of this many
       // bytes of its own, so the container's writes meet ENOSPC there
       storageSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(MIN_STORAGE, `must be at least ${formatSize(MIN_STORAGE)}`))),
+      // --pid, --ipc, --network container:NAME: the ID of the container whose
+      // namespace linux.namespaces names by path (inspect shows it; a start
+      // finds its namespaces again, runtime/start.ts)
+      joined: v.optional(v.partial(v.object({ pid: v.string(), ipc: v.string(), network: v.string() }))),
       // --log-opt: a detached container's log files (plan.ts LOG_DEFAULTS)
       log: v.optional(
         v.object({
@@ -269,6 +273,8 @@ const FLAG_OF: Record<string, string> = {
   "contain.stopTimeout": "--stop-timeout",
   "linux.resources.memory.limit": "--memory",
   "linux.resources.memory.swap": "--memory-swap",
+  "linux.resources.memory.reservation": "--memory-reservation",
+  "process.oomScoreAdj": "--oom-score-adj",
   "linux.resources.cpu.cpus": "--cpuset-cpus",
   "linux.resources.cpu.mems": "--cpuset-mems",
   "linux.resources.cpu.shares": "--cpu-shares",

@@ -110,6 +110,21 @@ test.each<[string, string[], RegExp]>([
   ["a negative stop timeout", ["--stop-timeout", "-5", "--", "sh"], /^\[contain\] error: --stop-timeout: -5 is not a number of seconds; use 0 or more seconds, e\.g\. --stop-timeout 30$/],
   ["a stop timeout that is no number", ["--stop-timeout", "soon", "--", "sh"], /^\[contain\] error: --stop-timeout: "soon" is not a whole number; /],
   ["a cidfile in a missing directory", ["--cidfile", "/nonexistent/dir/cid", "--", "sh"], /^\[contain\] error: --cidfile: the directory \/nonexistent\/dir does not exist; create it first/],
+  // Memory beyond the limit, the OOM score, labels, namespace modes.
+  ["--memory-swap without --memory", ["--memory-swap", "1G", "--", "sh"], /^\[contain\] error: --memory-swap: limits memory plus swap, and needs --memory; give both, e\.g\. --memory 64M --memory-swap 128M$/],
+  ["--memory-swap below --memory", ["-m", "64M", "--memory-swap", "32M", "--", "sh"], /^\[contain\] error: --memory-swap: 32M is below --memory 64M: it counts memory plus swap; use at least --memory-swap 64M \(no swap\), or -1 for no swap limit$/],
+  ["--memory-reservation above --memory", ["-m", "64M", "--memory-reservation", "128M", "--", "sh"], /^\[contain\] error: --memory-reservation: 128M is above --memory 64M; a soft limit lies below the hard one/],
+  ["--memory-reservation 1X", ["--memory-reservation", "1X", "--", "sh"], /^\[contain\] error: --memory-reservation: invalid size "1X"; /],
+  ["a negative --oom-score-adj without CAP_SYS_RESOURCE", ["--oom-score-adj", "-500", "--", "sh"], /^\[contain\] error: --oom-score-adj: -500 lowers the OOM score, which the kernel allows only with CAP_SYS_RESOURCE, and contain runs without it here; use 0 to 1000/],
+  ["--oom-score-adj past 1000", ["--oom-score-adj", "1001", "--", "sh"], /^\[contain\] error: --oom-score-adj: 1001 is out of range; use -1000 to 1000/],
+  ["--oom-score-adj that is no number", ["--oom-score-adj", "high", "--", "sh"], /^\[contain\] error: --oom-score-adj: "high" is not a whole number; /],
+  ["a label without a key", ["--label", "=front", "--", "sh"], /^\[contain\] error: --label: "=front" has no key; use KEY=VALUE, e\.g\. --label tier=front$/],
+  ["a missing label file", ["--label-file", "/nonexistent.labels", "--", "sh"], /^\[contain\] error: --label-file: cannot read \/nonexistent\.labels: ENOENT; /],
+  ["an unknown --pid mode", ["--pid", "shared", "--", "sh"], /^\[contain\] error: --pid: unknown mode "shared"; use host or container:NAME, e\.g\. --pid container:web$/],
+  ["--ipc container: without a name", ["--ipc", "container:", "--", "sh"], /^\[contain\] error: --ipc: container: needs a NAME; e\.g\. --ipc container:web$/],
+  ["--uts container:", ["--uts", "container:web", "--", "sh"], /^\[contain\] error: --uts: unknown mode "container:web"; use host/],
+  ["--uts host with --hostname", ["--uts", "host", "--hostname", "box", "--", "sh"], /^\[contain\] error: --hostname: conflicts with --uts host: it would rename the host; leave one of them out$/],
+  ["--pid container: of no container", ["--pid", "container:nosuch", "--", "sh"], /^\[contain\] error: --pid: no such container: nosuch; see 'contain ps' for the running containers$/],
   ["env in a config as a list of numbers", ["--config", numbersConfig, "--", "sh"], /^\[contain\] error: --config \S+: defaults\.env: must be a list of KEY=VALUE or a map of KEY: VALUE \(got \[1,2\]\); /],
 ])("%s", (_, args, message) => {
   const r = h.run(["run", ...args]);

@@ -445,7 +445,7 @@ test("port: an unknown container, an unpublished port, a bad port: one line each
 });
 
 test.each<[string, string[], RegExp]>([
-  ["an unknown --net mode", ["--net", "overlay"], /^\[contain\] error: --net: unknown network mode "overlay"; use one of bridge, none, host$/],
+  ["an unknown --net mode", ["--net", "overlay"], /^\[contain\] error: --net: unknown network mode "overlay"; use one of bridge, none, host or container:NAME$/],
   ["a port out of range", ["-p", "70000:80"], /^\[contain\] error: --publish: "70000:80": host port 70000 is out of range; ports go from 1 to 65535$/],
   ["a malformed port", ["-p", "http:80"], /^\[contain\] error: --publish: "http:80": host port "http" is not a port number; use \[IP:\]\[HOSTPORT:\]CONTAINERPORT/],
   ["an unknown protocol", ["-p", "8080:80/sctp"], /^\[contain\] error: --publish: "8080:80\/sctp": unknown protocol "sctp"; use \/tcp or \/udp$/],

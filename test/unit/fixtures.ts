@@ -9,6 +9,13 @@ export const CONTEXT: FlagContext = {
   group: "root:x:0:\nalice:x:1000:\nwheel:x:10:alice,bob\nstaff:x:50:alice\n",
   readProfile: () => ({ defaultAction: "SCMP_ACT_ALLOW" }),
   defaultSeccomp: undefined,
+  hostname: "thehost",
+  canLowerOomScore: false,
+  // One running container, "web".
+  container: (flag, ref, type) => {
+    if (ref !== "web") throw new SpecError(flag, `no such container: ${ref}`);
+    return { id: "a".repeat(64), path: `/proc/42/ns/${type === "network" ? "net" : type}`, hostname: "webhost" };
+  },
   // A host /dev with fuse, a tun under /dev/net, and a disk.
   hostDevices: (path) => {
     const all = [

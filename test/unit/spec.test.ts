@@ -149,3 +149,40 @@ describe("docker's everyday run flags (issue 16, part A)", () => {
     expect(refused({ groupAdd: ["99999999999"] }).message).toBe("--group-add: 99999999999 is out of range");
   });
 });
+
+describe("memory beyond the limit, the OOM score, labels, shared namespaces", () => {
+  test("--memory-swap, --memory-reservation, --oom-kill-disable, --oom-score-adj", () => {
+    const spec = build({ memory: "64M", memorySwap: "-1", memoryReservation: "32M", oomKillDisable: true, oomScoreAdj: "500" });
+    expect(spec.linux.resources.memory).toEqual({ limit: 64 << 20, swap: -1, reservation: 32 << 20, disableOOMKiller: true });
+    expect(spec.process.oomScoreAdj).toBe(500);
+    // 0 is docker's "not given": swap stays at the limit.
+    expect(build({ memory: "64M", memorySwap: "0" }).linux.resources.memory).toEqual({ limit: 64 << 20, swap: 64 << 20 });
+    expect(build({ oomScoreAdj: "-5" }, { canLowerOomScore: true }).process.oomScoreAdj).toBe(-5);
+    expect(refusal(() => build({ oomScoreAdj: "-5" })).field).toBe("--oom-score-adj");
+  });
+
+  test("labels are the annotations: the file's lines first, a bare key empty", () => {
+    expect(build({ labels: ["a=1", "b", "a=2", "c=x=y"] }).annotations).toEqual({ a: "2", b: "", c: "x=y" });
+    expect(build({}).annotations).toBeUndefined();
+  });
+
+  test("host modes leave the namespace out; --uts host sets no hostname, HOSTNAME is the host's", () => {
+    const spec = build({ pid: "host", ipc: "host", uts: "host" });
+    expect(spec.linux.namespaces.map((n) => n.type)).toEqual(["mount", "network", "cgroup"]);
+    expect(spec.hostname).toBeUndefined();
+    expect(spec.process.env).toContain("HOSTNAME=thehost");
+  });
+
+  test("container:NAME joins by path, records the ID, and takes the network's name", () => {
+    const spec = build({ pid: "container:web", ipc: "container:web", netContainer: "web" });
+    const web = "a".repeat(64);
+    expect(spec.linux.namespaces.filter((n) => n.path)).toEqual([
+      { type: "pid", path: "/proc/42/ns/pid" },
+      { type: "ipc", path: "/proc/42/ns/ipc" },
+      { type: "network", path: "/proc/42/ns/net" },
+    ]);
+    expect(spec.contain?.joined).toEqual({ pid: web, ipc: web, network: web });
+    expect(spec.hostname).toBe("webhost");
+    expect(refusal(() => build({ pid: "container:db" })).message).toBe("--pid: no such container: db");
+  });
+});
