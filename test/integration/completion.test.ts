@@ -51,7 +51,8 @@ test("bash -n, zsh -n and fish -n accept the scripts", () => {
 
 test("bash completes commands, flags as written, subcommands and shells", () => {
   expect(bashCompletes("contain", "lo")).toEqual(["logs"]);
-  expect(bashCompletes("contain", "run", "--mem")).toEqual(["--memory"]);
+  expect(bashCompletes("contain", "run", "--memory-r")).toEqual(["--memory-reservation"]);
+  expect(bashCompletes("contain", "run", "--mem")).toEqual(["--memory", "--memory-swap", "--memory-reservation"]);
   expect(bashCompletes("contain", "run", "--no-o")).toEqual(["--no-overlay"]);
   expect(bashCompletes("contain", "node", "cr")).toEqual(["create"]);
   expect(bashCompletes("contain", "completion", "")).toEqual(["bash", "zsh", "fish"]);
