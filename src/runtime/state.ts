@@ -190,11 +190,15 @@ export class StateStore {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
+    return this.entryOf(dir, state, lock);
+  }
+
+  // An entry whose lock is held: its state saved, or its files removed, by it.
+  private entryOf(dir: string, state: ContainerState, lock: { fd: number; release(): void }): Entry {
     const { hint } = this;
-    const held = lock;
     return {
       dir,
-      lockFd: held.fd,
+      lockFd: lock.fd,
       state,
       save() {
         writeAtomically(`${dir}/${STATE}`, this.state, hint);
@@ -203,7 +207,7 @@ export class StateStore {
         removeContainerFiles(dir, this.state);
       },
       [Symbol.dispose]() {
-        held.release();
+        lock.release();
       },
     };
   }
@@ -279,22 +283,8 @@ export class StateStore {
   reopen(state: ContainerState, lock: { fd: number; release(): void }, keepUserStop: boolean): Entry {
     const dir = this.dir(state.id);
     for (const f of keepUserStop ? [EXIT] : [EXIT, STOPPED_BY_USER]) rmSync(`${dir}/${f}`, { force: true });
-    const { hint } = this;
-    writeAtomically(`${dir}/${STATE}`, state, hint);
-    return {
-      dir,
-      lockFd: lock.fd,
-      state,
-      save() {
-        writeAtomically(`${dir}/${STATE}`, this.state, hint);
-      },
-      remove() {
-        removeContainerFiles(dir, this.state);
-      },
-      [Symbol.dispose]() {
-        lock.release();
-      },
-    };
+    writeAtomically(`${dir}/${STATE}`, state, this.hint);
+    return this.entryOf(dir, state, lock);
   }
 
   // The container's lock if no owner holds it, else null.
