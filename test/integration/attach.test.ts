@@ -3,7 +3,7 @@
 // Ctrl-P Ctrl-Q letting go while the container runs on, the container's end
 // ending attach with its exit code, and the log keeping what it printed.
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { Terminal } from "../clients/terminal.ts";
 import { quote } from "../clients/sandbox.ts";
 import { BIN, Harness, waitFor } from "./harness.ts";
@@ -36,6 +36,9 @@ test("run -dit, then attach: the window's size, input, Ctrl-P Ctrl-Q lets go and
     one.close();
   }
   expect(h.run(["inspect", "-f", "{{.State.Status}}", "box"]).stdout.trim()).toBe("running");
+  // The socket is root's alone: whoever connects types into the container.
+  const id = h.run(["inspect", "-f", "{{.Id}}", "box"]).stdout.trim();
+  expect(statSync(`${h.root}/${id}/attach.sock`).mode & 0o777).toBe(0o700);
   // The log kept what the terminal showed.
   expect(h.run(["logs", "box"]).stdout).toContain("hi-42");
 }, 30_000);
