@@ -15,8 +15,8 @@ export interface Candidate {
 export const FILTER_KEYS = ["id", "name", "status", "label", "exited"] as const;
 type Key = (typeof FILTER_KEYS)[number];
 
-// docker's statuses. contain never restarts, removes in the background or
-// leaves a dead container, so those three match nothing here.
+// docker's statuses. contain never removes in the background or leaves a
+// dead container, so those two match nothing here.
 const STATUSES = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
 
 export type Filters = Map<Key, string[]>;

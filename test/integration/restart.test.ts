@@ -84,6 +84,9 @@ test("--restart always: a crash of the command is restarted, its layer kept; ps 
   const row = await waitFor("a restart under way", () => h.run(["ps", "-a"]).stdout.split("\n").find((l) => /Restarting \(139\) /.test(l)));
   expect(row).toMatch(/ crashes +Restarting \(139\) (Less than a second|\d+ seconds?) ago /);
   expect(inspect("crashes", "{{.State.Restarting}} {{.State.Running}} {{.NetworkSettings.IPAddress}}")).toBe("true false");
+  // docker's status=restarting filter finds it in a wait too.
+  const id = inspect("crashes", "{{.Id}}").slice(0, 12);
+  await waitFor("ps --filter status=restarting to list it", () => h.run(["ps", "-q", "--filter", "status=restarting"]).stdout.split("\n").includes(id));
   await waitFor("a run after a restart", () => status("crashes").startsWith("running") && Number(inspect("crashes", "{{.RestartCount}}")) >= 1);
   const runs = h.run(["exec", "crashes", "--", "cat", "/runs"]).stdout;
   expect(runs.split("\n").length - 1).toBeGreaterThanOrEqual(2);
