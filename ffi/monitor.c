@@ -40,7 +40,7 @@
  *   whose master the CLI hands over there, what the pty prints goes to the
  *   log as stdout and to the clients, and their input and window sizes go
  *   to the pty;
- *   6. execs `contain reap ROOT ID` once from exe_fd (the contain binary,
+ *   6. execs `contain reap ROOT ID LOCK_FD` once from exe_fd (the contain binary,
  *      opened by the CLI: reap runs on the host, in no container's
  *      namespaces), which releases the container's
  *      resources (src/runtime/reap.ts). It keeps lock_fd: the container's
@@ -505,7 +505,9 @@ int main(int argc, char **argv)
 		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
 	}
-	char *const reap_argv[] = { "contain", "reap", root, id, 0 };
+	char lock_s[16];
+	snprintf(lock_s, sizeof lock_s, "%d", lock_fd);
+	char *const reap_argv[] = { "contain", "reap", root, id, lock_s, 0 };
 	int keep[] = { lock_fd };
 	only_keep(keep, 1);
 	syscall(SYS_execveat, exe_fd, "", reap_argv, no_env, AT_EMPTY_PATH);

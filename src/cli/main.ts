@@ -121,10 +121,10 @@ export async function cli(line: string[]): Promise<number> {
   }
   // Internal: exec'd by a detached container's monitor (ffi/monitor.c) to
   // release the container once its init has exited.
-  if (name === "reap" && args.length === 3) {
+  if (name === "reap" && args.length === 4) {
     const { reapContainer } = await import("../runtime/reap.ts");
     try {
-      await reapContainer(args[1] ?? "", args[2] ?? "");
+      await reapContainer(args[1] ?? "", args[2] ?? "", Number(args[3]));
       return 0;
     } catch (err) {
       return reportError(err, false);

@@ -44,8 +44,6 @@ const O_CLOEXEC = 0o2000000;
 const EINVAL = 22;
 const ENOMEM = 12;
 
-// Joins the namespace of `type` at `path` (an OCI caller's: a pod's, a CNI
-// network namespace), from the calling thread, with errors that name it.
 const hintOf = (type: NamespaceType) => `give the path of a live ${type} namespace, such as /proc/<pid>/ns/${type === "network" ? "net" : type}`;
 
 // The namespace of `type` at `path`, opened (close-on-exec), with an error
@@ -62,6 +60,9 @@ export function openNamespace(type: NamespaceType, path: string): number {
 export const noInit = (path: string) =>
   new ContainError(`linux.namespaces: the pid namespace ${path} has no init: its first process has exited`, "start the container whose namespace it is again, or give the path of a live one");
 
+// Joins the namespace of `type` at `path` (an OCI caller's: a pod's, a CNI
+// network namespace; another container's), from the calling thread, with
+// errors that name it.
 export function joinByPath(type: NamespaceType, path: string): void {
   const hint = hintOf(type);
   const fd = openNamespace(type, path);

@@ -1,7 +1,7 @@
-// `contain reap ROOT ID`: exec'd once by a detached container's monitor
-// (ffi/monitor.c) after the init exited and the CLI that started it is done.
-// It inherits the container's lock, so nobody else touches the entry until
-// the resources are released and the exit is on record.
+// `contain reap ROOT ID LOCK_FD`: exec'd once by a detached container's
+// monitor (ffi/monitor.c) after the init exited and the CLI that started it
+// is done. It inherits the container's lock (LOCK_FD), so nobody else touches
+// the entry until the resources are released and the exit is on record.
 //
 // A restart by the policy (--restart) is driven from here: with the lock
 // still held, the reap waits out the back-off (the state says restarting),
@@ -9,14 +9,14 @@
 // again through start's own path (start.ts), whose new monitor inherits the
 // lock; this process then lets go of its copy and exits. So at every moment
 // one process holds the lock: monitor, reap, the next monitor.
-import { closeSync, readdirSync, readlinkSync, realpathSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { createLogger } from "../log.ts";
 import { nextBackoff, shouldRestart } from "../spec/restart.ts";
 import { releaseContainer } from "./release.ts";
 import { startStopped } from "./start.ts";
 import { removeContainerFiles, StateStore, type ContainerState } from "./state.ts";
 
-export async function reapContainer(root: string, id: string): Promise<void> {
+export async function reapContainer(root: string, id: string, lockFd: number): Promise<void> {
   const store = new StateStore(root);
   const state = store.read(id);
   // A failed start: the CLI removed it already (run -d), or put it back
@@ -25,12 +25,12 @@ export async function reapContainer(root: string, id: string): Promise<void> {
   const kept = releaseContainer(state, store);
   if (!kept) return removeContainerFiles(store.dir(id), state);
   store.write(kept);
-  await restartByPolicy(store, kept);
+  await restartByPolicy(store, kept, lockFd);
 }
 
 const POLL_MS = 10;
 
-async function restartByPolicy(store: StateStore, state: ContainerState): Promise<void> {
+async function restartByPolicy(store: StateStore, state: ContainerState, lockFd: number): Promise<void> {
   const { exit, started } = state;
   if (!exit || !started) return;
   const code = exit.status.exited ? exit.status.code : 128 + exit.status.signal;
@@ -46,22 +46,8 @@ async function restartByPolicy(store: StateStore, state: ContainerState): Promis
     if (left <= 0) break;
     await Bun.sleep(Math.min(POLL_MS, left));
   }
-  const fd = inheritedLock(store.dir(state.id));
   // The reap's stderr is /dev/null: a failed restart leaves the container
   // exited, as it was (start.ts).
-  await startStopped(store, state, { fd, release: () => closeSync(fd) }, { log: createLogger("quiet"), verbosity: "quiet", restartCount: count + 1, restartBackoffMs: waitMs, keepUserStop: true });
+  await startStopped(store, state, { fd: lockFd, release: () => closeSync(lockFd) }, { log: createLogger("quiet"), verbosity: "quiet", restartCount: count + 1, restartBackoffMs: waitMs, keepUserStop: true });
 }
 
-// The monitor hands its lock down at exec under its own number: found by
-// what it is open on.
-function inheritedLock(dir: string): number {
-  const lock = realpathSync(`${dir}/lock`);
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === lock) return Number(fd);
-    } catch {
-      // closed meanwhile (readdir's own fd)
-    }
-  }
-  throw new Error(`the reap holds no lock on ${lock}`);
-}
