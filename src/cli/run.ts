@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { availableParallelism, constants as osConstants, hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
@@ -16,7 +16,7 @@ import { SpecError } from "../errors.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
-import { parseSignal } from "../linux/process.ts";
+import { parseSignal, signalName } from "../linux/process.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
@@ -166,8 +166,8 @@ function stopSignalOf(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const n = parseSignal(text);
   if (n === undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
-  if (!/^\d+$/.test(text)) return `SIG${text.toUpperCase().replace(/^SIG/, "")}`;
-  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0] ?? String(n);
+  const name = signalName(n);
+  return name.startsWith("SIG") ? name : String(n);
 }
 
 const CAP_SYS_RESOURCE = 24;
