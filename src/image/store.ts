@@ -91,6 +91,17 @@ export class ImageStore {
     return FileLock.acquire(`${this.dir}/lock`) as FileLock;
   }
 
+  // Held shared by every pull and import for its whole length, exclusive by
+  // a collect: what a pull has stored but not yet named is no garbage. Taken
+  // before lock(), always, so neither waits for the other in a circle.
+  busy(): FileLock {
+    return FileLock.acquire(`${this.dir}/busy`, true, false, true) as FileLock;
+  }
+
+  quiet(): FileLock {
+    return FileLock.acquire(`${this.dir}/busy`) as FileLock;
+  }
+
   // ---- blobs
 
   blobPath(digest: string): string {
@@ -152,7 +163,7 @@ export class ImageStore {
   // unpacks of one layer each fill a directory of their own; the first
   // rename wins and the others' go.
   async addLayer(diffId: string, fill: (dir: string) => Promise<{ diffId: string; size: number }>): Promise<number> {
-    if (this.hasLayer(diffId)) return layerSize(this.layerDir(diffId));
+    if (this.hasLayer(diffId)) return this.layerSize(diffId);
     const final = `${this.dir}/layers/${hex(diffId)}`;
     const tmp = `${final}.tmp-${process.pid}-${processStartTime(process.pid) ?? 0}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -176,6 +187,14 @@ export class ImageStore {
     renameSync(tmp, final);
     this.link(diffId);
     return size;
+  }
+
+  layerSize(diffId: string): number {
+    try {
+      return Number(readFileSync(`${this.dir}/layers/${hex(diffId)}/size`, "utf8"));
+    } catch {
+      return 0;
+    }
   }
 
   // The layer's short name, made on first use (O_EXCL-like: symlink fails
@@ -297,6 +316,14 @@ export class ImageStore {
     this.write(index);
   }
 
+  // After a failed pull or import: what it stored and no image names.
+  // Partial downloads stay for the next pull to resume.
+  tidy(): void {
+    using _quiet = this.quiet();
+    using _lock = this.lock();
+    this.collect(false);
+  }
+
   // ---- containers
 
   // The containers' claims: which image and layers each holds.
@@ -321,8 +348,8 @@ export class ImageStore {
   }
 
   // What no image and no container needs: layers, blobs, and what killed
-  // pulls and unpacks left. Under the lock. Returns the bytes freed.
-  collect(): { layers: number; blobs: number } {
+  // pulls and unpacks left. Under quiet() and lock(), in that order.
+  collect(partials = true): { layers: number; blobs: number } {
     const index = this.read();
     const images = Object.values(index.images);
     const layers = new Set([...images.flatMap((i) => i.layers.map((l) => hex(l.diffId))), ...this.claims().flatMap((c) => c.claim.layers.map(hex))]);
@@ -344,7 +371,7 @@ export class ImageStore {
       freedBlobs++;
     }
     // A partial download whose lock no pull holds: its puller was killed.
-    for (const name of readdirSync(`${this.dir}/incoming`)) {
+    for (const name of partials ? readdirSync(`${this.dir}/incoming`) : []) {
       const path = `${this.dir}/incoming/${name}`;
       if (TMP_RE.test(name)) {
         if (abandoned(name)) rmSync(path, { force: true });
@@ -370,14 +397,6 @@ function lockFile(path: string): FileLock {
       if (fstatSync(lock.fd).ino === statSync(path).ino) return lock;
     } catch {}
     lock.release();
-  }
-}
-
-function layerSize(diffDir: string): number {
-  try {
-    return Number(readFileSync(`${diffDir}/../size`, "utf8"));
-  } catch {
-    return 0;
   }
 }
 

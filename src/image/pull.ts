@@ -1,0 +1,137 @@
+// A pull: the manifest (through an index to the platform's), the config,
+// then the layers, several at a time, each blob verified before it enters
+// the store and each layer unpacked once. What a killed pull leaves is a
+// partial download the next one resumes and an unpack the store collects.
+import { ContainError } from "../errors.ts";
+import { documentKind, isLayerType, parseImageConfig, parseIndex, parseManifest, type Descriptor, type ImageIndex } from "../spec/image.ts";
+import type { ImageRecord, ImageStore } from "./store.ts";
+
+// The registry, as a pull needs it (registry.ts is the real one; tests may
+// give another).
+export interface Source {
+  manifest(repository: string, reference: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }>;
+  // Downloads into `path` (resuming what is there) and leaves the verified
+  // blob there, or throws having removed what did not verify.
+  blob(repository: string, digest: string, path: string, opts: { size?: number; onProgress?: (done: number) => void }): Promise<void>;
+}
+
+// The pull's display: a line per layer on a terminal (progress.ts).
+export interface PullProgress {
+  layer(digest: string, size: number): void;
+  update(digest: string, done: number): void;
+  state(digest: string, state: string): void;
+}
+
+export interface PullRequest {
+  repository: string; // in the registry: library/alpine
+  reference: string; // a tag or a digest
+  names: string[]; // what the image is called once in: docker.io/library/alpine:latest
+  repoName: string; // for RepoDigests: docker.io/library/alpine
+  platform: (index: ImageIndex) => Descriptor; // the index's entry for the platform asked for
+  platformName: string;
+  unpack: (blob: string, dir: string) => Promise<{ diffId: string; size: number }>;
+  progress?: PullProgress;
+  concurrency?: number;
+}
+
+// docker's max-concurrent-downloads.
+const CONCURRENCY = 3;
+
+export async function pullImage(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {
+  const busy = store.busy();
+  try {
+    return await pull(store, source, req);
+  } catch (err) {
+    // What this pull stored and no image names goes (once the other pulls
+    // are done: they may share it); a partial download stays, to resume.
+    busy.release();
+    store.tidy();
+    throw err;
+  } finally {
+    busy.release();
+  }
+}
+
+async function pull(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {
+  const where = `${req.repoName}:${req.reference}`;
+  let top = await source.manifest(req.repository, req.reference);
+  const topJson = JSON.parse(new TextDecoder().decode(top.bytes)) as Record<string, unknown>;
+  const kind = documentKind(topJson, top.mediaType);
+  if (kind === "index") {
+    const chosen = req.platform(parseIndex(top.bytes, where));
+    store.putBlob(top.bytes, top.digest);
+    top = await source.manifest(req.repository, chosen.digest);
+    if (top.digest !== chosen.digest) throw new ContainError(`the manifest of ${where} for ${req.platformName} is ${top.digest}, not the ${chosen.digest} its index names`, "the registry is inconsistent: try again later");
+  } else if (kind !== "manifest") {
+    throw new ContainError(`${where}: the registry sent a ${top.mediaType || "document"} that is neither an image index nor a manifest`, "contain pulls OCI and docker v2 schema 2 images");
+  }
+  const manifest = parseManifest(top.bytes, where);
+  const configPath = await fetchBlob(store, source, req.repository, manifest.config);
+  const config = parseImageConfig(await Bun.file(configPath).bytes(), where);
+  const layers = manifest.layers.filter((l) => isLayerType(l.mediaType));
+  if (layers.length !== manifest.layers.length) {
+    const odd = manifest.layers.find((l) => !isLayerType(l.mediaType));
+    throw new ContainError(`${where}: a layer of type ${odd?.mediaType} is not a filesystem layer`, "this is not a container image (an artifact?): pull an image");
+  }
+  const diffIds = config.rootfs.diff_ids;
+  if (diffIds.length !== layers.length) throw new ContainError(`${where}: the manifest has ${layers.length} layers and the config ${diffIds.length}`, "the image is damaged: ask its publisher");
+
+  // One task per distinct layer: an image may hold one layer twice, and two
+  // downloads or unpacks of it in this process would wait for each other's
+  // lock, or share a temporary directory.
+  const unique = [...new Map(layers.map((l, i) => [diffIds[i] as string, l])).entries()];
+  for (const [, l] of unique) req.progress?.layer(l.digest, l.size);
+  const sizes = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < unique.length; i = next++) {
+      const [diffId, layer] = unique[i] as [string, Descriptor];
+      if (store.hasLayer(diffId)) {
+        req.progress?.state(layer.digest, "Already exists");
+        sizes.set(diffId, store.layerSize(diffId));
+        continue;
+      }
+      const blob = await fetchBlob(store, source, req.repository, layer, req.progress);
+      req.progress?.state(layer.digest, "Extracting");
+      sizes.set(diffId, await store.addLayer(diffId, (dir) => req.unpack(blob, dir)));
+      req.progress?.state(layer.digest, "Pull complete");
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(req.concurrency ?? CONCURRENCY, unique.length) }, worker));
+
+  store.putBlob(top.bytes, top.digest);
+  const image: ImageRecord = {
+    id: manifest.config.digest,
+    manifest: top.digest,
+    repoDigests: [`${req.repoName}@${top.digest}`],
+    layers: layers.map((l, i) => ({ diffId: diffIds[i] as string, digest: l.digest, mediaType: l.mediaType, size: sizes.get(diffIds[i] as string) ?? 0 })),
+    ...(config.created !== undefined && { created: config.created }),
+    added: new Date().toISOString(),
+    platform: [config.os ?? "linux", config.architecture ?? "unknown", ...(config.variant ? [config.variant] : [])].join("/"),
+  };
+  using _ = store.lock();
+  store.add(image, req.names);
+  return image;
+}
+
+// A blob into the store, once: a second pull of it waits for the first's
+// download and finds it there.
+async function fetchBlob(store: ImageStore, source: Source, repository: string, desc: Descriptor, progress?: PullProgress): Promise<string> {
+  const path = store.blobPath(desc.digest);
+  if (store.hasBlob(desc.digest)) {
+    progress?.state(desc.digest, "Download complete");
+    return path;
+  }
+  const incoming = store.incoming(desc.digest);
+  try {
+    if (!store.hasBlob(desc.digest)) {
+      progress?.state(desc.digest, "Downloading");
+      await source.blob(repository, desc.digest, incoming.path, { size: desc.size, ...(progress && { onProgress: (done: number) => progress.update(desc.digest, done) }) });
+      store.commitBlob(desc.digest, incoming);
+    }
+    progress?.state(desc.digest, "Download complete");
+  } finally {
+    incoming.lock.release();
+  }
+  return path;
+}
