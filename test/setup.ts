@@ -23,3 +23,8 @@ export const TEST_PACKAGES = ["busybox-static", "tmux", "util-linux", "procps", 
 // for the httpd, busybox-static for the image, util-linux's unshare and
 // nsenter and iproute2's ip for the tests' own namespaces.
 export const CLIENT_PACKAGES = ["podman", "conmon", "containerd", "runc", "containernetworking-plugins", "iptables", "tmux", "curl", "busybox-static", "util-linux", "iproute2"];
+
+// The image tests (test/registry.ts): the real distribution registry (2.8,
+// /usr/bin/docker-registry) to pull from, and openssl for its test CA and
+// server certificate.
+export const IMAGE_PACKAGES = ["docker-registry", "openssl"];
