@@ -33,6 +33,10 @@ const subCommands: Record<string, Load> = {
   wait: lazy(() => import("./wait.ts")),
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
+  images: lazy(() => import("./images.ts")),
+  rmi: lazy(() => import("./rmi.ts")),
+  tag: lazy(() => import("./tag.ts")),
+  image: lazy(() => import("./image.ts")),
   // runc's lifecycle, for OCI callers (podman, containerd)
   create: lazy(() => import("./create.ts")),
   start: lazy(() => import("./start.ts")),
@@ -67,6 +71,7 @@ export const main = defineCommand({
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
   ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "start", "restart", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
+  ["Image commands", ["images", "tag", "rmi", "image"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 

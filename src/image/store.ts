@@ -349,17 +349,21 @@ export class ImageStore {
 
   // What no image and no container needs: layers, blobs, and what killed
   // pulls and unpacks left. Under quiet() and lock(), in that order.
-  collect(partials = true): { layers: number; blobs: number } {
+  collect(partials = true): { layers: number; blobs: number; bytes: number } {
     const index = this.read();
     const images = Object.values(index.images);
     const layers = new Set([...images.flatMap((i) => i.layers.map((l) => hex(l.diffId))), ...this.claims().flatMap((c) => c.claim.layers.map(hex))]);
     const blobs = new Set(images.flatMap((i) => [hex(i.id), ...(i.manifest ? [hex(i.manifest)] : []), ...i.layers.flatMap((l) => (l.digest ? [hex(l.digest)] : []))]));
     let freedLayers = 0;
     let freedBlobs = 0;
+    let bytes = 0;
     for (const name of readdirSync(`${this.dir}/layers`)) {
       if (TMP_RE.test(name) ? !abandoned(name) : layers.has(name)) continue;
+      if (!TMP_RE.test(name)) {
+        bytes += this.layerSize(`sha256:${name}`);
+        freedLayers++;
+      }
       rmSync(`${this.dir}/layers/${name}`, { recursive: true, force: true });
-      if (!TMP_RE.test(name)) freedLayers++;
     }
     for (const short of readdirSync(`${this.dir}/l`)) {
       // A link whose layer went (or never came: a crash between the rename and the link file).
@@ -367,6 +371,7 @@ export class ImageStore {
     }
     for (const name of readdirSync(`${this.dir}/blobs/sha256`)) {
       if (blobs.has(name)) continue;
+      bytes += statSync(`${this.dir}/blobs/sha256/${name}`).size;
       rmSync(`${this.dir}/blobs/sha256/${name}`, { force: true });
       freedBlobs++;
     }
@@ -384,7 +389,7 @@ export class ImageStore {
       rmSync(`${path}.lock`, { force: true });
       lock.release();
     }
-    return { layers: freedLayers, blobs: freedBlobs };
+    return { layers: freedLayers, blobs: freedBlobs, bytes };
   }
 }
 

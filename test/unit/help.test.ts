@@ -19,6 +19,10 @@ import list from "../../src/cli/list.ts";
 import logs from "../../src/cli/logs.ts";
 import { commandGroups, main } from "../../src/cli/main.ts";
 import node, { nodeCommands } from "../../src/cli/node.ts";
+import image, { imageCommands } from "../../src/cli/image.ts";
+import images from "../../src/cli/images.ts";
+import rmi from "../../src/cli/rmi.ts";
+import tag from "../../src/cli/tag.ts";
 import pause, { unpause } from "../../src/cli/pause.ts";
 import port from "../../src/cli/port.ts";
 import prune from "../../src/cli/prune.ts";
@@ -34,8 +38,8 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, restart, pause, unpause, rm, wait, prune, node, create, start, state, delete: del, list, update, events, features, spec, completion });
-const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd])];
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, restart, pause, unpause, rm, wait, prune, node, images, tag, rmi, image, create, start, state, delete: del, list, update, events, features, spec, completion });
+const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd]), ...Object.entries(imageCommands).map(([name, cmd]): [string, CommandDef] => [`contain image ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
 
@@ -92,6 +96,12 @@ const USAGE: Record<string, string> = {
   "contain node create": "contain node create [OPTIONS] NAME [-- COMMAND [ARG...]]",
   "contain node ls": "contain node ls [OPTIONS]",
   "contain node rm": "contain node rm [OPTIONS] NAME [NAME...]",
+  "contain images": "contain images [OPTIONS] [REPOSITORY[:TAG]]",
+  "contain tag": "contain tag [OPTIONS] SOURCE[:TAG] TARGET[:TAG]",
+  "contain rmi": "contain rmi [OPTIONS] IMAGE [IMAGE...]",
+  "contain image": "contain image COMMAND",
+  "contain image inspect": "contain image inspect [OPTIONS] IMAGE [IMAGE...]",
+  "contain image prune": "contain image prune [OPTIONS]",
   "contain create": "contain create [OPTIONS] ID",
   "contain state": "contain state [OPTIONS] ID",
   "contain delete": "contain delete [OPTIONS] ID",
