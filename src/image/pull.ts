@@ -93,7 +93,7 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
       }
       const blob = await fetchBlob(store, source, req.repository, layer, req.progress);
       req.progress?.state(layer.digest, "Extracting");
-      sizes.set(diffId, await store.addLayer(diffId, (dir) => req.unpack(blob, dir)));
+      sizes.set(diffId, (await store.addLayer(diffId, (dir) => req.unpack(blob, dir))).size);
       req.progress?.state(layer.digest, "Pull complete");
     }
   };

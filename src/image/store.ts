@@ -56,6 +56,7 @@ export interface Claim {
 }
 
 const hex = (digest: string) => digest.slice("sha256:".length);
+let scratchCount = 0;
 const SHORT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 export const imageStoreDir = (dataRoot: string) => `${dataRoot}/images`;
@@ -158,35 +159,50 @@ export class ImageStore {
     return existsSync(this.layerDir(diffId));
   }
 
+  // A directory of this process's own in the store, for an unpack or an
+  // import's archive: named by its process, so a collect knows it
+  // abandoned once that process is gone.
+  scratch(area: "layers" | "incoming"): string {
+    const dir = `${this.dir}/${area}/scratch-${++scratchCount}.tmp-${process.pid}-${processStartTime(process.pid) ?? 0}`;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+
   // Unpacks a layer once: `fill` writes it into an empty directory and
-  // returns the diff ID it computed, which must be `diffId`. Concurrent
-  // unpacks of one layer each fill a directory of their own; the first
-  // rename wins and the others' go.
-  async addLayer(diffId: string, fill: (dir: string) => Promise<{ diffId: string; size: number }>): Promise<number> {
-    if (this.hasLayer(diffId)) return this.layerSize(diffId);
-    const final = `${this.dir}/layers/${hex(diffId)}`;
-    const tmp = `${final}.tmp-${process.pid}-${processStartTime(process.pid) ?? 0}`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(`${tmp}/diff`, { recursive: true, mode: 0o700 });
-    let size: number;
+  // returns the diff ID it computed, which must be `expected` when the image
+  // names one. Concurrent unpacks of one layer each fill a directory of
+  // their own; the first rename wins and the others' go.
+  async addLayer(expected: string | undefined, fill: (dir: string) => Promise<{ diffId: string; size: number }>): Promise<{ diffId: string; size: number }> {
+    if (expected !== undefined && this.hasLayer(expected)) return { diffId: expected, size: this.layerSize(expected) };
+    const tmp = this.scratch("layers");
+    let got: { diffId: string; size: number };
     try {
-      const got = await fill(`${tmp}/diff`);
-      if (got.diffId !== diffId) throw new ContainError(`a layer's contents are ${got.diffId}, not the ${diffId} its image config names`, "the image is damaged: pull or import it again");
-      size = got.size;
-      writeFileSync(`${tmp}/size`, String(size));
+      mkdirSync(`${tmp}/diff`, { mode: 0o700 });
+      got = await fill(`${tmp}/diff`);
+      if (expected !== undefined && got.diffId !== expected) throw new ContainError(`a layer's contents are ${got.diffId}, not the ${expected} its image config names`, "the image is damaged: pull or import it again");
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
     }
+    return this.adopt(tmp, got);
+  }
+
+  // A scratch directory whose diff/ is unpacked becomes the layer `got`
+  // names (or goes, when another unpack of it was first).
+  adopt(tmp: string, got: { diffId: string; size: number }): { diffId: string; size: number } {
+    writeFileSync(`${tmp}/size`, String(got.size));
     using _ = this.lock();
-    if (this.hasLayer(diffId)) {
+    if (this.hasLayer(got.diffId)) {
       rmSync(tmp, { recursive: true, force: true });
-      return size;
+      return got;
     }
+    this.blobPath(got.diffId); // a sha256 digest, or refused
+    const final = `${this.dir}/layers/${hex(got.diffId)}`;
     rmSync(final, { recursive: true, force: true }); // a layer dir whose diff a crash never renamed in
     renameSync(tmp, final);
-    this.link(diffId);
-    return size;
+    this.link(got.diffId);
+    return got;
   }
 
   layerSize(diffId: string): number {
