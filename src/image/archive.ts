@@ -35,6 +35,7 @@ async function sha256File(path: string): Promise<string> {
 
 export async function importImage(store: ImageStore, req: ImportRequest): Promise<Imported> {
   const busy = store.busy();
+  store.sweep();
   try {
     return await importAny(store, req);
   } catch (err) {

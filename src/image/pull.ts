@@ -39,6 +39,7 @@ const CONCURRENCY = 3;
 
 export async function pullImage(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {
   const busy = store.busy();
+  store.sweep();
   try {
     return await pull(store, source, req);
   } catch (err) {

@@ -332,6 +332,15 @@ export class ImageStore {
     this.write(index);
   }
 
+  // What killed pulls, unpacks and imports left in scratch directories:
+  // theirs alone (named by a process that is gone), so no lock is needed.
+  // Each pull and import starts with it.
+  sweep(): void {
+    for (const area of ["layers", "incoming"]) {
+      for (const name of readdirSync(`${this.dir}/${area}`)) if (abandoned(name)) rmSync(`${this.dir}/${area}/${name}`, { recursive: true, force: true });
+    }
+  }
+
   // After a failed pull or import: what it stored and no image names.
   // Partial downloads stay for the next pull to resume.
   tidy(): void {

@@ -181,3 +181,14 @@ test("a partial download whose puller is gone is collected; one in progress is n
   expect(existsSync(held.path)).toBe(false);
   expect(readdirSync(`${store.dir}/incoming`)).toEqual([]);
 });
+
+test("a pull sweeps what killed unpacks left, and nothing of a live one", async () => {
+  const dead = `${store.dir}/layers/scratch-1.tmp-999999-1`;
+  const live = store.scratch("layers");
+  for (const d of [dead, `${dead}/diff`]) Bun.spawnSync(["mkdir", "-p", d]);
+  const src = new MemorySource();
+  src.image(["base"], ["1"]);
+  await pullImage(store, asSource(src), request(["x:1"]));
+  expect(existsSync(dead)).toBe(false);
+  expect(existsSync(live)).toBe(true);
+});
