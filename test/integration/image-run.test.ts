@@ -238,7 +238,7 @@ test("an image of 128 layers mounts; node create --image runs its Cmd", () => {
   }
 });
 
-test("cp out of a stopped image container reads a lower layer's file and its own writes; --storage-opt size= caps its layer", () => {
+test("cp out of a stopped image container reads a lower layer's file and its own writes, cp in writes its layer; --storage-opt size= caps it; start mounts it again", () => {
   const id = h.run(["run", "-d", "-q", "--net", "none", "-u", "0", "--storage-opt", "size=16M", "--entrypoint", "/bin/sh", IMG, "--", "-c", "echo mine > /mine; head -c 20M /dev/zero > /big; echo $? > /big.status"]).stdout.trim();
   try {
     expect(h.run(["wait", id]).stdout).toBe("0\n");
@@ -248,6 +248,10 @@ test("cp out of a stopped image container reads a lower layer's file and its own
     expect(readFileSync(`${out}/mine`, "utf8")).toBe("mine\n");
     expect(h.run(["cp", `${id}:/big.status`, `${out}/big.status`]).code).toBe(0);
     expect(readFileSync(`${out}/big.status`, "utf8")).toBe("1\n");
+    // In, over a lower layer's directory, and out again.
+    expect(h.run(["cp", `${out}/mine`, `${id}:/lower/copied`]).code).toBe(0);
+    expect(h.run(["cp", `${id}:/lower`, `${out}/lower`]).code).toBe(0);
+    expect(readdirSync(`${out}/lower`).sort()).toEqual(["copied", "only.txt"]);
     // A start plans its root from the image's layers again.
     expect(h.run(["start", id]).code).toBe(0);
     expect(h.run(["wait", id]).stdout).toBe("0\n");
