@@ -170,10 +170,11 @@ function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
 // number of a signal without a name. Without it, the image's.
 function stopSignalOf(text: string | undefined, image: ImageUse | undefined): string | undefined {
   const own = image && imageStopSignal(image);
-  if (text === undefined && own === undefined) return undefined;
-  const n = parseSignal(text ?? own ?? "");
-  if (n === undefined && text === undefined) throw new SpecError(`image ${image?.name}`, `its config's StopSignal ${JSON.stringify(own)} is not a signal`, "give one with --stop-signal, e.g. --stop-signal TERM");
-  if (n === undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
+  const given = text ?? own;
+  if (given === undefined) return undefined;
+  const n = parseSignal(given);
+  if (n === undefined && text !== undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
+  if (n === undefined) throw new SpecError(`image ${image?.name}`, `its config's StopSignal ${JSON.stringify(own)} is not a signal`, "give one with --stop-signal, e.g. --stop-signal TERM");
   const name = signalName(n);
   return name.startsWith("SIG") ? name : String(n);
 }
@@ -215,7 +216,7 @@ function sharedContainer(store: StateStore, name: string | undefined): FlagConte
 }
 
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
-// maps to) and the image chosen (chosenImage), if any: every flag is checked
+// maps to) and the image chosen (imageFor), if any: every flag is checked
 // here, before anything is created but the default rootfs, unpacked under
 // `dataRoot` on first use.
 export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore, chosen?: ChosenImage): { spec: Spec; plan: Plan } {

@@ -5,10 +5,12 @@
 // from its own passwd, ExposedPorts for -P); writes go to the container's
 // own layer; the store's layers never change.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { extractTar } from "../../src/runtime/image.ts";
 import { ImageStore, layerDirs, type ImageRecord } from "../../src/image/store.ts";
 import { readInLayers } from "../../src/linux/layers.ts";
+import { claimImage } from "../../src/runtime/image-root.ts";
+import type { Spec } from "../../src/spec/schema.ts";
 import { linkIn, makeImage, opaque, whiteout, writeIn } from "../images.ts";
 import { removeBridge } from "../setup.ts";
 import { Harness, treeDigest, waitFor } from "./harness.ts";
@@ -123,6 +125,27 @@ test("readInLayers: a file of the image by overlayfs's rules, from its layer dir
   expect(read("/d/../lower/./only.txt")).toBe("from the bottom\n");
   expect(read("/data")).toBe(""); // a directory
   expect(read("/nope/passwd")).toBe("");
+});
+
+test("a claim is made under the store's lock with the choice made again: an image removed, or a layer unpacked anew, since is refused", () => {
+  const store = ImageStore.existing(h.dataRoot) as ImageStore;
+  const record = store.find(`docker.io/library/${IMG}:latest`) as ImageRecord;
+  const image = { name: IMG, id: record.id, layers: record.layers.map((l) => l.diffId) };
+  const specOf = (i: typeof image) => ({ contain: { image: i } }) as unknown as Spec;
+  const lowers = { dir: store.dir, layers: store.lowers(image.layers) };
+  const id = "0".repeat(64);
+  const dir = `${h.dataRoot}/containers/${id}`;
+  mkdirSync(dir, { recursive: true });
+  try {
+    const gone = `image ${IMG} was removed while the container was being made`;
+    expect(() => claimImage(specOf({ ...image, id: `sha256:${"e".repeat(64)}` }), dir, lowers)).toThrow(gone);
+    expect(() => claimImage(specOf(image), dir, { ...lowers, layers: lowers.layers.toReversed() })).toThrow(gone);
+    expect(existsSync(`${dir}/image.json`)).toBe(false);
+    claimImage(specOf(image), dir, lowers);
+    expect(store.claims()).toEqual([{ container: id, claim: { image: record.id, name: IMG, layers: image.layers } }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const lines = (text: string) => Object.fromEntries(text.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
