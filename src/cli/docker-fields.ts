@@ -2,6 +2,7 @@
 // from contain's state. Pure.
 import type { ContainerState } from "../runtime/state.ts";
 import type { Status } from "../runtime/status.ts";
+import { familiarName } from "../spec/image-name.ts";
 import type { PortMapping } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { parseSize } from "../spec/units.ts";
@@ -11,6 +12,17 @@ import { parseSize } from "../spec/units.ts";
 export function labelsOf(state: ContainerState): Record<string, string> {
   return state.spec?.annotations ?? {};
 }
+
+// docker's Config.Image: the image's name as `run` was given it; without an
+// image, the root filesystem the container was made from.
+export const imageNameOf = (state: ContainerState): string => state.spec?.contain?.image?.name ?? state.rootfs;
+
+// docker ps's IMAGE: that name in its familiar form (alpine:3 for
+// docker.io/library/alpine:3).
+export const imageColumnOf = (state: ContainerState): string => {
+  const name = state.spec?.contain?.image?.name;
+  return name === undefined ? state.rootfs : familiarName(name);
+};
 
 // docker's HostConfig.ShmSize: the size= of the container's /dev/shm tmpfs
 // (--shm-size, or the default 64M); 0 where it has none, or a size tmpfs

@@ -12,7 +12,7 @@ import { LOG, type ContainerState } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { labelsOf, liveNetwork, portBindings, portsOf, shmSizeOf } from "./docker-fields.ts";
+import { imageNameOf, labelsOf, liveNetwork, portBindings, portsOf, shmSizeOf } from "./docker-fields.ts";
 import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
 import { parseFormat, renderItems, TemplateError } from "./template.ts";
 
@@ -100,6 +100,8 @@ export function inspectOf(state: ContainerState, status: Status) {
       StartedAt: state.started ?? "",
       FinishedAt: status.exit?.finished ?? "",
     },
+    // docker's: the image's ID (Config.Image has its name); else the root's path
+    Image: own?.image?.id ?? state.rootfs,
     Name: state.name ? `/${state.name}` : "",
     LogPath: state.detached && state.dataDir ? `${state.dataDir}/${LOG}` : "",
     Config: {
@@ -110,8 +112,7 @@ export function inspectOf(state: ContainerState, status: Status) {
       Env: spec?.process.env ?? [],
       Cmd: entrypoint ? state.command.slice(entrypoint.length) : state.command,
       Entrypoint: entrypoint ?? null,
-      // No images yet: the root filesystem the container was made from.
-      Image: state.rootfs,
+      Image: imageNameOf(state),
       WorkingDir: spec?.process.cwd ?? "",
       Labels: new Map(Object.entries(labelsOf(state))),
       // docker leaves them out when not set

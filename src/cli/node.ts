@@ -1,7 +1,8 @@
 // `contain node create|ls|rm`: the named nodes of the "nexus" design. A node
 // is a detached container made through `run -d`'s own path: memory in MiB,
 // CPU in shares (cpu.weight on cgroup v2), a payload that sleeps forever
-// unless one is given. `create` prints the node's host PID.
+// unless one is given (or, with --image, the image's own command). `create`
+// prints the node's host PID.
 import { defineCommand } from "citty";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { newContainerId, requireRoot } from "../runtime/prepare.ts";
@@ -18,6 +19,7 @@ export const nodeCreateFlags = {
   mem: { type: "string", description: "Memory limit in MiB (required), e.g. 256", valueHint: "MB" },
   cpu: { type: "string", description: "CPU shares, 2-262144 (cpu.weight on cgroup v2), e.g. 512", valueHint: "SHARES" },
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
+  image: { type: "string", description: "The image to run, from the store (its own command is the default payload)", valueHint: "REF" },
   net: { type: "string", alias: ["network"], description: "Network: bridge (default), none (loopback only) or host", valueHint: "MODE" },
   ...commonFlags,
 } satisfies FlagDefs;
@@ -52,12 +54,14 @@ export const create = defineCommand({
       throw new SpecError("--cpu", cpu < 2 ? "must be at least 2" : "must be at most 262144", "give CPU shares from 2 to 262144, e.g. --cpu 512");
     requireRoot("node create");
     // run's modules, loaded only by the subcommand that makes a container
-    const [{ containerOf }, { runDetached }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts")]);
+    const [{ containerOf, imageRequest }, { runDetached }, { imageFor }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts"), import("../runtime/image-root.ts")]);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
-    const made = containerOf(runFlags, command.length ? command : DEFAULT_PAYLOAD, id, false, data, store);
+    const wanted = imageRequest(runFlags, str(flags, "image"));
+    const image = wanted && (await imageFor(data, wanted.ref, wanted.policy));
+    const made = containerOf(runFlags, command.length || image ? command : DEFAULT_PAYLOAD, id, false, data, store, image);
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;

@@ -16,7 +16,7 @@ import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { commonFlags, list as listOf, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { matches, parseFilters, wantsStopped } from "./filters.ts";
 import { dataRoot, exitCodeOf, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
-import { displayPorts, goTime, labelsOf, liveNetwork, portsOf } from "./docker-fields.ts";
+import { displayPorts, goTime, imageColumnOf, labelsOf, liveNetwork, portsOf } from "./docker-fields.ts";
 import { formatTable, humanDuration, shortCommand } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
 
@@ -94,8 +94,7 @@ function dockerRow(r: Row, now: number, noTrunc: boolean) {
   return {
     ID: noTrunc ? r.state.id : r.state.id.slice(0, 12),
     Names: r.state.name ?? "",
-    // No images yet: the root filesystem the container was made from.
-    Image: r.state.rootfs,
+    Image: imageColumnOf(r.state),
     Command: noTrunc ? JSON.stringify(r.state.command.join(" ")) : shortCommand(r.state.command, 20),
     CreatedAt: goTime(new Date(r.state.created)),
     RunningFor: `${humanDuration(now - Date.parse(r.state.created))} ago`,

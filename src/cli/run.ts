@@ -1,4 +1,4 @@
-// `contain run [flags] [--] CMD [ARGS...]`
+// `contain run [flags] [--] CMD [ARGS...]`, `contain run [flags] IMAGE -- [CMD [ARGS...]]`
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -7,6 +7,7 @@ import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
 import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
+import { imageFor, PULL_POLICIES, type ChosenImage, type PullPolicy } from "../runtime/image-root.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
@@ -17,11 +18,13 @@ import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { parseSignal, signalName } from "../linux/process.ts";
+import { readInLayers } from "../linux/layers.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
 import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
 import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
+import { exposedPorts, imageStopSignal, type ImageUse } from "../spec/image-config.ts";
 import { parseLabelFile, specFromFlags, typedFlags, type FlagContext, type RunFlags } from "../spec/from-flags.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import { parseRestartPolicy } from "../spec/restart.ts";
@@ -32,6 +35,8 @@ import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
+  image: { type: "string", description: "The image to run, from the store (also: the argument right before --)", valueHint: "REF" },
+  pull: { type: "string", description: "Pull the image: missing (default: when the store has none), always, or never", valueHint: "POLICY" },
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
   hostname: { type: "string", alias: ["h"], description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
   memory: { type: "string", alias: ["m"], description: "Memory limit: bytes or K/M/G, e.g. 64M", valueHint: "SIZE" },
@@ -87,6 +92,7 @@ export const runFlags = {
     valueHint: "PORTS",
     repeat: true,
   },
+  "publish-all": { type: "boolean", alias: ["P"], description: "Publish every port the image exposes on a free host port, which contain port shows" },
   stats: { type: "boolean", description: "On exit, print peak memory, CPU time and peak pids" },
   detach: { type: "boolean", alias: ["d"], description: "Run in the background and print the container ID; output goes to contain logs" },
   name: { type: "string", description: "A unique name for the container", valueHint: "NAME" },
@@ -161,13 +167,33 @@ function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
 }
 
 // --stop-signal as docker records it (Config.StopSignal): SIGUSR1, or the
-// number of a signal without a name.
-function stopSignalOf(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const n = parseSignal(text);
-  if (n === undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
+// number of a signal without a name. Without it, the image's.
+function stopSignalOf(text: string | undefined, image: ImageUse | undefined): string | undefined {
+  const own = image && imageStopSignal(image);
+  const given = text ?? own;
+  if (given === undefined) return undefined;
+  const n = parseSignal(given);
+  if (n === undefined && text !== undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
+  if (n === undefined) throw new SpecError(`image ${image?.name}`, `its config's StopSignal ${JSON.stringify(own)} is not a signal`, "give one with --stop-signal, e.g. --stop-signal TERM");
   const name = signalName(n);
   return name.startsWith("SIG") ? name : String(n);
+}
+
+// The image a line names (--image, or run's argument before --) and --pull's
+// policy; none for a root directory. Checked against the flags that rule it
+// out, before anything is read or made.
+export function imageRequest(flags: FlagValues, ref: string | undefined): { ref: string; policy: PullPolicy } | undefined {
+  const pull = str(flags, "pull");
+  if (pull !== undefined && !(PULL_POLICIES as readonly string[]).includes(pull)) throw new SpecError("--pull", `unknown policy ${JSON.stringify(pull)}`, `use ${PULL_POLICIES.join(", ")}, e.g. --pull never`);
+  if (ref === undefined) {
+    if (pull !== undefined) throw new SpecError("--pull", "pulls an image, and none is given", "name one before --, e.g. contain run alpine -- sh, or leave out --pull");
+    return undefined;
+  }
+  if (ref === "") throw new SpecError("--image", "the reference is empty", "name an image, e.g. --image alpine (is a variable unset?)");
+  if (str(flags, "rootfs") !== undefined) throw new SpecError("--rootfs", `and the image ${ref} both give the container's root`, "leave out one of them");
+  if (flags.overlay === false)
+    throw new SpecError("--no-overlay", `would write into the layers of image ${ref}, which its other containers share`, "leave out --no-overlay: the container's writes go to a layer of its own");
+  return { ref, policy: (pull ?? "missing") as PullPolicy };
 }
 
 const CAP_SYS_RESOURCE = 24;
@@ -190,21 +216,28 @@ function sharedContainer(store: StateStore, name: string | undefined): FlagConte
 }
 
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
-// maps to): every flag is checked here, before anything is created but the
-// default rootfs, unpacked under `dataRoot` on first use.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore): { spec: Spec; plan: Plan } {
+// maps to) and the image chosen (imageFor), if any: every flag is checked
+// here, before anything is created but the default rootfs, unpacked under
+// `dataRoot` on first use.
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore, chosen?: ChosenImage): { spec: Spec; plan: Plan } {
+  const image = chosen?.use;
   const network = networkFromFlags({
     net: str(flags, "net"),
     bridge: str(flags, "bridge"),
     subnet: str(flags, "subnet"),
     publish: list(flags, "publish"),
+    ...(flags["publish-all"] === true && { publishAll: image ? exposedPorts(image) : [] }),
     dns: list(flags, "dns"),
     addHost: list(flags, "add-host"),
   });
-  const rootfs = resolveRootfs(str(flags, "rootfs"), dataRoot);
+  const dir = containerDataDir(dataRoot, id);
+  // An image's root is the overlay of its layers, at merged (docker's config.json has it so).
+  const rootfs = chosen ? `${containerOverlayDir(dir)}/merged` : resolveRootfs(str(flags, "rootfs"), dataRoot);
+  const readRoot = (path: string) => (chosen ? readInLayers(chosen.layerDirs, path) : readInRoot(rootfs, path));
   const given: RunFlags = {
     command: positionals,
     rootfs,
+    ...(image && { image }),
     hostname: str(flags, "hostname"),
     memory: str(flags, "memory"),
     cpu: str(flags, "cpu"),
@@ -243,7 +276,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     groupAdd: list(flags, "group-add"),
     entrypoint: str(flags, "entrypoint"),
     domainname: str(flags, "domainname"),
-    stopSignal: stopSignalOf(str(flags, "stop-signal")),
+    stopSignal: stopSignalOf(str(flags, "stop-signal"), image),
     stopTimeout: str(flags, "stop-timeout"),
     memorySwap: str(flags, "memory-swap"),
     memoryReservation: str(flags, "memory-reservation"),
@@ -255,13 +288,14 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     uts: str(flags, "uts"),
     netContainer: network.container,
   };
-  const readsGroups = str(flags, "user") !== undefined || list(flags, "group-add").length > 0;
+  const readsUsers = str(flags, "user") !== undefined || !!image?.config.User;
+  const readsGroups = readsUsers || list(flags, "group-add").length > 0;
   const spec = validateSpec(
     specFromFlags(given, id, {
       hostEnv: process.env,
       cwd: process.cwd(),
-      passwd: str(flags, "user") === undefined ? "" : readInRoot(rootfs, "/etc/passwd"),
-      group: readsGroups ? readInRoot(rootfs, "/etc/group") : "",
+      passwd: readsUsers ? readRoot("/etc/passwd") : "",
+      group: readsGroups ? readRoot("/etc/group") : "",
       readProfile: (file) => {
         const profile = parseJsonFile("--security-opt seccomp", file);
         parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
@@ -277,10 +311,9 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
     { cpus: availableParallelism() },
     typedFlags(given),
   );
-  const dir = containerDataDir(dataRoot, id);
   // The network of --net container:NAME is that container's, by its ID.
   const joinedNet = spec.contain?.joined?.network;
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
@@ -306,18 +339,23 @@ function namesBundle(raw: readonly string[]): boolean {
 
 export default defineCommand({
   meta: { name: "run", description: "Run a command in a new container" },
-  args: toCittyArgs(runFlags, { name: "command", usage: "[--] COMMAND [ARG...]", description: "The command and its arguments, taken as written: contain's flags end at the first argument or at --", required: true }),
+  args: toCittyArgs(runFlags, {
+    name: "command",
+    usage: "[IMAGE] [--] COMMAND [ARG...]",
+    description: "The command and its arguments, taken as written: contain's flags end at the first argument or at --; an argument right before -- names an image (with nothing after --, the image's own command runs)",
+    required: true,
+  }),
   async run({ rawArgs }) {
     if (namesBundle(rawArgs)) return (await import("./create.ts")).runBundle(rawArgs);
     const { flags: given, positionals, dashDash } = parseFlags(runFlags, rawArgs, "run", true);
-    // The rule for images (an issue to come): an argument right before `--`
-    // names an image (`run alpine -- sh`); without `--` the first argument is
-    // the command (`run ls -h /`). Until images exist, a root is --rootfs's.
-    if (!dashDash && positionals[1] === "--") {
-      const command = positionals.slice(2).join(" ") || "COMMAND";
-      throw new SpecError("image", `${JSON.stringify(positionals[0])} before -- would name an image, and contain has no images yet`, `give a root directory with --rootfs: contain run --rootfs DIR -- ${command}`);
-    }
+    // An argument right before `--` names an image (`run alpine -- sh`);
+    // without `--` the first argument is the command (`run ls -h /`).
+    const named = !dashDash && positionals[1] === "--" ? positionals[0] : undefined;
+    const command = named === undefined ? positionals : positionals.slice(2);
+    if (named !== undefined && str(given, "image") !== undefined)
+      throw new SpecError("--image", `and ${JSON.stringify(named)} before -- both name an image`, "give one of them");
     const { flags, log: configured } = withConfig(given);
+    const wanted = imageRequest(flags, named ?? str(flags, "image"));
     const { log, verbosity } = loggerFor(given, configured);
     requireRoot("run");
     const name = checkName(str(flags, "name"));
@@ -338,10 +376,11 @@ export default defineCommand({
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
+    const image = wanted && (await imageFor(data, wanted.ref, wanted.policy));
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, positionals, id, tty, data, store);
+    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image);
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);

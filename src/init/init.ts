@@ -142,7 +142,9 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   const cgroupFds = openProcsFiles(start.cgroups);
   if (plan.root.overlay) {
     // The container by its short ID, as ps shows it; the 64-hex paths at --debug.
-    log.info(`mounting overlay: ${plan.root.path} (read-only lower) + the writable layer of container ${plan.id.slice(0, 12)}`);
+    const lowers = plan.root.overlay.lowers;
+    const lower = lowers ? `the image's ${lowers.layers.length} layers in ${lowers.dir}` : plan.root.path;
+    log.info(`mounting overlay: ${lower} (read-only lower) + the writable layer of container ${plan.id.slice(0, 12)}`);
     log.debug(`overlay upper ${plan.root.overlay.upper}, work ${plan.root.overlay.work}`);
   }
   const root = prepareRoot(plan.root);

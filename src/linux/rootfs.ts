@@ -27,21 +27,37 @@ export function prepareRoot(root: RootPlan): string {
   let dir = root.path;
   if (root.overlay?.layer) mountLayer(root.overlay.layer.image, root.overlay.layer.dir, [root.overlay.upper, root.overlay.work]);
   if (root.overlay) {
-    const { upper, work, merged } = root.overlay;
     try {
-      mount("overlay", merged, "overlay", 0, `lowerdir=${root.path},upperdir=${upper},workdir=${work}`);
+      mountOverlay(root.overlay, 0);
     } catch (err) {
       if (!(err instanceof SyscallError)) throw err;
       if (err.errno === ENODEV) throw new ContainError("copy-on-write root: this kernel has no overlayfs (mount: ENODEV)", "load it (modprobe overlay), or run with --no-overlay", undefined, { cause: err });
+      if (err.errno === EINVAL && root.overlay.lowers)
+        throw new ContainError(`copy-on-write root: overlayfs refused the image's layers in ${root.overlay.lowers.dir} (mount: EINVAL)`, "the data root's filesystem may not support overlayfs: give --data-root a directory on ext4 or xfs", undefined, { cause: err });
       if (err.errno === EINVAL)
         throw new ContainError(`copy-on-write root: overlayfs refused ${root.path} as its lower layer (mount: EINVAL)`, "its filesystem may not support overlayfs; run with --no-overlay", undefined, { cause: err });
       throw err;
     }
-    dir = merged;
+    dir = root.overlay.merged;
   }
   // pivot_root needs the new root to be a mount point of its own.
   mount(dir, dir, null, MS.MS_BIND | MS.MS_REC);
   return dir;
+}
+
+// The overlay at its merged directory, with its options or `data`. An
+// image's layers are named relative to its store's directory (LayerStack),
+// so the mount is made from there, and the working directory put back.
+export function mountOverlay(overlay: NonNullable<RootPlan["overlay"]>, flags: number, data = overlay.options): void {
+  const from = overlay.lowers?.dir;
+  if (from === undefined) return mount("overlay", overlay.merged, "overlay", flags, data);
+  const back = process.cwd();
+  process.chdir(from);
+  try {
+    mount("overlay", overlay.merged, "overlay", flags, data);
+  } finally {
+    process.chdir(back);
+  }
 }
 
 // The capped writable layer's filesystem, in this (the container's) mount

@@ -49,8 +49,17 @@ export interface RootMount {
   propagation?: MountFlag[]; // set by a mount(2) of its own, once it exists
 }
 
+// An image's layers as the overlay's lower layers: the store's short names
+// (l/XXXXXXXXXXXX), top first, relative to the store's directory, which the
+// overlay is mounted from (docker's overlay2 trick: mount(2) copies at most a
+// page of options, and 128 layers by their full paths would not fit).
+export interface LayerStack {
+  dir: string;
+  layers: string[];
+}
+
 // The root: root.path itself, or (copy-on-write) an overlay with root.path
-// as the lower layer and the container's own upper layer.
+// (or an image's layers) as the lower layer and the container's own upper layer.
 export interface RootPlan {
   path: string;
   readonly: boolean;
@@ -59,7 +68,8 @@ export interface RootPlan {
   // layer: with --storage-opt size=, upper and work live on a filesystem of
   // their own in `image`, mounted at `dir` by the init (in its own mount
   // namespace, so nothing of it is mounted on the host).
-  overlay?: { upper: string; work: string; merged: string; layer?: { image: string; dir: string; size: number } };
+  // options: mount(2)'s data for it, lowerdir= to workdir=
+  overlay?: { upper: string; work: string; merged: string; lowers?: LayerStack; options: string; layer?: { image: string; dir: string; size: number } };
 }
 
 // Masks as hex strings: the kernel's sets are 64-bit.
@@ -130,6 +140,7 @@ export interface Plan {
 export interface PlanLayout {
   dir: string; // the container's data directory: generated /etc files, the log
   overlayDir: string; // upper, work and merged, when the root is an overlay
+  lowers?: LayerStack; // the layers of the Spec's contain.image, in the store
   cgroup: CgroupPlan;
   execFifo?: string; // `create`: the command waits at this fifo until `start`
 }
@@ -227,16 +238,39 @@ function etcMounts(dir: string, spec: Spec): RootMount[] {
   return ETC_FILES.filter((name) => !taken.has(`/etc/${name}`)).map((name) => ({ source: posix.join(dir, "etc", name), target: `/etc/${name}`, fstype: null, flags: ["MS_BIND"] }));
 }
 
+// What mount(2) copies of a mount's options: a page, its NUL included.
+export const MOUNT_DATA_MAX = 4096 - 1;
+
+type Overlay = NonNullable<RootPlan["overlay"]>;
+
+// The overlay's options: its lower layers (the root, or the image's, relative
+// to its store's directory) and the container's own upper; `readonly`, the
+// upper as the top lower layer instead, so that nothing can be written at
+// all (cp of a stopped container).
+export function overlayOptions(path: string, overlay: Omit<Overlay, "options">, readonly = false): string {
+  const { upper, work, lowers } = overlay;
+  const lower = lowers ? lowers.layers.join(":") : path;
+  return readonly ? `lowerdir=${upper}:${lower}` : `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
+}
+
 // Overlay options are comma-separated and take ':' between lower layers.
-// Also where `cp` finds a stopped container's layers.
-export function overlayRoot(spec: Spec, overlayDir: string): RootPlan {
-  if (/[,:\\]/.test(spec.root.path))
+// Also where `cp` finds a stopped container's layers. With an image its
+// layers are the lower ones (`lowers`, from its store).
+export function overlayRoot(spec: Spec, overlayDir: string, lowers?: LayerStack): RootPlan & { overlay: Overlay } {
+  const image = spec.contain?.image;
+  if (!image && /[,:\\]/.test(spec.root.path))
     throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
+  if (image && lowers?.layers.length !== image.layers.length)
+    throw new SpecError(`image ${image.name}`, `its ${image.layers.length} layers are not all in the image store`, "pull or import the image again");
   const at = (name: string) => posix.join(overlayDir, name);
   const size = spec.contain?.storageSize;
   const home = size === undefined ? overlayDir : at("layer");
   const layer = size === undefined ? {} : { layer: { image: at("layer.img"), dir: home, size } };
-  return { path: spec.root.path, readonly: spec.root.readonly, overlay: { upper: posix.join(home, "upper"), work: posix.join(home, "work"), merged: at("merged"), ...layer } };
+  const overlay = { upper: posix.join(home, "upper"), work: posix.join(home, "work"), merged: at("merged"), ...(image && { lowers }), ...layer };
+  const options = overlayOptions(spec.root.path, overlay);
+  if (image && options.length > MOUNT_DATA_MAX)
+    throw new SpecError(`image ${image.name}`, `its ${image.layers.length} layers take ${options.length} bytes of overlay options, more than the ${MOUNT_DATA_MAX} mount(2) reads`, "use an image of fewer layers (squash it), or a shorter --data-root");
+  return { path: spec.root.path, readonly: spec.root.readonly, overlay: { ...overlay, options } };
 }
 
 function capabilityPlan(caps: Spec["process"]["capabilities"]): CapabilityPlan | undefined {
@@ -305,7 +339,8 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     log: { dir: layout.dir, ...LOG_DEFAULTS, ...spec.contain?.log, stdin: spec.contain?.stdin === true },
     namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
     joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
-    root: spec.contain?.overlay ? overlayRoot(spec, layout.overlayDir) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
+    // An image's root is always an overlay: its layers are shared.
+    root: spec.contain?.overlay || spec.contain?.image ? overlayRoot(spec, layout.overlayDir, layout.lowers) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
     mounts,
     ops,
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),

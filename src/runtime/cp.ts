@@ -51,12 +51,14 @@ import {
 } from "../linux/dirfd.ts";
 import { attachLoop } from "../linux/loop.ts";
 import { MS, mount } from "../linux/mount.ts";
+import { mountOverlay } from "../linux/rootfs.ts";
 import { CLONE_NEWNS, unshare } from "../linux/namespaces.ts";
 import { errnoReason } from "../linux/file-error.ts";
 import { close, isRunning, SyscallError } from "../linux/process.ts";
 import { openBeneath, openFileInRoot, openRoot } from "../linux/resolve.ts";
 import { pathParts, placeCopy, type CopyRequest, type DestKind } from "../plan/copy.ts";
-import { overlayRoot, type RootPlan } from "../plan/plan.ts";
+import { overlayOptions, overlayRoot, type RootPlan } from "../plan/plan.ts";
+import { imageLowers } from "./image-root.ts";
 import { containerOverlayDir, type ContainerState, type StateStore } from "./state.ts";
 import { label as labelOf, statusOf, untilReleased } from "./status.ts";
 
@@ -361,7 +363,7 @@ export function copyInMountNamespace(job: MountedCopy, warn: Report): number {
   mount(null, "/", null, MS.MS_REC | MS.MS_PRIVATE);
   const { root, writable } = job;
   const ro = writable ? 0 : MS.MS_RDONLY;
-  const { upper, work, merged, layer } = root.overlay;
+  const { layer } = root.overlay;
   if (layer) {
     // The capped layer's own filesystem (loop.ts: detached with the mount).
     const loop = attachLoop(layer.image);
@@ -371,12 +373,11 @@ export function copyInMountNamespace(job: MountedCopy, warn: Report): number {
       closeSync(loop.fd);
     }
   }
-  // Read-only: the writable layer as the top of two lower layers, so
-  // overlayfs has no upper to write to at all (no copy-up, no work dir);
-  // writable: the container's own mount, as its init makes it.
-  const data = writable ? `lowerdir=${root.path},upperdir=${upper},workdir=${work}` : `lowerdir=${upper}:${root.path}`;
-  mount("overlay", merged, "overlay", MS.MS_NOSUID | MS.MS_NODEV | ro, data);
-  const rootFd = openRoot(merged);
+  // Read-only: the writable layer as the top lower layer, so overlayfs has
+  // no upper to write to at all (no copy-up, no work dir); writable: the
+  // container's own mount, as its init makes it.
+  mountOverlay(root.overlay, MS.MS_NOSUID | MS.MS_NODEV | ro, writable ? root.overlay.options : overlayOptions(root.path, root.overlay, true));
+  const rootFd = openRoot(root.overlay.merged);
   try {
     return copyPaths(job.req, rootFd, job.opts, warn);
   } finally {
@@ -392,12 +393,12 @@ function stoppedRoot(state: ContainerState, req: CopyRequest): { dir: string } |
   // there would reach the layer beneath them, not what the container sees.
   const mounted = (spec.mounts ?? []).map((m) => m.destination).find((d) => req.containerPath === d || req.containerPath.startsWith(d.endsWith("/") ? d : `${d}/`));
   if (mounted) throw fail(`${req.container}:${req.containerPath} is on the container's mount ${mounted}, which is there only while it runs`, "copy while it runs, or to or from a volume's host directory directly");
-  if (!spec.contain?.overlay) return { dir: spec.root.path };
+  if (!spec.contain?.overlay && !spec.contain?.image) return { dir: spec.root.path };
   if (!state.dataDir) throw fail(`container ${labelOf(state)} has no writable layer on record`, "remove it and run a new one");
-  const root = overlayRoot(spec, containerOverlayDir(state.dataDir));
-  const overlay = root.overlay as NonNullable<RootPlan["overlay"]>;
+  const root = overlayRoot(spec, containerOverlayDir(state.dataDir), imageLowers(spec, state.dataDir));
+  const { overlay } = root;
   if (!existsSync(overlay.layer ? overlay.layer.image : overlay.upper)) throw fail(`the writable layer of container ${labelOf(state)} is gone`, "remove the container");
-  return { overlay: { ...root, overlay } };
+  return { overlay: root };
 }
 
 // How this binary runs itself again: the compiled one is one file; a source

@@ -12,6 +12,7 @@ import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
 import { describePort } from "../spec/network.ts";
 import { announceNames, plugVeth, prepareBridgeNetwork } from "./network.ts";
 import { makeLayerImage } from "../linux/loop.ts";
+import { claimImage } from "./image-root.ts";
 import { OWNER, type Entry } from "./state.ts";
 
 // The container's data directory (its owner first, for the sweep), the
@@ -77,6 +78,7 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
   const hosts = writeContainerFiles(plan, hostname, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  if (entry.state.spec) claimImage(entry.state.spec, plan.dataDir, plan.root.overlay?.lowers);
   if (network && bridge) announceNames(network, plan.id, hosts);
   return bridge;
 }

@@ -9,6 +9,7 @@ import { processStartTime } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
+import { imageLowers } from "./image-root.ts";
 import { networkState } from "./network.ts";
 import { releaseContainer } from "./release.ts";
 import { startViaMonitor } from "./run.ts";
@@ -46,7 +47,7 @@ export async function startStopped(store: StateStore, state: ContainerState, loc
   let spec: Spec;
   try {
     spec = rejoin(store, state.spec);
-    plan = planFromSpec(spec, state.id, { dir: dataDir, overlayDir: containerOverlayDir(dataDir), cgroup: cgroupPlace(state.id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, networkRequest);
+    plan = planFromSpec(spec, state.id, { dir: dataDir, overlayDir: containerOverlayDir(dataDir), lowers: imageLowers(spec, dataDir), cgroup: cgroupPlace(state.id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, networkRequest);
   } catch (err) {
     lock.release();
     throw err;

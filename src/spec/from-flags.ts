@@ -3,6 +3,7 @@ import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceLookup } from "./devices.ts";
 import { mergeEnv, type HostEnv } from "./env.ts";
+import { imageCommand, imageEnv, imageLabels, imageUser, imageWorkdir, type ImageUse } from "./image-config.ts";
 import { containerPath, DEFAULT_MOUNTS, parseMountFlag, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
 import { checkSysctl } from "./oci.ts";
 import { parseUlimit } from "./rlimits.ts";
@@ -12,7 +13,8 @@ import { CPU_PERIOD_US, cpusToQuota, formatSize, parseCpu, parseInteger, parseNu
 
 export interface RunFlags {
   command: readonly string[];
-  rootfs: string;
+  rootfs: string; // with an image, the overlay's merged directory
+  image?: ImageUse; // its config under these flags (image-config.ts)
   hostname?: string;
   memory?: string;
   cpu?: string;
@@ -68,7 +70,8 @@ export interface RunFlags {
 }
 
 // What the flags refer to, read by the caller: the host's environment and
-// working directory, the root filesystem's user database, seccomp profiles.
+// working directory, the root filesystem's user database (an image's, read
+// from its layers), seccomp profiles.
 export interface FlagContext {
   hostEnv: HostEnv;
   cwd: string;
@@ -262,7 +265,7 @@ export function parseLabelFile(text: string): string[] {
 // KEY=VALUE, or a bare KEY with an empty value (docker's); a later one wins.
 // They are the Spec's annotations, which inspect and ps --filter label= read.
 function labelsFromFlags(flags: RunFlags): Record<string, string> | undefined {
-  const labels: Record<string, string> = {};
+  const labels: Record<string, string> = flags.image ? imageLabels(flags.image) : {};
   for (const l of flags.labels ?? []) {
     const eq = l.indexOf("=");
     const key = eq < 0 ? l : l.slice(0, eq);
@@ -395,16 +398,21 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
   const hostname = flags.hostname ?? shared.hostname ?? (ownUts ? id.slice(0, 12) : ctx.hostname);
   const oomScoreAdj = oomScoreAdjFromFlags(flags, ctx);
   const labels = labelsFromFlags(flags);
-  const user = flags.user === undefined ? { uid: 0, gid: 0, additionalGids: [] as number[] } : resolveUser(flags.user, ctx.passwd, ctx.group);
+  const user =
+    flags.user !== undefined ? resolveUser(flags.user, ctx.passwd, ctx.group) : flags.image ? imageUser(flags.image, ctx.passwd, ctx.group) : { uid: 0, gid: 0, additionalGids: [] as number[] };
   const groupAdd = (flags.groupAdd ?? []).map((g) => resolveGroup(g, ctx.group));
   const additionalGids = [...new Set([...user.additionalGids, ...groupAdd])];
   // A sysctl is set only in a namespace of the container's own.
   const sysctl = sysctlsFromFlags(flags, new Set(shared.namespaces.filter((n) => n.path === undefined).map((n) => n.type)));
-  // No image config yet: the entrypoint is the command's first word, the
-  // command its arguments (docker's ENTRYPOINT + CMD); "" resets it, as docker's.
-  const entrypoint = flags.entrypoint ? [flags.entrypoint] : [];
+  // Without an image, --entrypoint is the command's first word, the command
+  // its arguments (docker's ENTRYPOINT + CMD); "" resets it, as docker's.
+  const command = flags.image
+    ? imageCommand(flags.image, flags.command, flags.entrypoint)
+    : { entrypoint: flags.entrypoint ? [flags.entrypoint] : [], args: [...(flags.entrypoint ? [flags.entrypoint] : []), ...flags.command] };
+  const { entrypoint } = command;
   const defaults = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, `HOME=${user.home ?? (user.uid === 0 ? "/root" : "/")}`, ...(flags.tty ? ["TERM=xterm"] : [])];
-  const env = mergeEnv([...defaults, ...(flags.envFiles ?? [])], flags.env ?? [], ctx.hostEnv);
+  const env = mergeEnv([...defaults, ...(flags.image ? imageEnv(flags.image) : []), ...(flags.envFiles ?? [])], flags.env ?? [], ctx.hostEnv);
+  const imageDir = flags.image && imageWorkdir(flags.image);
   const caps = flags.privileged ? capabilitySet(["ALL"], []) : capabilitySet(flags.capAdd ?? [], flags.capDrop ?? []);
   const security = securityFromFlags(flags, ctx);
   const resources: Spec["linux"]["resources"] = {};
@@ -421,9 +429,9 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
     process: {
       terminal: flags.tty,
       ...(oomScoreAdj !== undefined && { oomScoreAdj }),
-      args: [...entrypoint, ...flags.command],
+      args: command.args,
       env,
-      cwd: flags.workdir === undefined ? "/" : containerPath("--workdir", flags.workdir, "--workdir /src"),
+      cwd: flags.workdir === undefined ? (imageDir ?? "/") : containerPath("--workdir", flags.workdir, "--workdir /src"),
       user: { uid: user.uid, gid: user.gid, umask: 0o022, additionalGids },
       rlimits: (flags.ulimits ?? []).map(parseUlimit),
       // The inheritable set stays empty, as runc and moby do since
@@ -455,6 +463,7 @@ export function specFromFlags(flags: RunFlags, id: string, ctx: FlagContext): un
       ...stopFromFlags(flags),
       ...(flags.groupAdd?.length && { groupAdd: [...flags.groupAdd] }),
       ...(entrypoint.length && { entrypoint }),
+      ...(flags.image && { image: { name: flags.image.name, id: flags.image.id, layers: [...flags.image.layers] } }),
       ...(Object.keys(shared.joined).length && { joined: shared.joined }),
     },
   };

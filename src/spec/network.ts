@@ -51,6 +51,9 @@ export interface NetworkFlags {
   bridge?: string;
   subnet?: string;
   publish?: readonly string[];
+  // -P: the ports the image exposes (its ExposedPorts' keys), each published
+  // on a free host port unless -p publishes it
+  publishAll?: readonly string[];
   dns?: readonly string[];
   addHost?: readonly string[];
 }
@@ -111,6 +114,22 @@ export function parsePublish(value: string): PortRequest[] {
   });
 }
 
+// docker's -P: every port the image exposes ("80/tcp", "53/udp", "8080",
+// "8000-8001/tcp") on a free host port of its own, but those -p publishes.
+function exposedRequests(exposed: readonly string[], given: readonly PortRequest[]): PortRequest[] {
+  return exposed.flatMap((key) => {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/([a-z]+))?$/.exec(key);
+    const first = Number(m?.[1]);
+    const last = m?.[2] === undefined ? first : Number(m[2]);
+    const proto = m?.[3] ?? "tcp";
+    if (!m || first < 1 || last > 65535 || last < first)
+      throw new SpecError("--publish-all", `the image exposes ${JSON.stringify(key)}, which is not PORT[/tcp|/udp]`, "leave out -P, and publish its ports with -p");
+    if (proto !== "tcp" && proto !== "udp")
+      throw new SpecError("--publish-all", `the image exposes ${key}, and contain publishes tcp and udp ports only`, "leave out -P, and publish the others with -p");
+    return Array.from({ length: last - first + 1 }, (_, i) => ({ proto, containerPort: first + i }) as PortRequest).filter((r) => !given.some((g) => g.proto === r.proto && g.containerPort === r.containerPort));
+  });
+}
+
 // The mapping a request names outright (one host port), if it does.
 export function fixedPort(r: PortRequest): PortMapping | undefined {
   if (!r.hostPorts || r.hostPorts.first !== r.hostPorts.last) return undefined;
@@ -162,9 +181,10 @@ export function networkFromFlags(flags: NetworkFlags): NetworkRequest {
   const mode = container === undefined ? (flags.net ?? "bridge") : "container";
   if (mode !== "container" && !(NET_MODES as readonly string[]).includes(mode))
     throw new SpecError("--net", `unknown network mode ${JSON.stringify(mode)}`, `use one of ${NET_MODES.join(", ")} or container:NAME`);
-  const ports = (flags.publish ?? []).flatMap(parsePublish);
+  const given = (flags.publish ?? []).flatMap(parsePublish);
+  const ports = [...given, ...exposedRequests(flags.publishAll ?? [], given)];
   if (mode !== "bridge") {
-    const bridgeOnly = [flags.bridge && "--bridge", flags.subnet && "--subnet", ports.length && "--publish"].filter(Boolean);
+    const bridgeOnly = [flags.bridge && "--bridge", flags.subnet && "--subnet", given.length && "--publish", flags.publishAll && "--publish-all"].filter(Boolean);
     if (bridgeOnly.length) throw new SpecError(String(bridgeOnly[0]), `needs --net bridge, not --net ${flags.net}`, "leave it out, or use --net bridge");
   }
   // docker's conflicts: the other container's network, and its files, are as they are.

@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { SpecError } from "../errors.ts";
 import { CAPABILITIES } from "./capabilities.ts";
+import { DIGEST_RE } from "./image.ts";
 import { MOUNT_TYPES, PROPAGATION_OPTIONS } from "./mounts.ts";
 import { RLIMIT_NUMBER, type RlimitType } from "./rlimits.ts";
 import { formatSize } from "./units.ts";
@@ -249,8 +250,18 @@ export const SpecSchema = v.object({
       stopTimeout: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0, (i) => `${i.input} is not a number of seconds`))),
       // as typed, for inspect's HostConfig.GroupAdd (the gids are the user's additionalGids)
       groupAdd: v.optional(v.array(v.string())),
-      // --entrypoint, for inspect's Config.Entrypoint (process.args begins with it)
+      // --entrypoint or the image's, for inspect's Config.Entrypoint (process.args begins with it)
       entrypoint: v.optional(v.array(v.string())),
+      // The image the root is made of (docker's Config.Image and Image): its
+      // name as given, its ID, its layers' diff IDs bottom first. root.path
+      // is then the overlay's merged directory, as in docker's config.json.
+      image: v.optional(
+        v.object({
+          name: v.pipe(v.string(), v.minLength(1)),
+          id: v.pipe(v.string(), v.regex(DIGEST_RE, (i) => `${JSON.stringify(i.input)} is not an image ID (sha256:<64 hex>)`)),
+          layers: v.array(v.pipe(v.string(), v.regex(DIGEST_RE, (i) => `${JSON.stringify(i.input)} is not a layer's diff ID (sha256:<64 hex>)`))),
+        }),
+      ),
     }),
   ),
 });

@@ -57,12 +57,12 @@ test("an unknown command, with or without --help: one line naming the closest co
   }
 });
 
-test("an argument right before -- would name an image: refused in one line, exit 125, nothing made", () => {
-  const r = h.run(["run", "alpine", "--", "sh"]);
+test("an argument right before -- names an image: one the store lacks, with --pull never, is refused in one line, exit 125, nothing made", () => {
+  const r = h.run(["run", "--pull", "never", "alpine", "--", "sh"]);
   expect(r).toEqual({
     code: 125,
     stdout: "",
-    stderr: '[contain] error: image: "alpine" before -- would name an image, and contain has no images yet; give a root directory with --rootfs: contain run --rootfs DIR -- sh\n',
+    stderr: "[contain] error: image alpine is not in the store (--pull never); pull it first (contain pull alpine), or leave out --pull never\n",
   });
   h.expectClean();
 });

@@ -86,11 +86,17 @@ async function lineOf(act: () => unknown): Promise<string> {
   throw new Error("no error");
 }
 
-test("the image rule: an argument right before -- would name an image, refused until images exist", async () => {
+test("the image rule: an argument right before -- names an image; what rules one out is refused before anything is read", async () => {
   expect(parse("alpine", "--", "sh")).toEqual({ flags: {}, positionals: ["alpine", "--", "sh"], dashDash: false });
+  expect(parse("--image", "alpine", "--", "sh")).toEqual({ flags: { image: "alpine" }, positionals: ["sh"], dashDash: true });
   const runLine = (...rawArgs: string[]) => lineOf(() => run.run?.({ rawArgs, args: { _: [] } as never, cmd: run }));
-  expect(await runLine("-q", "alpine", "--", "sh", "-c", "true")).toBe('image: "alpine" before -- would name an image, and contain has no images yet; give a root directory with --rootfs: contain run --rootfs DIR -- sh -c true');
-  expect(await runLine("alpine", "--")).toEndWith("contain run --rootfs DIR -- COMMAND");
+  expect(await runLine("--rootfs", "/r", "alpine", "--", "sh")).toBe("--rootfs: and the image alpine both give the container's root; leave out one of them");
+  expect(await runLine("--rootfs", "/r", "--image", "alpine", "--", "sh")).toBe("--rootfs: and the image alpine both give the container's root; leave out one of them");
+  expect(await runLine("--no-overlay", "alpine", "--")).toBe("--no-overlay: would write into the layers of image alpine, which its other containers share; leave out --no-overlay: the container's writes go to a layer of its own");
+  expect(await runLine("--image", "a", "b", "--", "sh")).toBe('--image: and "b" before -- both name an image; give one of them');
+  expect(await runLine("--pull", "sometimes", "alpine", "--")).toBe('--pull: unknown policy "sometimes"; use missing, always, never, e.g. --pull never');
+  expect(await runLine("--pull", "never", "--", "sh")).toBe("--pull: pulls an image, and none is given; name one before --, e.g. contain run alpine -- sh, or leave out --pull");
+  expect(await runLine("--image", "", "--", "sh")).toBe("--image: the reference is empty; name an image, e.g. --image alpine (is a variable unset?)");
 });
 
 test("an unknown flag names the closest known one", async () => {

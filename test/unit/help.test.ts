@@ -74,7 +74,7 @@ test.each(every)("%s --help lists every flag as it is written", async (path, cmd
 // Written out by hand: what each usage line must say.
 const USAGE: Record<string, string> = {
   contain: "contain [OPTIONS] COMMAND",
-  "contain run": "contain run [OPTIONS] [--] COMMAND [ARG...]",
+  "contain run": "contain run [OPTIONS] [IMAGE] [--] COMMAND [ARG...]",
   "contain ps": "contain ps [OPTIONS] [ID]",
   "contain inspect": "contain inspect [OPTIONS] CONTAINER [CONTAINER...]",
   "contain port": "contain port [OPTIONS] CONTAINER [PORT[/PROTO]]",

@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { v1Writes } from "../../src/linux/cgroups/v1.ts";
 import { v2Writes } from "../../src/linux/cgroups/v2.ts";
 import { describeLimits } from "../../src/plan/cgroup.ts";
-import { planFromSpec, type PlanLayout } from "../../src/plan/plan.ts";
+import { MOUNT_DATA_MAX, overlayOptions, planFromSpec, type PlanLayout } from "../../src/plan/plan.ts";
 import { specFromFlags } from "../../src/spec/from-flags.ts";
 import { networkFromFlags } from "../../src/spec/network.ts";
 import { validateSpec } from "../../src/spec/schema.ts";
-import { CONTEXT } from "./fixtures.ts";
+import { CONTEXT, refusal } from "./fixtures.ts";
 
 const ID = "f".repeat(64);
 const LAYOUT: PlanLayout = { dir: `/run/contain/${ID}`, overlayDir: `/run/contain/${ID}/rootfs`, cgroup: { version: "v1", paths: { memory: `/sys/fs/cgroup/memory/contain/${ID}` } } };
@@ -154,4 +154,71 @@ test("mounts: a later option wins, as in mount(8); a read-only bind is a remount
     ["/t", "", undefined],
     ["/u", "MS_NOSUID|MS_NODEV|MS_RDONLY|MS_NOEXEC", undefined],
   ]);
+});
+
+// An image's root: its layers, by the store's short names relative to the
+// store's directory, are the overlay's lower layers, top first.
+describe("the root from an image's layers", () => {
+  const STORE = "/var/lib/contain/images";
+  const DATA = `/var/lib/contain/containers/${ID}`;
+  const layout = (n: number, extra: Partial<PlanLayout> = {}): PlanLayout => ({
+    ...LAYOUT,
+    dir: DATA,
+    overlayDir: `${DATA}/rootfs`,
+    lowers: { dir: STORE, layers: Array.from({ length: n }, (_, i) => `l/${String(n - 1 - i).padStart(12, "A")}`) },
+    ...extra,
+  });
+  const image = (n: number, flags: Partial<Parameters<typeof specFromFlags>[0]> = {}) =>
+    validateSpec(
+      specFromFlags(
+        {
+          command: [],
+          rootfs: `${DATA}/rootfs/merged`,
+          tty: false,
+          image: { name: "app:1", id: `sha256:${"a".repeat(64)}`, layers: Array.from({ length: n }, (_, i) => `sha256:${i.toString(16).padStart(64, "0")}`), config: { Cmd: ["sh"] } },
+          ...flags,
+        },
+        ID,
+        CONTEXT,
+      ),
+      { cpus: 2 },
+    );
+  const none = networkFromFlags({ net: "none" });
+
+  test("the layers top first, relative to the store; the container's upper and work absolute", () => {
+    const plan = planFromSpec(image(3), ID, layout(3), none);
+    expect(plan.root.path).toBe(`${DATA}/rootfs/merged`);
+    expect(plan.root.overlay).toEqual({
+      upper: `${DATA}/rootfs/upper`,
+      work: `${DATA}/rootfs/work`,
+      merged: `${DATA}/rootfs/merged`,
+      lowers: { dir: STORE, layers: ["l/AAAAAAAAAAA2", "l/AAAAAAAAAAA1", "l/AAAAAAAAAAA0"] },
+      options: `lowerdir=l/AAAAAAAAAAA2:l/AAAAAAAAAAA1:l/AAAAAAAAAAA0,upperdir=${DATA}/rootfs/upper,workdir=${DATA}/rootfs/work`,
+    });
+    // cp of a stopped container: the upper as the top lower layer, nothing writable
+    expect(overlayOptions(plan.root.path, plan.root.overlay as NonNullable<typeof plan.root.overlay>, true)).toBe(`lowerdir=${DATA}/rootfs/upper:l/AAAAAAAAAAA2:l/AAAAAAAAAAA1:l/AAAAAAAAAAA0`);
+  });
+
+  test("128 layers fit mount(2)'s page; more than fit are refused by name", () => {
+    const options = planFromSpec(image(128), ID, layout(128), none).root.overlay?.options ?? "";
+    expect(options.length).toBeLessThanOrEqual(MOUNT_DATA_MAX);
+    expect(options.length).toBeGreaterThan(128 * 15);
+    const err = refusal(() => planFromSpec(image(300), ID, layout(300), none));
+    expect(err.message).toMatch(/^image app:1: its 300 layers take \d+ bytes of overlay options, more than the 4095 mount\(2\) reads$/);
+    expect(err.hint).toBe("use an image of fewer layers (squash it), or a shorter --data-root");
+  });
+
+  test("a layer the store lacks is refused; --storage-opt size= moves upper and work onto the capped layer", () => {
+    expect(refusal(() => planFromSpec(image(3), ID, layout(2), none)).message).toBe("image app:1: its 3 layers are not all in the image store");
+    const capped = planFromSpec(image(2, { storageOpts: ["size=64M"] }), ID, layout(2), none).root.overlay;
+    expect(capped?.upper).toBe(`${DATA}/rootfs/layer/upper`);
+    expect(capped?.layer).toEqual({ image: `${DATA}/rootfs/layer.img`, dir: `${DATA}/rootfs/layer`, size: 64 * 1024 * 1024 });
+    expect(capped?.options).toStartWith("lowerdir=l/AAAAAAAAAAA1:l/AAAAAAAAAAA0,upperdir=");
+  });
+
+  test("a root directory keeps its absolute path as the one lower layer", () => {
+    const plan = planFromSpec(spec, ID, LAYOUT, none);
+    expect(plan.root.overlay?.lowers).toBeUndefined();
+    expect(plan.root.overlay?.options).toBe(`lowerdir=/r,upperdir=/run/contain/${ID}/rootfs/upper,workdir=/run/contain/${ID}/rootfs/work`);
+  });
 });
