@@ -50,7 +50,7 @@ export async function makeImage(dataRoot: string, names: string[], layers: HandL
   const records = [];
   for (const [i, l] of layers.entries()) {
     const diffId = diffIds[i] as string;
-    const size = await store.addLayer(diffId, async (dir) => {
+    const { size } = await store.addLayer(diffId, async (dir) => {
       l.fill(dir);
       return { diffId, size: 0 };
     });

@@ -45,6 +45,9 @@ export function stateRoot(flags: FlagValues): string {
   return rootFlag(flags, "root", DEFAULT_STATE_ROOT);
 }
 
+// contain login's credentials, in docker's config.json format.
+export const authFile = (dataRoot: string) => `${dataRoot}/auth.json`;
+
 export function dataRoot(flags: FlagValues): string {
   const path = rootFlag(flags, "data-root", DEFAULT_DATA_ROOT);
   // The default rootfs under it is an overlay's lower layer.
