@@ -2,7 +2,7 @@
 // from contain's state. Pure.
 import type { ContainerState } from "../runtime/state.ts";
 import type { Status } from "../runtime/status.ts";
-import { familiarName } from "../spec/image-name.ts";
+import { familiar, parseReference } from "../spec/reference.ts";
 import type { PortMapping } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { parseSize } from "../spec/units.ts";
@@ -21,7 +21,12 @@ export const imageNameOf = (state: ContainerState): string => state.spec?.contai
 // docker.io/library/alpine:3).
 export const imageColumnOf = (state: ContainerState): string => {
   const name = state.spec?.contain?.image?.name;
-  return name === undefined ? state.rootfs : familiarName(name);
+  if (name === undefined) return state.rootfs;
+  try {
+    return familiar(parseReference(name));
+  } catch {
+    return name; // an ID or ID prefix, as given
+  }
 };
 
 // docker's HostConfig.ShmSize: the size= of the container's /dev/shm tmpfs

@@ -4,10 +4,10 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { ContainError } from "../errors.ts";
-import { CLAIM, ImageStore, layerDirs, type ImageRecord } from "../image/store.ts";
+import { findImage } from "../image/manage.ts";
+import { CLAIM, ImageStore, layerDirs } from "../image/store.ts";
 import type { LayerStack } from "../plan/plan.ts";
 import type { ImageUse } from "../spec/image-config.ts";
-import { lookupNames } from "../spec/image-name.ts";
 import type { Spec } from "../spec/schema.ts";
 
 // docker's --pull: missing (the default), always, never.
@@ -23,16 +23,6 @@ export interface ChosenImage {
 // The data root of a container's data directory (containerDataDir's
 // <data root>/containers/<id>), where its image's store is.
 const dataRootOf = (dataDir: string) => dirname(dirname(dataDir));
-
-// A reference in the store: by each name it may stand for, then (store.find)
-// by a manifest digest or an image ID.
-function findImage(store: ImageStore, ref: string): ImageRecord | undefined {
-  for (const name of lookupNames(ref)) {
-    const found = store.find(name);
-    if (found) return found;
-  }
-  return undefined;
-}
 
 // The layers' short names, top first; a layer gone is an image to get again.
 function lowersOf(store: ImageStore, name: string, layers: readonly string[]): LayerStack {

@@ -2,7 +2,6 @@
 import { describe, expect, test } from "bun:test";
 import { specFromFlags, type FlagContext, type RunFlags } from "../../src/spec/from-flags.ts";
 import { imageCommand, type ImageUse } from "../../src/spec/image-config.ts";
-import { familiarName, lookupNames } from "../../src/spec/image-name.ts";
 import { networkFromFlags } from "../../src/spec/network.ts";
 import { validateSpec, type Spec } from "../../src/spec/schema.ts";
 import { CONTEXT, refusal } from "./fixtures.ts";
@@ -161,12 +160,3 @@ describe("-P: the exposed ports on free host ports", () => {
   });
 });
 
-test("names: looked up as given, then a bare name as docker.io/library/NAME:latest; shown in docker's familiar form", () => {
-  expect(lookupNames("alpine")).toEqual(["alpine", "docker.io/library/alpine:latest"]);
-  expect(lookupNames("alpine:3")).toEqual(["alpine:3"]);
-  expect(lookupNames("me/app")).toEqual(["me/app"]);
-  expect(lookupNames("alpine@sha256:ab")).toEqual(["alpine@sha256:ab"]);
-  expect(familiarName("docker.io/library/alpine:latest")).toBe("alpine:latest");
-  expect(familiarName("docker.io/me/app:1")).toBe("me/app:1");
-  expect(familiarName("127.0.0.1:5000/x:1")).toBe("127.0.0.1:5000/x:1");
-});
