@@ -178,8 +178,11 @@ function config(dir: string, port: number, opts: Required<Pick<StartOptions, "tl
   return `${lines.join("\n")}\n`;
 }
 
+let installed = false;
+
 export async function startRegistry(opts: StartOptions = {}): Promise<TestRegistry> {
-  ensurePackages(IMAGE_PACKAGES);
+  if (!installed) ensurePackages(IMAGE_PACKAGES);
+  installed = true;
   const auth = opts.auth ?? "none";
   const tls = opts.tls === true || auth === "token" || opts.clientCerts === true;
   const clientCerts = opts.clientCerts ?? false;

@@ -69,19 +69,19 @@ describe("manifests", () => {
 
   test("an unknown tag, repository or digest: image not found", async () => {
     const r = new Registry(plain.host);
-    expect(r.manifest("team/app", "nope")).rejects.toThrow(`image not found: ${plain.host}/team/app:nope`);
-    expect(r.manifest("team/none", "1")).rejects.toThrow(`image not found: ${plain.host}/team/none:1`);
+    await expect(r.manifest("team/app", "nope")).rejects.toThrow(`image not found: ${plain.host}/team/app:nope`);
+    await expect(r.manifest("team/none", "1")).rejects.toThrow(`image not found: ${plain.host}/team/none:1`);
     const missing = `sha256:${"0".repeat(64)}`;
-    expect(r.manifest("team/app", missing)).rejects.toThrow(`image not found: ${plain.host}/team/app@${missing}`);
+    await expect(r.manifest("team/app", missing)).rejects.toThrow(`image not found: ${plain.host}/team/app@${missing}`);
   });
 
   test("bytes that do not hash to the digest asked for are refused", async () => {
     const proxy = corruptingProxy(plain);
     try {
       const r = new Registry(proxy.host);
-      expect(r.manifest("team/app", image.digest)).rejects.toThrow(/hashes to sha256:[0-9a-f]{64}: the registry or a proxy changed it/);
+      await expect(r.manifest("team/app", image.digest)).rejects.toThrow(/hashes to sha256:[0-9a-f]{64}: the registry or a proxy changed it/);
       // By tag, the registry's Docker-Content-Digest is what they must match.
-      expect(r.manifest("team/app", "1")).rejects.toThrow(`not to the ${image.digest} the registry gave for it`);
+      await expect(r.manifest("team/app", "1")).rejects.toThrow(`not to the ${image.digest} the registry gave for it`);
     } finally {
       proxy.stop();
     }
@@ -123,7 +123,7 @@ describe("manifests", () => {
           : new Response(JSON.stringify({ schemaVersion: 1, name: "old", tag: "1", fsLayers: [] }), { headers: { "content-type": "application/vnd.docker.distribution.manifest.v1+prettyjws" } }),
     });
     try {
-      expect(new Registry(`127.0.0.1:${proxy.port}`).manifest("old", "1")).rejects.toThrow("is a docker schema 1 image");
+      await expect(new Registry(`127.0.0.1:${proxy.port}`).manifest("old", "1")).rejects.toThrow("is a docker schema 1 image");
     } finally {
       proxy.stop(true);
     }
@@ -155,7 +155,7 @@ describe("blobs", () => {
   test("a partial file that is no prefix of the blob is replaced", async () => {
     const path = partial("wrong-prefix");
     writeFileSync(path, new Uint8Array(1000).fill(9));
-    expect(new Registry(plain.host).blob("team/app", sha256(small), path, { size: small.length })).rejects.toThrow("does not match its digest");
+    await expect(new Registry(plain.host).blob("team/app", sha256(small), path, { size: small.length })).rejects.toThrow("does not match its digest");
     expect(existsSync(path)).toBe(false);
     // The next pull starts afresh.
     await new Registry(plain.host).blob("team/app", sha256(small), path, { size: small.length });
@@ -175,11 +175,44 @@ describe("blobs", () => {
     }
   });
 
+  test("a body that stalls is broken off after the timeout and resumed", async () => {
+    const digest = sha256(small);
+    const ranges: (string | null)[] = [];
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        if (new URL(req.url).pathname === "/v2/") return Response.json({});
+        const range = req.headers.get("range");
+        ranges.push(range);
+        if (range) {
+          const from = Number(/bytes=(\d+)-/.exec(range)?.[1]);
+          return new Response(small.subarray(from), { status: 206, headers: { "content-range": `bytes ${from}-${small.length - 1}/${small.length}` } });
+        }
+        // A first part, then silence.
+        return new Response(
+          new ReadableStream({
+            start: (c) => c.enqueue(small.subarray(0, 1000)),
+            pull: () => new Promise(() => {}),
+          }),
+        );
+      },
+    });
+    try {
+      const path = partial("stall");
+      await new Registry(`127.0.0.1:${stalling.port}`, { timeoutMs: 200 }).blob("x", digest, path, { size: small.length });
+      expect(sha256(readFileSync(path))).toBe(digest);
+      expect(ranges).toEqual([null, "bytes=1000-"]);
+    } finally {
+      stalling.stop(true);
+    }
+  });
+
   test("a corrupted blob is refused and nothing is kept", async () => {
     const proxy = corruptingProxy(plain);
     try {
       const path = partial("corrupt");
-      expect(new Registry(proxy.host).blob("team/app", sha256(small), path, { size: small.length })).rejects.toThrow(
+      await expect(new Registry(proxy.host).blob("team/app", sha256(small), path, { size: small.length })).rejects.toThrow(
         `blob ${sha256(small)} from ${proxy.host} does not match its digest: the registry or a proxy corrupted it; nothing was kept`,
       );
       expect(existsSync(path)).toBe(false);
@@ -190,7 +223,7 @@ describe("blobs", () => {
 
   test("a missing blob is named", async () => {
     const missing = `sha256:${"1".repeat(64)}`;
-    expect(new Registry(plain.host).blob("team/app", missing, partial("missing"))).rejects.toThrow(`blob ${missing} not found in ${plain.host}/team/app`);
+    await expect(new Registry(plain.host).blob("team/app", missing, partial("missing"))).rejects.toThrow(`blob ${missing} not found in ${plain.host}/team/app`);
   });
 
   test("a redirect to storage is followed without the registry's Authorization", async () => {
@@ -250,7 +283,7 @@ describe("token auth over TLS", () => {
   test("without the CA: refused, with the file to add named", async () => {
     const empty = `${work}/no-certs`;
     mkdirSync(empty, { recursive: true });
-    expect(new Registry(token.host, { certsDir: empty }).manifest("public/app", "1")).rejects.toThrow(/^x509: the certificate of 127\.0\.0\.1:\d+ is signed by an unknown authority/);
+    await expect(new Registry(token.host, { certsDir: empty }).manifest("public/app", "1")).rejects.toThrow(/^x509: the certificate of 127\.0\.0\.1:\d+ is signed by an unknown authority/);
     try {
       await new Registry(token.host, { certsDir: empty }).manifest("public/app", "1");
     } catch (e) {
@@ -259,7 +292,7 @@ describe("token auth over TLS", () => {
   });
 
   test("a private repository needs credentials", async () => {
-    expect(new Registry(token.host, { certsDir: token.certsDir }).manifest("private/app", "1")).rejects.toThrow(`unauthorized: pulling ${token.host}/private/app needs credentials, or it does not exist`);
+    await expect(new Registry(token.host, { certsDir: token.certsDir }).manifest("private/app", "1")).rejects.toThrow(`unauthorized: pulling ${token.host}/private/app needs credentials, or it does not exist`);
   });
 
   test("with the user's credentials", async () => {
@@ -271,18 +304,18 @@ describe("token auth over TLS", () => {
 
   test("bad credentials: the token server's refusal, in one line", async () => {
     const r = new Registry(token.host, { certsDir: token.certsDir, credentials: { username: "tester", password: "wrong" } });
-    expect(r.manifest("private/app", "1")).rejects.toThrow(`unauthorized: ${token.host} refused the credentials of tester (incorrect username or password (UNAUTHORIZED))`);
+    await expect(r.manifest("private/app", "1")).rejects.toThrow(`unauthorized: ${token.host} refused the credentials of tester (incorrect username or password (UNAUTHORIZED))`);
   });
 
   test("checkLogin", async () => {
     await checkLogin(token.host, token.user ?? { username: "", password: "" }, { certsDir: token.certsDir });
-    expect(checkLogin(token.host, { username: "tester", password: "wrong" }, { certsDir: token.certsDir })).rejects.toThrow("refused the credentials of tester");
+    await expect(checkLogin(token.host, { username: "tester", password: "wrong" }, { certsDir: token.certsDir })).rejects.toThrow("refused the credentials of tester");
   });
 });
 
 describe("basic auth", () => {
   test("anonymous is refused", async () => {
-    expect(new Registry(basic.host).manifest("app", "1")).rejects.toThrow(`unauthorized: pulling ${basic.host}/app needs credentials`);
+    await expect(new Registry(basic.host).manifest("app", "1")).rejects.toThrow(`unauthorized: pulling ${basic.host}/app needs credentials`);
   });
 
   test("the right credentials pull", async () => {
@@ -292,12 +325,12 @@ describe("basic auth", () => {
   });
 
   test("wrong credentials are refused", async () => {
-    expect(new Registry(basic.host, { credentials: { username: "tester", password: "wrong" } }).manifest("app", "1")).rejects.toThrow(`unauthorized: ${basic.host} refused the credentials of tester`);
+    await expect(new Registry(basic.host, { credentials: { username: "tester", password: "wrong" } }).manifest("app", "1")).rejects.toThrow(`unauthorized: ${basic.host} refused the credentials of tester`);
   });
 
   test("checkLogin", async () => {
     await checkLogin(basic.host, basic.user ?? { username: "", password: "" });
-    expect(checkLogin(basic.host, { username: "tester", password: "wrong" })).rejects.toThrow("refused the credentials of tester");
+    await expect(checkLogin(basic.host, { username: "tester", password: "wrong" })).rejects.toThrow("refused the credentials of tester");
   });
 });
 
@@ -313,7 +346,7 @@ describe("transport", () => {
 
   test.skipIf(!local)("plain HTTP to a non-loopback name is refused unless insecure", async () => {
     const host = `${name}:${plain.host.split(":")[1]}`;
-    expect(new Registry(host).manifest("team/app", "1")).rejects.toThrow(`${host} serves plain HTTP, not HTTPS`);
+    await expect(new Registry(host).manifest("team/app", "1")).rejects.toThrow(`${host} serves plain HTTP, not HTTPS`);
     expect((await new Registry(host, { insecure: [host] }).manifest("team/app", "1")).digest).toBe(image.digest);
     expect((await new Registry(host, { insecure: [name] }).manifest("team/app", "1")).digest).toBe(image.digest);
   });
@@ -324,7 +357,7 @@ describe("transport", () => {
   });
 
   test("nothing listening: one line", async () => {
-    expect(new Registry("127.0.0.1:1").manifest("x", "1")).rejects.toThrow("cannot connect to 127.0.0.1:1: connection refused");
+    await expect(new Registry("127.0.0.1:1").manifest("x", "1")).rejects.toThrow("cannot connect to 127.0.0.1:1: connection refused");
   });
 
   test("a client certificate from certs.d", async () => {
@@ -335,9 +368,9 @@ describe("transport", () => {
       const caOnly = `${work}/ca-only`;
       mkdirSync(`${caOnly}/${mtls.host}`, { recursive: true });
       writeFileSync(`${caOnly}/${mtls.host}/ca.crt`, mtls.ca ?? "");
-      expect(new Registry(mtls.host, { certsDir: caOnly }).manifest("x", "1")).rejects.toThrow(`the TLS handshake with ${mtls.host} failed`);
+      await expect(new Registry(mtls.host, { certsDir: caOnly }).manifest("x", "1")).rejects.toThrow(`the TLS handshake with ${mtls.host} failed`);
       rmSync(`${mtls.certsDir}/${mtls.host}/client.key`);
-      expect(new Registry(mtls.host, { certsDir: mtls.certsDir }).manifest("x", "1")).rejects.toThrow("has no key beside it");
+      await expect(new Registry(mtls.host, { certsDir: mtls.certsDir }).manifest("x", "1")).rejects.toThrow("has no key beside it");
     } finally {
       await mtls.stop();
     }
