@@ -229,7 +229,7 @@ function parseHeader(block: Uint8Array, offset: number, global: Map<string, Uint
       h.reason = UNSUPPORTED.S;
     }
   }
-  h.mtime = Number(h.mtimeNs) / 1e9;
+  h.mtime = Number(h.mtimeNs / 1_000_000_000n) + Number(h.mtimeNs % 1_000_000_000n) / 1e9;
   // Old archives mark a directory by a trailing slash on a plain file (Go's rule).
   if (typeflag === "\0" && h.path.endsWith("/")) h.type = "dir";
   if (h.type === "unsupported") h.reason ??= UNSUPPORTED[typeflag] ?? `an entry of unknown type ${JSON.stringify(typeflag)}`;
@@ -577,7 +577,7 @@ export function tarHeader(entry: Omit<TarEntryInput, "data">, size: number): Uin
 const dataOf = (data: string | Uint8Array | undefined) => (typeof data === "string" ? encoder.encode(data) : (data ?? new Uint8Array(0)));
 
 // A whole archive in memory (tests, small archives).
-export function tarBytes(entries: Iterable<TarEntryInput>): Uint8Array {
+export function tarBytes(entries: Iterable<TarEntryInput>): Uint8Array<ArrayBuffer> {
   const parts: Uint8Array[] = [];
   for (const entry of entries) {
     const data = dataOf(entry.data);

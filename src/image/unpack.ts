@@ -74,9 +74,9 @@ const errnoOf = (err: unknown) => (err instanceof SyscallError ? err.errno : 0);
 // above it. A leading "/" and "./" go, as do "." components and a
 // trailing "/"; ".." is kept where it stays inside (a/../b is b).
 export function layerPath(name: string): string | null {
-  const clean = posix.normalize(name.replace(/^\/+/, ""));
+  const clean = posix.normalize(name.replace(/^\/+/, "")).replace(/\/+$/, "");
   if (clean === ".." || clean.startsWith("../")) return null;
-  return clean === "." ? "" : clean.replace(/\/+$/, "");
+  return clean === "." ? "" : clean;
 }
 
 const split = (path: string): [string, string] => {
