@@ -59,6 +59,7 @@ const ELOOP = 40;
 const ENOTSUP = 95;
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
+const AUFS = ".wh..wh.";
 // overlayfs's own state (opaque, redirect, metacopy, origin...): an image
 // that sets it by xattr could make the overlay read what its layers do not
 // say; a layer says "opaque" by .wh..wh..opq.
@@ -216,6 +217,12 @@ class LayerWriter implements TarHandler {
       return;
     }
     const [parent, name] = split(path);
+    // aufs's own bookkeeping (.wh..wh.plnk/..., .wh..wh.aufs): no file of
+    // the image, and no removal (docker passes over it too).
+    if (path.split("/").some((part) => part.startsWith(AUFS) && part !== OPAQUE) || parent.split("/").includes(OPAQUE)) {
+      this.skipped.push({ path: h.path, reason: "aufs metadata" });
+      return;
+    }
     if (name.startsWith(WHITEOUT)) return this.whiteout(parent, name);
     const at = this.dir(parent, true);
     switch (h.type) {
@@ -298,11 +305,6 @@ class LayerWriter implements TarHandler {
         if (errnoOf(err) === ENOTSUP) throw new ContainError(`${this.label}: cannot mark ${parent || "/"} opaque: the file system of the image store has no trusted xattrs`, "put the data root (--data-root) on ext4, xfs or btrfs", undefined, { cause: err });
         throw err;
       }
-      return;
-    }
-    if (name.startsWith(`${WHITEOUT}${WHITEOUT}`)) {
-      // aufs's own bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not a removal.
-      this.skipped.push({ path: this.entryName, reason: "aufs metadata" });
       return;
     }
     const target = name.slice(WHITEOUT.length);
