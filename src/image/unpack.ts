@@ -53,6 +53,7 @@ export interface AppliedLayer {
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
+const EPERM = 1;
 const EEXIST = 17;
 const ENOTDIR = 20;
 const ELOOP = 40;
@@ -108,6 +109,9 @@ class LayerWriter implements TarHandler {
   private readonly dirs = new Map<string, DirMeta>();
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
+  // Cached fds dropped while an entry may still use them: closed when the
+  // next entry starts.
+  private retired: number[] = [];
   private entryName = "";
   private file = -1;
   private header: TarHeader | undefined;
@@ -122,6 +126,7 @@ class LayerWriter implements TarHandler {
   }
 
   entry(h: TarHeader): void {
+    for (const fd of this.retired.splice(0)) close(fd);
     this.entryName = h.path;
     this.header = undefined;
     try {
@@ -190,6 +195,7 @@ class LayerWriter implements TarHandler {
     if (this.file >= 0) close(this.file);
     this.file = -1;
     this.forget();
+    for (const fd of this.retired.splice(0)) close(fd);
     close(this.root);
   }
 
@@ -339,7 +345,7 @@ class LayerWriter implements TarHandler {
   }
 
   // The O_PATH fd of a directory of the layer, resolved in it; missing ones
-  // made (0755, root's, as docker makes a parent the archive does not list)
+  // made (0755, ours, as docker makes a parent the archive does not list)
   // when `create`. Kept open for the next entries.
   private dir(path: string, create: boolean): number {
     if (path === "") return this.root;
@@ -355,7 +361,7 @@ class LayerWriter implements TarHandler {
       // EEXIST here is a symlink to nothing: the open below says so.
       try {
         mkdirAt(at, name, 0o755);
-        this.dirs.set(path, { mode: 0o755, uid: 0, gid: 0, xattrs: {} });
+        this.dirs.set(path, { mode: 0o755, uid: this.uid, gid: this.gid, xattrs: {} });
       } catch (e) {
         if (errnoOf(e) !== EEXIST) throw e;
       }
@@ -370,10 +376,11 @@ class LayerWriter implements TarHandler {
     return fd;
   }
 
-  // `path` was removed (or replaced): the fds held may name what is gone,
-  // and the metadata kept for it and below it no longer applies.
+  // `path` was removed (or replaced): the fds held may name what is gone
+  // (under any name: a symlink may have led there), and the metadata kept
+  // for it and below it no longer applies.
   private forget(path?: string): void {
-    for (const fd of this.cache.values()) close(fd);
+    this.retired.push(...this.cache.values());
     this.cache.clear();
     if (path === undefined) return;
     for (const key of this.dirs.keys()) if (key === path || key.startsWith(`${path}/`)) this.dirs.delete(key);
@@ -398,9 +405,10 @@ class LayerWriter implements TarHandler {
       try {
         set(key, value);
       } catch (err) {
-        // A store on a file system without that namespace (as docker, skip).
-        if (errnoOf(err) !== ENOTSUP) throw err;
-        this.skipped.push({ path: this.entryName, reason: `the xattr ${key}: not supported here` });
+        // A file system without that namespace, or one the kernel refuses
+        // for this kind of entry (user.* on a symlink): skipped, as docker does.
+        if (errnoOf(err) !== ENOTSUP && errnoOf(err) !== EPERM) throw err;
+        this.skipped.push({ path: this.entryName, reason: `the xattr ${key}: ${errnoOf(err) === EPERM ? "not allowed on this entry" : "not supported by this file system"}` });
       }
     }
   }

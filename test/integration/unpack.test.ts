@@ -320,7 +320,22 @@ describe("what a layer keeps", () => {
       { path: "dd", type: "dir", mode: 0o750, uid: 33, mtime: 5 },
       { path: "self", data: "linked to itself" },
       { path: "self", type: "link", linkpath: "./self" },
+      // The same in a subdirectory, whose held fd must outlive the removal.
+      { path: "s/f", data: "first" },
+      { path: "s/f", data: "second" },
+      { path: "s/d/x", data: "x" },
+      { path: "s/d", type: "char", devmajor: 1, devminor: 3 },
+      { path: "s/w", data: "w" },
+      { path: "s/.wh.w" },
+      { path: "s/h", data: "h" },
+      { path: "s/h", type: "link", linkpath: "s/f" },
+      { path: "s/after", data: "after" },
     ]);
+    expect(readFileSync(`${dir}/s/f`, "utf8")).toBe("second");
+    expect(lstatSync(`${dir}/s/d`).isCharacterDevice()).toBe(true);
+    expect(isWhiteout(`${dir}/s/w`)).toBe(true);
+    expect(lstatSync(`${dir}/s/h`).ino).toBe(lstatSync(`${dir}/s/f`).ino);
+    expect(readFileSync(`${dir}/s/after`, "utf8")).toBe("after");
     expect(readFileSync(`${dir}/f`, "utf8")).toBe("second");
     expect(readFileSync(`${dir}/fd/in`, "utf8")).toBe("in");
     expect(readFileSync(`${dir}/df`, "utf8")).toBe("now a file");
