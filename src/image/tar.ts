@@ -119,15 +119,16 @@ function formatError(what: string, offset: number): ContainError {
 // The sum of the header's bytes with the checksum field as spaces; some old
 // writers summed signed chars, which is also accepted (as GNU tar and Go do).
 function checksumOk(block: Uint8Array): boolean {
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
-  }
   const want = parseNumber(block, 148, 8, "checksum", 0);
-  return want === unsigned || want === signed;
+  let sum = 8 * 0x20;
+  let high = 0; // bytes above 127, for the signed sum
+  for (let i = 0; i < BLOCK; i++) {
+    if (i === 148) i = 156;
+    const b = block[i] as number;
+    sum += b;
+    if (b > 127) high++;
+  }
+  return want === sum || want === sum - 256 * high;
 }
 
 function isZero(block: Uint8Array): boolean {
