@@ -440,19 +440,3 @@ export async function applyLayer(source: ByteSource, dir: string, options: Apply
     writer.close();
   }
 }
-
-// The same for an uncompressed tar already in memory (the embedded default
-// rootfs), without a digest.
-export function applyTarSync(tar: Uint8Array, dir: string, options: ApplyOptions = {}): Omit<AppliedLayer, "diffId"> {
-  const label = options.label ?? "archive";
-  const writer = new LayerWriter(dir, label);
-  try {
-    const parser = new TarParser(writer);
-    parser.push(tar);
-    parser.finish();
-    writer.finish();
-    return { size: writer.size, skipped: writer.skipped };
-  } finally {
-    writer.close();
-  }
-}
