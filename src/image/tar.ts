@@ -54,8 +54,9 @@ export interface TarHandler {
 }
 
 const BLOCK = 512;
-// Go's archive/tar limit on a pax or GNU long-name entry, so a hostile
-// archive cannot make the reader hold an unbounded record.
+// Go's archive/tar limit on a pax or GNU long-name entry, here on all of
+// those before one entry and on all global ones: a hostile archive cannot
+// make the reader hold unbounded records.
 const MAX_META = 1 << 20;
 const XATTR = "SCHILY.xattr.";
 
@@ -252,6 +253,8 @@ export class TarParser {
   private metaFilled = 0;
   private readonly global = new Map<string, Uint8Array>();
   private over: Overrides = { pax: new Map() };
+  private pendingBytes = 0;
+  private globalBytes = 0;
 
   constructor(private readonly handler: TarHandler) {}
 
@@ -322,7 +325,8 @@ export class TarParser {
     const size = parseNumber(block, 124, 12, "size", this.headerAt);
     this.pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (typeflag === "x" || typeflag === "g" || typeflag === "L" || typeflag === "K") {
-      if (size > MAX_META) throw formatError(`a ${typeflag} record of ${size} bytes is larger than ${MAX_META}`, this.headerAt);
+      const held = typeflag === "g" ? (this.globalBytes += size) : (this.pendingBytes += size);
+      if (held > MAX_META) throw formatError(`${typeflag === "g" ? "global pax records" : "the pax and long-name records of one entry"} exceed ${MAX_META} bytes`, this.headerAt);
       this.metaType = typeflag;
       this.meta = new Uint8Array(size);
       this.metaFilled = 0;
@@ -333,6 +337,7 @@ export class TarParser {
     }
     const h = parseHeader(block, this.headerAt, this.global, this.over);
     this.over = { pax: new Map() };
+    this.pendingBytes = 0;
     this.metaType = "";
     this.pad = (BLOCK - (h.size % BLOCK)) % BLOCK; // a pax size overrides the header's
     this.left = h.size;

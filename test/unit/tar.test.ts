@@ -216,7 +216,12 @@ describe("reading", () => {
     garbage.fill(0x20, 148, 156);
     garbage.set(enc.encode(`${garbage.reduce((s, x) => s + x, 0).toString(8).padStart(6, "0")}\0 `), 148);
     expect(failure(() => parse(archive([garbage]))).message).toContain("the size field is not an octal number");
-    expect(failure(() => parse(archive([rawHeader({ name: "x", typeflag: "x", size: 2 << 20 })]))).message).toContain("larger than");
+    expect(failure(() => parse(archive([rawHeader({ name: "x", typeflag: "x", size: 2 << 20 })]))).message).toContain("the pax and long-name records of one entry exceed 1048576 bytes");
+    // Many records, each small enough, ahead of one entry or global.
+    const many = (typeflag: string) => Array.from({ length: 5 }, () => entry({ name: "L", typeflag }, new Uint8Array(300_000).fill(0x61)));
+    expect(failure(() => parse(archive(...many("L"), entry({ name: "f" })))).message).toContain("records of one entry exceed");
+    const globals = Array.from({ length: 5 }, (_, i) => entry({ name: "g", typeflag: "g" }, paxBody([[`k${i}`, "v".repeat(300_000)]])));
+    expect(failure(() => parse(archive(...globals))).message).toContain("global pax records exceed");
     expect(failure(() => parse(archive(entry({ name: "x", typeflag: "x" }, enc.encode("99 path=a\n"))))).message).toContain("pax record is malformed");
     expect(failure(() => parse(enc.encode("this is not a tar archive".padEnd(600, "!")))).message).toContain("not a tar archive");
   });
