@@ -22,9 +22,9 @@
 //     containerd take it.
 // Whiteouts become overlayfs's own: `.wh.NAME` a 0:0 character device
 // NAME, `.wh..wh..opq` the xattr trusted.overlay.opaque=y on its directory.
-// The layer's root entry (`./`) is applied to the directory itself, as
-// docker's applier merges a directory entry into an existing directory:
-// the image's "/" keeps its mode.
+// The layer's root entry (`./`) is passed over, as docker and containerd
+// pass it over: the directory is the store's, and the merged root of an
+// overlay takes its owner and mode from the upper directory anyway.
 import { chmodSync, fchmodSync, fchownSync, lstatSync, writeSync, type Stats } from "node:fs";
 import { posix } from "node:path";
 import { ContainError } from "../errors.ts";
@@ -169,10 +169,10 @@ class LayerWriter implements TarHandler {
   // (a chmod or utimes changes no parent's mtime).
   finish(): void {
     for (const [path, meta] of [...this.dirs].reverse()) {
-      this.entryName = path || ".";
+      this.entryName = path;
       let fd: number;
       try {
-        fd = openFileInRoot(this.root, path || ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        fd = openFileInRoot(this.root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
       } catch (err) {
         // Replaced since by a non-directory, or removed by a whiteout.
         if (isMissing(err) || errnoOf(err) === ENOTDIR || errnoOf(err) === ELOOP) continue;
@@ -217,11 +217,7 @@ class LayerWriter implements TarHandler {
     if (h.path.includes("\0") || h.linkpath.includes("\0")) throw this.refuse("has a NUL byte in its name");
     const path = layerPath(h.path);
     if (path === null) throw this.refuse("climbs out of the layer (..)");
-    if (path === "") {
-      if (h.type !== "dir") throw this.refuse("is the layer's root but not a directory");
-      this.dirs.set("", this.dirMeta(h));
-      return;
-    }
+    if (path === "") return;
     const [parent, name] = split(path);
     // aufs's own bookkeeping (.wh..wh.plnk/..., .wh..wh.aufs): no file of
     // the image, and no removal (docker passes over it too).
