@@ -8,7 +8,7 @@
 //     followed by an entry `a/passwd` writes the layer's own etc/passwd,
 //     never the host's (docker unpacks in a chroot for the same reason);
 //   - the entry itself is made as a single name relative to that fd
-//     (mkdirat, openat O_CREAT|O_EXCL|O_NOFOLLOW, symlinkat, mknodat,
+//     (mkdirat, openat2 O_CREAT|O_EXCL|O_NOFOLLOW, symlinkat, mknodat,
 //     linkat), and changed without following it (fchownat and utimensat
 //     with AT_SYMLINK_NOFOLLOW, an fd of the file, lsetxattr): an entry
 //     over a symlink replaces the link, it never writes through it;
@@ -311,8 +311,9 @@ class LayerWriter implements TarHandler {
     }
     const target = name.slice(WHITEOUT.length);
     if (target === "" || target === "." || target === "..") throw this.refuse("is a whiteout of no single name");
-    // What the layer itself made earlier under that name goes: the layer
-    // says it is gone, whatever the lower layers have.
+    // What the layer itself made earlier under that name goes (OCI applies
+    // a whiteout to lower layers only, but a device and a file cannot share
+    // a name; a squashed layer's file then its whiteout mean "gone").
     const path = parent ? `${parent}/${target}` : target;
     this.replacing(at, target, path, () => mknodAt(at, target, S_IFCHR, 0));
   }
