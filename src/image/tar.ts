@@ -91,7 +91,7 @@ function text(block: Uint8Array, at: number, length: number): string {
 
 // An octal field (spaces or NULs around it), or GNU's base-256: the top bit
 // of the first byte set, the rest a big-endian two's complement number.
-export function parseNumber(block: Uint8Array, at: number, length: number, field: string, offset: number): number {
+function parseNumber(block: Uint8Array, at: number, length: number, field: string, offset: number): number {
   const first = block[at] ?? 0;
   if (first & 0x80) {
     let v = BigInt(first & 0x7f);
