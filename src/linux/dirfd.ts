@@ -88,6 +88,12 @@ export function mknodAt(dirFd: number, name: string, mode: number, dev: number):
   check("mknodat", [sym("<dir>"), name, sym(`0${mode.toString(8)}`), dev], sys("mknodat", dirFd, addressOf(cstr(name)), mode, dev));
 }
 
+// A hard link `to` in `toDirFd` to the entry `from` in `fromDirFd`: without
+// AT_SYMLINK_FOLLOW a symlink there is linked as itself, never its target.
+export function linkAt(fromDirFd: number, from: string, toDirFd: number, to: string): void {
+  check("linkat", [sym("<dir>"), from, sym("<dir>"), to, 0], sys("linkat", fromDirFd, addressOf(cstr(from)), toDirFd, addressOf(cstr(to)), 0));
+}
+
 // `noReplace`: RENAME_NOREPLACE, so a directory never lands on an entry
 // made meanwhile; without it a file replaces what has its name (a file, a
 // link: the link itself, never what it points to).
@@ -103,6 +109,11 @@ export function unlinkAt(dirFd: number, name: string, dir: boolean): void {
 // changes the link itself).
 export function chownFd(fd: number, uid: number, gid: number): void {
   check("fchownat", [fd, "", uid, gid, sym("AT_EMPTY_PATH")], sys("fchownat", fd, addressOf(cstr("")), uid, gid, AT_EMPTY_PATH));
+}
+
+// The owner of the entry `name` itself (a link's own, AT_SYMLINK_NOFOLLOW).
+export function chownAt(dirFd: number, name: string, uid: number, gid: number): void {
+  check("fchownat", [sym("<dir>"), name, uid, gid, sym("AT_SYMLINK_NOFOLLOW")], sys("fchownat", dirFd, addressOf(cstr(name)), uid, gid, AT_SYMLINK_NOFOLLOW));
 }
 
 // struct timespec[2] { atime, mtime } from nanoseconds.

@@ -1,48 +1,52 @@
 // The default root filesystem, embedded in the binary (rootfs/build.ts makes
 // it) and unpacked on first use under the data root (/var/lib/contain, or
 // --data-root): <data root>/rootfs/default-<hash>.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeSync } from "node:fs";
 import { dirname, normalize } from "node:path";
 import { ContainError } from "../errors.ts";
+import { TarParser } from "../image/tar.ts";
 import archivePath from "../../rootfs/rootfs.tar.gz" with { type: "file" };
 
 export const DEFAULT_DATA_ROOT = "/var/lib/contain";
 
-function octal(block: Uint8Array, start: number, length: number): number {
-  const text = new TextDecoder().decode(block.subarray(start, start + length)).replace(/\0.*$/s, "").trim();
-  return text ? parseInt(text, 8) : 0;
-}
-
-function text(block: Uint8Array, start: number, length: number): string {
-  return new TextDecoder().decode(block.subarray(start, start + length)).replace(/\0.*$/s, "");
-}
-
-// A ustar reader for the archive we build ourselves: directories, regular
-// files and symlinks, with their modes. Paths that would leave `dest` are refused.
+// The archive we build ourselves (directories, regular files, symlinks,
+// their modes), read by the image reader (image/tar.ts) and written with
+// plain path calls: its names are ours, not an image's, and it has no
+// owners or times to keep, so this takes about half of applyLayer's time
+// (~6 ms against ~12 in a fresh process). Paths that would leave `dest`
+// are refused all the same.
 export function extractTar(tar: Uint8Array, dest: string): void {
   const dirModes: [string, number][] = [];
-  for (let off = 0; off + 512 <= tar.length; ) {
-    const header = tar.subarray(off, off + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = [text(header, 345, 155), text(header, 0, 100)].filter(Boolean).join("/");
-    const mode = octal(header, 100, 8) & 0o7777;
-    const size = octal(header, 124, 12);
-    const type = String.fromCharCode(header[156] ?? 0);
-    const rel = normalize(name).replace(/^(\.\/)+|\/$/g, "");
-    if (rel.startsWith("..") || rel.startsWith("/")) throw new Error(`unsafe path in the rootfs archive: ${name}`);
-    const path = rel === "." || rel === "" ? dest : `${dest}/${rel}`;
-    const data = tar.subarray(off + 512, off + 512 + size);
-    off += 512 + Math.ceil(size / 512) * 512;
-    if (type === "5") {
-      mkdirSync(path, { recursive: true });
-      dirModes.push([path, mode]);
-    } else if (type === "2") {
-      symlinkSync(text(header, 157, 100), path);
-    } else if (type === "0" || type === "\0") {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, data, { mode });
-      chmodSync(path, mode);
-    }
+  let fd = -1;
+  const parser = new TarParser({
+    entry(h) {
+      const rel = normalize(h.path).replace(/^(\.\/)+|\/$/g, "");
+      if (rel.startsWith("..") || rel.startsWith("/")) throw new Error(`unsafe path in the rootfs archive: ${h.path}`);
+      const path = rel === "." || rel === "" ? dest : `${dest}/${rel}`;
+      if (h.type === "dir") {
+        mkdirSync(path, { recursive: true });
+        dirModes.push([path, h.mode]);
+      } else if (h.type === "symlink") {
+        symlinkSync(h.linkpath, path);
+      } else if (h.type === "file") {
+        mkdirSync(dirname(path), { recursive: true });
+        fd = openSync(path, "w", h.mode);
+        fchmodSync(fd, h.mode);
+      }
+    },
+    data(chunk) {
+      if (fd >= 0) writeSync(fd, chunk);
+    },
+    end() {
+      if (fd >= 0) closeSync(fd);
+      fd = -1;
+    },
+  });
+  try {
+    parser.push(tar);
+    parser.finish();
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
   // Directory modes last (a read-only directory would refuse its own files);
   // chmod, since mkdir's mode passes through the umask and drops the sticky bit.
