@@ -9,6 +9,9 @@ import { requireRoot } from "../runtime/prepare.ts";
 import { commonFlags, HelpWanted, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, loggerFor, print, reportError } from "./output.ts";
 import images from "./images.ts";
+import importCommand from "./import.ts";
+import pull from "./pull.ts";
+import save from "./save.ts";
 import rmi from "./rmi.ts";
 import { closest } from "./suggest.ts";
 import tag from "./tag.ts";
@@ -102,10 +105,10 @@ export const prune = defineCommand({
   },
 });
 
-export const imageCommands: Record<string, CommandDef> = { ls: images, rm: rmi, tag, inspect, prune };
+export const imageCommands: Record<string, CommandDef> = { ls: images, pull, import: importCommand, save, rm: rmi, tag, inspect, prune };
 
 export default defineCommand({
-  meta: { name: "image", description: "Manage images (ls, rm, inspect, prune, tag)" },
+  meta: { name: "image", description: "Manage images (ls, pull, import, save, rm, inspect, prune, tag)" },
   subCommands: imageCommands,
   async run({ rawArgs }) {
     const [sub, ...rest] = rawArgs;
@@ -113,7 +116,7 @@ export default defineCommand({
     const cmd = imageCommands[sub];
     if (!cmd) {
       const near = closest(sub, Object.keys(imageCommands));
-      throw new ContainError(`unknown command ${JSON.stringify(sub)} for contain image`, `${near ? `did you mean ${JSON.stringify(near)}? ` : ""}use contain image ls, rm, inspect, prune or tag`, EXIT.failed);
+      throw new ContainError(`unknown command ${JSON.stringify(sub)} for contain image`, `${near ? `did you mean ${JSON.stringify(near)}? ` : ""}use contain image ls, pull, import, save, rm, inspect, prune or tag`, EXIT.failed);
     }
     return cmd.run?.({ rawArgs: rest, args: { _: [] } as never, cmd });
   },

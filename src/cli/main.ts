@@ -34,6 +34,11 @@ const subCommands: Record<string, Load> = {
   prune: lazy(() => import("./prune.ts")),
   node: lazy(() => import("./node.ts")),
   images: lazy(() => import("./images.ts")),
+  pull: lazy(() => import("./pull.ts")),
+  import: lazy(() => import("./import.ts")),
+  save: lazy(() => import("./save.ts")),
+  login: lazy(() => import("./login.ts")),
+  logout: lazy(() => import("./logout.ts")),
   rmi: lazy(() => import("./rmi.ts")),
   tag: lazy(() => import("./tag.ts")),
   image: lazy(() => import("./image.ts")),
@@ -71,7 +76,7 @@ export const main = defineCommand({
 // The top-level help's sections; a unit test checks that they hold every command.
 export const commandGroups = [
   ["Commands", ["run", "exec", "attach", "ps", "logs", "stats", "inspect", "port", "cp", "kill", "stop", "start", "restart", "pause", "unpause", "rm", "wait", "prune", "node", "completion"]],
-  ["Image commands", ["images", "tag", "rmi", "image"]],
+  ["Image commands", ["pull", "images", "import", "save", "tag", "rmi", "image", "login", "logout"]],
   ["Runtime commands for OCI callers (runc's)", ["create", "state", "delete", "list", "update", "events", "resume", "features", "spec"]],
 ] as const;
 

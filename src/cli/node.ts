@@ -54,13 +54,13 @@ export const create = defineCommand({
       throw new SpecError("--cpu", cpu < 2 ? "must be at least 2" : "must be at most 262144", "give CPU shares from 2 to 262144, e.g. --cpu 512");
     requireRoot("node create");
     // run's modules, loaded only by the subcommand that makes a container
-    const [{ containerOf, imageRequest }, { runDetached }, { imageFor }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts"), import("../runtime/image-root.ts")]);
+    const [{ containerOf, imageRequest, pulledFor }, { runDetached }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts")]);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
     const wanted = imageRequest(runFlags, str(flags, "image"));
-    const image = wanted && (await imageFor(data, wanted.ref, wanted.policy));
+    const image = wanted && (await pulledFor(wanted, runFlags, data, log));
     const made = containerOf(runFlags, command.length || image ? command : DEFAULT_PAYLOAD, id, false, data, store, image);
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);

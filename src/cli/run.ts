@@ -30,13 +30,16 @@ import { networkFromFlags } from "../spec/network.ts";
 import { parseRestartPolicy } from "../spec/restart.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import type { Verbosity } from "../log.ts";
-import { dataRoot, loggerFor, print, reportExit, stateRoot } from "./output.ts";
+import type { Logger, Verbosity } from "../log.ts";
+import { dataRoot, loggerFor, print, printErr, reportExit, stateRoot } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
   image: { type: "string", description: "The image to run, from the store (also: the argument right before --)", valueHint: "REF" },
   pull: { type: "string", description: "Pull the image: missing (default: when the store has none), always, or never", valueHint: "POLICY" },
+  platform: { type: "string", description: "The platform of the image to pull (default: the host's, e.g. linux/amd64)", valueHint: "OS/ARCH[/VARIANT]" },
+  "cert-dir": { type: "string", description: "docker's certs.d for the pull: DIR/HOST:PORT/ca.crt (default /etc/contain/certs.d)", valueHint: "DIR" },
+  "insecure-registry": { type: "string", description: "Pull from this registry without verifying its certificate, or over plain HTTP", valueHint: "HOST[:PORT]", repeat: true },
   rootfs: { type: "string", description: "Root filesystem directory (default: the embedded busybox root)", valueHint: "DIR" },
   hostname: { type: "string", alias: ["h"], description: "Container hostname (default: the short container ID)", valueHint: "NAME" },
   memory: { type: "string", alias: ["m"], description: "Memory limit: bytes or K/M/G, e.g. 64M", valueHint: "SIZE" },
@@ -182,6 +185,19 @@ function stopSignalOf(text: string | undefined, image: ImageUse | undefined): st
 // The image a line names (--image, or run's argument before --) and --pull's
 // policy; none for a root directory. Checked against the flags that rule it
 // out, before anything is read or made.
+// The image of a run, pulled as --pull says, with docker's line and the
+// pull's display on stderr.
+export async function pulledFor(wanted: { ref: string; policy: PullPolicy }, flags: FlagValues, data: string, log: Logger): Promise<ChosenImage> {
+  // The registry client loads only for a run that names an image.
+  const { remoteOf } = await import("./pull.ts");
+  const remote = remoteOf(flags, data, log);
+  try {
+    return await imageFor(data, wanted.ref, wanted.policy, { ...remote, pulling: () => wanted.policy === "missing" && printErr(`Unable to find image '${wanted.ref}' locally\n`) });
+  } finally {
+    remote.progress.done();
+  }
+}
+
 export function imageRequest(flags: FlagValues, ref: string | undefined): { ref: string; policy: PullPolicy } | undefined {
   const pull = str(flags, "pull");
   if (pull !== undefined && !(PULL_POLICIES as readonly string[]).includes(pull)) throw new SpecError("--pull", `unknown policy ${JSON.stringify(pull)}`, `use ${PULL_POLICIES.join(", ")}, e.g. --pull never`);
@@ -376,7 +392,7 @@ export default defineCommand({
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
     const data = dataRoot(flags);
     const store = openStore(stateRoot(flags), data, log);
-    const image = wanted && (await imageFor(data, wanted.ref, wanted.policy));
+    const image = wanted && (await pulledFor(wanted, flags, data, log));
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);

@@ -10,6 +10,7 @@ import { ContainError, EXIT } from "../errors.ts";
 import { DIGEST_RE, documentKind, MEDIA, parseImageConfig, parseIndex, parseManifest, type Descriptor, type ImageConfig, type ImageIndex } from "../spec/image.ts";
 import type { Platform } from "../spec/platform.ts";
 import { formatPlatform } from "../spec/platform.ts";
+import { detectCompression, MAGIC_LENGTH } from "./compression.ts";
 import type { ImageRecord, ImageStore } from "./store.ts";
 
 export interface ImportRequest {
@@ -67,7 +68,7 @@ async function importAny(store: ImageStore, req: ImportRequest): Promise<Importe
   let layer: { diffId: string; size: number };
   let adopted = false;
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    mkdirSync(dir, { mode: 0o755 });
     layer = await req.unpack(req.path, dir);
     if (isFile(dir, "oci-layout") && isFile(dir, "index.json")) return await fromLayout(store, req, dir, "oci-archive");
     if (isFile(dir, "manifest.json") && !existsSync(`${dir}/bin`) && !existsSync(`${dir}/etc`)) return await fromDockerArchive(store, req, dir);
@@ -249,16 +250,15 @@ async function storeFile(store: ImageStore, path: string): Promise<{ digest: str
 
 // A layer's media type, from its first bytes.
 function layerType(path: string): string {
-  const head = new Uint8Array(4);
+  const head = new Uint8Array(MAGIC_LENGTH);
   const fd = openSync(path, "r");
   try {
-    readSync(fd, head, 0, 4, 0);
+    readSync(fd, head, 0, MAGIC_LENGTH, 0);
   } finally {
     closeSync(fd);
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) return MEDIA.ociLayerGzip;
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return MEDIA.ociLayerZstd;
-  return MEDIA.ociLayer;
+  const compression = detectCompression(head);
+  return compression === "gzip" ? MEDIA.ociLayerGzip : compression === "zstd" ? MEDIA.ociLayerZstd : MEDIA.ociLayer;
 }
 
 // The OCI manifest of an image made here (a rootfs import, a docker save).

@@ -15,7 +15,7 @@ const MAGIC: [Compression, number[]][] = [
 ];
 
 // The longest magic: what detectCompression needs to see.
-const MAGIC_LENGTH = 6;
+export const MAGIC_LENGTH = 6;
 
 export function detectCompression(head: Uint8Array): Compression {
   for (const [name, magic] of MAGIC) if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) return name;

@@ -4,6 +4,7 @@
 // partial download the next one resumes and an unpack the store collects.
 import { ContainError } from "../errors.ts";
 import { documentKind, isLayerType, parseImageConfig, parseIndex, parseManifest, type Descriptor, type ImageIndex } from "../spec/image.ts";
+import type { Progress } from "./progress.ts";
 import type { ImageRecord, ImageStore } from "./store.ts";
 
 // The registry, as a pull needs it (registry.ts is the real one; tests may
@@ -16,11 +17,7 @@ export interface Source {
 }
 
 // The pull's display: a line per layer on a terminal (progress.ts).
-export interface PullProgress {
-  layer(digest: string, size: number): void;
-  update(digest: string, done: number): void;
-  state(digest: string, state: string): void;
-}
+export type PullProgress = Pick<Progress, "layer" | "update" | "state">;
 
 export interface PullRequest {
   repository: string; // in the registry: library/alpine
@@ -128,6 +125,7 @@ async function fetchBlob(store: ImageStore, source: Source, repository: string, 
     if (!store.hasBlob(desc.digest)) {
       progress?.state(desc.digest, "Downloading");
       await source.blob(repository, desc.digest, incoming.path, { size: desc.size, ...(progress && { onProgress: (done: number) => progress.update(desc.digest, done) }) });
+      progress?.state(desc.digest, "Verifying Checksum");
       store.commitBlob(desc.digest, incoming);
     }
     progress?.state(desc.digest, "Download complete");

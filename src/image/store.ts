@@ -178,7 +178,9 @@ export class ImageStore {
     const tmp = this.scratch("layers");
     let got: { diffId: string; size: number };
     try {
-      mkdirSync(`${tmp}/diff`, { mode: 0o700 });
+      // 0755 as docker's: a layer's root is the container's / when no upper
+      // directory covers it (the store above it is 0700).
+      mkdirSync(`${tmp}/diff`, { mode: 0o755 });
       got = await fill(`${tmp}/diff`);
       if (expected !== undefined && got.diffId !== expected) throw new ContainError(`a layer's contents are ${got.diffId}, not the ${expected} its image config names`, "the image is damaged: pull or import it again");
     } catch (err) {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { ContainError } from "../errors.ts";
 import { findImage } from "../image/manage.ts";
+import type { RemoteOptions } from "../image/remote.ts";
 import { CLAIM, ImageStore, layerDirs } from "../image/store.ts";
 import type { LayerStack } from "../plan/plan.ts";
 import type { ImageUse } from "../spec/image-config.ts";
@@ -33,14 +34,20 @@ function lowersOf(store: ImageStore, name: string, layers: readonly string[]): L
   }
 }
 
-// The image `ref` names, by --pull's policy. Nothing is made for an image
-// that is not there.
-export async function imageFor(dataRoot: string, ref: string, policy: PullPolicy): Promise<ChosenImage> {
-  const store = ImageStore.existing(dataRoot);
-  const found = store && findImage(store, ref);
+// The image `ref` names, by --pull's policy: pulled when missing (or
+// always), before anything of the container is made.
+export async function imageFor(dataRoot: string, ref: string, policy: PullPolicy, remote: RemoteOptions & { pulling?: () => void }): Promise<ChosenImage> {
+  let store = ImageStore.existing(dataRoot);
+  let found = store && findImage(store, ref);
   if (!found && policy === "never") throw new ContainError(`image ${ref} is not in the store (--pull never)`, `pull it first (contain pull ${ref}), or leave out --pull never`);
-  // pull: wired in by the lead (src/image/pull.ts's pullImage, when the image is missing, and always with --pull always)
-  if (!store || !found) throw new ContainError(`image ${ref} is not in the store`, `pull it first: contain pull ${ref}`);
+  // An ID (or its prefix) names a local image only: nothing to pull.
+  if (policy === "always" || (!found && !/^(sha256:)?[0-9a-f]{4,64}$/.test(ref))) {
+    remote.pulling?.();
+    store = ImageStore.open(dataRoot);
+    const { pullByName } = await import("../image/remote.ts");
+    found = (await pullByName(store, ref, remote)).image;
+  }
+  if (!store || !found) throw new ContainError(`no such image: ${ref}`, "see contain images");
   const layers = found.layers.map((l) => l.diffId);
   return {
     use: { name: ref, id: found.id, layers, config: store.config(found).config ?? {} },

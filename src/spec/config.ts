@@ -18,7 +18,7 @@ const list = v.array(v.string(), "must be a list of strings");
 
 const SCALARS = ["rootfs", "hostname", "memory", "cpu", "cpus", "cpu-quota", "cpu-period", "cpu-shares", "cpuset-cpus", "cpuset-mems", "pids", "pids-limit", "workdir", "user", "net", "bridge", "subnet"] as const;
 const FLAGS = ["privileged", "read-only", "overlay", "init"] as const;
-const LISTS = ["env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt", "publish", "dns", "add-host", "device", "device-cgroup-rule", "storage-opt", "log-opt"] as const;
+const LISTS = ["insecure-registry", "env-file", "volume", "tmpfs", "ulimit", "cap-add", "cap-drop", "security-opt", "publish", "dns", "add-host", "device", "device-cgroup-rule", "storage-opt", "log-opt"] as const;
 
 const PresetSchema = v.strictObject(
   {

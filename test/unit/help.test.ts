@@ -23,6 +23,11 @@ import image, { imageCommands } from "../../src/cli/image.ts";
 import images from "../../src/cli/images.ts";
 import rmi from "../../src/cli/rmi.ts";
 import tag from "../../src/cli/tag.ts";
+import pull from "../../src/cli/pull.ts";
+import importCommand from "../../src/cli/import.ts";
+import save from "../../src/cli/save.ts";
+import login from "../../src/cli/login.ts";
+import logout from "../../src/cli/logout.ts";
 import pause, { unpause } from "../../src/cli/pause.ts";
 import port from "../../src/cli/port.ts";
 import prune from "../../src/cli/prune.ts";
@@ -38,7 +43,7 @@ import stop from "../../src/cli/stop.ts";
 import update from "../../src/cli/update.ts";
 import wait from "../../src/cli/wait.ts";
 
-const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, restart, pause, unpause, rm, wait, prune, node, images, tag, rmi, image, create, start, state, delete: del, list, update, events, features, spec, completion });
+const commands: [string, CommandDef][] = Object.entries({ run, ps, exec, attach, logs, stats, inspect, port, cp, kill, stop, restart, pause, unpause, rm, wait, prune, node, pull, images, import: importCommand, save, tag, rmi, image, login, logout, create, start, state, delete: del, list, update, events, features, spec, completion });
 const every: [string, CommandDef][] = [["contain", main], ...commands.map(([name, cmd]): [string, CommandDef] => [`contain ${name}`, cmd]), ...Object.entries(nodeCommands).map(([name, cmd]): [string, CommandDef] => [`contain node ${name}`, cmd]), ...Object.entries(imageCommands).map(([name, cmd]): [string, CommandDef] => [`contain image ${name}`, cmd])];
 
 const help = (path: string, cmd: CommandDef, width = 80) => renderHelp(cmd, path.split(" "), width, cmd === main ? commandGroups : undefined);
@@ -97,6 +102,11 @@ const USAGE: Record<string, string> = {
   "contain node ls": "contain node ls [OPTIONS]",
   "contain node rm": "contain node rm [OPTIONS] NAME [NAME...]",
   "contain images": "contain images [OPTIONS] [REPOSITORY[:TAG]]",
+  "contain pull": "contain pull [OPTIONS] NAME[:TAG|@DIGEST]",
+  "contain import": "contain import [OPTIONS] FILE|DIR [NAME[:TAG]]",
+  "contain save": "contain save [OPTIONS] IMAGE [IMAGE...]",
+  "contain login": "contain login [OPTIONS] [SERVER]",
+  "contain logout": "contain logout [OPTIONS] [SERVER]",
   "contain tag": "contain tag [OPTIONS] SOURCE[:TAG] TARGET[:TAG]",
   "contain rmi": "contain rmi [OPTIONS] IMAGE [IMAGE...]",
   "contain image": "contain image COMMAND",
