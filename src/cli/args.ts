@@ -23,7 +23,7 @@ export type FlagDefs = Record<string, FlagDef>;
 
 export const commonFlags = {
   root: { type: "string", description: "Directory of the container state", valueHint: "DIR" },
-  "data-root": { type: "string", description: "Directory of the persistent data: the unpacked default rootfs (default /var/lib/contain)", valueHint: "DIR" },
+  "data-root": { type: "string", description: "Directory of the persistent data: images, containers' layers, the default rootfs (default /var/lib/contain)", valueHint: "DIR" },
   debug: { type: "boolean", description: "Log every step and every system call with its arguments" },
   quiet: { type: "boolean", alias: ["q"], description: "Log nothing but errors" },
 } satisfies FlagDefs;

@@ -72,6 +72,7 @@ function containJson(r: Row, now: number) {
     id: r.state.id,
     name: r.state.name ?? null,
     kind: r.state.kind ?? "container",
+    image: r.state.spec?.contain?.image?.name ?? null,
     bundle: r.state.bundle ?? null,
     pid: !isLive(r.status) ? null : (r.state.init?.pid ?? null),
     status: r.status.kind,
