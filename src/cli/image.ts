@@ -3,8 +3,9 @@
 // those names; inspect and prune live here.
 import { defineCommand, type CommandDef } from "citty";
 import { ContainError, EXIT } from "../errors.ts";
-import { displayName, imageSize, pruneImages, requireImage } from "../image/manage.ts";
-import { ImageStore, type ImageRecord } from "../image/store.ts";
+import { pruneImages, requireImage } from "../image/manage.ts";
+import { imageInspectOf } from "./image-inspect.ts";
+import { ImageStore } from "../image/store.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { commonFlags, HelpWanted, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, loggerFor, print, reportError } from "./output.ts";
@@ -30,26 +31,6 @@ export const imagePruneFlags = {
   "data-root": commonFlags["data-root"],
   debug: commonFlags.debug,
 } satisfies FlagDefs;
-
-// docker's image inspect, the fields an image has here.
-export function imageInspectOf(store: ImageStore, image: ImageRecord) {
-  const config = store.config(image);
-  return {
-    Id: image.id,
-    RepoTags: store.namesOf(image.id).map(displayName),
-    RepoDigests: image.repoDigests.map(displayName),
-    Created: config.created ?? image.added,
-    Author: config.author ?? "",
-    Architecture: config.architecture ?? "",
-    ...(config.variant && { Variant: config.variant }),
-    Os: config.os ?? "",
-    Size: imageSize(image),
-    Config: config.config ?? {},
-    RootFS: { Type: "layers", Layers: config.rootfs.diff_ids },
-    GraphDriver: { Name: "overlay", Data: { LowerDir: image.layers.map((l) => store.layerDir(l.diffId)).toReversed().join(":") } },
-    Metadata: { Added: image.added },
-  };
-}
 
 export const inspect = defineCommand({
   meta: { name: "inspect", description: "Print images' config as JSON, or through a template" },

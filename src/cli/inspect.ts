@@ -2,7 +2,8 @@
 // contain has the data (Id, Name, State, Config, HostConfig,
 // NetworkSettings, Mounts, LogPath), then contain's own: the OCI config
 // (Spec), the cgroup paths, the devices, the monitor. -f prints a template
-// of it once per container, as docker's does.
+// of it once per container, as docker's does. A name no container has may
+// be an image's (docker's order): then the image's JSON (image-inspect.ts).
 import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { memoryLimitOf } from "../plan/cgroup.ts";
@@ -11,6 +12,10 @@ import { requireRoot } from "../runtime/prepare.ts";
 import { LOG, type ContainerState } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
 import { openStore } from "../runtime/sweep.ts";
+import { ContainError } from "../errors.ts";
+import { findImage } from "../image/manage.ts";
+import { ImageStore } from "../image/store.ts";
+import { imageInspectOf } from "./image-inspect.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { imageNameOf, labelsOf, liveNetwork, portBindings, portsOf, shmSizeOf } from "./docker-fields.ts";
 import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
@@ -158,7 +163,7 @@ export function inspectOf(state: ContainerState, status: Status) {
 }
 
 export default defineCommand({
-  meta: { name: "inspect", description: "Print containers' config and state as JSON, or through a template" },
+  meta: { name: "inspect", description: "Print containers' config and state (or images') as JSON, or through a template" },
   args: toCittyArgs(inspectFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(inspectFlags, rawArgs, "inspect");
@@ -167,9 +172,18 @@ export default defineCommand({
     const format = str(flags, "format") === undefined ? undefined : parseFormat(str(flags, "format"), "--format");
     requireRoot("inspect");
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    const describe = (ref: string) => {
-      const { state } = store.find(ref);
-      return inspectOf(state, statusOf(store, state));
+    // docker's order: a container, else an image of that name or ID.
+    const describe = (ref: string): unknown => {
+      let found;
+      try {
+        found = store.find(ref);
+      } catch (err) {
+        const images = ImageStore.existing(dataRoot(flags));
+        const image = images && findImage(images, ref);
+        if (!images || !image) throw err instanceof ContainError && err.message.startsWith("no such container") ? new ContainError(`no such object: ${ref}`, "see contain ps -a and contain images") : err;
+        return imageInspectOf(images, image);
+      }
+      return inspectOf(found.state, statusOf(store, found.state));
     };
     if (format?.kind !== "template") {
       const out = refs.map(describe);

@@ -28,7 +28,7 @@ test("exec: the container's command keeps its --help", () => {
 
 test("--help anywhere before the command, and after the arguments of the other commands", () => {
   for (const [args, usage] of [
-    [["run", "-m", "64M", "--help"], "contain run [OPTIONS] [--] COMMAND [ARG...]"],
+    [["run", "-m", "64M", "--help"], "contain run [OPTIONS] [IMAGE] [--] COMMAND [ARG...]"],
     [["logs", "web", "--help"], "contain logs [OPTIONS] CONTAINER"],
     [["stop", "-h"], "contain stop [OPTIONS] CONTAINER [CONTAINER...]"],
     [["node", "create", "n1", "--help"], "contain node create [OPTIONS] NAME [-- COMMAND [ARG...]]"],

@@ -50,7 +50,7 @@ test("bash -n, zsh -n and fish -n accept the scripts", () => {
 });
 
 test("bash completes commands, flags as written, subcommands and shells", () => {
-  expect(bashCompletes("contain", "lo")).toEqual(["logs"]);
+  expect(bashCompletes("contain", "lo")).toEqual(["logs", "login", "logout"]);
   expect(bashCompletes("contain", "run", "--memory-r")).toEqual(["--memory-reservation"]);
   expect(bashCompletes("contain", "run", "--mem")).toEqual(["--memory", "--memory-swap", "--memory-reservation"]);
   expect(bashCompletes("contain", "run", "--no-o")).toEqual(["--no-overlay"]);
@@ -72,7 +72,7 @@ test("bash completes a running container's name and short ID (as ps shows it), f
 
 test("fish completes commands, flags and a running container's name", () => {
   const complete = (line: string) => sh(["fish", "--no-config", "-c", `source ${dir}/script.fish; complete -C ${JSON.stringify(line)}`]).stdout.split("\n").filter(Boolean);
-  expect(complete("contain lo")).toEqual(["logs\tPrint the output of a detached container"]);
+  expect(complete("contain lo")).toEqual(["login\tLog in to a registry", "logout\tLog out from a registry", "logs\tPrint the output of a detached container"]);
   expect(complete("contain run --no-o")).toEqual(["--no-overlay\tWrite straight into the rootfs instead of a copy-on-write layer of the container's own"]);
   expect(complete(`contain logs --root ${h.root} compl-`)).toEqual(["compl-web"]);
 });

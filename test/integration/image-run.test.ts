@@ -203,12 +203,17 @@ describe("refused: one line, exit 125, nothing left", () => {
     expectNothingLeft();
   });
 
-  test("an image the store lacks: with --pull never, and (until pulls are wired) without", () => {
+  test("an image the store lacks: with --pull never; else pulled, from a registry that is not there (loopback only)", () => {
     const never = h.run(["run", "--pull", "never", "127.0.0.1:5000/x:1", "--", "true"]);
     expect(never.stderr).toBe("[contain] error: image 127.0.0.1:5000/x:1 is not in the store (--pull never); pull it first (contain pull 127.0.0.1:5000/x:1), or leave out --pull never\n");
     expect(never.code).toBe(125);
-    const missing = h.run(["run", "nosuch", "--"]);
-    expect(missing.stderr).toBe("[contain] error: image nosuch is not in the store; pull it first: contain pull nosuch\n");
+    // Port 1 of loopback: nothing listens, nothing leaves the machine.
+    const missing = h.run(["run", "127.0.0.1:1/nosuch:1", "--"]);
+    const [first, error, ...more] = missing.stderr.split("\n");
+    expect(first).toBe("Unable to find image '127.0.0.1:1/nosuch:1' locally");
+    expect(error).toStartWith("[contain] error: ");
+    expect(error).toContain("127.0.0.1:1");
+    expect(more).toEqual([""]);
     expect(missing.code).toBe(125);
     expectNothingLeft();
   });
@@ -246,6 +251,14 @@ test("ps and inspect name the image; its StopSignal and Labels apply; rm takes i
     h.run(["rm", "-f", id]);
   }
   expect(ImageStore.existing(h.dataRoot)?.claims()).toEqual([]);
+});
+
+test("inspect of a name no container has shows the image of that name, as docker's; of neither, one line", () => {
+  const record = ImageStore.existing(h.dataRoot)?.find(`docker.io/library/${IMG}:latest`);
+  expect(h.run(["inspect", "-f", "{{.Id}} {{json .RepoTags}} {{.Os}}", IMG]).stdout).toBe(`${record?.id} ["${IMG}:latest"] linux\n`);
+  const none = h.run(["inspect", `nothing${tag}`]);
+  expect(none.code).toBe(1);
+  expect(none.stderr.trim().split("\n")).toEqual([`[contain] error: no such object: nothing${tag}; see contain ps -a and contain images`]);
 });
 
 test("an image of 128 layers mounts; node create --image runs its Cmd", () => {
