@@ -34,18 +34,8 @@ async function sha256File(path: string): Promise<string> {
   return `sha256:${hasher.digest("hex")}`;
 }
 
-export async function importImage(store: ImageStore, req: ImportRequest): Promise<Imported> {
-  const busy = store.busy();
-  store.sweep();
-  try {
-    return await importAny(store, req);
-  } catch (err) {
-    busy.release();
-    store.tidy();
-    throw err;
-  } finally {
-    busy.release();
-  }
+export function importImage(store: ImageStore, req: ImportRequest): Promise<Imported> {
+  return store.adding(() => importAny(store, req));
 }
 
 async function importAny(store: ImageStore, req: ImportRequest): Promise<Imported> {

@@ -34,20 +34,8 @@ export interface PullRequest {
 // docker's max-concurrent-downloads.
 const CONCURRENCY = 3;
 
-export async function pullImage(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {
-  const busy = store.busy();
-  store.sweep();
-  try {
-    return await pull(store, source, req);
-  } catch (err) {
-    // What this pull stored and no image names goes (once the other pulls
-    // are done: they may share it); a partial download stays, to resume.
-    busy.release();
-    store.tidy();
-    throw err;
-  } finally {
-    busy.release();
-  }
+export function pullImage(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {
+  return store.adding(() => pull(store, source, req));
 }
 
 async function pull(store: ImageStore, source: Source, req: PullRequest): Promise<ImageRecord> {

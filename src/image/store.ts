@@ -343,6 +343,23 @@ export class ImageStore {
     }
   }
 
+  // A pull's or an import's whole course: under busy(), after a sweep; when
+  // it fails, what it stored and no image names goes (once the other pulls
+  // are done: they may share it), and a partial download stays, to resume.
+  async adding<T>(course: () => Promise<T>): Promise<T> {
+    const busy = this.busy();
+    this.sweep();
+    try {
+      return await course();
+    } catch (err) {
+      busy.release();
+      this.tidy();
+      throw err;
+    } finally {
+      busy.release();
+    }
+  }
+
   // After a failed pull or import: what it stored and no image names.
   // Partial downloads stay for the next pull to resume.
   tidy(): void {
