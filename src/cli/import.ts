@@ -5,6 +5,7 @@ import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { ContainError, EXIT } from "../errors.ts";
 import { importImage } from "../image/archive.ts";
+import { fileChunks } from "../image/compression.ts";
 import { fullName } from "../image/manage.ts";
 import { platformOf } from "../image/remote.ts";
 import { ImageStore } from "../image/store.ts";
@@ -39,7 +40,7 @@ export default defineCommand({
       names: name === undefined ? [] : [name],
       platform,
       choose: (index, where) => selectManifest(index.manifests, platform, where),
-      unpack: (path, dir) => applyLayer(Bun.file(path).stream(), dir),
+      unpack: (path, dir) => applyLayer(fileChunks(path), dir),
       normalize: fullName,
     });
     print(`${image.id}\n`);

@@ -5,6 +5,7 @@
 import { ContainError } from "../errors.ts";
 import { format, normalize, type ImageReference } from "../spec/reference.ts";
 import { formatPlatform, hostPlatform, parsePlatform, selectManifest, type Platform } from "../spec/platform.ts";
+import { fileChunks } from "./compression.ts";
 import { lookup } from "./credentials.ts";
 import type { Progress } from "./progress.ts";
 import { pullImage } from "./pull.ts";
@@ -47,7 +48,7 @@ export async function pullByName(store: ImageStore, text: string, opts: RemoteOp
     repoName,
     platform: (index) => selectManifest(index.manifests, platform, name),
     platformName: formatPlatform(platform),
-    unpack: (blob, dir) => applyLayer(Bun.file(blob).stream(), dir),
+    unpack: (blob, dir) => applyLayer(fileChunks(blob), dir),
     ...(opts.progress && { progress: opts.progress }),
   });
   return { image, ref, name };

@@ -4,8 +4,11 @@
 // local and global, hostile or cut archives, and writer -> reader round
 // trips fed in every chunking.
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ContainError } from "../../src/errors.ts";
-import { decompress, detectCompression } from "../../src/image/compression.ts";
+import { decompress, detectCompression, fileChunks } from "../../src/image/compression.ts";
 import { readTar, tarBytes, tarChunks, TarParser, type TarEntryInput, type TarHeader } from "../../src/image/tar.ts";
 import { layerPath } from "../../src/image/unpack.ts";
 
@@ -398,6 +401,31 @@ describe("compression", () => {
     }
     const failing = await decompress(broken(), "layer L");
     await expect(collect(failing.chunks)).rejects.toThrow("connection reset");
+  });
+
+  test("fileChunks: a file in pieces of its own, closed when the reading stops", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "contain-chunks-"));
+    try {
+      const path = join(dir, "blob");
+      const data = Bun.gzipSync(tarBytes([{ path: "f", data: "x".repeat(100_000) }, { path: "g", data: crypto.getRandomValues(new Uint8Array(50_000)) }]));
+      writeFileSync(path, data);
+      const pieces: Uint8Array[] = [];
+      for await (const c of fileChunks(path, 4096)) pieces.push(c);
+      expect(Buffer.concat(pieces)).toEqual(Buffer.from(data));
+      expect(pieces.every((p) => p.length <= 4096)).toBe(true);
+      // Each its own buffer: a decompressor may hold one while the next is read.
+      expect(new Set(pieces.map((p) => p.buffer)).size).toBe(pieces.length);
+      expect(await collect((await decompress(fileChunks(path), "test")).chunks)).toEqual(Buffer.from(Bun.gunzipSync(data)));
+      const fds = () => readdirSync("/proc/self/fd").length;
+      const before = fds();
+      for await (const _ of fileChunks(path, 4096)) break;
+      expect(fds()).toBe(before);
+      const missing = await collect(fileChunks(join(dir, "nothing"))).catch((e) => e as ContainError);
+      expect(missing).toBeInstanceOf(ContainError);
+      expect((missing as ContainError).message).toBe(`cannot open ${join(dir, "nothing")}: no such file or directory (ENOENT)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
