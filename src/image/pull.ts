@@ -130,7 +130,7 @@ async function fetchBlob(store: ImageStore, source: Source, repository: string, 
     }
     progress?.state(desc.digest, "Download complete");
   } finally {
-    incoming.lock.release();
+    store.releaseIncoming(incoming);
   }
   return path;
 }
