@@ -55,6 +55,9 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
   let top = await source.manifest(req.repository, req.reference);
   const topJson = JSON.parse(new TextDecoder().decode(top.bytes)) as Record<string, unknown>;
   const kind = documentKind(topJson, top.mediaType);
+  // docker's RepoDigest: the digest the image was pulled by, an index's
+  // when there is one, so that NAME@DIGEST as pull prints it finds it.
+  const pulledBy = top.digest;
   if (kind === "index") {
     const chosen = req.platform(parseIndex(top.bytes, where));
     store.putBlob(top.bytes, top.digest);
@@ -101,7 +104,7 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
   const image: ImageRecord = {
     id: manifest.config.digest,
     manifest: top.digest,
-    repoDigests: [`${req.repoName}@${top.digest}`],
+    repoDigests: [`${req.repoName}@${pulledBy}`],
     layers: layers.map((l, i) => ({ diffId: diffIds[i] as string, digest: l.digest, mediaType: l.mediaType, size: sizes.get(diffIds[i] as string) ?? 0 })),
     ...(config.created !== undefined && { created: config.created }),
     added: new Date().toISOString(),
