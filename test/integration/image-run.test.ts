@@ -203,12 +203,14 @@ describe("refused: one line, exit 125, nothing left", () => {
     expectNothingLeft();
   });
 
-  test("an image the store lacks: with --pull never, and (until pulls are wired) without", () => {
+  test("an image the store lacks: with --pull never, and without from a registry that is not there", () => {
     const never = h.run(["run", "--pull", "never", "127.0.0.1:5000/x:1", "--", "true"]);
     expect(never.stderr).toBe("[contain] error: image 127.0.0.1:5000/x:1 is not in the store (--pull never); pull it first (contain pull 127.0.0.1:5000/x:1), or leave out --pull never\n");
     expect(never.code).toBe(125);
-    const missing = h.run(["run", "nosuch", "--"]);
-    expect(missing.stderr).toBe("[contain] error: image nosuch is not in the store; pull it first: contain pull nosuch\n");
+    // Pulled first (docker's --pull missing), from a loopback port nothing
+    // listens on: a bare name would go to docker.io.
+    const missing = h.run(["run", "127.0.0.1:9/nosuch:1", "--"]);
+    expect(missing.stderr).toBe("Unable to find image '127.0.0.1:9/nosuch:1' locally\n[contain] error: cannot connect to 127.0.0.1:9: connection refused; check the registry's name and port, and that it runs\n");
     expect(missing.code).toBe(125);
     expectNothingLeft();
   });
