@@ -146,6 +146,22 @@ export function busyboxLayer(format: "oci" | "docker" = "oci"): Layer {
   return { ...blob(LAYER_TYPES[format].gzip, bytes), diffId: sha256Of(tar), tar };
 }
 
+// The entries of a tar before its end (the headers walked, their data
+// skipped): another tar's entries may follow.
+function tarBody(tar: Uint8Array): Uint8Array {
+  let at = 0;
+  while (at + 512 <= tar.length && tar.subarray(at, at + 512).some((b) => b !== 0)) {
+    const size = parseInt(new TextDecoder().decode(tar.subarray(at + 124, at + 136)).replace(/\0.*$/, "").trim() || "0", 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return tar.subarray(0, at);
+}
+
+// A root filesystem tarball (uncompressed): the busybox root and `extra`.
+export function rootfsTar(extra: TarEntryInput[]): Uint8Array {
+  return Buffer.concat([tarBody(busyboxLayer().tar), tarBytes(extra)]);
+}
+
 export interface ImageOptions {
   format?: "oci" | "docker";
   platform?: PlatformOf;
