@@ -346,7 +346,8 @@ function record(requests: ProxyRequest[], method: string, path: string, headers:
 
 // Flips one byte in the middle of every blob and manifest it passes on,
 // keeping the upstream's headers (its Docker-Content-Digest among them).
-export function corruptingProxy(upstream: TestRegistry): TestProxy {
+// With `only`, of that blob alone (a pull then gets as far as it).
+export function corruptingProxy(upstream: TestRegistry, opts: { only?: string } = {}): TestProxy {
   const requests: ProxyRequest[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -356,7 +357,8 @@ export function corruptingProxy(upstream: TestRegistry): TestProxy {
       record(requests, req.method, url.pathname, req.headers);
       const res = await forward(upstream, req.method, `${url.pathname}${url.search}`, req.headers);
       const middle = res.body.length >> 1;
-      if (req.method === "GET" && res.status < 300 && /\/(blobs|manifests)\//.test(url.pathname) && res.body.length > 0) res.body[middle] = (res.body[middle] ?? 0) ^ 0xff;
+      const target = opts.only === undefined ? /\/(blobs|manifests)\//.test(url.pathname) : url.pathname.endsWith(`/blobs/${opts.only}`);
+      if (req.method === "GET" && res.status < 300 && target && res.body.length > 0) res.body[middle] = (res.body[middle] ?? 0) ^ 0xff;
       return new Response(res.body, { status: res.status, headers: res.headers });
     },
   });
@@ -408,6 +410,38 @@ export async function cuttingProxy(upstream: TestRegistry): Promise<TestProxy> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return { host: `127.0.0.1:${port}`, requests, stop: () => server.close() };
+}
+
+// Passes everything on, blob bodies in `chunk`-byte pieces `delayMs` apart
+// while `slow` is set (a pull to kill halfway), at once when it is not;
+// Range headers pass too, so a resumed download shows in `requests`.
+export function throttlingProxy(upstream: TestRegistry, opts: { chunk?: number; delayMs?: number } = {}): TestProxy & { slow: boolean } {
+  const requests: ProxyRequest[] = [];
+  const chunk = opts.chunk ?? 32 * 1024;
+  const delay = opts.delayMs ?? 20;
+  const proxy = { slow: true };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      record(requests, req.method, url.pathname, req.headers);
+      const res = await forward(upstream, req.method, `${url.pathname}${url.search}`, req.headers);
+      if (!isBlobGet(req.method, url.pathname) || res.status >= 300 || !proxy.slow) return new Response(res.body, { status: res.status, headers: res.headers });
+      let at = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (proxy.slow) await Bun.sleep(delay);
+          const end = proxy.slow ? at + chunk : res.body.length;
+          controller.enqueue(res.body.slice(at, end));
+          at = end;
+          if (at >= res.body.length) controller.close();
+        },
+      });
+      return new Response(body, { status: res.status, headers: res.headers });
+    },
+  });
+  return Object.assign(proxy, { host: `127.0.0.1:${server.port}`, requests, stop: () => server.stop(true) });
 }
 
 // Answers blob GETs with a 307 to a "storage" server on another port (as

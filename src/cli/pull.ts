@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { ContainError, EXIT } from "../errors.ts";
 import { isTerminal } from "../linux/pty.ts";
 import { progress, type Progress } from "../image/progress.ts";
-import { pullByName, type RemoteOptions } from "../image/remote.ts";
+import { pullByName, pullTarget, type RemoteOptions } from "../image/remote.ts";
 import type { Logger } from "../log.ts";
 import { ImageStore } from "../image/store.ts";
 import { requireRoot } from "../runtime/prepare.ts";
@@ -46,6 +46,8 @@ export default defineCommand({
     const { log } = loggerFor(flags);
     const [text, ...extra] = positionals;
     if (text === undefined || extra.length) throw new ContainError("pull: name one image", "e.g. contain pull alpine:3.20", EXIT.failed);
+    // Checked before the store is opened (made): a bad name leaves nothing.
+    pullTarget(text, str(flags, "platform"));
     requireRoot("pull");
     const data = dataRoot(flags);
     const store = ImageStore.open(data);

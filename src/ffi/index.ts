@@ -56,7 +56,7 @@ function memfdOf(name: string, path: string): number {
   const flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
   if (!loaded) {
     const libc = dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" }, fcntl: { args: ["i32", "i32", "i32"], returns: "i32" } });
-    const fd = libc.symbols.memfd_create(ptr(cstr(name)), flags);
+    const fd = libc.symbols.memfd_create(addressOf(cstr(name)), flags);
     if (fd >= 0) writeSync(fd, readFileSync(path));
     const sealed = fd >= 0 && libc.symbols.fcntl(fd, F_ADD_SEALS, SEALS) === 0;
     libc.close();
@@ -171,18 +171,37 @@ export function sys(name: SyscallName, a: Arg = 0, b: Arg = 0, c: Arg = 0, d: Ar
   return Number(shim().contain_syscall(NR[name], a ?? 0, b ?? 0, c ?? 0, d ?? 0, e ?? 0, f ?? 0));
 }
 
-// A NUL-terminated copy of `s`; pass ptr(cstr(s)) and keep the buffer alive.
+// A NUL-terminated copy of `s`, to pass as addressOf(cstr(s)).
 export function cstr(s: string): Buffer {
   return Buffer.from(`${s}\0`);
 }
 
+// The buffers whose addresses went out last, held. An address is a number
+// to the collector: a buffer nothing else holds (addressOf(cstr(name)) as
+// an argument) can be collected before the call is made, by a collection
+// that a later argument's allocation starts, and its memory given to that
+// very allocation, so the kernel reads a name out of another buffer's bytes
+// (an unpack's utimensat(dir, name, times) failed with ENOENT so, now and
+// then, under load). No call takes more than six, so the last 16 cover
+// every buffer of the call being made.
+const held: unknown[] = new Array(16);
+let heldNext = 0;
+
+function hold(buf: NodeJS.TypedArray | DataView): void {
+  held[heldNext] = buf;
+  heldNext = (heldNext + 1) % held.length;
+}
+
 export function addressOf(buf: NodeJS.TypedArray | DataView | null): Pointer | null {
-  return buf === null ? null : ptr(buf);
+  if (buf === null) return null;
+  hold(buf);
+  return ptr(buf);
 }
 
 // The address of `buf` as a u64 field of a struct the kernel reads
-// (union bpf_attr's insns, license, log_buf); keep the buffer alive.
+// (union bpf_attr's insns, license, log_buf); held as addressOf's are.
 export function address64(buf: NodeJS.TypedArray | DataView): bigint {
+  hold(buf);
   return BigInt(ptr(buf));
 }
 

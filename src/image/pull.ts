@@ -13,7 +13,7 @@ export interface Source {
   manifest(repository: string, reference: string): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }>;
   // Downloads into `path` (resuming what is there) and leaves the verified
   // blob there, or throws having removed what did not verify.
-  blob(repository: string, digest: string, path: string, opts: { size?: number; onProgress?: (done: number) => void }): Promise<void>;
+  blob(repository: string, digest: string, path: string, opts: { size?: number; onProgress?: (done: number) => void; signal?: AbortSignal }): Promise<void>;
 }
 
 // The pull's display: a line per layer on a terminal (progress.ts).
@@ -43,6 +43,9 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
   let top = await source.manifest(req.repository, req.reference);
   const topJson = JSON.parse(new TextDecoder().decode(top.bytes)) as Record<string, unknown>;
   const kind = documentKind(topJson, top.mediaType);
+  // docker's RepoDigest: the digest the image was pulled by, an index's
+  // when there is one, so that NAME@DIGEST as pull prints it finds it.
+  const pulledBy = top.digest;
   if (kind === "index") {
     const chosen = req.platform(parseIndex(top.bytes, where));
     store.putBlob(top.bytes, top.digest);
@@ -69,27 +72,38 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
   for (const [, l] of unique) req.progress?.layer(l.digest, l.size);
   const sizes = new Map<string, number>();
   let next = 0;
+  // The first failure stops the other workers (a download is broken off,
+  // its partial kept to resume) and goes out only once they are all done:
+  // the tidy that follows must not run beside an unpack of this pull, which
+  // would leave its scratch directory, or a layer no image names, behind.
+  const stop = new AbortController();
   const worker = async () => {
-    for (let i = next++; i < unique.length; i = next++) {
+    for (let i = next++; i < unique.length && !stop.signal.aborted; i = next++) {
       const [diffId, layer] = unique[i] as [string, Descriptor];
       if (store.hasLayer(diffId)) {
         req.progress?.state(layer.digest, "Already exists");
         sizes.set(diffId, store.layerSize(diffId));
         continue;
       }
-      const blob = await fetchBlob(store, source, req.repository, layer, req.progress);
+      const blob = await fetchBlob(store, source, req.repository, layer, req.progress, stop.signal);
       req.progress?.state(layer.digest, "Extracting");
       sizes.set(diffId, (await store.addLayer(diffId, (dir) => req.unpack(blob, dir))).size);
       req.progress?.state(layer.digest, "Pull complete");
     }
   };
-  await Promise.all(Array.from({ length: Math.min(req.concurrency ?? CONCURRENCY, unique.length) }, worker));
+  let failure: { error: unknown } | undefined;
+  const stopping = (error: unknown) => {
+    failure ??= { error };
+    stop.abort(error);
+  };
+  await Promise.all(Array.from({ length: Math.min(req.concurrency ?? CONCURRENCY, unique.length) }, () => worker().catch(stopping)));
+  if (failure) throw failure.error;
 
   store.putBlob(top.bytes, top.digest);
   const image: ImageRecord = {
     id: manifest.config.digest,
     manifest: top.digest,
-    repoDigests: [`${req.repoName}@${top.digest}`],
+    repoDigests: [`${req.repoName}@${pulledBy}`],
     layers: layers.map((l, i) => ({ diffId: diffIds[i] as string, digest: l.digest, mediaType: l.mediaType, size: sizes.get(diffIds[i] as string) ?? 0 })),
     ...(config.created !== undefined && { created: config.created }),
     added: new Date().toISOString(),
@@ -102,7 +116,7 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
 
 // A blob into the store, once: a second pull of it waits for the first's
 // download and finds it there.
-async function fetchBlob(store: ImageStore, source: Source, repository: string, desc: Descriptor, progress?: PullProgress): Promise<string> {
+async function fetchBlob(store: ImageStore, source: Source, repository: string, desc: Descriptor, progress?: PullProgress, signal?: AbortSignal): Promise<string> {
   const path = store.blobPath(desc.digest);
   if (store.hasBlob(desc.digest)) {
     progress?.state(desc.digest, "Download complete");
@@ -112,13 +126,13 @@ async function fetchBlob(store: ImageStore, source: Source, repository: string, 
   try {
     if (!store.hasBlob(desc.digest)) {
       progress?.state(desc.digest, "Downloading");
-      await source.blob(repository, desc.digest, incoming.path, { size: desc.size, ...(progress && { onProgress: (done: number) => progress.update(desc.digest, done) }) });
+      await source.blob(repository, desc.digest, incoming.path, { size: desc.size, ...(signal && { signal }), ...(progress && { onProgress: (done: number) => progress.update(desc.digest, done) }) });
       progress?.state(desc.digest, "Verifying Checksum");
       store.commitBlob(desc.digest, incoming);
     }
     progress?.state(desc.digest, "Download complete");
   } finally {
-    incoming.lock.release();
+    store.releaseIncoming(incoming);
   }
   return path;
 }

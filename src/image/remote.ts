@@ -33,11 +33,18 @@ export function registryFor(ref: ImageReference, opts: Pick<RemoteOptions, "cert
   });
 }
 
-export async function pullByName(store: ImageStore, text: string, opts: RemoteOptions): Promise<{ image: ImageRecord; ref: ImageReference; name: string }> {
+// What a pull of `text` asks for: refused here, before anything is made or
+// said, when the name or the platform is no good.
+export function pullTarget(text: string, platformText: string | undefined): { ref: ImageReference; platform: Platform; reference: string } {
   const ref = normalize(text);
-  const platform = platformOf(opts.platform);
+  const platform = platformOf(platformText);
   const reference = ref.digest ?? ref.tag;
   if (reference === undefined) throw new ContainError(`${text} names no tag or digest`, "e.g. alpine:3.20");
+  return { ref, platform, reference };
+}
+
+export async function pullByName(store: ImageStore, text: string, opts: RemoteOptions): Promise<{ image: ImageRecord; ref: ImageReference; name: string }> {
+  const { ref, platform, reference } = pullTarget(text, opts.platform);
   const repoName = `${ref.registry}/${ref.repository}`;
   const name = format(ref);
   const image = await pullImage(store, registryFor(ref, opts), {

@@ -148,6 +148,15 @@ export class ImageStore {
     rmSync(`${incoming.path}.lock`, { force: true });
   }
 
+  // Done with a download, whatever became of it. The lock file goes with
+  // the partial it guards (while held, as in commitBlob): a waiter that woke
+  // to a stored blob made a lock file of its own, and a refused download
+  // removed its partial; only a partial to resume keeps its lock file.
+  releaseIncoming(incoming: { path: string; lock: FileLock }): void {
+    if (!existsSync(incoming.path)) rmSync(`${incoming.path}.lock`, { force: true });
+    incoming.lock.release();
+  }
+
   // ---- layers
 
   layerDir(diffId: string): string {

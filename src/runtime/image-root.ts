@@ -42,9 +42,11 @@ export async function imageFor(dataRoot: string, ref: string, policy: PullPolicy
   if (!found && policy === "never") throw new ContainError(`image ${ref} is not in the store (--pull never)`, `pull it first (contain pull ${ref}), or leave out --pull never`);
   // An ID (or its prefix) names a local image only: nothing to pull.
   if (policy === "always" || (!found && !/^(sha256:)?[0-9a-f]{4,64}$/.test(ref))) {
+    const { pullByName, pullTarget } = await import("../image/remote.ts");
+    // A name that cannot be pulled gets no "Unable to find image" first.
+    pullTarget(ref, remote.platform);
     remote.pulling?.();
     store = ImageStore.open(dataRoot);
-    const { pullByName } = await import("../image/remote.ts");
     found = (await pullByName(store, ref, remote)).image;
   }
   if (!store || !found) throw new ContainError(`no such image: ${ref}`, "see contain images");

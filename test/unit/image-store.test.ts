@@ -134,6 +134,29 @@ test("a layer that fails to verify leaves no layer, no blob of the pull, no imag
   expect(readdirSync(`${store.dir}/l`)).toEqual([]);
 });
 
+test("a layer that fails while another unpacks: the failure waits for the unpack, and the tidy leaves nothing of either", async () => {
+  const src = new MemorySource();
+  src.image(["slow", "bad"], ["1"]);
+  src.broken.add(sha(bytes("bad")));
+  const plainUnpack = request([]).unpack;
+  let unpacking = false;
+  const slow = request(["x:1"], {
+    concurrency: 2,
+    unpack: async (blob, dir) => {
+      unpacking = true;
+      await Bun.sleep(50);
+      const got = await plainUnpack(blob, dir);
+      unpacking = false;
+      return got;
+    },
+  });
+  await expect(pullImage(store, asSource(src), slow)).rejects.toThrow("does not match");
+  expect(unpacking).toBe(false);
+  expect(readdirSync(`${store.dir}/layers`)).toEqual([]);
+  expect(readdirSync(`${store.dir}/blobs/sha256`)).toEqual([]);
+  expect(store.images()).toEqual([]);
+});
+
 test("a layer whose contents are not its diff ID is refused, and nothing of it stays", async () => {
   const src = new MemorySource();
   src.image(["base"], ["1"]);
