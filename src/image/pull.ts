@@ -48,7 +48,6 @@ async function pull(store: ImageStore, source: Source, req: PullRequest): Promis
   const pulledBy = top.digest;
   if (kind === "index") {
     const chosen = req.platform(parseIndex(top.bytes, where));
-    store.putBlob(top.bytes, top.digest);
     top = await source.manifest(req.repository, chosen.digest);
     if (top.digest !== chosen.digest) throw new ContainError(`the manifest of ${where} for ${req.platformName} is ${top.digest}, not the ${chosen.digest} its index names`, "the registry is inconsistent: try again later");
   } else if (kind !== "manifest") {
