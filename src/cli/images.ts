@@ -15,7 +15,7 @@ import { parseFormat, renderItems, toJson } from "./template.ts";
 export const imagesFlags = {
   quiet: { type: "boolean", alias: ["q"], description: "Print the image IDs only, one a line" },
   all: { type: "boolean", alias: ["a"], description: "Show all images (contain keeps no intermediate images: the same list)" },
-  digests: { type: "boolean", description: "Show the digest of the manifest each came from" },
+  digests: { type: "boolean", description: "Show the digest each was pulled by (an index's, for a multi-platform image)" },
   "no-trunc": { type: "boolean", description: "Print full IDs" },
   format: { type: "string", description: "table, json (one object a line), or a template: 'table {{.Repository}}\\t{{.Tag}}'", valueHint: "FORMAT" },
   "data-root": commonFlags["data-root"],
@@ -30,7 +30,10 @@ interface Row {
 // docker's formatter.ImageContext: every field a string.
 function dockerRow(r: Row, now: number, noTrunc: boolean) {
   const ref = r.name ? parseReference(r.name) : undefined;
-  const digest = r.image.manifest ?? "";
+  // docker's: the digest the image was pulled by under this name (an
+  // index's, for a multi-platform image), else its manifest's.
+  const repo = ref ? `${ref.registry}/${ref.repository}@` : undefined;
+  const digest = (repo && r.image.repoDigests.find((d) => d.startsWith(repo))?.slice(repo.length)) || r.image.manifest || "";
   const created = r.image.created ? Date.parse(r.image.created) : NaN;
   return {
     Repository: ref ? familiarName(ref) : "<none>",

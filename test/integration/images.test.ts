@@ -244,6 +244,8 @@ describe("pull", () => {
     const byDigest = `${name}@${MULTI.index.digest}`;
     expect(ok(await c.c(["pull", byDigest])).stdout).toBe(`${byDigest}\n`);
     expect(ok(await c.c(["image", "inspect", "-f", "{{.Architecture}}", byDigest])).stdout).toBe(`${HOST_ARCH}\n`);
+    // docker's images --digests: the index's digest, which names the image everywhere.
+    expect(ok(await b.c(["images", "--digests", "--format", "{{.Tag}} {{.Digest}}", name])).stdout).toBe(`1 ${MULTI.index.digest}\n`);
   });
 
   test("a corrupted blob is refused in one line naming it; nothing of it stays, and no image", async () => {
