@@ -216,8 +216,10 @@ function expectOneLine(r: { code: number; stdout: string; stderr: string }, line
 }
 
 test("an unknown name, for every command that takes one", () => {
-  for (const cmd of [["exec", "ghost", "--", "true"], ["logs", "ghost"], ["inspect", "ghost"], ["kill", "ghost"], ["stop", "ghost"], ["rm", "ghost"], ["wait", "ghost"], ["stats", "--no-stream", "ghost"], ["node", "rm", "ghost"]])
+  for (const cmd of [["exec", "ghost", "--", "true"], ["logs", "ghost"], ["kill", "ghost"], ["stop", "ghost"], ["rm", "ghost"], ["wait", "ghost"], ["stats", "--no-stream", "ghost"], ["node", "rm", "ghost"]])
     expectOneLine(h.run(cmd), "[contain] error: no such container: ghost; see 'contain ps -a' for the names and IDs");
+  // inspect looks for an image of the name too, as docker's: "no such object".
+  expectOneLine(h.run(["inspect", "ghost"]), "[contain] error: no such object: ghost; see contain ps -a and contain images");
 });
 
 test("an ambiguous ID prefix", () => {

@@ -116,7 +116,7 @@ test("inspect -f: docker's fields, json, index, range; one line per container", 
   // A container that is not there: its error line, the others' lines, exit 1.
   const some = h.run(["inspect", "-f", "{{.Name}}", "web", "ghost", "hog"]);
   expect(some.stdout).toBe("/web\n/hog\n");
-  expect(some.stderr).toContain("no such container: ghost");
+  expect(some.stderr).toContain("no such object: ghost");
   expect(some.code).not.toBe(0);
   expectRefused(h.run(["inspect", "-f", "{{.State.Nope}}", "web"]), ".State.Nope: no field Nope; the fields there are Status, Running, Restarting, Paused, OOMKilled, Pid, ExitCode, StartedAt, FinishedAt");
   expectRefused(h.run(["inspect", "-f", "{{if .Id}}", "web"]), "{{if .Id}} has no {{end}}");
