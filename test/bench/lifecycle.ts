@@ -1,5 +1,6 @@
 // Lifecycle benchmark: 50 detached containers started one after another,
-// then stopped, then removed, by contain, runc and crun in the same run.
+// then each given an `exec -- /bin/true`, then stopped, then removed, by
+// contain, runc and crun in the same run.
 // Prints ms per container for each phase, the resident memory that each
 // running detached container leaves behind, and checks that nothing leaks.
 // It measures and prints; like start.ts it asserts nothing about speed.
@@ -9,7 +10,10 @@
 //
 // - The runtimes take turns container by container (contain 1, runc 1,
 //   crun 1, contain 2, ...), so the machine's noise falls on all alike.
-// - start: `run -d` of `sleep 3600`. stop: contain's `stop -t 0` (SIGTERM,
+// - start: `run -d` of `sleep 3600`, contain's with `--net none` (runc's and
+//   crun's default bundles have a network namespace with only lo; NET=bridge
+//   gives contain its default network instead). exec: `exec -- /bin/true`,
+//   runc's and crun's `exec ID /bin/true`. stop: contain's `stop -t 0` (SIGTERM,
 //   then SIGKILL, and it returns once the container is released); runc's and
 //   crun's `kill KILL`, then `state` until it says stopped. rm: `rm` and
 //   `delete`.
@@ -23,7 +27,8 @@ import { hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, P
 
 const N = Number(process.env.N ?? 50);
 const INSIDE = "CONTAIN_BENCH_INSIDE";
-const PHASES = ["start", "stop", "rm"] as const;
+const NET = process.env.NET ?? "none";
+const PHASES = ["start", "exec", "stop", "rm"] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Subject {
@@ -62,10 +67,11 @@ function containSubject(contain: string, work: string, rootfs: string): Subject 
   const base = [contain, "--root", root];
   return {
     runtime: "contain",
-    times: { start: [], stop: [], rm: [] },
+    times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       const [bin, ...rootFlag] = base;
-      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
+      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--net", NET, "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
+      if (phase === "exec") return [bin ?? "", "exec", ...rootFlag, `b${i}`, "--", "/bin/true"];
       if (phase === "stop") return [bin ?? "", "stop", ...rootFlag, "-t", "0", `b${i}`];
       return [bin ?? "", "rm", ...rootFlag, `b${i}`];
     },
@@ -89,9 +95,10 @@ function peerSubject(runtime: "runc" | "crun", work: string, rootfs: string, cg:
   const r = [runtime, "--root", root];
   return {
     runtime,
-    times: { start: [], stop: [], rm: [] },
+    times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       if (phase === "start") return [...r, "run", "-d", "--bundle", join(work, `bundle-${runtime}-${i}`), `b${i}`];
+      if (phase === "exec") return [...r, "exec", `b${i}`, "/bin/true"];
       if (phase === "stop") return [...r, "kill", `b${i}`, "KILL"];
       return [...r, "delete", `b${i}`];
     },
@@ -165,12 +172,16 @@ function inside(): void {
       if (phase === "start") resident = residentMemory(subjects, contain, work);
     }
     console.log(`\n## Lifecycle: ${N} detached containers, one after another (ms per container)\n`);
-    console.log("| runtime | start (median / mean) | stop | rm | resident memory per running container |");
-    console.log("|---|---:|---:|---:|---|");
+    console.log(`contain's network: --net ${NET}\n`);
+    console.log("| runtime | start (median / mean) | exec | stop | rm | resident memory per running container |");
+    console.log("|---|---:|---:|---:|---:|---|");
     for (const s of subjects) {
       const cell = (p: Phase) => `${median(s.times[p]).toFixed(1)} / ${mean(s.times[p]).toFixed(1)}`;
-      console.log(`| ${s.runtime} | ${cell("start")} | ${cell("stop")} | ${cell("rm")} | ${resident.get(s.runtime) ?? "-"} |`);
+      console.log(`| ${s.runtime} | ${PHASES.map(cell).join(" | ")} | ${resident.get(s.runtime) ?? "-"} |`);
     }
+    const ours = subjects.find((s) => s.runtime === "contain");
+    for (const peer of subjects.filter((s) => s !== ours))
+      if (ours) console.log(`contain/${peer.runtime} (medians): ${PHASES.map((p) => `${p} ${(median(ours.times[p]) / median(peer.times[p])).toFixed(2)}`).join(", ")}`);
     const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.runtime}: ${l}`));
     const mountsAfter = readFileSync("/proc/self/mountinfo", "utf8");
     if (mountsAfter !== mountsBefore) leaks.push("the mount table changed");
