@@ -7,6 +7,8 @@
 //
 //   node_modules/.bin/bun test/bench/lifecycle.ts     (npm run bench:lifecycle; as root)
 //   N=10 node_modules/.bin/bun test/bench/lifecycle.ts
+//   ... lifecycle.ts --baseline OLD_CONTAIN    also times another contain build
+//   SKIP_RUNC=1 SKIP_CRUN=1 ...                 without the peers
 //
 // - The runtimes take turns container by container (contain 1, runc 1,
 //   crun 1, contain 2, ...), so the machine's noise falls on all alike.
@@ -33,6 +35,7 @@ type Phase = (typeof PHASES)[number];
 
 interface Subject {
   runtime: Runtime;
+  name: string;
   argv(phase: Phase, i: number): string[];
   stopped?(i: number): boolean; // runc, crun: after kill, until the state says so
   times: Record<Phase, number[]>;
@@ -62,11 +65,12 @@ function timed(argv: string[], errFile: string): number {
   }
 }
 
-function containSubject(contain: string, work: string, rootfs: string): Subject {
-  const root = join(work, "state/contain");
+function containSubject(contain: string, work: string, rootfs: string, name = "contain"): Subject {
+  const root = join(work, `state/${name === "contain" ? "contain" : "baseline"}`);
   const base = [contain, "--root", root];
   return {
     runtime: "contain",
+    name,
     times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       const [bin, ...rootFlag] = base;
@@ -95,6 +99,7 @@ function peerSubject(runtime: "runc" | "crun", work: string, rootfs: string, cg:
   const r = [runtime, "--root", root];
   return {
     runtime,
+    name: runtime,
     times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       if (phase === "start") return [...r, "run", "-d", "--bundle", join(work, `bundle-${runtime}-${i}`), `b${i}`];
@@ -125,16 +130,16 @@ function memoryOf(pid: number): { rss: number; pss: number } {
 
 // What stays beside each running container: contain's monitors; for runc and
 // crun, any process of theirs at all.
-function residentMemory(subjects: Subject[], contain: string, work: string): Map<Runtime, string> {
-  const out = new Map<Runtime, string>();
+function residentMemory(subjects: Subject[], contain: string, work: string): Map<string, string> {
+  const out = new Map<string, string>();
   for (const s of subjects) {
-    if (s.runtime === "contain") {
+    if (s.name === "contain") {
       const ps = JSON.parse(mustRun([contain, "inspect", "--root", join(work, "state/contain"), ...Array.from({ length: N }, (_, i) => `b${i}`)])) as {
         MonitorPid: number;
       }[];
       const mem = ps.map((c) => memoryOf(c.MonitorPid));
       out.set("contain", `monitor: RSS ${(mean(mem.map((m) => m.rss)) / 1024).toFixed(2)} MiB, PSS ${(mean(mem.map((m) => m.pss)) / 1024).toFixed(2)} MiB (mean of ${mem.length})`);
-    } else {
+    } else if (s.runtime !== "contain") {
       // Zombies hold no memory: a parent that never reaps (this machine's PID 1) keeps them.
       const procs = spawn(["ps", "-C", s.runtime, "-o", "stat=,rss="]).stdout.trim().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/));
       const live = procs.filter(([stat]) => !stat?.startsWith("Z"));
@@ -144,6 +149,17 @@ function residentMemory(subjects: Subject[], contain: string, work: string): Map
     }
   }
   return out;
+}
+
+// --baseline BINARY: an earlier build, timed as "contain (baseline)" beside the rest.
+function baselineBinary(work: string): string | undefined {
+  const i = process.argv.indexOf("--baseline");
+  if (i < 0) return undefined;
+  const given = process.argv[i + 1];
+  if (!given || !existsSync(given)) throw new Error("--baseline needs the path of a contain binary");
+  const copy = join(work, "contain-baseline");
+  copyFileSync(given, copy);
+  return copy;
 }
 
 function inside(): void {
@@ -157,9 +173,11 @@ function inside(): void {
     copyFileSync(BINARY, contain);
     const rootfs = makeRootfs(work);
     subjects.push(containSubject(contain, work, rootfs));
+    const baseline = baselineBinary(work);
+    if (baseline) subjects.push(containSubject(baseline, work, rootfs, "contain (baseline)"));
     for (const peer of PEERS) if (process.env[`SKIP_${peer.toUpperCase()}`] !== "1") subjects.push(peerSubject(peer, work, rootfs, cg));
     const errFile = join(work, "stderr.txt");
-    let resident = new Map<Runtime, string>();
+    let resident = new Map<string, string>();
     for (const phase of PHASES) {
       note(`${phase}: ${N} containers each, one after another`);
       for (let i = 0; i < N; i++)
@@ -177,12 +195,12 @@ function inside(): void {
     console.log("|---|---:|---:|---:|---:|---|");
     for (const s of subjects) {
       const cell = (p: Phase) => `${median(s.times[p]).toFixed(1)} / ${mean(s.times[p]).toFixed(1)}`;
-      console.log(`| ${s.runtime} | ${PHASES.map(cell).join(" | ")} | ${resident.get(s.runtime) ?? "-"} |`);
+      console.log(`| ${s.name} | ${PHASES.map(cell).join(" | ")} | ${resident.get(s.name) ?? "-"} |`);
     }
-    const ours = subjects.find((s) => s.runtime === "contain");
-    for (const peer of subjects.filter((s) => s !== ours))
-      if (ours) console.log(`contain/${peer.runtime} (medians): ${PHASES.map((p) => `${p} ${(median(ours.times[p]) / median(peer.times[p])).toFixed(2)}`).join(", ")}`);
-    const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.runtime}: ${l}`));
+    const ours = subjects.find((s) => s.name === "contain");
+    for (const other of subjects.filter((s) => s !== ours))
+      if (ours) console.log(`contain/${other.name} (medians): ${PHASES.map((p) => `${p} ${(median(ours.times[p]) / median(other.times[p])).toFixed(2)}`).join(", ")}`);
+    const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.name}: ${l}`));
     const mountsAfter = readFileSync("/proc/self/mountinfo", "utf8");
     if (mountsAfter !== mountsBefore) leaks.push("the mount table changed");
     const containCgroups = spawn(["sh", "-c", "find /sys/fs/cgroup -type d -path '*/contain/*' -name '????????????????????????????????????????????????????????????????' | wc -l"]).stdout.trim();
@@ -204,7 +222,7 @@ function main(): void {
   const empty = mkdtempSync("/tmp/contain-bench-empty-");
   writeFileSync(join(empty, "empty"), "");
   try {
-    const r = Bun.spawnSync([...hybridWorkaround(join(empty, "empty")), process.execPath, import.meta.path], {
+    const r = Bun.spawnSync([...hybridWorkaround(join(empty, "empty")), process.execPath, import.meta.path, ...process.argv.slice(2)], {
       env: { ...process.env, [INSIDE]: "1" },
       stdio: ["ignore", "inherit", "inherit"],
     });
