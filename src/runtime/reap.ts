@@ -12,20 +12,14 @@
 import { closeSync } from "node:fs";
 import { createLogger } from "../log.ts";
 import { nextBackoff, shouldRestart } from "../spec/restart.ts";
-import { releaseContainer } from "./release.ts";
+import { releaseEnded } from "./release.ts";
 import { startStopped } from "./start.ts";
-import { removeContainerFiles, StateStore, type ContainerState } from "./state.ts";
+import { StateStore, type ContainerState } from "./state.ts";
 
 export async function reapContainer(root: string, id: string, lockFd: number): Promise<void> {
   const store = new StateStore(root);
-  const state = store.read(id);
-  // A failed start: the CLI removed it already (run -d), or put it back
-  // released as it was (start).
-  if (!state || state.released) return;
-  const kept = releaseContainer(state, store);
-  if (!kept) return removeContainerFiles(store.dir(id), state);
-  store.write(kept);
-  await restartByPolicy(store, kept, lockFd);
+  const kept = releaseEnded(store, id);
+  if (kept) await restartByPolicy(store, kept, lockFd);
 }
 
 const POLL_MS = 10;

@@ -120,6 +120,11 @@ const STOP: Phase[] = [
   { name: "PID 1's end after SIGKILL (the kernel's teardown) to the monitor's wait4", from: { pick: call("stop", "kill"), last: true }, to: pid1Reaped },
   { name: "monitor: reaped to exit record", from: pid1Reaped, to: { pick: call("monitor", "renameat") } },
   { name: "stop: PID 1 reaped to stop's exit", from: pid1Reaped, to: exitOf("stop") },
+  // A stop that the monitor hands the container over to (src/runtime/handover.ts).
+  { name: "stop: PID 1 reaped to the lock handed over", from: pid1Reaped, to: { pick: call("stop", "recvmsg", ok), at: "end" } },
+  { name: "stop: release, state and OOM count (to the cgroups' rmdirs)", from: { pick: call("stop", "recvmsg", ok), at: "end" }, to: { pick: call("stop", "rmdir") } },
+  { name: "stop: the cgroups' rmdirs", from: { pick: call("stop", "rmdir") }, to: { pick: call("stop", "rmdir"), last: true, at: "end" } },
+  { name: "stop: network, state, exit", from: { pick: call("stop", "rmdir"), last: true, at: "end" }, to: exitOf("stop") },
 ];
 
 const REAP: Phase[] = [
