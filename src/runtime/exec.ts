@@ -54,6 +54,22 @@ const STEP_HINT: Record<string, string> = {
   "setresuid|capset": "check the --user",
 };
 
+// On v1 the helper joins through each hierarchy's `tasks`, not cgroup.procs:
+// it is one thread, and for a thread that moves itself alone ("0" to tasks)
+// the kernel does not take the threadgroup lock (cgroup_procs_write_start),
+// whose first taker waits for an RCU grace period, 10-30 ms on these
+// machines. What the helper then forks is born in the cgroups.
+function openTasksFiles(dirs: readonly string[]): number[] {
+  const fds: number[] = [];
+  try {
+    for (const dir of dirs) fds.push(openSync(`${dir}/tasks`, constants.O_WRONLY | O_CLOEXEC));
+    return fds;
+  } catch (err) {
+    for (const fd of fds) close(fd);
+    throw new ContainError(`cannot open the container's cgroup: ${(err as Error).message}`, "the container's cgroup may be gone", undefined, { cause: err });
+  }
+}
+
 export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExecResult> {
   const { state } = store.find(ref);
   const status = statusOf(store, state);
@@ -73,7 +89,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     if (!isRunning(init.pid, init.startTime)) throw new ContainError(`container ${label(state)} is not running`, "it exited just now");
     const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
-    const cgroupFds = openProcsFiles(cgroupDirs).map(own);
+    const cgroupFds = (state.cgroup?.version === "v1" ? openTasksFiles(cgroupDirs) : openProcsFiles(cgroupDirs)).map(own);
     const given = opts.process;
     const tty = given?.terminal ?? opts.tty;
     const env = given?.env ?? mergeEnv([...spec.process.env, ...(tty ? ["TERM=xterm"] : [])], opts.env, process.env);
