@@ -136,6 +136,11 @@ export interface Found {
 export class StateStore {
   constructor(readonly root: string = DEFAULT_STATE_ROOT) {}
 
+  // The names and IDs of the last list(): find resolves a reference with it
+  // and reads that one entry, not every one again. A guess, checked: an
+  // entry that went or changed since sends it back to a full list.
+  private index?: { byName: Map<string, string>; ids: string[] };
+
   // What to do about a failed file-system call on the state: the path is in
   // the message, the flag that chose it in the hint.
   private readonly hint = (err: unknown): string => {
@@ -232,14 +237,18 @@ export class StateStore {
   }
 
   list(): Found[] {
-    return this.ids().flatMap((id) => {
+    const all = this.ids().flatMap((id) => {
       const state = this.read(id);
       return state ? [{ dir: this.dir(id), state }] : [];
     });
+    this.index = { byName: new Map(all.flatMap((c) => (c.state.name === undefined ? [] : [[c.state.name, c.state.id] as const]))), ids: all.map((c) => c.state.id) };
+    return all;
   }
 
   // A container by name, full ID or unique ID prefix (docker's order).
   find(ref: string): Found {
+    const guessed = this.guess(ref);
+    if (guessed) return guessed;
     const all = this.list();
     const exact = all.find((c) => c.state.name === ref) ?? all.find((c) => c.state.id === ref);
     if (exact) return exact;
@@ -248,6 +257,20 @@ export class StateStore {
     if (matches.length > 1)
       throw new ContainError(`the ID prefix "${ref}" matches ${matches.length} containers`, "give more characters of the ID, or the name");
     throw new ContainError(`no such container: ${ref}`, "see 'contain ps -a' for the names and IDs");
+  }
+
+  // find's answer from the last list's names and IDs, read again now; or
+  // undefined, for a full list to decide.
+  private guess(ref: string): Found | undefined {
+    if (!this.index) return undefined;
+    const byName = this.index.byName.get(ref);
+    const prefixed = /^[0-9a-f]+$/.test(ref) ? this.index.ids.filter((id) => id.startsWith(ref)) : [];
+    // A name, else the one ID it is or begins (docker's order).
+    const id = byName ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+    if (id === undefined) return undefined;
+    const state = this.read(id);
+    if (!state || (byName !== undefined && state.name !== ref)) return undefined;
+    return { dir: this.dir(id), state };
   }
 
   // What the monitor recorded when the init exited, if it has: a wait status
@@ -297,8 +320,10 @@ export class StateStore {
   // state to keep (a detached container's exit record), or undefined to
   // remove the entry. One entry that cannot be released is left to `failed`
   // and the next sweep; the others still are. Returns the IDs swept.
-  sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined, failed: (id: string, err: unknown) => void): string[] {
+  // `listed`: the entries as just read (list()), not read again here.
+  sweep(release: (state: ContainerState, store: StateStore) => ContainerState | undefined, failed: (id: string, err: unknown) => void, listed: readonly Found[] = []): string[] {
     const swept: string[] = [];
+    const known = new Map(listed.map((c) => [c.state.id, c.state]));
     for (const name of this.names()) {
       const dir = `${this.root}/${name}`;
       const building = /^\.tmp-(\d+)-(\d+)-/.exec(name);
@@ -308,7 +333,7 @@ export class StateStore {
         if (!isSameProcess(Number(building[1]), Number(building[2]))) rmSync(dir, { recursive: true, force: true });
         continue;
       }
-      const state = readState(dir);
+      const state = known.get(name) ?? readState(dir);
       if (state?.released || state?.handedOver) continue;
       const lock = tryLock(`${dir}/${LOCK}`);
       if (!lock) continue;
@@ -349,10 +374,11 @@ function readState(dir: string): ContainerState | undefined {
 }
 
 // A failed write leaves no temporary file, and names the path; `hint` says
-// what to do about the error.
+// what to do about the error. Compact, as runc's: every command reads every
+// entry's state once (the sweep), and the parse is most of that.
 export function writeAtomically(path: string, data: unknown, hint?: (err: unknown) => string): void {
   try {
-    writeFileSync(`${path}.tmp`, JSON.stringify(data, null, 2));
+    writeFileSync(`${path}.tmp`, JSON.stringify(data));
     renameSync(`${path}.tmp`, path);
   } catch (err) {
     rmSync(`${path}.tmp`, { force: true });

@@ -8,13 +8,13 @@ import { isRunning, isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import type { Logger } from "../log.ts";
 import { unpacksIn } from "./image.ts";
 import { releaseContainer } from "./release.ts";
-import { StateStore, sweepDataDirs } from "./state.ts";
+import { StateStore, sweepDataDirs, type Found } from "./state.ts";
 
 // A detached start whose CLI died before it finished: the monitor holds the
 // lock, and the init may even run the command already, but nobody was told.
 // Killed, so its monitor releases it as a start that failed.
-function killUnfinishedStarts(store: StateStore): void {
-  for (const { state } of store.list()) {
+function killUnfinishedStarts(store: StateStore, listed: readonly Found[]): void {
+  for (const { state } of listed) {
     const { init, owner } = state;
     if (!state.detached || state.started || !init || isSameProcess(owner.pid, owner.startTime)) continue;
     // Read again now that the owner is known dead: it may have finished the
@@ -25,9 +25,11 @@ function killUnfinishedStarts(store: StateStore): void {
 
 export function openStore(root: string, dataRoot: string, log: Logger): StateStore {
   const store = new StateStore(root);
-  killUnfinishedStarts(store);
+  // Each entry read once, for both (and for the first find's names).
+  const listed = store.list();
+  killUnfinishedStarts(store, listed);
   const failed = (id: string, err: unknown) => log.warn(`cannot release the leftovers of container ${id.slice(0, 12)} now: ${err instanceof Error ? err.message : String(err)}`);
-  for (const id of store.sweep(releaseContainer, failed)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
+  for (const id of store.sweep(releaseContainer, failed, listed)) log.info(`removed the leftovers of container ${id.slice(0, 12)}`);
   for (const unpack of unpacksIn(dataRoot)) {
     if (isSameProcess(unpack.pid, unpack.startTime)) continue;
     rmSync(unpack.path, { recursive: true, force: true });
