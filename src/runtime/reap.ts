@@ -1,7 +1,9 @@
 // `contain reap ROOT ID LOCK_FD`: exec'd once by a detached container's
 // monitor (ffi/monitor.c) after the init exited and the CLI that started it
-// is done. It inherits the container's lock (LOCK_FD), so nobody else touches
-// the entry until the resources are released and the exit is on record.
+// is done, unless a stop asked for the container (handover.ts), which then
+// releases it itself. It inherits the container's lock (LOCK_FD), so nobody
+// else touches the entry until the resources are released and the exit is
+// on record.
 //
 // A restart by the policy (--restart) is driven from here: with the lock
 // still held, the reap waits out the back-off (the state says restarting),
