@@ -37,10 +37,11 @@ export async function stopFound(store: StateStore, found: Found, graceMs?: numbe
 async function stopWith(store: StateStore, found: Found, graceMs: number, signal: number): Promise<void> {
   // Before anything: the restart policy does not undo the user's stop (reap.ts).
   store.markStoppedByUser(found.state.id);
-  if (statusOf(store, found.state).kind === "restarting") return stopRestart(store, found, graceMs, signal);
+  const status = statusOf(store, found.state);
+  if (status.kind === "restarting") return stopRestart(store, found, graceMs, signal);
   const { state } = found;
   const init = state.init;
-  if (!init || !isActive(statusOf(store, state))) return;
+  if (!init || !isActive(status)) return;
   // A pidfd turns readable the moment PID 1 has ended: no polling. Opened
   // by pid, then checked, so it is the container's init and not a reused pid.
   let pidfd: number;
