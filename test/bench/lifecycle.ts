@@ -30,6 +30,9 @@ import { hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, P
 const N = Number(process.env.N ?? 50);
 const INSIDE = "CONTAIN_BENCH_INSIDE";
 const NET = process.env.NET ?? "none";
+// More run flags for contain's start, e.g. FLAGS="--no-overlay --read-only"
+// for a root like the peers' bundles (theirs, read-only, no copy-on-write).
+const FLAGS = (process.env.FLAGS ?? "").split(" ").filter(Boolean);
 const PHASES = ["start", "exec", "stop", "rm"] as const;
 type Phase = (typeof PHASES)[number];
 
@@ -74,7 +77,7 @@ function containSubject(contain: string, work: string, rootfs: string, name = "c
     times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       const [bin, ...rootFlag] = base;
-      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--net", NET, "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
+      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--net", NET, ...FLAGS, "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
       if (phase === "exec") return [bin ?? "", "exec", ...rootFlag, `b${i}`, "--", "/bin/true"];
       if (phase === "stop") return [bin ?? "", "stop", ...rootFlag, "-t", "0", `b${i}`];
       return [bin ?? "", "rm", ...rootFlag, `b${i}`];
@@ -190,7 +193,7 @@ function inside(): void {
       if (phase === "start") resident = residentMemory(subjects, contain, work);
     }
     console.log(`\n## Lifecycle: ${N} detached containers, one after another (ms per container)\n`);
-    console.log(`contain's network: --net ${NET}\n`);
+    console.log(`contain's start: --net ${NET}${FLAGS.length ? ` ${FLAGS.join(" ")}` : ""}\n`);
     console.log("| runtime | start (median / mean) | exec | stop | rm | resident memory per running container |");
     console.log("|---|---:|---:|---:|---:|---|");
     for (const s of subjects) {
