@@ -66,6 +66,9 @@ export function buildBinary(): void {
     "src/main.ts",
     "--compile",
     "--bytecode",
+    // A chunk per lazily imported module: a command evaluates only its own
+    // modules, not the whole program (commands load when named, cli/main.ts).
+    "--splitting",
     "--format=esm",
     "--minify-syntax",
     `--define=ROOTFS_HASH="${rootfsHash}"`,

@@ -40,13 +40,17 @@
  *   whose master the CLI hands over there, what the pty prints goes to the
  *   log as stdout and to the clients, and their input and window sizes go
  *   to the pty;
- *   6. execs `contain reap ROOT ID LOCK_FD` once from exe_fd (the contain binary,
- *      opened by the CLI: reap runs on the host, in no container's
- *      namespaces), which releases the container's
- *      resources (src/runtime/reap.ts). It keeps lock_fd: the container's
- *      state lock stays held until its resources are released, and is freed
- *      by the kernel however this process ends, which tells the next contain
- *      command to sweep.
+ *   6. hands the container over to whoever releases it: to a client of
+ *      attach.sock that asked for it ('r': a `contain stop` or `rm -f`,
+ *      already running, releases it at once, src/runtime/stop.ts), lock_fd
+ *      sent over its connection, and then exits; or else execs `contain reap
+ *      ROOT ID LOCK_FD` once from exe_fd (the contain binary, opened by the
+ *      CLI: reap runs on the host, in no container's namespaces), which
+ *      releases the container's resources and applies the restart policy
+ *      (src/runtime/reap.ts). Either way the state lock stays held until
+ *      the resources are released (the open file is the lock, wherever its
+ *      descriptor goes), and is freed by the kernel however its holder
+ *      ends, which tells the next contain command to sweep.
  *
  * If this process is SIGKILLed, the init dies with it (PR_SET_PDEATHSIG) and
  * the next contain command releases what is left.
@@ -178,13 +182,16 @@ static void pump(struct log *l, struct stream *s, const char *data, size_t n)
 }
 
 /* attach.sock's clients: each sends frames, a type byte ('i': input for the
- * pty; 'w': the window's rows and cols, two u16), a u16 length (both little
- * endian), the bytes; and reads frames of the same shape, 'o' what the
- * container wrote to stdout (or its pty), 'e' to stderr. */
+ * pty; 'w': the window's rows and cols, two u16; 'r': this client releases
+ * the container once it has ended, and reads nothing but the lock), a u16
+ * length (both little endian), the bytes; and reads frames of the same
+ * shape, 'o' what the container wrote to stdout (or its pty), 'e' to
+ * stderr. */
 #define MAX_ATTACH 8
 #define FRAME_MAX 4096
 struct client {
 	int fd;
+	int releaser;
 	size_t have;
 	unsigned char buf[3 + FRAME_MAX];
 };
@@ -244,6 +251,8 @@ static int client_read(struct client *c, int *master, int in_fd)
 			 * line discipline drops it: no client can stall the loop. */
 			ssize_t w = write(to, c->buf + 3, len);
 			(void)w;
+		} else if (c->buf[0] == 'r') {
+			c->releaser = 1;
 		} else if (*master >= 0 && c->buf[0] == 'w' && len == 4) {
 			struct winsize ws = { .ws_row = c->buf[3] | c->buf[4] << 8, .ws_col = c->buf[5] | c->buf[6] << 8 };
 			ioctl(*master, TIOCSWINSZ, &ws);
@@ -258,6 +267,7 @@ static void client_close(struct client *c)
 {
 	close(c->fd);
 	c->fd = -1;
+	c->releaser = 0;
 	c->have = 0;
 }
 
@@ -269,8 +279,39 @@ static void broadcast(struct client *clients, char type, const char *data, size_
 	struct iovec iov[2] = { { head, 3 }, { (void *)data, n } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 	for (int i = 0; i < MAX_ATTACH; i++)
-		if (clients[i].fd >= 0 && sendmsg(clients[i].fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(3 + n))
+		if (clients[i].fd >= 0 && !clients[i].releaser && sendmsg(clients[i].fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(3 + n))
 			client_close(&clients[i]);
+}
+
+/* A new client, if one is waiting: 0 if none was. Past MAX_ATTACH one is
+ * let go at once. */
+static int accept_client(int listen_fd, struct client *clients)
+{
+	int c = accept4(listen_fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0)
+		return 0;
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (clients[i].fd < 0) {
+			clients[i].fd = c;
+			return 1;
+		}
+	close(c);
+	return 1;
+}
+
+/* The container's lock to the client that releases it: one byte, with
+ * lock_fd as SCM_RIGHTS. 0 if it could not take it (gone meanwhile). */
+static int send_lock(int fd, int lock_fd)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { "l", 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &lock_fd, sizeof lock_fd);
+	return sendmsg(fd, &m, MSG_NOSIGNAL) == 1;
 }
 
 /* The init, cloned into the PID namespace pidns_fd names (-1: the one the
@@ -430,17 +471,8 @@ int main(int argc, char **argv)
 			break;
 		if (r < 0)
 			continue;
-		if (fds[3].revents) {
-			int c = accept4(listen_fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			int slot = -1;
-			for (int i = 0; c >= 0 && i < MAX_ATTACH && slot < 0; i++)
-				if (clients[i].fd < 0)
-					slot = i;
-			if (slot >= 0)
-				clients[slot].fd = c;
-			else if (c >= 0)
-				close(c);
-		}
+		if (fds[3].revents)
+			accept_client(listen_fd, clients);
 		for (int i = 0; i < MAX_ATTACH; i++)
 			if (clients[i].fd >= 0 && fds[5 + i].revents && client_read(&clients[i], &master, in[1]) < 0)
 				client_close(&clients[i]);
@@ -457,7 +489,7 @@ int main(int argc, char **argv)
 				close(master);
 				master = -1;
 				for (int i = 0; i < MAX_ATTACH; i++)
-					if (clients[i].fd >= 0)
+					if (clients[i].fd >= 0 && !clients[i].releaser)
 						client_close(&clients[i]);
 			}
 		}
@@ -497,6 +529,13 @@ int main(int argc, char **argv)
 		write_exit(dir_fd, status);
 	}
 
+	/* A releaser connects and asks before it signals the init, so by now
+	 * its request is here, even if the loop ended before reading it. */
+	while (accept_client(listen_fd, clients))
+		;
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (clients[i].fd >= 0 && client_read(&clients[i], &master, in[1]) < 0)
+			client_close(&clients[i]);
 	/* Attaching to an ended container finds no socket. */
 	unlinkat(dir_fd, "attach.sock", 0);
 	char byte;
@@ -505,6 +544,9 @@ int main(int argc, char **argv)
 		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
 	}
+	for (int i = 0; i < MAX_ATTACH; i++)
+		if (clients[i].releaser && send_lock(clients[i].fd, lock_fd))
+			return 0;
 	char lock_s[16];
 	snprintf(lock_s, sizeof lock_s, "%d", lock_fd);
 	char *const reap_argv[] = { "contain", "reap", root, id, lock_s, 0 };

@@ -35,8 +35,19 @@ export type Logger = ConsolaInstance;
 export const VERBOSITIES = ["quiet", "info", "debug"] as const;
 export type Verbosity = (typeof VERBOSITIES)[number];
 
+// The consola instance is made at the first use of the logger: making it
+// (createConsola, withTag) is ~1 ms of a start, and most runs of most
+// commands never log a line.
 export function createLogger(verbosity: Verbosity = "info", warned?: (msg: string) => void): Logger {
   const shown = verbosity === "quiet" ? LogLevels.error : verbosity === "debug" ? LogLevels.debug : LogLevels.info;
   const level = warned ? Math.max(shown, LogLevels.warn) : shown;
-  return createConsola({ level, reporters: [reporter(verbosity === "debug", shown, warned)] }).withTag("contain");
+  let made: Logger | undefined;
+  const logger = () => (made ??= createConsola({ level, reporters: [reporter(verbosity === "debug", shown, warned)] }).withTag("contain"));
+  return new Proxy({} as Logger, {
+    get(_, key) {
+      const value: unknown = Reflect.get(logger(), key);
+      return typeof value === "function" ? value.bind(logger()) : value;
+    },
+    set: (_, key, value) => Reflect.set(logger(), key, value),
+  });
 }

@@ -9,7 +9,6 @@ import { isTerminal } from "../linux/pty.ts";
 import { execInContainer } from "../runtime/exec.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { openStore } from "../runtime/sweep.ts";
-import { processFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
 import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
@@ -29,7 +28,7 @@ export const execFlags = {
   ...commonFlags,
 } satisfies FlagDefs;
 
-function readProcess(file: string, spec: Spec): Spec["process"] {
+async function readProcess(file: string, spec: Spec): Promise<Spec["process"]> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
@@ -37,6 +36,8 @@ function readProcess(file: string, spec: Spec): Spec["process"] {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SpecError("--process", `cannot read ${file}: ${code ?? (err as Error).message}`, "give a JSON file holding the process, as config.json's process");
   }
+  // The OCI config's parser (its schema) loads only for --process.
+  const { processFromConfig } = await import("../spec/oci.ts");
   return processFromConfig(json, spec, { cpus: availableParallelism() });
 }
 
@@ -64,7 +65,7 @@ export default defineCommand({
     const store = openStore(stateRoot(flags), dataRoot(flags), log);
     const { state } = store.find(ref);
     if (!state.spec) throw new ContainError(`container ${ref} has no recorded configuration`, "it was made by an older contain: run a new one");
-    const given = processFile ? readProcess(processFile, state.spec) : undefined;
+    const given = processFile ? await readProcess(processFile, state.spec) : undefined;
     const tty = given?.terminal ?? flags.tty === true;
     const socket = str(flags, "console-socket");
     if (tty && detach && !socket) throw new SpecError("--tty", "a detached process's terminal needs a --console-socket to go to", "give --console-socket, or leave out -t");

@@ -5,7 +5,6 @@
 // asking: a loopback registry, or one the caller marks insecure.
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { getCACertificates } from "node:tls";
 import { ContainError } from "../errors.ts";
 import { fileError } from "../linux/file-error.ts";
 import { apiHost, familiar, isDigest, registryHostname } from "../spec/reference.ts";
@@ -101,7 +100,11 @@ async function errorCodes(res: Response): Promise<{ codes: string[]; text: strin
 let systemRoots: string[] | undefined;
 // The CAs Bun trusts by default (Mozilla's, NODE_EXTRA_CA_CERTS) and the
 // system's store: a `ca` option replaces them all, so they are passed along.
+// node:tls is required here, not imported: the one-file bundle hoists every
+// module's static imports of Node's modules to its top, so an import would
+// load node:tls (and net, crypto, streams) at every start of every command.
 function roots(): string[] {
+  const { getCACertificates } = require("node:tls") as typeof import("node:tls");
   systemRoots ??= [...new Set([...getCACertificates("default"), ...getCACertificates("system")])];
   return systemRoots;
 }

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
 import { capabilityMask } from "../spec/capabilities.ts";
 import { MOUNT_OPTIONS, PROPAGATION_OPTIONS, type MountOptionFlag } from "../spec/mounts.ts";
-import { DEFAULT_PATH } from "../spec/from-flags.ts";
+import { DEFAULT_PATH } from "../spec/env.ts";
 import { RLIMIT_NUMBER } from "../spec/rlimits.ts";
 import type { NetworkRequest } from "../spec/network.ts";
 import type { NamespaceType, Spec } from "../spec/schema.ts";

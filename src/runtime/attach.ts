@@ -5,7 +5,6 @@
 // (the window's rows and cols), and reads 'o' (stdout, or the pty) and 'e'
 // (stderr); several may be attached at once.
 import { closeSync, constants, openSync } from "node:fs";
-import { connect } from "node:net";
 import { sendConsole } from "../linux/console.ts";
 
 export const ATTACH_SOCKET = "attach.sock";
@@ -76,6 +75,8 @@ export function attachTo(dir: string, output: (stream: "stdout" | "stderr", data
   const fd = openDir(dir);
   const reader = new FrameReader((type, data) => output(type === "e" ? "stderr" : "stdout", data));
   return new Promise((resolve, reject) => {
+    // Required, not imported: the bundle would load node:net at every start (see image/registry.ts).
+    const { connect } = require("node:net") as typeof import("node:net");
     const socket = connect({ path: `/proc/self/fd/${fd}/${ATTACH_SOCKET}` });
     const closed = new Promise<void>((done) => socket.once("close", () => done()));
     void closed.then(() => closeSync(fd));

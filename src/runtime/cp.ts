@@ -19,7 +19,6 @@
 //
 // Every new entry is made under a temporary name in its directory and
 // renamed into place once whole, so a failed copy leaves nothing half made.
-import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, openSync } from "node:fs";
 import { posix } from "node:path";
 import { ContainError, EXIT } from "../errors.ts";
@@ -160,7 +159,8 @@ class Copier {
     } finally {
       if (existingFd >= 0) close(existingFd);
     }
-    const tmp = `.contain-cp-${randomBytes(6).toString("hex")}`;
+    // Web Crypto's global, not node:crypto: an import of that would be loaded at every start (see image/registry.ts).
+    const tmp = `.contain-cp-${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
     try {
       this.make(e, dirFd, tmp, destLabel);
       // A directory never lands on one made meanwhile; a file replaces

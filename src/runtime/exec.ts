@@ -5,7 +5,6 @@
 // environment and working directory unless told otherwise, and returns its
 // exit status.
 import { constants, openSync } from "node:fs";
-import { release } from "node:os";
 import { ContainError, EXIT, notFoundInPath } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
@@ -14,14 +13,13 @@ import { close, describeExit, isRunning, pidfdOpen, SyscallError, waitExited, tr
 import { readFileInRoot } from "../linux/resolve.ts";
 import { execAttributes } from "../plan/exec.ts";
 import { processPlan, searchPathOf } from "../plan/plan.ts";
-import { seccompFilter } from "../plan/seccomp/filter.ts";
 import { mergeEnv } from "../spec/env.ts";
 import { resolveUser } from "../spec/users.ts";
 import { openPtyIn, setWinsize } from "../linux/pty.ts";
 import { sendConsole } from "../linux/console.ts";
 import { withCapabilities } from "../spec/capabilities.ts";
 import type { Spec } from "../spec/schema.ts";
-import { writePidFile } from "./run.ts";
+import { seccompFilterOf } from "./seccomp-cache.ts";
 import type { StateStore } from "./state.ts";
 import { label, statusOf } from "./status.ts";
 import { SignalForwarder, waitForExit } from "./supervise.ts";
@@ -54,6 +52,22 @@ const STEP_HINT: Record<string, string> = {
   "setresuid|capset": "check the --user",
 };
 
+// On v1 the helper joins through each hierarchy's `tasks`, not cgroup.procs:
+// it is one thread, and for a thread that moves itself alone ("0" to tasks)
+// the kernel does not take the threadgroup lock (cgroup_procs_write_start),
+// whose first taker waits for an RCU grace period, 10-30 ms on these
+// machines. What the helper then forks is born in the cgroups.
+function openTasksFiles(dirs: readonly string[]): number[] {
+  const fds: number[] = [];
+  try {
+    for (const dir of dirs) fds.push(openSync(`${dir}/tasks`, constants.O_WRONLY | O_CLOEXEC));
+    return fds;
+  } catch (err) {
+    for (const fd of fds) close(fd);
+    throw new ContainError(`cannot open the container's cgroup: ${(err as Error).message}`, "the container's cgroup may be gone", undefined, { cause: err });
+  }
+}
+
 export async function execInContainer(store: StateStore, ref: string, opts: ExecOptions): Promise<ExecResult> {
   const { state } = store.find(ref);
   const status = statusOf(store, state);
@@ -73,7 +87,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     if (!isRunning(init.pid, init.startTime)) throw new ContainError(`container ${label(state)} is not running`, "it exited just now");
     const rootFd = own(openSync(`/proc/${init.pid}/root`, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
     const cgroupDirs = [...new Set(Object.values(state.cgroup?.paths ?? {}))];
-    const cgroupFds = openProcsFiles(cgroupDirs).map(own);
+    const cgroupFds = (state.cgroup?.version === "v1" ? openTasksFiles(cgroupDirs) : openProcsFiles(cgroupDirs)).map(own);
     const given = opts.process;
     const tty = given?.terminal ?? opts.tty;
     const env = given?.env ?? mergeEnv([...spec.process.env, ...(tty ? ["TERM=xterm"] : [])], opts.env, process.env);
@@ -83,7 +97,7 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
     const base = processPlan({ ...spec, process: withCapabilities(given ?? spec.process, opts.capAdd ?? []) });
     const user = opts.user === undefined || given ? undefined : resolveUser(opts.user, readFileInRoot(rootFd, "etc/passwd"), readFileInRoot(rootFd, "etc/group"));
     const processSettings = user ? { ...base, user: { ...base.user, uid: user.uid, gid: user.gid, groups: user.additionalGids } } : base;
-    const seccomp = seccompFilter(spec, { arch: process.arch, kernel: release() });
+    const seccomp = await seccompFilterOf(store.dir(state.id), spec);
     const pty = tty ? openPtyIn(rootFd) : undefined;
     if (pty) {
       own(pty.slave);
@@ -123,7 +137,8 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
       throw new ContainError(new SyscallError(r.error.step, [], r.error.errno).message, STEP_HINT[r.error.step]);
     }
     for (const fd of owned.splice(0)) close(fd);
-    if (opts.pidFile) writePidFile(opts.pidFile, r.pid);
+    // Loaded only for it: run.ts brings the whole of run's path.
+    if (opts.pidFile) (await import("./run.ts")).writePidFile(opts.pidFile, r.pid);
     if (pty && opts.consoleSocket) {
       own(pty.master);
       sendConsole(opts.consoleSocket, pty.master);

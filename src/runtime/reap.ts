@@ -1,7 +1,9 @@
 // `contain reap ROOT ID LOCK_FD`: exec'd once by a detached container's
 // monitor (ffi/monitor.c) after the init exited and the CLI that started it
-// is done. It inherits the container's lock (LOCK_FD), so nobody else touches
-// the entry until the resources are released and the exit is on record.
+// is done, unless a stop asked for the container (handover.ts), which then
+// releases it itself. It inherits the container's lock (LOCK_FD), so nobody
+// else touches the entry until the resources are released and the exit is
+// on record.
 //
 // A restart by the policy (--restart) is driven from here: with the lock
 // still held, the reap waits out the back-off (the state says restarting),
@@ -12,20 +14,14 @@
 import { closeSync } from "node:fs";
 import { createLogger } from "../log.ts";
 import { nextBackoff, shouldRestart } from "../spec/restart.ts";
-import { releaseContainer } from "./release.ts";
+import { releaseEnded } from "./release.ts";
 import { startStopped } from "./start.ts";
-import { removeContainerFiles, StateStore, type ContainerState } from "./state.ts";
+import { StateStore, type ContainerState } from "./state.ts";
 
 export async function reapContainer(root: string, id: string, lockFd: number): Promise<void> {
   const store = new StateStore(root);
-  const state = store.read(id);
-  // A failed start: the CLI removed it already (run -d), or put it back
-  // released as it was (start).
-  if (!state || state.released) return;
-  const kept = releaseContainer(state, store);
-  if (!kept) return removeContainerFiles(store.dir(id), state);
-  store.write(kept);
-  await restartByPolicy(store, kept, lockFd);
+  const kept = releaseEnded(store, id);
+  if (kept) await restartByPolicy(store, kept, lockFd);
 }
 
 const POLL_MS = 10;

@@ -3,7 +3,7 @@
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { isSameProcess, kill, SIGKILL } from "../linux/process.ts";
 import { releaseNetwork } from "./network.ts";
-import type { ContainerState, StateStore } from "./state.ts";
+import { removeContainerFiles, type ContainerState, type StateStore } from "./state.ts";
 import { withOomKilled } from "./status.ts";
 
 // Released, then what is left of the entry: a detached container that ran
@@ -34,4 +34,22 @@ export function releaseResources(state: ContainerState): void {
   } finally {
     if (state.network) releaseNetwork(state.network, state.id);
   }
+}
+
+// For the holder of the lock of a container whose init has ended (the
+// monitor's reap, or the stop it handed it to, handover.ts): its resources
+// released, and what is left of its entry, the record that `ps -a` shows,
+// or none.
+export function releaseEnded(store: StateStore, id: string): ContainerState | undefined {
+  const state = store.read(id);
+  // A failed start: the CLI removed it already (run -d), or put it back
+  // released as it was (start).
+  if (!state || state.released) return undefined;
+  const kept = releaseContainer(state, store);
+  if (!kept) {
+    removeContainerFiles(store.dir(id), state);
+    return undefined;
+  }
+  store.write(kept);
+  return kept;
 }

@@ -15,6 +15,7 @@ import type { Plan } from "../plan/plan.ts";
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
 import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
+import { keepSeccompFilter } from "./seccomp-cache.ts";
 import { handOverTerminal } from "./attach.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
@@ -113,7 +114,9 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
     // now, with the namespaces made and pivot_root to come.
     const hookState = opts.bundle === undefined ? undefined : ociState(opts.store, entry.state);
     if (hookState) for (const kind of ["prestart", "createRuntime"] as const) runHooks(opts.spec.hooks?.[kind], kind, hookState, opts.log);
-    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec), hookState });
+    const seccomp = await seccompOf(opts.spec);
+    if (seccomp) keepSeccompFilter(entry.dir, seccomp); // for exec (seccomp-cache.ts)
+    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp, hookState });
     // With an exec fifo the command waits for `start`, which records it.
     if (!plan.execFifo) entry.state.started = new Date().toISOString();
     entry.save();

@@ -7,7 +7,8 @@
 // Not in it, as in runc's: a seccomp profile (`run` applies docker's; a
 // bundle states its own, in full) and rlimits (the runtime's own pass on).
 import { capabilitySet } from "./capabilities.ts";
-import { DEFAULT_NAMESPACES, DEFAULT_PATH, DEFAULT_PIDS_LIMIT, MASKED_PATHS, READONLY_PATHS } from "./from-flags.ts";
+import { DEFAULT_PATH } from "./env.ts";
+import { DEFAULT_NAMESPACES, DEFAULT_PIDS_LIMIT, MASKED_PATHS, READONLY_PATHS } from "./from-flags.ts";
 import { DEFAULT_MOUNTS } from "./mounts.ts";
 import { OCI_VERSION_MAX } from "./version.ts";
 

@@ -3,6 +3,10 @@ import { SpecError } from "../errors.ts";
 
 export type HostEnv = Record<string, string | undefined>;
 
+// Here, not with the flags (from-flags.ts): the plan's search path needs it,
+// and importing that module would load the whole Spec's parsing with it.
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 // KEY=VALUE, or a bare KEY that takes the host's value (skipped when unset).
 export function parseEnv(flag: string, item: string, hostEnv: HostEnv, where = JSON.stringify(item)): string | undefined {
   const eq = item.indexOf("=");

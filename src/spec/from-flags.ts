@@ -2,7 +2,7 @@
 import { SpecError } from "../errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { parseDevice, parseDeviceCgroupRule, privilegedDevices, type HostDeviceLookup } from "./devices.ts";
-import { mergeEnv, type HostEnv } from "./env.ts";
+import { DEFAULT_PATH, mergeEnv, type HostEnv } from "./env.ts";
 import { imageCommand, imageEnv, imageLabels, imageUser, imageWorkdir, type ImageUse } from "./image-config.ts";
 import { containerPath, DEFAULT_MOUNTS, parseMountFlag, parseTmpfs, parseVolume, withDefaultMounts, type Mount } from "./mounts.ts";
 import { checkSysctl } from "./oci.ts";
@@ -113,8 +113,6 @@ export const MASKED_PATHS = [
   "/sys/devices/virtual/powercap",
 ];
 export const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
-
-export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // The namespaces every container gets: CMD is PID 1, with its own mounts,
 // hostname, IPC, network (loopback only for now) and cgroup view.

@@ -1,15 +1,21 @@
 // Lifecycle benchmark: 50 detached containers started one after another,
-// then stopped, then removed, by contain, runc and crun in the same run.
+// then each given an `exec -- /bin/true`, then stopped, then removed, by
+// contain, runc and crun in the same run.
 // Prints ms per container for each phase, the resident memory that each
 // running detached container leaves behind, and checks that nothing leaks.
 // It measures and prints; like start.ts it asserts nothing about speed.
 //
 //   node_modules/.bin/bun test/bench/lifecycle.ts     (npm run bench:lifecycle; as root)
 //   N=10 node_modules/.bin/bun test/bench/lifecycle.ts
+//   ... lifecycle.ts --baseline OLD_CONTAIN    also times another contain build
+//   SKIP_RUNC=1 SKIP_CRUN=1 ...                 without the peers
 //
 // - The runtimes take turns container by container (contain 1, runc 1,
 //   crun 1, contain 2, ...), so the machine's noise falls on all alike.
-// - start: `run -d` of `sleep 3600`. stop: contain's `stop -t 0` (SIGTERM,
+// - start: `run -d` of `sleep 3600`, contain's with `--net none` (runc's and
+//   crun's default bundles have a network namespace with only lo; NET=bridge
+//   gives contain its default network instead). exec: `exec -- /bin/true`,
+//   runc's and crun's `exec ID /bin/true`. stop: contain's `stop -t 0` (SIGTERM,
 //   then SIGKILL, and it returns once the container is released); runc's and
 //   crun's `kill KILL`, then `state` until it says stopped. rm: `rm` and
 //   `delete`.
@@ -23,11 +29,16 @@ import { hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, P
 
 const N = Number(process.env.N ?? 50);
 const INSIDE = "CONTAIN_BENCH_INSIDE";
-const PHASES = ["start", "stop", "rm"] as const;
+const NET = process.env.NET ?? "none";
+// More run flags for contain's start, e.g. FLAGS="--no-overlay --read-only"
+// for a root like the peers' bundles (theirs, read-only, no copy-on-write).
+const FLAGS = (process.env.FLAGS ?? "").split(" ").filter(Boolean);
+const PHASES = ["start", "exec", "stop", "rm"] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Subject {
   runtime: Runtime;
+  name: string;
   argv(phase: Phase, i: number): string[];
   stopped?(i: number): boolean; // runc, crun: after kill, until the state says so
   times: Record<Phase, number[]>;
@@ -57,15 +68,17 @@ function timed(argv: string[], errFile: string): number {
   }
 }
 
-function containSubject(contain: string, work: string, rootfs: string): Subject {
-  const root = join(work, "state/contain");
+function containSubject(contain: string, work: string, rootfs: string, name = "contain"): Subject {
+  const root = join(work, `state/${name === "contain" ? "contain" : "baseline"}`);
   const base = [contain, "--root", root];
   return {
     runtime: "contain",
-    times: { start: [], stop: [], rm: [] },
+    name,
+    times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       const [bin, ...rootFlag] = base;
-      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
+      if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--net", NET, ...FLAGS, "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
+      if (phase === "exec") return [bin ?? "", "exec", ...rootFlag, `b${i}`, "--", "/bin/true"];
       if (phase === "stop") return [bin ?? "", "stop", ...rootFlag, "-t", "0", `b${i}`];
       return [bin ?? "", "rm", ...rootFlag, `b${i}`];
     },
@@ -89,9 +102,11 @@ function peerSubject(runtime: "runc" | "crun", work: string, rootfs: string, cg:
   const r = [runtime, "--root", root];
   return {
     runtime,
-    times: { start: [], stop: [], rm: [] },
+    name: runtime,
+    times: { start: [], exec: [], stop: [], rm: [] },
     argv(phase, i) {
       if (phase === "start") return [...r, "run", "-d", "--bundle", join(work, `bundle-${runtime}-${i}`), `b${i}`];
+      if (phase === "exec") return [...r, "exec", `b${i}`, "/bin/true"];
       if (phase === "stop") return [...r, "kill", `b${i}`, "KILL"];
       return [...r, "delete", `b${i}`];
     },
@@ -118,16 +133,16 @@ function memoryOf(pid: number): { rss: number; pss: number } {
 
 // What stays beside each running container: contain's monitors; for runc and
 // crun, any process of theirs at all.
-function residentMemory(subjects: Subject[], contain: string, work: string): Map<Runtime, string> {
-  const out = new Map<Runtime, string>();
+function residentMemory(subjects: Subject[], contain: string, work: string): Map<string, string> {
+  const out = new Map<string, string>();
   for (const s of subjects) {
-    if (s.runtime === "contain") {
+    if (s.name === "contain") {
       const ps = JSON.parse(mustRun([contain, "inspect", "--root", join(work, "state/contain"), ...Array.from({ length: N }, (_, i) => `b${i}`)])) as {
         MonitorPid: number;
       }[];
       const mem = ps.map((c) => memoryOf(c.MonitorPid));
       out.set("contain", `monitor: RSS ${(mean(mem.map((m) => m.rss)) / 1024).toFixed(2)} MiB, PSS ${(mean(mem.map((m) => m.pss)) / 1024).toFixed(2)} MiB (mean of ${mem.length})`);
-    } else {
+    } else if (s.runtime !== "contain") {
       // Zombies hold no memory: a parent that never reaps (this machine's PID 1) keeps them.
       const procs = spawn(["ps", "-C", s.runtime, "-o", "stat=,rss="]).stdout.trim().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/));
       const live = procs.filter(([stat]) => !stat?.startsWith("Z"));
@@ -137,6 +152,17 @@ function residentMemory(subjects: Subject[], contain: string, work: string): Map
     }
   }
   return out;
+}
+
+// --baseline BINARY: an earlier build, timed as "contain (baseline)" beside the rest.
+function baselineBinary(work: string): string | undefined {
+  const i = process.argv.indexOf("--baseline");
+  if (i < 0) return undefined;
+  const given = process.argv[i + 1];
+  if (!given || !existsSync(given)) throw new Error("--baseline needs the path of a contain binary");
+  const copy = join(work, "contain-baseline");
+  copyFileSync(given, copy);
+  return copy;
 }
 
 function inside(): void {
@@ -150,9 +176,11 @@ function inside(): void {
     copyFileSync(BINARY, contain);
     const rootfs = makeRootfs(work);
     subjects.push(containSubject(contain, work, rootfs));
+    const baseline = baselineBinary(work);
+    if (baseline) subjects.push(containSubject(baseline, work, rootfs, "contain (baseline)"));
     for (const peer of PEERS) if (process.env[`SKIP_${peer.toUpperCase()}`] !== "1") subjects.push(peerSubject(peer, work, rootfs, cg));
     const errFile = join(work, "stderr.txt");
-    let resident = new Map<Runtime, string>();
+    let resident = new Map<string, string>();
     for (const phase of PHASES) {
       note(`${phase}: ${N} containers each, one after another`);
       for (let i = 0; i < N; i++)
@@ -165,13 +193,17 @@ function inside(): void {
       if (phase === "start") resident = residentMemory(subjects, contain, work);
     }
     console.log(`\n## Lifecycle: ${N} detached containers, one after another (ms per container)\n`);
-    console.log("| runtime | start (median / mean) | stop | rm | resident memory per running container |");
-    console.log("|---|---:|---:|---:|---|");
+    console.log(`contain's start: --net ${NET}${FLAGS.length ? ` ${FLAGS.join(" ")}` : ""}\n`);
+    console.log("| runtime | start (median / mean) | exec | stop | rm | resident memory per running container |");
+    console.log("|---|---:|---:|---:|---:|---|");
     for (const s of subjects) {
       const cell = (p: Phase) => `${median(s.times[p]).toFixed(1)} / ${mean(s.times[p]).toFixed(1)}`;
-      console.log(`| ${s.runtime} | ${cell("start")} | ${cell("stop")} | ${cell("rm")} | ${resident.get(s.runtime) ?? "-"} |`);
+      console.log(`| ${s.name} | ${PHASES.map(cell).join(" | ")} | ${resident.get(s.name) ?? "-"} |`);
     }
-    const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.runtime}: ${l}`));
+    const ours = subjects.find((s) => s.name === "contain");
+    for (const other of subjects.filter((s) => s !== ours))
+      if (ours) console.log(`contain/${other.name} (medians): ${PHASES.map((p) => `${p} ${(median(ours.times[p]) / median(other.times[p])).toFixed(2)}`).join(", ")}`);
+    const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.name}: ${l}`));
     const mountsAfter = readFileSync("/proc/self/mountinfo", "utf8");
     if (mountsAfter !== mountsBefore) leaks.push("the mount table changed");
     const containCgroups = spawn(["sh", "-c", "find /sys/fs/cgroup -type d -path '*/contain/*' -name '????????????????????????????????????????????????????????????????' | wc -l"]).stdout.trim();
@@ -193,7 +225,7 @@ function main(): void {
   const empty = mkdtempSync("/tmp/contain-bench-empty-");
   writeFileSync(join(empty, "empty"), "");
   try {
-    const r = Bun.spawnSync([...hybridWorkaround(join(empty, "empty")), process.execPath, import.meta.path], {
+    const r = Bun.spawnSync([...hybridWorkaround(join(empty, "empty")), process.execPath, import.meta.path, ...process.argv.slice(2)], {
       env: { ...process.env, [INSIDE]: "1" },
       stdio: ["ignore", "inherit", "inherit"],
     });

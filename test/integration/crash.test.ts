@@ -1,7 +1,8 @@
 // The runtime SIGKILLed at any moment: the container dies with it, and the
 // next contain command removes whatever was left (state, cgroups).
 import { afterAll, expect, test } from "bun:test";
-import { Harness, isAlive, waitFor } from "./harness.ts";
+import { resolve } from "node:path";
+import { cgroupOf, Harness, isAlive, waitFor } from "./harness.ts";
 
 const h = new Harness();
 // Durations no other process on the machine sleeps for, so pgrep finds ours only.
@@ -61,6 +62,43 @@ test("exec killed while its command runs: the command dies too", async () => {
   await exec.exited;
   await waitFor("the command to die", () => !isAlive(pid));
   expect(h.run(["rm", "-f", "host"]).code).toBe(0);
+  h.expectClean();
+});
+
+// A stop takes the container's lock from its monitor (src/runtime/handover.ts)
+// once PID 1 has ended: killed with it, the lock is free and the next command
+// releases what is left.
+test.each([5, 15, 30])("stop killed after %d ms: the next command releases the container", async (ms) => {
+  const id = h.run(["run", "-d", "-q", "--name", "halted", "--", "sleep", nap(3)]).stdout.trim();
+  const stop = h.spawn(["stop", "-t", "0", "halted"]);
+  await Bun.sleep(ms);
+  stop.kill("SIGKILL");
+  await stop.exited;
+  expect(h.run(["stop", "-t", "0", "halted"]).code).toBe(0);
+  await waitFor("the release", () => (h.run(["ps", "-a"]), cgroupOf(id.slice(0, 12)).length === 0 && h.monitors().length === 0), 5000);
+  expect(h.run(["ps", "-a"]).stdout).toMatch(/halted/);
+  expect(Bun.spawnSync(["pgrep", "-f", `^sleep ${nap(3)}$`]).stdout.toString()).toBe("");
+  expect(h.run(["rm", "halted"]).code).toBe(0);
+  h.expectClean();
+});
+
+test("a stop that dies holding the lock its monitor handed over: the next command releases the container", () => {
+  const id = h.run(["run", "-d", "-q", "--", "sleep", nap(4)]).stdout.trim();
+  const pid = h.state(id)?.init?.pid;
+  // A stop's steps up to the lock, then an exit that releases nothing.
+  const script = `
+    import { askForRelease } from ${JSON.stringify(resolve(import.meta.dir, "../../src/runtime/handover.ts"))};
+    const handover = askForRelease(${JSON.stringify(`${h.root}/${id}`)});
+    process.kill(${pid}, "SIGKILL");
+    console.log(handover?.take(10_000) ? "taken" : "not handed over");
+    process.exit(0);
+  `;
+  expect(Bun.spawnSync([process.execPath, "-e", script]).stdout.toString().trim()).toBe("taken");
+  expect(cgroupOf(id.slice(0, 12)).length).toBeGreaterThan(0);
+  expect(h.monitors()).toEqual([]);
+  expect(h.run(["ps", "-a"]).stdout).toMatch(/Exited \(137\)/);
+  expect(cgroupOf(id.slice(0, 12))).toEqual([]);
+  expect(h.run(["rm", id]).code).toBe(0);
   h.expectClean();
 });
 

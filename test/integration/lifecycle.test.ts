@@ -143,6 +143,22 @@ test("a detached container that exits on its own: its code, then rm; --rm leaves
   h.expectClean();
 });
 
+test("stop releases a detached container itself: once it returns, no cgroup is left and a --rm one is gone", async () => {
+  const id = h.run(["run", "-d", "-q", "--name", "r", "--", "sleep", "60"]).stdout.trim();
+  expect(h.run(["stop", "-t", "0", "r"]).code).toBe(0);
+  // No wait: the monitor handed the container over to the stop (src/runtime/handover.ts).
+  expect(cgroupOf(id.slice(0, 12))).toEqual([]);
+  expect((h.state(id) as { released?: boolean } | undefined)?.released).toBe(true);
+  expect(h.run(["ps", "-a"]).stdout).toMatch(/Exited \(137\)/);
+  await waitFor("the monitor's end", () => h.monitors().length === 0);
+  expect(h.run(["rm", "r"]).code).toBe(0);
+
+  h.run(["run", "-d", "-q", "--rm", "--name", "g", "--", "sleep", "60"]);
+  expect(h.run(["stop", "-t", "0", "g"]).code).toBe(0);
+  expect(h.ids()).toEqual([]);
+  h.expectClean();
+});
+
 test("kill -s sends the signal to PID 1; rm -f kills a running one", async () => {
   h.run(["run", "-d", "-q", "--name", "k", "--", "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done"]);
   expect(h.run(["kill", "-s", "USR1", "k"]).code).toBe(0);

@@ -64,3 +64,14 @@ test("every import follows the layer rules", () => {
   }
   expect(broken).toEqual([]);
 });
+
+// The binary is one bundle, which hoists every static import of Node's own
+// modules to its top: each is loaded at every start of every command (and of
+// the init stage), whichever module asked. These cost milliseconds there
+// (node:tls alone loads net, crypto and the streams): require them where used.
+const HEAVY = ["node:tls", "node:net", "node:crypto", "node:http", "node:https", "node:util", "node:stream", "node:child_process", "node:zlib"];
+
+test("no module imports a heavy Node module statically", () => {
+  const heavy = files(SRC).flatMap((file) => valueImports(file).filter((spec) => HEAVY.includes(spec)).map((spec) => `${relative(SRC, file)} imports ${spec}`));
+  expect(heavy).toEqual([]);
+});

@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../src/errors.ts";
 import { stateRoot } from "../../src/cli/output.ts";
-import { StateStore, writeAtomically } from "../../src/runtime/state.ts";
+import { StateStore, writeAtomically, type ContainerState } from "../../src/runtime/state.ts";
 
 const tmp = mkdtempSync("/tmp/contain-unit-state-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,4 +79,21 @@ test("the sweep: an entry that cannot be released is reported, and the others ar
   expect(failed).toEqual([stuck]);
   expect(swept).toEqual([freed]);
   expect(readdirSync(root)).toEqual([stuck]);
+});
+
+test("a state is read without its spec from the text before it, and found by name from that list", () => {
+  const root = `${tmp}/heads`;
+  const store = new StateStore(root);
+  const id = "c".repeat(64);
+  mkdirSync(`${root}/${id}`, { recursive: true });
+  // A "spec" key inside the spec, and the key's text inside a string before it.
+  const spec = { ociVersion: "1.2.1", annotations: { spec: "inner" }, process: { args: ['a,"spec":b'] } };
+  const state = { id, name: "web", command: ['sh,"spec":{"x":1}'], spec, released: true } as unknown as ContainerState;
+  store.write(state);
+  const [head] = store.listWithoutSpecs();
+  expect(head?.state).toEqual({ id, name: "web", command: ['sh,"spec":{"x":1}'], released: true } as unknown as ContainerState);
+  expect(store.find("web").state).toEqual(state);
+  // An older build's pretty-printed file is read whole.
+  writeFileSync(`${root}/${id}/state.json`, JSON.stringify(state, null, 2));
+  expect(store.listWithoutSpecs()[0]?.state).toEqual(state);
 });
