@@ -137,7 +137,7 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   const initFd = plan.process.init ? initProgramFd() : -1;
   // `create`'s exec.fifo, in the state directory, which pivot_root takes away.
   const fifoFd = plan.execFifo ? openSync(plan.execFifo, O_PATH | O_CLOEXEC) : -1;
-  // The cgroup.procs files the helper moves itself into, opened while the
+  // The files the helper moves itself into the cgroups with, opened while the
   // host's /sys/fs/cgroup is still reachable.
   const cgroupFds = openProcsFiles(start.cgroups);
   if (plan.root.overlay) {

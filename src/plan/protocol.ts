@@ -10,7 +10,7 @@
 //   parent                               init (PID 1 in the new namespaces)
 //   (--net bridge: the veth, its peer
 //   made as eth0 in the init's netns)
-//   ── plan { eth0?, cgroups } ──────►   open the cgroups' cgroup.procs,
+//   ── plan { eth0?, cgroups } ──────►   open the cgroups' tasks (v1) or cgroup.procs,
 //                                        mounts, enter root, hostname, lo up,
 //                                        eth0's address, up, default route,
 //                                        resolve the command, open the pty
