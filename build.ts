@@ -66,6 +66,11 @@ export function buildBinary(): void {
     "src/main.ts",
     "--compile",
     "--bytecode",
+    // Each command's and the init's modules in chunks of their own, loaded
+    // when imported: one bundle is loaded whole at every start (~12 ms here
+    // before the first line runs, against ~4.6 ms split), in the CLI and
+    // again in the init.
+    "--splitting",
     "--format=esm",
     "--minify-syntax",
     `--define=ROOTFS_HASH="${rootfsHash}"`,
