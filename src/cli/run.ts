@@ -234,8 +234,9 @@ function sharedContainer(store: StateStore, name: string | undefined): FlagConte
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
 // maps to) and the image chosen (imageFor), if any: every flag is checked
 // here, before anything is created but the default rootfs, unpacked under
-// `dataRoot` on first use.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore, chosen?: ChosenImage): { spec: Spec; plan: Plan } {
+// `dataRoot` on first use. disposable: its writable layer goes with it
+// (PlanLayout).
+export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore, chosen?: ChosenImage, opts: { disposable?: boolean } = {}): { spec: Spec; plan: Plan } {
   const image = chosen?.use;
   const network = networkFromFlags({
     net: str(flags, "net"),
@@ -329,7 +330,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   // The network of --net container:NAME is that container's, by its ID.
   const joinedNet = spec.contain?.joined?.network;
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
@@ -396,7 +397,8 @@ export default defineCommand({
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image);
+    // A foreground run's layer, and run -d --rm's, are never mounted again.
+    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image, { disposable: !detach || flags.rm === true });
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);
