@@ -15,7 +15,6 @@ import type { Plan } from "../plan/plan.ts";
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
 import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
-import { handOverTerminal } from "./attach.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
@@ -197,8 +196,10 @@ export async function startViaMonitor(plan: Plan, opts: RunOptions, entry: Entry
     });
     pid = init.pid;
     // The terminal is the monitor's to hold (contain attach), not ours.
+    // attach.ts loads node:net (~1.6 ms at every start): only for -t.
     if (master !== undefined) {
       try {
+        const { handOverTerminal } = await import("./attach.ts");
         handOverTerminal(entry.dir, master);
       } finally {
         close(master);
