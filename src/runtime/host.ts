@@ -15,15 +15,21 @@ import { makeLayerImage } from "../linux/loop.ts";
 import { claimImage } from "./image-root.ts";
 import { OWNER, type Entry } from "./state.ts";
 
-// The container's data directory (its owner first, for the sweep), the
-// overlay's directories and the /etc files; returns /etc/hosts's path and content.
-function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+// The container's data directory, its owner first (for the sweep): before
+// the clone, as a detached container's monitor writes its log there.
+export function makeDataDir(plan: Plan, stateDir: string): void {
   const dir = plan.dataDir;
   mkdirSync(dir, { recursive: true, mode: 0o711 });
   // Renamed into place whole: a sweep that read it half-written (empty)
   // would take a live container's directory for an orphan's.
   writeFileSync(`${dir}/${OWNER}.tmp`, stateDir);
   renameSync(`${dir}/${OWNER}.tmp`, `${dir}/${OWNER}`);
+}
+
+// In the data directory (makeDataDir): the overlay's directories and the
+// /etc files; returns /etc/hosts's path and content.
+function writeContainerFiles(plan: Plan, hostname: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+  const dir = plan.dataDir;
   const overlay = plan.root.overlay;
   // With a capped layer, upper and work are made on its own filesystem, by
   // the init once it has mounted it.
@@ -61,8 +67,9 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-// The host's side before the clone: the lease and the bridge, then the
-// container's own files (its /etc/hosts names the leased address).
+// The host's side, while the init boots: the lease and the bridge, then the
+// container's own files (its /etc/hosts names the leased address), which
+// the init needs once it has its plan.
 export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
   const network = entry.state.network;
   // contain's own front end always names the host (the short ID by default).
@@ -77,7 +84,7 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
     if (network?.ports.length) log.info(`publishing ${network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-  const hosts = writeContainerFiles(plan, hostname, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  const hosts = writeContainerFiles(plan, hostname, entry.state.name, bridge?.eth0.address, log);
   if (entry.state.spec) claimImage(entry.state.spec, plan.dataDir, plan.root.overlay?.lowers);
   if (network && bridge) announceNames(network, plan.id, hosts);
   return bridge;

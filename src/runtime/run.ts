@@ -14,7 +14,7 @@ import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
-import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
+import { makeDataDir, plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
@@ -92,21 +92,25 @@ const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 // cloned into: the others it joins from inside (init.ts).
 const pidJoin = (plan: Plan) => plan.joins.find((j) => j.type === "pid")?.path;
 
-// The start that run and run -d share: the host's side (lease, files), the
-// init (spawned by `spawn`: our child, or the monitor's), its veth, the plan
-// and the go, each recorded in the entry as it happens. An init whose start
-// fails is discarded here.
+// The start that run and run -d share: the init (spawned by `spawn`: our
+// child, or the monitor's), the host's side (cgroups, lease, files), its
+// veth, the plan and the go, each recorded in the entry as it happens. An
+// init whose start fails is discarded here.
 async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup, verbosity: Verbosity, spawn: () => InitProcess): Promise<{ init: InitProcess; master?: number }> {
-  cgroup.create();
-  // An OCI caller brings its own network and /etc files.
-  const bridge = opts.spec.contain ? prepareHost(plan, entry, opts.log) : undefined;
+  if (opts.spec.contain) makeDataDir(plan, entry.dir);
   opts.log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
+  // First: the init's boot (a Bun start) overlaps the host's side, which it
+  // needs only once it has its plan. Until then it holds nothing; it dies
+  // with this process (PR_SET_PDEATHSIG), and a failure below discards it.
   const init = spawn();
   const self = sealedSelf();
   if (self.why) opts.log.debug(`the init runs from a sealed memfd copy of this binary: ${self.why}`);
   try {
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
+    cgroup.create();
+    // An OCI caller brings its own network and /etc files.
+    const bridge = opts.spec.contain ? prepareHost(plan, entry, opts.log) : undefined;
     const eth0 = plugNetwork(entry, bridge, init.pid);
     // An OCI bundle's hooks get its state: those of the runtime's namespaces
     // now, with the namespaces made and pivot_root to come.

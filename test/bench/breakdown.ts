@@ -137,38 +137,43 @@ function containPhases(r: Run, mode: Mode): Phase[] {
   // The CLI's clone: of the init (run), of the monitor (run -d).
   const clone = r.call(cli, "clone", namespaces, (e) => ((arg(e, "clone_flags") ?? 0) & CLONE_VFORK) !== 0);
   const child = clone.exit?.ret;
-  let init = child;
-  let cloned = clone.exit;
-  const phases: Phase[] = [
-    { who: "CLI", what: "exec of the binary", from: r.t0, to: ts(exec) },
-    { who: "CLI", what: "Bun start", from: ts(exec), to: ts(bun) },
-    { who: "CLI", what: "module evaluation, flag parsing", from: ts(bun), to: ts(flags) },
-    { who: "CLI", what: "shim, sweep of the state, Spec and Plan", from: ts(flags), to: ts(lock) },
-    { who: "CLI", what: "state entry (lock, state.json)", from: ts(lock), to: ts(mkdirs[0]) },
-    { who: "CLI", what: `cgroup creation (${mkdirs.length} mkdir)`, from: ts(mkdirs[0]), to: ts(mkdirs.at(-1)) },
-    { who: "CLI", what: "bridge network: lease, bridge, nft, hosts", from: ts(mkdirs.at(-1)), to: rootfs },
-    { who: "CLI", what: "container files (data dir, /etc)", from: rootfs, to: namespaces },
-    { who: "CLI", what: "sealed binary, pipes", from: namespaces, to: ts(clone.enter) },
+  // The channel's reads (65536 bytes: the only ones traced): ready, then the exec's EOF.
+  const ready = r.call(cli, "read", ts(clone.exit));
+  const execd = r.call(cli, "read", ts(ready.exit));
+  // The plan: the CLI's last large write before it waits for ready.
+  const planSent = r.last((e) => e.pid === cli && e.name === "sys_write" && e.kind === "enter" && (arg(e, "count") ?? 0) >= 4096, ts(ready.enter));
+  // The veth: the first netlink socket after the container's files.
+  const veth = rootfs === undefined ? undefined : r.call(cli, "socket", rootfs).enter;
+  // The CLI's steps up to the plan, in the order they happened (each label
+  // names what begins there).
+  const steps: [string, number | undefined][] = [
+    ["exec of the binary", r.t0],
+    ["Bun start", ts(exec)],
+    ["module evaluation, flag parsing", ts(bun)],
+    ["shim, sweep of the state, Spec and Plan", ts(flags)],
+    ["state entry (lock, state.json)", ts(lock)],
+    ["sealed binary, pipes", namespaces],
+    [mode === "run" ? "clone, execve of the init (vfork)" : "clone, execve of the monitor (vfork)", ts(clone.enter)],
+    ["init recorded in the state", ts(clone.exit)],
+    [`cgroup creation (${mkdirs.length} mkdir)`, ts(mkdirs[0])],
+    ["bridge network: lease, bridge, nft, hosts", ts(mkdirs.at(-1))],
+    ["container files (data dir, /etc)", rootfs],
+    ["veth into the init's netns", veth && planSent && veth.ts < planSent.ts ? veth.ts : undefined],
+    ["seccomp compiled, plan encoded, sent", ts(planSent)],
+    ["waits for ready", ts(ready.enter)],
   ];
-  if (mode === "run") phases.push({ who: "CLI", what: "clone, execve of the init (vfork)", from: ts(clone.enter), to: ts(clone.exit) });
-  else {
+  const found = steps.flatMap(([what, at]) => (at === undefined ? [] : [{ what, at }])).sort((a, b) => a.at - b.at);
+  const phases: Phase[] = found.map((step, i) => ({ who: "CLI" as const, what: step.what, from: step.at, to: found[i + 1]?.at ?? ts(ready.exit) }));
+  let init = child;
+  if (mode === "detach") {
     const monitorExec = child === undefined ? undefined : r.first((e) => e.pid === child && e.name === "sched_process_exec");
     const monitorClone = child === undefined ? {} : r.call(child, "clone", ts(monitorExec));
     init = monitorClone.exit?.ret;
-    cloned = monitorClone.exit;
     phases.push(
-      { who: "CLI", what: "clone, execve of the monitor (vfork)", from: ts(clone.enter), to: ts(clone.exit) },
       { who: "monitor", what: "start of the monitor", from: ts(monitorExec), to: ts(monitorClone.enter) },
       { who: "monitor", what: "clone, execve of the init (vfork)", from: ts(monitorClone.enter), to: ts(monitorClone.exit) },
     );
   }
-  // The channel's reads (65536 bytes: the only ones traced): ready, then the exec's EOF.
-  const ready = r.call(cli, "read", ts(clone.exit));
-  const execd = r.call(cli, "read", ts(ready.exit));
-  phases.push(
-    { who: "CLI", what: "state saved, veth, seccomp, plan sent", from: ts(cloned), to: ts(ready.enter) },
-    { who: "CLI", what: "waits for ready", from: ts(ready.enter), to: ts(ready.exit) },
-  );
   if (init === undefined) return phases;
   const iExec = r.first((e) => e.pid === init && e.name === "sched_process_exec");
   const iBun = r.call(init, "umask", ts(iExec)).enter;
@@ -334,22 +339,26 @@ const f1 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(1));
 const f2 = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
 
 function printPhases(name: string, runs: Run[], mode: Mode): void {
-  const all = runs.map((r) => containPhases(r, mode));
-  const rows = all[0] ?? [];
+  // Rows by what they are, in the order of their median start: the CLI's
+  // steps may come in another order from one build to the next.
+  const rows = new Map<string, { who: Who; what: string; starts: number[]; durations: number[] }>();
+  runs.forEach((r) => {
+    for (const p of containPhases(r, mode)) {
+      const key = `${p.who}: ${p.what}`;
+      const row = rows.get(key) ?? { who: p.who, what: p.what, starts: [], durations: [] };
+      rows.set(key, row);
+      if (p.from === undefined || p.to === undefined) continue;
+      row.starts.push(p.from - r.t0);
+      row.durations.push(p.to - p.from);
+    }
+  });
   console.log(`\n## ${name}: phases (ms; median over ${runs.length} runs, quartiles in brackets; "at" is the median start since the CLI's execve)\n`);
   console.log("| process | phase | at | duration | (p25-p75) |");
   console.log("|---|---|---:|---:|---:|");
-  for (const [k, row] of rows.entries()) {
-    const durations = all.flatMap((p) => {
-      const x = p[k];
-      return x?.from !== undefined && x.to !== undefined ? [x.to - x.from] : [];
-    });
-    const starts = all.flatMap((p, i) => {
-      const x = p[k];
-      return x?.from !== undefined ? [x.from - (runs[i]?.t0 ?? 0)] : [];
-    });
-    const missing = durations.length < runs.length ? ` (found in ${durations.length} of ${runs.length})` : "";
-    console.log(`| ${row.who} | ${row.what}${missing} | ${f1(median(starts))} | **${f2(median(durations))}** | ${f2(quantile(durations, 0.25))}-${f2(quantile(durations, 0.75))} |`);
+  for (const row of [...rows.values()].sort((a, b) => median(a.starts) - median(b.starts))) {
+    const d = row.durations;
+    const missing = d.length < runs.length ? ` (found in ${d.length} of ${runs.length})` : "";
+    console.log(`| ${row.who} | ${row.what}${missing} | ${f1(median(row.starts))} | **${f2(median(d))}** | ${f2(quantile(d, 0.25))}-${f2(quantile(d, 0.75))} |`);
   }
 }
 
