@@ -90,8 +90,8 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
   return bridge;
 }
 
-// Compiled after the clone, while the init boots: the compiler and the
-// profile's schema (a few ms) are loaded only then.
+// Compiled once the init has its plan, while it sets up: the compiler and
+// the profile's schema (a few ms) are loaded only then.
 export async function seccompOf(spec: Spec): Promise<SeccompFilter | undefined> {
   if (spec.linux.seccomp === undefined) return undefined;
   const { seccompFilter } = await import("../plan/seccomp/filter.ts");

@@ -207,14 +207,16 @@ export class InitProcess {
   // Runs the protocol: the plan, the init's set-up, the limits, and the go
   // after which the helper joins the cgroups at the latest safe moment and
   // execs. Returns the container's pty master. `sent`: what travels beside
-  // the plan (eth0, the compiled seccomp filter).
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter; hookState?: object }): { master?: number } {
+  // the plan (eth0); `seccomp` compiles the filter that goes with the go,
+  // while the init sets up.
+  async start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; hookState?: object }, seccomp: () => Promise<SeccompFilter | undefined>): Promise<{ master?: number }> {
     try {
       try {
         this.channel.send({ type: "plan", plan, verbosity, ...sent, cgroups: [...new Set(Object.values(cgroup.paths))] });
       } catch {
         throw this.failed("exited before reading its plan");
       }
+      const filter = await seccomp();
       const ready = this.channel.receive();
       if (!ready) throw this.failed("exited during set-up");
       this.expectNoError(ready);
@@ -223,7 +225,7 @@ export class InitProcess {
       log.info(`applying cgroup limits: ${describeLimits(plan.resources)}`);
       cgroup.apply(plan.resources, (line) => log.debug(line));
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
-      this.channel.send({ type: "go" });
+      this.channel.send({ type: "go", ...(filter && { seccomp: filter }) });
       const last = this.channel.receive();
       if (last?.type !== "created") this.expectNoError(last, ready.type === "ready" ? ready.path : "");
       return { master };

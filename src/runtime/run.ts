@@ -116,7 +116,7 @@ async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgr
     // now, with the namespaces made and pivot_root to come.
     const hookState = opts.bundle === undefined ? undefined : ociState(opts.store, entry.state);
     if (hookState) for (const kind of ["prestart", "createRuntime"] as const) runHooks(opts.spec.hooks?.[kind], kind, hookState, opts.log);
-    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp: await seccompOf(opts.spec), hookState });
+    const { master } = await init.start(plan, cgroup, opts.log, verbosity, { eth0, hookState }, () => seccompOf(opts.spec));
     // With an exec fifo the command waits for `start`, which records it.
     if (!plan.execFifo) entry.state.started = new Date().toISOString();
     entry.save();
