@@ -404,7 +404,7 @@ export default defineCommand({
       print(`${id}\n`);
       return 0;
     }
-    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false, cidfile });
+    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false, cidfile, stats: flags.stats === true });
     return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

@@ -35,6 +35,7 @@ export interface RunOptions {
   pidFile?: string; // the init's PID goes there once it runs (runc's --pid-file)
   sigProxy?: boolean; // false: the signals contain gets are not forwarded (docker's --sig-proxy=false)
   cidfile?: string; // docker's --cidfile: the ID goes there once the entry exists
+  stats?: boolean; // the result has the container's usage (--stats)
 }
 
 export interface DetachOptions extends RunOptions {
@@ -46,7 +47,7 @@ export interface DetachOptions extends RunOptions {
 export interface RunResult {
   status: ExitStatus;
   oomKilled: boolean;
-  usage: Usage;
+  usage?: Usage; // with RunOptions.stats
 }
 
 // The state of a new container, with the cgroup it is about to get.
@@ -145,10 +146,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     const status = await waitForExit(() => init?.tryReap());
     await terminal?.drained();
     log.info(`container exited: ${describeExit(status)}`);
-    const usage = cgroup.usage();
     // docker's rule (status.ts withOomKilled): any process of the container.
-    const oomKilled = usage.oomKills > 0;
-    return { status, oomKilled, usage };
+    return { status, oomKilled: cgroup.oomKills() > 0, ...(opts.stats && { usage: cgroup.usage() }) };
   } catch (err) {
     init?.discard();
     throw err;

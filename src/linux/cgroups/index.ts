@@ -53,6 +53,8 @@ export interface Cgroup {
   // the container's cgroups cannot take (support.ts).
   apply(resources: Resources, note?: (line: string) => void): void;
   usage(): Usage;
+  // usage().oomKills alone: one file, where usage() reads fifteen.
+  oomKills(): number;
   pids(): number[];
   // The freezer (docker's pause, freezer.ts): freeze returns once every task
   // is frozen, or throws, thawed again, naming the file that never settled.
