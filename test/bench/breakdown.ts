@@ -135,10 +135,17 @@ function containPhases(r: Run, mode: Mode): Phase[] {
   const rootfs = r.line("setting up rootfs");
   const namespaces = r.line("creating namespaces");
   // The CLI's clone: of the init (run), of the monitor (run -d).
-  const clone = r.call(cli, "clone", namespaces, (e) => ((arg(e, "clone_flags") ?? 0) & CLONE_VFORK) !== 0);
+  // The CLI's clone: of the init (run; ahead of everything when the line
+  // allows it, cli/ahead.ts), of the monitor (run -d). The init is the child
+  // that mounts (one cloned ahead and discarded does not).
+  const vfork = (e: TraceEvent) => ((arg(e, "clone_flags") ?? 0) & CLONE_VFORK) !== 0;
+  const clones = r.events.filter((e) => e.pid === cli && e.name === "sys_clone" && e.kind === "enter" && vfork(e)).map((e) => r.call(cli, "clone", e.ts, vfork));
+  const mounts = (c: { exit?: TraceEvent }) => r.first((e) => e.pid === c.exit?.ret && e.name === "sys_mount") !== undefined;
+  const clone = (mode === "run" ? clones.find(mounts) : clones[0]) ?? {};
   const child = clone.exit?.ret;
+  const ahead = lock !== undefined && clone.enter !== undefined && clone.enter.ts < lock.ts;
   // The channel's reads (65536 bytes: the only ones traced): ready, then the exec's EOF.
-  const ready = r.call(cli, "read", ts(clone.exit));
+  const ready = r.call(cli, "read", ahead ? ts(lock) : ts(clone.exit));
   const execd = r.call(cli, "read", ts(ready.exit));
   // The plan: the CLI's last large write before it waits for ready.
   const planSent = r.last((e) => e.pid === cli && e.name === "sys_write" && e.kind === "enter" && (arg(e, "count") ?? 0) >= 4096, ts(ready.enter));
@@ -149,12 +156,12 @@ function containPhases(r: Run, mode: Mode): Phase[] {
   const steps: [string, number | undefined][] = [
     ["exec of the binary", r.t0],
     ["Bun start", ts(exec)],
-    ["module evaluation, flag parsing", ts(bun)],
+    [ahead ? "the clone's modules, sealed binary, pipes" : "module evaluation, flag parsing", ts(bun)],
     ["shim, sweep of the state, Spec and Plan", ts(flags)],
     ["state entry (lock, state.json)", ts(lock)],
-    ["sealed binary, pipes", namespaces],
-    [mode === "run" ? "clone, execve of the init (vfork)" : "clone, execve of the monitor (vfork)", ts(clone.enter)],
-    ["init recorded in the state", ts(clone.exit)],
+    [ahead ? "init recorded in the state" : "sealed binary, pipes", namespaces],
+    [mode === "run" ? `clone, execve of the init (vfork)${ahead ? ", ahead" : ""}` : "clone, execve of the monitor (vfork)", ts(clone.enter)],
+    [ahead ? "module evaluation, flag parsing" : "init recorded in the state", ts(clone.exit)],
     [`cgroup creation (${mkdirs.length} mkdir)`, ts(mkdirs[0])],
     ["bridge network: lease, bridge, nft, hosts", ts(mkdirs.at(-1))],
     ["container files (data dir, /etc)", rootfs],
