@@ -166,7 +166,7 @@ function containPhases(r: Run, mode: Mode): Phase[] {
     ["bridge network: lease, bridge, nft, hosts", ts(mkdirs.at(-1))],
     ["container files (data dir, /etc)", rootfs],
     ["veth into the init's netns", veth && planSent && veth.ts < planSent.ts ? veth.ts : undefined],
-    ["seccomp compiled, plan encoded, sent", ts(planSent)],
+    ["plan sent; the seccomp filter compiled (it goes with go)", ts(planSent)],
     ["waits for ready", ts(ready.enter)],
   ];
   const found = steps.flatMap(([what, at]) => (at === undefined ? [] : [{ what, at }])).sort((a, b) => a.at - b.at);
