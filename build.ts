@@ -4,6 +4,8 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { archiveHash, buildRootfs } from "./rootfs/build.ts";
+import { seccompFilter } from "./src/plan/seccomp/filter.ts";
+import { precompile } from "./src/plan/seccomp/precompiled.ts";
 
 const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
@@ -74,6 +76,8 @@ export function buildBinary(): void {
     "--format=esm",
     "--minify-syntax",
     `--define=ROOTFS_HASH="${rootfsHash}"`,
+    // docker's profile, compiled once here rather than at every start.
+    `--define=DEFAULT_SECCOMP_FILTER=${JSON.stringify(JSON.stringify(precompile(seccompFilter, process.arch)))}`,
     // A root-run binary must not run code from the directory it is started
     // in: bunfig.toml can preload scripts, .env can set BUN_OPTIONS.
     "--no-compile-autoload-bunfig",

@@ -6,6 +6,7 @@ import { hostname as osHostname, release } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
+import { precompiledFor, type Precompiled } from "../plan/seccomp/precompiled.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
 import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
@@ -90,12 +91,21 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
   return bridge;
 }
 
-// Compiled once the init has its plan, while it sets up: the compiler and
-// the profile's schema (a few ms) are loaded only then.
+// docker's profile with the default capabilities, as the build compiled it
+// (build.ts, plan/seccomp/precompiled.ts); undefined from a source checkout.
+declare const DEFAULT_SECCOMP_FILTER: string | undefined;
+
+// The build's filter when it is the one asked for; otherwise compiled once
+// the init has its plan, while it sets up: the compiler and the profile's
+// schema (a few ms) are loaded only then.
 export async function seccompOf(spec: Spec): Promise<SeccompFilter | undefined> {
   if (spec.linux.seccomp === undefined) return undefined;
+  const machine = { arch: process.arch, kernel: release() };
+  const carried = typeof DEFAULT_SECCOMP_FILTER === "string" ? (JSON.parse(DEFAULT_SECCOMP_FILTER) as Precompiled) : undefined;
+  const built = precompiledFor(spec, carried, machine);
+  if (built) return built;
   const { seccompFilter } = await import("../plan/seccomp/filter.ts");
-  return seccompFilter(spec, { arch: process.arch, kernel: release() });
+  return seccompFilter(spec, machine);
 }
 
 // After the clone: the veth's peer goes into the init's network namespace.
