@@ -4,6 +4,8 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { archiveHash, buildRootfs } from "./rootfs/build.ts";
+import { seccompFilter } from "./src/plan/seccomp/filter.ts";
+import { precompile } from "./src/plan/seccomp/precompiled.ts";
 
 const root = import.meta.dir;
 export const SHIM = join(root, "ffi/shim.so");
@@ -66,12 +68,16 @@ export function buildBinary(): void {
     "src/main.ts",
     "--compile",
     "--bytecode",
-    // A chunk per lazily imported module: a command evaluates only its own
-    // modules, not the whole program (commands load when named, cli/main.ts).
+    // Each command's and the init's modules in chunks of their own, loaded
+    // when imported: one bundle is loaded whole at every start (~12 ms here
+    // before the first line runs, against ~4.6 ms split), in the CLI and
+    // again in the init.
     "--splitting",
     "--format=esm",
     "--minify-syntax",
     `--define=ROOTFS_HASH="${rootfsHash}"`,
+    // docker's profile, compiled once here rather than at every start.
+    `--define=DEFAULT_SECCOMP_FILTER=${JSON.stringify(JSON.stringify(precompile(seccompFilter, process.arch)))}`,
     // A root-run binary must not run code from the directory it is started
     // in: bunfig.toml can preload scripts, .env can set BUN_OPTIONS.
     "--no-compile-autoload-bunfig",

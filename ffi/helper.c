@@ -21,7 +21,8 @@
  * namespace only places the joiner's children in it. So, as runc's nsexec,
  * join is:
  *   this process (the joiner): enters the container's cgroups (writes "0" to
- *     each cgroup.procs, before the cgroup namespace), setns(pidfd, ns_flags)
+ *     each one's tasks on v1, cgroup.procs on v2: src/linux/cgroups/files.ts
+ *     says why; before the cgroup namespace), setns(pidfd, ns_flags)
  *     into all its namespaces at once, takes its root (fchdir + chroot: right
  *     after pivot_root and after the chroot fallback)
  *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK) ──► the process: PID n in
@@ -99,7 +100,7 @@ struct join {
 	int64_t pidfd; /* the container's init */
 	int64_t ns_flags; /* CLONE_NEW* to join */
 	int64_t root_fd; /* /proc/<init>/root, O_PATH */
-	const int32_t *cgroup_fds; /* cgroup.procs of each hierarchy, O_WRONLY */
+	const int32_t *cgroup_fds; /* tasks (v1) or cgroup.procs (v2) of each hierarchy, O_WRONLY */
 	int64_t ncgroup;
 	const char *cwd;
 	const char *file; /* the command; searched in search_path unless it has a '/' */
@@ -244,7 +245,7 @@ struct hook {
 };
 
 struct start {
-	const int32_t *cgroup_fds; /* cgroup.procs of each hierarchy, O_WRONLY */
+	const int32_t *cgroup_fds; /* tasks (v1) or cgroup.procs (v2) of each hierarchy, O_WRONLY */
 	int64_t ncgroup;
 	int64_t cgroupns; /* 1: a cgroup namespace of its own, once inside */
 	const char *path; /* the command, resolved by the init */
@@ -365,8 +366,9 @@ static int start_main(char *base, size_t size, int status_fd)
 	}
 	if (!r->path || !r->argv || !r->envp || !r->proc || !r->hook_state || (r->ncgroup && !r->cgroup_fds) || (r->nhooks && !r->hooks))
 		return 125;
-	/* Alone in this process, so "0" moves exactly it: from here on its
-	 * charges (and the command's) are the container's. */
+	/* Alone in this process, so "0" moves exactly it (and, written to a v1
+	 * tasks file, without the threadgroup lock's RCU wait): from here on
+	 * its charges (and the command's) are the container's. */
 	for (int i = 0; i < r->ncgroup; i++)
 		if (write(r->cgroup_fds[i], "0", 1) != 1)
 			return start_failed(status_fd, START_CGROUP, errno, 0);

@@ -12,6 +12,8 @@ if (args[0] === "init") {
   const { runInit } = await import("./init/init.ts");
   runInit(Number(args[1]), Number(args[2]), Number(args[3] ?? -1));
 } else {
+  // A foreground run's init boots while this process loads (cli/ahead.ts).
+  await (await import("./cli/ahead.ts")).cloneAhead(args);
   const { cli } = await import("./cli/main.ts");
   process.exit(await cli(args));
 }

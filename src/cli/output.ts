@@ -104,8 +104,8 @@ export function reportExit(result: RunResult, memoryLimit: number | undefined, o
     const pid1 = !result.status.exited && result.status.signal === SIGKILL;
     printErr(`${pid1 ? "killed" : "a process of the container was killed"}: out of memory${limit}\n`);
   }
-  if (opts.stats) {
-    const u = result.usage;
+  const u = result.usage;
+  if (opts.stats && u) {
     const parts = [
       `peak memory ${u.memoryPeak === undefined ? "n/a" : humanSize(u.memoryPeak)}`,
       `cpu time ${u.cpuUsec === undefined ? "n/a" : `${(u.cpuUsec / 1e6).toFixed(3)}s`}`,

@@ -21,8 +21,6 @@ import { parseSignal, signalName } from "../linux/process.ts";
 import { readInLayers } from "../linux/layers.ts";
 import { readInRoot } from "../linux/resolve.ts";
 import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
-import { parseSeccompProfile } from "../plan/seccomp/profile.ts";
-import { configFlags, overlay, parseConfig } from "../spec/config.ts";
 import { parseEnvFile } from "../spec/env.ts";
 import { exposedPorts, imageStopSignal, type ImageUse } from "../spec/image-config.ts";
 import { parseLabelFile, specFromFlags, typedFlags, type FlagContext, type RunFlags } from "../spec/from-flags.ts";
@@ -151,8 +149,8 @@ function parseJsonFile(flag: string, file: string): unknown {
 }
 
 // --config and --preset under the flags given on the command line, and the
-// file's default verbosity.
-function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
+// file's default verbosity. The config's schema loads only for --config.
+async function withConfig(flags: FlagValues): Promise<{ flags: FlagValues; log?: Verbosity }> {
   const file = str(flags, "config");
   if (file === undefined) {
     if (str(flags, "preset") !== undefined) throw new SpecError("--preset", "needs --config FILE to take presets from", "e.g. --config contain.yaml --preset small");
@@ -165,6 +163,7 @@ function withConfig(flags: FlagValues): { flags: FlagValues; log?: Verbosity } {
   } catch (err) {
     throw new SpecError("--config", `${file} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(err as Error).message}`, "fix the syntax");
   }
+  const { configFlags, overlay, parseConfig } = await import("../spec/config.ts");
   const config = parseConfig(input, file);
   return { flags: overlay<FlagValues[string]>(configFlags(config, str(flags, "preset"), file), flags), log: config.log };
 }
@@ -234,8 +233,20 @@ function sharedContainer(store: StateStore, name: string | undefined): FlagConte
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
 // maps to) and the image chosen (imageFor), if any: every flag is checked
 // here, before anything is created but the default rootfs, unpacked under
-// `dataRoot` on first use.
-export function containerOf(flags: FlagValues, positionals: string[], id: string, tty: boolean, dataRoot: string, store: StateStore, chosen?: ChosenImage): { spec: Spec; plan: Plan } {
+// `dataRoot` on first use. disposable: its writable layer goes with it
+// (PlanLayout). checkProfile: the parser of --security-opt seccomp=FILE's
+// profile (profileChecker), which refuses a bad one before anything is
+// made; without it, the runtime refuses it when it compiles the filter.
+export function containerOf(
+  flags: FlagValues,
+  positionals: string[],
+  id: string,
+  tty: boolean,
+  dataRoot: string,
+  store: StateStore,
+  chosen?: ChosenImage,
+  opts: { disposable?: boolean; checkProfile?: (profile: unknown, file: string) => void } = {},
+): { spec: Spec; plan: Plan } {
   const image = chosen?.use;
   const network = networkFromFlags({
     net: str(flags, "net"),
@@ -314,7 +325,7 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
       group: readsGroups ? readRoot("/etc/group") : "",
       readProfile: (file) => {
         const profile = parseJsonFile("--security-opt seccomp", file);
-        parseSeccompProfile(profile, file); // refused here, naming the file, before anything is made
+        opts.checkProfile?.(profile, file); // refused here, naming the file, before anything is made
         return profile;
       },
       defaultSeccomp: DEFAULT_SECCOMP,
@@ -329,11 +340,19 @@ export function containerOf(flags: FlagValues, positionals: string[], id: string
   );
   // The network of --net container:NAME is that container's, by its ID.
   const joinedNet = spec.contain?.joined?.network;
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
   // Compiled here, whatever the cgroup version, so that a list of rules the
   // device filter refuses is refused before anything is made (~0.1 ms).
   deviceFilter(plan.resources.devices ?? []);
   return { spec, plan };
+}
+
+// The seccomp profile's parser (~0.5 ms to load), for a line that names a
+// profile file.
+async function profileChecker(flags: FlagValues): Promise<((profile: unknown, file: string) => void) | undefined> {
+  if (!list(flags, "security-opt").some((o) => o.startsWith("seccomp=") && o !== "seccomp=unconfined")) return undefined;
+  const { parseSeccompProfile } = await import("../plan/seccomp/profile.ts");
+  return (profile, file) => void parseSeccompProfile(profile, file);
 }
 
 // Whether a `run` line is runc's: it names a bundle among the flags before
@@ -370,7 +389,7 @@ export default defineCommand({
     const command = named === undefined ? positionals : positionals.slice(2);
     if (named !== undefined && str(given, "image") !== undefined)
       throw new SpecError("--image", `and ${JSON.stringify(named)} before -- both name an image`, "give one of them");
-    const { flags, log: configured } = withConfig(given);
+    const { flags, log: configured } = await withConfig(given);
     const wanted = imageRequest(flags, named ?? str(flags, "image"));
     const { log, verbosity } = loggerFor(given, configured);
     requireRoot("run");
@@ -396,13 +415,14 @@ export default defineCommand({
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
-    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image);
+    // A foreground run's layer, and run -d --rm's, are never mounted again.
+    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image, { disposable: !detach || flags.rm === true, checkProfile: await profileChecker(flags) });
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);
       return 0;
     }
-    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false, cidfile });
+    const result = await runContainer(plan, { log, verbosity, store, spec, name, sigProxy: flags["sig-proxy"] !== false, cidfile, stats: flags.stats === true });
     return reportExit(result, plan.resources.memory?.limit, { stats: flags.stats === true });
   },
 });

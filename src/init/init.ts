@@ -19,7 +19,7 @@ import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootf
 import { createLogger, type Logger } from "../log.ts";
 import { execAttributes } from "../plan/exec.ts";
 import type { Plan } from "../plan/plan.ts";
-import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
+import type { Eth0Config, FromInit, SeccompFilter, ToInit } from "../plan/protocol.ts";
 
 // true, false (not executable), "directory", or null (no such file).
 function isExecutableFile(path: string): boolean | "directory" | null {
@@ -130,14 +130,14 @@ function bindConsole(slave: number): void {
   }
 }
 
-function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[]; fifoFd: number } {
+function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[]; fifoFd: number; seccomp?: SeccompFilter } {
   joinNamespaces(plan.joins);
   if (plan.process.oomScoreAdj !== undefined) setOomScoreAdj(plan.process.oomScoreAdj);
   // Read from the binary while its file is still reachable, before pivot_root.
   const initFd = plan.process.init ? initProgramFd() : -1;
   // `create`'s exec.fifo, in the state directory, which pivot_root takes away.
   const fifoFd = plan.execFifo ? openSync(plan.execFifo, O_PATH | O_CLOEXEC) : -1;
-  // The cgroup.procs files the helper moves itself into, opened while the
+  // The files the helper moves itself into the cgroups with, opened while the
   // host's /sys/fs/cgroup is still reachable.
   const cgroupFds = openProcsFiles(start.cgroups);
   if (plan.root.overlay) {
@@ -174,8 +174,9 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
     bindConsole(pty.slave);
   }
   channel.send({ type: "ready", ptyMaster: pty?.master, path });
-  if (channel.receive()?.type !== "go") process.exit(EXIT.runtime);
-  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd };
+  const go = channel.receive();
+  if (go?.type !== "go") process.exit(EXIT.runtime);
+  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd, seccomp: go.seccomp };
 }
 
 
@@ -193,12 +194,12 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   const log = createLogger(verbosity);
   if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
   try {
-    const { path, tty, initFd, cgroupFds, fifoFd } = setUp(plan, first, log, channel);
+    const { path, tty, initFd, cgroupFds, fifoFd, seccomp } = setUp(plan, first, log, channel);
     log.info(`running: ${plan.process.args.join(" ")}`);
     // The helper moves itself into the cgroups, single-threaded, takes a
     // cgroup namespace of its own there (that cgroup is the container's "/")
     // and becomes the command; its failures reach the parent directly.
-    const attrs = execAttributes(plan.process, first.seccomp, tty, initFd);
+    const attrs = execAttributes(plan.process, seccomp, tty, initFd);
     const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd, hooks: plan.hooks?.startContainer ?? [], hookState: JSON.stringify({ ...first.hookState, status: "created" }) }, statusFd);
     throw new SyscallError("execve", ["contain-helper"], -err);
   } catch (err) {

@@ -28,7 +28,7 @@ export function prepareRoot(root: RootPlan): string {
   if (root.overlay?.layer) mountLayer(root.overlay.layer.image, root.overlay.layer.dir, [root.overlay.upper, root.overlay.work]);
   if (root.overlay) {
     try {
-      mountOverlay(root.overlay, 0);
+      mountVolatileOrNot(root.overlay);
     } catch (err) {
       if (!(err instanceof SyscallError)) throw err;
       if (err.errno === ENODEV) throw new ContainError("copy-on-write root: this kernel has no overlayfs (mount: ENODEV)", "load it (modprobe overlay), or run with --no-overlay", undefined, { cause: err });
@@ -43,6 +43,19 @@ export function prepareRoot(root: RootPlan): string {
   // pivot_root needs the new root to be a mount point of its own.
   mount(dir, dir, null, MS.MS_BIND | MS.MS_REC);
   return dir;
+}
+
+// A kernel before 5.10 refuses overlayfs' volatile (EINVAL), which the Plan
+// asks for a layer that goes with its container (plan.ts, PlanLayout):
+// mounted without it, the layer is synced at its unmount, as any other.
+function mountVolatileOrNot(overlay: NonNullable<RootPlan["overlay"]>): void {
+  try {
+    mountOverlay(overlay, 0);
+  } catch (err) {
+    const plain = overlay.options.replace(/,volatile$/, "");
+    if (!(err instanceof SyscallError && err.errno === EINVAL) || plain === overlay.options) throw err;
+    mountOverlay(overlay, 0, plain);
+  }
 }
 
 // The overlay at its merged directory, with its options or `data`. An

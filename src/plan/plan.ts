@@ -143,6 +143,12 @@ export interface PlanLayout {
   lowers?: LayerStack; // the layers of the Spec's contain.image, in the store
   cgroup: CgroupPlan;
   execFifo?: string; // `create`: the command waits at this fifo until `start`
+  // The writable layer goes with the container (a foreground run, run -d
+  // --rm): nothing of it needs to reach the disk, so its overlay is mounted
+  // volatile. Otherwise the unmount at the container's exit syncs the whole
+  // upper filesystem (overlayfs' sync_fs), with everyone's dirty data on it:
+  // 2-20 ms here before the exit is reported, against ~1.5 ms without.
+  disposable?: boolean;
 }
 
 // A node in the container's /dev, its directories first ("u" is OCI's name
@@ -243,6 +249,11 @@ export const MOUNT_DATA_MAX = 4096 - 1;
 
 type Overlay = NonNullable<RootPlan["overlay"]>;
 
+// overlayfs' option (Linux 5.10) to skip every sync of the upper layer. Its
+// mount leaves work/incompat/volatile behind, and overlayfs refuses that
+// work directory from then on: only for a layer that is never mounted again.
+const OVERLAY_VOLATILE = ",volatile";
+
 // The overlay's options: its lower layers (the root, or the image's, relative
 // to its store's directory) and the container's own upper; `readonly`, the
 // upper as the top lower layer instead, so that nothing can be written at
@@ -256,7 +267,8 @@ export function overlayOptions(path: string, overlay: Omit<Overlay, "options">, 
 // Overlay options are comma-separated and take ':' between lower layers.
 // Also where `cp` finds a stopped container's layers. With an image its
 // layers are the lower ones (`lowers`, from its store).
-export function overlayRoot(spec: Spec, overlayDir: string, lowers?: LayerStack): RootPlan & { overlay: Overlay } {
+// `disposable`: see PlanLayout.
+export function overlayRoot(spec: Spec, overlayDir: string, lowers?: LayerStack, disposable = false): RootPlan & { overlay: Overlay } {
   const image = spec.contain?.image;
   if (!image && /[,:\\]/.test(spec.root.path))
     throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
@@ -267,7 +279,7 @@ export function overlayRoot(spec: Spec, overlayDir: string, lowers?: LayerStack)
   const home = size === undefined ? overlayDir : at("layer");
   const layer = size === undefined ? {} : { layer: { image: at("layer.img"), dir: home, size } };
   const overlay = { upper: posix.join(home, "upper"), work: posix.join(home, "work"), merged: at("merged"), ...(image && { lowers }), ...layer };
-  const options = overlayOptions(spec.root.path, overlay);
+  const options = `${overlayOptions(spec.root.path, overlay)}${disposable ? OVERLAY_VOLATILE : ""}`;
   if (image && options.length > MOUNT_DATA_MAX)
     throw new SpecError(`image ${image.name}`, `its ${image.layers.length} layers take ${options.length} bytes of overlay options, more than the ${MOUNT_DATA_MAX} mount(2) reads`, "use an image of fewer layers (squash it), or a shorter --data-root");
   return { path: spec.root.path, readonly: spec.root.readonly, overlay: { ...overlay, options } };
@@ -340,7 +352,7 @@ export function planFromSpec(spec: Spec, id: string, layout: PlanLayout, network
     namespaces: spec.linux.namespaces.filter((n) => n.path === undefined).map((n) => n.type),
     joins: spec.linux.namespaces.flatMap((n) => (n.path === undefined ? [] : [{ type: n.type, path: n.path }])),
     // An image's root is always an overlay: its layers are shared.
-    root: spec.contain?.overlay || spec.contain?.image ? overlayRoot(spec, layout.overlayDir, layout.lowers) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
+    root: spec.contain?.overlay || spec.contain?.image ? overlayRoot(spec, layout.overlayDir, layout.lowers, layout.disposable) : { path: spec.root.path, readonly: spec.root.readonly, ...rootPropagation(spec) },
     mounts,
     ops,
     ...(spec.hostname === undefined ? {} : { hostname: spec.hostname }),

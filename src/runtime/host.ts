@@ -6,6 +6,7 @@ import { hostname as osHostname, release } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "../log.ts";
 import { etcFiles } from "../plan/etc.ts";
+import { precompiledFor, type Precompiled } from "../plan/seccomp/precompiled.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
 import type { Eth0Config, SeccompFilter } from "../plan/protocol.ts";
@@ -15,15 +16,21 @@ import { makeLayerImage } from "../linux/loop.ts";
 import { claimImage } from "./image-root.ts";
 import { OWNER, type Entry } from "./state.ts";
 
-// The container's data directory (its owner first, for the sweep), the
-// overlay's directories and the /etc files; returns /etc/hosts's path and content.
-function writeContainerFiles(plan: Plan, hostname: string, stateDir: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+// The container's data directory, its owner first (for the sweep): before
+// the clone, as a detached container's monitor writes its log there.
+export function makeDataDir(plan: Plan, stateDir: string): void {
   const dir = plan.dataDir;
   mkdirSync(dir, { recursive: true, mode: 0o711 });
   // Renamed into place whole: a sweep that read it half-written (empty)
   // would take a live container's directory for an orphan's.
   writeFileSync(`${dir}/${OWNER}.tmp`, stateDir);
   renameSync(`${dir}/${OWNER}.tmp`, `${dir}/${OWNER}`);
+}
+
+// In the data directory (makeDataDir): the overlay's directories and the
+// /etc files; returns /etc/hosts's path and content.
+function writeContainerFiles(plan: Plan, hostname: string, name: string | undefined, address: string | undefined, log: Logger): { file: string; own: string } {
+  const dir = plan.dataDir;
   const overlay = plan.root.overlay;
   // With a capped layer, upper and work are made on its own filesystem, by
   // the init once it has mounted it.
@@ -61,8 +68,9 @@ function readOptional(path: string): string | undefined {
   }
 }
 
-// The host's side before the clone: the lease and the bridge, then the
-// container's own files (its /etc/hosts names the leased address).
+// The host's side, while the init boots: the lease and the bridge, then the
+// container's own files (its /etc/hosts names the leased address), which
+// the init needs once it has its plan.
 export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<typeof prepareBridgeNetwork> | undefined {
   const network = entry.state.network;
   // contain's own front end always names the host (the short ID by default).
@@ -77,18 +85,27 @@ export function prepareHost(plan: Plan, entry: Entry, log: Logger): ReturnType<t
     if (network?.ports.length) log.info(`publishing ${network.ports.map(describePort).join(" ")}`);
   }
   log.info(`setting up rootfs: ${plan.root.path}${plan.root.overlay ? " (copy-on-write)" : ""}`);
-  const hosts = writeContainerFiles(plan, hostname, entry.dir, entry.state.name, bridge?.eth0.address, log);
+  const hosts = writeContainerFiles(plan, hostname, entry.state.name, bridge?.eth0.address, log);
   if (entry.state.spec) claimImage(entry.state.spec, plan.dataDir, plan.root.overlay?.lowers);
   if (network && bridge) announceNames(network, plan.id, hosts);
   return bridge;
 }
 
-// Compiled after the clone, while the init boots: the compiler and the
-// profile's schema (a few ms) are loaded only then.
+// docker's profile with the default capabilities, as the build compiled it
+// (build.ts, plan/seccomp/precompiled.ts); undefined from a source checkout.
+declare const DEFAULT_SECCOMP_FILTER: string | undefined;
+
+// The build's filter when it is the one asked for; otherwise compiled once
+// the init has its plan, while it sets up: the compiler and the profile's
+// schema (a few ms) are loaded only then.
 export async function seccompOf(spec: Spec): Promise<SeccompFilter | undefined> {
   if (spec.linux.seccomp === undefined) return undefined;
+  const machine = { arch: process.arch, kernel: release() };
+  const carried = typeof DEFAULT_SECCOMP_FILTER === "string" ? (JSON.parse(DEFAULT_SECCOMP_FILTER) as Precompiled) : undefined;
+  const built = precompiledFor(spec, carried, machine);
+  if (built) return built;
   const { seccompFilter } = await import("../plan/seccomp/filter.ts");
-  return seccompFilter(spec, { arch: process.arch, kernel: release() });
+  return seccompFilter(spec, machine);
 }
 
 // After the clone: the veth's peer goes into the init's network namespace.

@@ -79,6 +79,22 @@ export class InitProcess {
     return ["contain", "init", String(sync), String(status), String(shimFd())];
   }
 
+  // An init cloned before this process knows its container (cloneAhead).
+  private static ahead?: { init: InitProcess; flags: bigint };
+
+  // `run` in the foreground clones its init before it has loaded its own
+  // modules and read its flags (cli/ahead.ts): the init's Bun boot (~9 ms)
+  // then overlaps the CLI's (~12 ms) instead of following it. Until clone()
+  // takes it, it holds nothing and waits for its plan; it dies with this
+  // process (PR_SET_PDEATHSIG), and a clone that needs other namespaces, a
+  // pod's PID namespace or an init that outlives this process discards it.
+  // Best effort: a failure (not root) is left to the real clone to report.
+  static cloneAhead(namespaces: readonly NamespaceType[]): void {
+    try {
+      InitProcess.ahead = { init: InitProcess.spawn(namespaces, {}), flags: cloneFlags(namespaces.filter((n) => n !== "cgroup")) };
+    } catch {}
+  }
+
   // The cgroup namespace is left out: the init creates it itself once it is
   // inside the container's cgroup, so that cgroup becomes its root. The init
   // is this binary, exec'd from its sealed copy (linux/self.ts).
@@ -86,6 +102,17 @@ export class InitProcess {
   // caller, a subreaper, inherits and reaps it). pidns: the path of a PID
   // namespace to start in (a pod's), instead of a new one.
   static clone(namespaces: readonly NamespaceType[], opts: { outlive?: boolean; pidns?: string } = {}): InitProcess {
+    const ahead = InitProcess.ahead;
+    InitProcess.ahead = undefined;
+    if (ahead) {
+      const fits = !opts.outlive && opts.pidns === undefined && ahead.flags === cloneFlags(namespaces.filter((n) => n !== "cgroup"));
+      if (fits && ahead.init.tryReap() === undefined) return ahead.init;
+      ahead.init.discard();
+    }
+    return InitProcess.spawn(namespaces, opts);
+  }
+
+  private static spawn(namespaces: readonly NamespaceType[], opts: { outlive?: boolean; pidns?: string }): InitProcess {
     const sync = pipe();
     const status = pipe();
     const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
@@ -207,14 +234,16 @@ export class InitProcess {
   // Runs the protocol: the plan, the init's set-up, the limits, and the go
   // after which the helper joins the cgroups at the latest safe moment and
   // execs. Returns the container's pty master. `sent`: what travels beside
-  // the plan (eth0, the compiled seccomp filter).
-  start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; seccomp?: SeccompFilter; hookState?: object }): { master?: number } {
+  // the plan (eth0); `seccomp` compiles the filter that goes with the go,
+  // while the init sets up.
+  async start(plan: Plan, cgroup: Cgroup, log: Logger, verbosity: Verbosity, sent: { eth0?: Eth0Config; hookState?: object }, seccomp: () => Promise<SeccompFilter | undefined>): Promise<{ master?: number }> {
     try {
       try {
         this.channel.send({ type: "plan", plan, verbosity, ...sent, cgroups: [...new Set(Object.values(cgroup.paths))] });
       } catch {
         throw this.failed("exited before reading its plan");
       }
+      const filter = await seccomp();
       const ready = this.channel.receive();
       if (!ready) throw this.failed("exited during set-up");
       this.expectNoError(ready);
@@ -223,7 +252,7 @@ export class InitProcess {
       log.info(`applying cgroup limits: ${describeLimits(plan.resources)}`);
       cgroup.apply(plan.resources, (line) => log.debug(line));
       const master = ready.type === "ready" && ready.ptyMaster !== undefined ? pidfdGetfd(this.pidfd, ready.ptyMaster) : undefined;
-      this.channel.send({ type: "go" });
+      this.channel.send({ type: "go", ...(filter && { seccomp: filter }) });
       const last = this.channel.receive();
       if (last?.type !== "created") this.expectNoError(last, ready.type === "ready" ? ready.path : "");
       return { master };

@@ -14,9 +14,8 @@ import type { Logger, Verbosity } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
-import { plugNetwork, prepareHost, seccompOf } from "./host.ts";
+import { makeDataDir, plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { keepSeccompFilter } from "./seccomp-cache.ts";
-import { handOverTerminal } from "./attach.ts";
 import { InitProcess } from "./init-process.ts";
 import { checkBridge, networkState } from "./network.ts";
 import { releaseResources } from "./release.ts";
@@ -37,6 +36,7 @@ export interface RunOptions {
   pidFile?: string; // the init's PID goes there once it runs (runc's --pid-file)
   sigProxy?: boolean; // false: the signals contain gets are not forwarded (docker's --sig-proxy=false)
   cidfile?: string; // docker's --cidfile: the ID goes there once the entry exists
+  stats?: boolean; // the result has the container's usage (--stats)
 }
 
 export interface DetachOptions extends RunOptions {
@@ -48,7 +48,7 @@ export interface DetachOptions extends RunOptions {
 export interface RunResult {
   status: ExitStatus;
   oomKilled: boolean;
-  usage: Usage;
+  usage?: Usage; // with RunOptions.stats
 }
 
 // The state of a new container, with the cgroup it is about to get.
@@ -94,29 +94,37 @@ const SHORT_NAMES: Record<string, string> = { network: "net", mount: "mnt" };
 // cloned into: the others it joins from inside (init.ts).
 const pidJoin = (plan: Plan) => plan.joins.find((j) => j.type === "pid")?.path;
 
-// The start that run and run -d share: the host's side (lease, files), the
-// init (spawned by `spawn`: our child, or the monitor's), its veth, the plan
-// and the go, each recorded in the entry as it happens. An init whose start
-// fails is discarded here.
+// The start that run and run -d share: the init (spawned by `spawn`: our
+// child, or the monitor's), the host's side (cgroups, lease, files), its
+// veth, the plan and the go, each recorded in the entry as it happens. An
+// init whose start fails is discarded here.
 async function startInit(plan: Plan, opts: RunOptions, entry: Entry, cgroup: Cgroup, verbosity: Verbosity, spawn: () => InitProcess): Promise<{ init: InitProcess; master?: number }> {
-  cgroup.create();
-  // An OCI caller brings its own network and /etc files.
-  const bridge = opts.spec.contain ? prepareHost(plan, entry, opts.log) : undefined;
+  if (opts.spec.contain) makeDataDir(plan, entry.dir);
   opts.log.info(`creating namespaces: ${plan.namespaces.map((n) => SHORT_NAMES[n] ?? n).join(" ")}`);
+  // First: the init's boot (a Bun start) overlaps the host's side, which it
+  // needs only once it has its plan. Until then it holds nothing; it dies
+  // with this process (PR_SET_PDEATHSIG), and a failure below discards it.
   const init = spawn();
   const self = sealedSelf();
   if (self.why) opts.log.debug(`the init runs from a sealed memfd copy of this binary: ${self.why}`);
   try {
     entry.state.init = { pid: init.pid, startTime: init.startTime };
     entry.save();
+    cgroup.create();
+    // An OCI caller brings its own network and /etc files.
+    const bridge = opts.spec.contain ? prepareHost(plan, entry, opts.log) : undefined;
     const eth0 = plugNetwork(entry, bridge, init.pid);
     // An OCI bundle's hooks get its state: those of the runtime's namespaces
     // now, with the namespaces made and pivot_root to come.
     const hookState = opts.bundle === undefined ? undefined : ociState(opts.store, entry.state);
     if (hookState) for (const kind of ["prestart", "createRuntime"] as const) runHooks(opts.spec.hooks?.[kind], kind, hookState, opts.log);
-    const seccomp = await seccompOf(opts.spec);
-    if (seccomp) keepSeccompFilter(entry.dir, seccomp); // for exec (seccomp-cache.ts)
-    const { master } = init.start(plan, cgroup, opts.log, verbosity, { eth0, seccomp, hookState });
+    // Compiled while the init sets up, and kept for exec (seccomp-cache.ts).
+    const compile = async () => {
+      const seccomp = await seccompOf(opts.spec);
+      if (seccomp) keepSeccompFilter(entry.dir, seccomp);
+      return seccomp;
+    };
+    const { master } = await init.start(plan, cgroup, opts.log, verbosity, { eth0, hookState }, compile);
     // With an exec fifo the command waits for `start`, which records it.
     if (!plan.execFifo) entry.state.started = new Date().toISOString();
     entry.save();
@@ -145,10 +153,8 @@ export async function runContainer(plan: Plan, opts: RunOptions): Promise<RunRes
     const status = await waitForExit(() => init?.tryReap());
     await terminal?.drained();
     log.info(`container exited: ${describeExit(status)}`);
-    const usage = cgroup.usage();
     // docker's rule (status.ts withOomKilled): any process of the container.
-    const oomKilled = usage.oomKills > 0;
-    return { status, oomKilled, usage };
+    return { status, oomKilled: cgroup.oomKills() > 0, ...(opts.stats && { usage: cgroup.usage() }) };
   } catch (err) {
     init?.discard();
     throw err;
@@ -200,8 +206,10 @@ export async function startViaMonitor(plan: Plan, opts: RunOptions, entry: Entry
     });
     pid = init.pid;
     // The terminal is the monitor's to hold (contain attach), not ours.
+    // attach.ts loads node:net (~1.6 ms at every start): only for -t.
     if (master !== undefined) {
       try {
+        const { handOverTerminal } = await import("./attach.ts");
         handOverTerminal(entry.dir, master);
       } finally {
         close(master);

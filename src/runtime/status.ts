@@ -20,7 +20,7 @@ export interface Status {
 // with it.
 export function withOomKilled(exit: ExitRecord, state: ContainerState): ExitRecord {
   if (exit.oomKilled !== undefined || !state.cgroup || state.released) return exit;
-  return openCgroup(state.cgroup.version, state.cgroup.paths).usage().oomKills > 0 ? { ...exit, oomKilled: true } : exit;
+  return openCgroup(state.cgroup.version, state.cgroup.paths).oomKills() > 0 ? { ...exit, oomKilled: true } : exit;
 }
 
 export function statusOf(store: StateStore, state: ContainerState): Status {

@@ -1,9 +1,10 @@
 // What the benchmarks share: running tools, the peers (runc, crun), crun's
 // hybrid-cgroup workaround, and one busybox root and OCI bundle for all.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePackages } from "../../build.ts";
 import { buildRootfs } from "../../rootfs/build.ts";
+import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
 
 export const PEERS = ["runc", "crun"] as const;
 export type Peer = (typeof PEERS)[number];
@@ -88,3 +89,16 @@ export function makeBundle(runtime: Runtime, dir: string, rootfs: string, cgroup
   writeFileSync(path, JSON.stringify(config, null, 2));
 }
 
+// A bridge and subnet of the benchmarks' own, so they never touch contain0.
+export const BENCH_BRIDGE = ["--bridge", "ctbench", "--subnet", "10.199.1.0/24"];
+
+// The benchmark's bridge, its nft table and its lease file, if this run made them.
+export function snapshotBridge(): () => void {
+  const existed = existsSync("/sys/class/net/ctbench");
+  return () => {
+    if (existed) return;
+    spawn(["ip", "link", "del", "ctbench"]);
+    spawn(["nft", "delete", "table", "ip", "contain-ctbench"]);
+    for (const ext of ["json", "lock"]) rmSync(join(DEFAULT_DATA_ROOT, `network/ctbench.${ext}`), { force: true });
+  };
+}

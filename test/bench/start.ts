@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { BINARY, ensurePackages } from "../../build.ts";
 import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
 import { BenchCgroups } from "./cgroups.ts";
-import { hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, PEERS, spawn, type Peer, type Runtime } from "./common.ts";
+import { BENCH_BRIDGE, hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, PEERS, snapshotBridge, spawn, type Peer, type Runtime } from "./common.ts";
 
 // Installed by apt-get from here when missing, so a fresh machine or CI needs no set-up.
 const TOOLS = ["hyperfine", "time", "busybox-static", "nftables", "iproute2"];
@@ -57,9 +57,6 @@ interface Sample {
   containSays?: string;
 }
 
-// A bridge and subnet of the benchmark's own, so it never touches contain0.
-const BENCH_BRIDGE = ["--bridge", "ctbench", "--subnet", "10.199.1.0/24"];
-
 function containSubjects(contain: string, work: string, rootfs: string): Subject[] {
   const root = ["--root", join(work, "state/contain")];
   const cmd = (extra: string[]) => [contain, "run", "-q", ...root, ...extra, "--", "/bin/true"];
@@ -83,17 +80,6 @@ function baselineSubjects(work: string, rootfs: string): Subject[] {
   copyFileSync(given, copy);
   const argv = (extra: string[]) => [copy, "run", "-q", "--root", join(work, "state/baseline"), "--net", "none", ...extra, "--rootfs", rootfs, "--", "/bin/true"];
   return [{ name: "contain (baseline)", runtime: "contain", argv: argv([]), memoryArgv: argv(["--stats"]) }];
-}
-
-// The benchmark's bridge, its nft table and its lease file, if this run made them.
-function snapshotBridge(): () => void {
-  const existed = existsSync("/sys/class/net/ctbench");
-  return () => {
-    if (existed) return;
-    spawn(["ip", "link", "del", "ctbench"]);
-    spawn(["nft", "delete", "table", "ip", "contain-ctbench"]);
-    for (const ext of ["json", "lock"]) rmSync(join(DEFAULT_DATA_ROOT, `network/ctbench.${ext}`), { force: true });
-  };
 }
 
 function peerSubject(runtime: Peer, work: string, rootfs: string, cg: BenchCgroups): Subject {

@@ -110,8 +110,8 @@ test("--debug shows every system call with its arguments", () => {
   expect(r.stderr).toContain('pivot_root(".", ".") = 0');
   // the container's /proc, on its target resolved in the new root before pivot_root
   expect(r.stderr).toMatch(/mount\("proc", "\/proc\/self\/fd\/\d+", "proc", MS_NOSUID\|MS_NODEV\|MS_NOEXEC, NULL\) = 0/);
-  // the init opens the cgroups' cgroup.procs, and execs the helper that joins them
-  expect(r.stderr).toMatch(/open\("\/sys\/fs\/cgroup\/[^"]+\/cgroup.procs", "O_WRONLY\|O_CLOEXEC"\)/);
+  // the init opens the cgroups' tasks (v1) or cgroup.procs (v2), and execs the helper that joins them
+  expect(r.stderr).toMatch(/open\("\/sys\/fs\/cgroup\/[^"]+\/(tasks|cgroup.procs)", "O_WRONLY\|O_CLOEXEC"\)/);
   expect(r.stderr).toMatch(/execve\("\/proc\/self\/fd\/\d+", \["contain-helper","start","\d+","\d+"\], \[0 vars\]\)/);
   expect(r.stderr).toMatch(/sethostname\("[0-9a-f]{12}", 12\) = 0/);
   // the init is exec'd from the binary sealed on a detached overlayfs

@@ -26,6 +26,16 @@ const sh = (cmd: string[]) => Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe
 const links = () => readdirSync("/sys/class/net");
 const ctnLinks = () => new Set(links().filter((l) => l.startsWith("ctn")));
 const vethsBefore = ctnLinks();
+// The veths, once those of containers that are gone have gone too: the
+// kernel deletes a veth with the container's network namespace, a moment
+// after the container's exit (milliseconds, more under load), and contain
+// leaves it to. One that stays (a leak) never settles, and fails.
+const settledLinks = () =>
+  waitFor("the veths of the containers that are gone to go", () => {
+    const live = new Set(h.ids().map((id) => `ctn${id.slice(0, 12)}`));
+    const now = ctnLinks();
+    return [...now].every((l) => live.has(l) || vethsBefore.has(l)) && now;
+  });
 const hadContain0 = links().includes("contain0");
 
 // Every nft table but ours, as text: compared before and after the suite.
@@ -80,10 +90,10 @@ class Holder {
   }
 }
 
-afterAll(() => {
+afterAll(async () => {
   try {
     h.expectClean();
-    expect([...ctnLinks()].filter((l) => !vethsBefore.has(l))).toEqual([]);
+    expect([...(await settledLinks())].filter((l) => !vethsBefore.has(l))).toEqual([]);
     for (const b of [BR, SMALL_BR]) {
       expect(leases(b)).toEqual([]);
       expect(portMap(b)).not.toContain("elements");
@@ -154,7 +164,7 @@ test("a host port that another container maps, or a host process listens on, is 
   const nc = Bun.spawn(["busybox", "nc", "-l", "-p", String(listened)], { stdout: "ignore", stderr: "ignore" });
   try {
     await a.address();
-    const before = { ids: h.ids(), veths: ctnLinks(), leases: leases(BR) };
+    const before = { ids: h.ids(), veths: await settledLinks(), leases: leases(BR) };
     const clash = h.run(["run", "-q", ...NET, "-p", `${taken}:81`, "--", "true"]);
     expect(clash.code).toBe(125);
     expect(clash.stderr).toMatch(new RegExp(`^\\[contain\\] error: host port ${taken}/tcp is already mapped to container [0-9a-f]{12} \\(${taken}:80/tcp\\); choose another host port, or remove that container\\n$`));
@@ -163,7 +173,7 @@ test("a host port that another container maps, or a host process listens on, is 
     const busy = h.run(["run", "-q", ...NET, "-p", `${listened}:80`, "--", "true"]);
     expect(busy.code).toBe(125);
     expect(busy.stderr).toBe(`[contain] error: host port ${listened}/tcp is in use: a process on the host listens on all addresses; choose another host port\n`);
-    expect({ ids: h.ids(), veths: ctnLinks(), leases: leases(BR) }).toEqual(before);
+    expect({ ids: h.ids(), veths: await settledLinks(), leases: leases(BR) }).toEqual(before);
     expect(portMap(BR)).not.toContain(`${listened}`);
   } finally {
     nc.kill();
@@ -210,11 +220,11 @@ test("IPAM: an exhausted /29 gives a clean error and leaves nothing", async () =
   const holders = Array.from({ length: 5 }, () => new Holder(["--bridge", SMALL_BR, "--subnet", SMALL]));
   try {
     await Promise.all(holders.map((x) => x.address()));
-    const before = { ids: h.ids(), veths: ctnLinks() };
+    const before = { ids: h.ids(), veths: await settledLinks() };
     const r = h.run(["run", "-q", "--bridge", SMALL_BR, "--", "true"]);
     expect(r.code).toBe(125);
     expect(r.stderr).toBe(`[contain] error: the subnet ${SMALL} of bridge ${SMALL_BR} is full (5 addresses, all leased); remove a container, or use a larger --subnet on another --bridge\n`);
-    expect({ ids: h.ids(), veths: ctnLinks() }).toEqual(before);
+    expect({ ids: h.ids(), veths: await settledLinks() }).toEqual(before);
     expect(leases(SMALL_BR)).toHaveLength(5);
   } finally {
     await Promise.all(holders.map((x) => x.release()));
@@ -302,7 +312,7 @@ test("the runtime SIGKILLed: the next command removes the veth, the lease and th
   expect(next.stderr).toContain(`removed the leftovers of container ${id?.slice(0, 12)}`);
   expect(leases(BR)).toEqual([]);
   expect(portMap(BR)).not.toContain(`${mapped}`);
-  expect([...ctnLinks()].filter((l) => !vethsBefore.has(l))).toEqual([]);
+  expect([...(await settledLinks())].filter((l) => !vethsBefore.has(l))).toEqual([]);
 });
 
 // A detached web server on BR, its host ports left to the host.
@@ -459,8 +469,9 @@ test.each<[string, string[], RegExp]>([
   ["a subnet overlapping another bridge's", ["--bridge", `ctov${tag}`, "--subnet", `10.${octet}.1.128/25`], new RegExp(`^\\[contain\\] error: --subnet: 10\\.${octet}\\.1\\.128/25 overlaps the host's network ${SUBNET.replace(/\./g, "\\.")} \\(on ${BR}\\); choose a subnet`)],
   ["another subnet for an existing bridge", ["--bridge", BR, "--subnet", `10.${octet}.3.0/24`], new RegExp(`^\\[contain\\] error: --subnet: bridge ${BR} already has the subnet ${SUBNET.replace(/\./g, "\\.")}, not 10\\.${octet}\\.3\\.0/24; `)],
   ["a reserved bridge name", ["--bridge", "ctnx"], /^\[contain\] error: --bridge: "ctnx" starts with ctn, which names containers' veths; choose another name$/],
-])("bad input: %s", (_, args, message) => {
+])("bad input: %s", async (_, args, message) => {
   h.run(["run", "-q", ...NET, "--", "true"]); // BR exists
+  await settledLinks(); // and that container's veth has gone
   const before = { links: links().sort(), leases: leases(BR), ids: h.ids() };
   const r = h.run(["run", ...args, "--", "true"]);
   expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);

@@ -221,4 +221,9 @@ describe("the root from an image's layers", () => {
     expect(plan.root.overlay?.lowers).toBeUndefined();
     expect(plan.root.overlay?.options).toBe(`lowerdir=/r,upperdir=/run/contain/${ID}/rootfs/upper,workdir=/run/contain/${ID}/rootfs/work`);
   });
+
+  test("a layer that goes with its container is mounted volatile: its unmount syncs nothing", () => {
+    const plan = planFromSpec(spec, ID, { ...LAYOUT, disposable: true }, none);
+    expect(plan.root.overlay?.options).toBe(`lowerdir=/r,upperdir=/run/contain/${ID}/rootfs/upper,workdir=/run/contain/${ID}/rootfs/work,volatile`);
+  });
 });

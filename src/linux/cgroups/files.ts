@@ -28,15 +28,32 @@ export function writeCgroupFile(dir: string, file: string, value: string, hint =
   }
 }
 
-// The cgroup.procs file of each directory, open for writing: the helper
-// writes "0" to each to move itself in (ffi/helper.c).
+// The file of each directory that its caller moves itself into by writing
+// "0" (ffi/helper.c, which is one thread), open for writing. On v1 that is
+// `tasks`: "0" there moves only the writing thread, and the kernel then takes
+// no threadgroup lock (cgroup_procs_write_start: threadgroup_locked = pid ||
+// threadgroup), whereas "0" in cgroup.procs takes cgroup_threadgroup_rwsem
+// for writing, and its first writer in a while waits for an RCU grace period
+// (~10 ms here, on every start's critical path). For one thread the two
+// move the same thing. v2 has no `tasks` (its cgroup.threads is for threaded
+// subtrees only): cgroup.procs there.
 export function openProcsFiles(dirs: readonly string[]): number[] {
   return [...new Set(dirs)].map((dir) => {
-    traceCall("open", [`${dir}/cgroup.procs`, "O_WRONLY|O_CLOEXEC"]);
+    let path = `${dir}/tasks`;
+    const open = () => {
+      traceCall("open", [path, "O_WRONLY|O_CLOEXEC"]);
+      return openSync(path, constants.O_WRONLY);
+    };
     try {
-      return openSync(`${dir}/cgroup.procs`, constants.O_WRONLY);
+      try {
+        return open();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        path = `${dir}/cgroup.procs`;
+        return open();
+      }
     } catch (err) {
-      throw new ContainError(`cannot open ${dir}/cgroup.procs: ${(err as NodeJS.ErrnoException).code ?? err}`, "the container's cgroup may be gone", undefined, { cause: err });
+      throw new ContainError(`cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, "the container's cgroup may be gone", undefined, { cause: err });
     }
   });
 }

@@ -1,6 +1,6 @@
 // Cgroups behind one interface (youki's CgroupManager): create, apply limits,
 // read usage, freeze and thaw, kill all, destroy. A process joins by itself (the helper writes
-// "0" to each cgroup.procs: files.ts openProcsFiles). v2 is the primary path; v1 is
+// "0" to each tasks or cgroup.procs: files.ts openProcsFiles). v2 is the primary path; v1 is
 // what hybrid machines give us for memory, cpu and pids.
 import { readFileSync } from "node:fs";
 import type { Resources } from "../../plan/cgroup.ts";
@@ -53,6 +53,8 @@ export interface Cgroup {
   // the container's cgroups cannot take (support.ts).
   apply(resources: Resources, note?: (line: string) => void): void;
   usage(): Usage;
+  // usage().oomKills alone: one file, where usage() reads fifteen.
+  oomKills(): number;
   pids(): number[];
   // The freezer (docker's pause, freezer.ts): freeze returns once every task
   // is frozen, or throws, thawed again, naming the file that never settled.

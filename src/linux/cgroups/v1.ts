@@ -176,9 +176,14 @@ export class CgroupV1 implements Cgroup {
       pidsPeak: pids ? readNumber(`${pids}/pids.peak`) : undefined,
       pidsCurrent: pids ? readNumber(`${pids}/pids.current`) : undefined,
       pidsLimit: pids ? readNumber(`${pids}/pids.max`) : undefined,
-      oomKills: (mem ? readKeyed(`${mem}/memory.oom_control`, "oom_kill") : undefined) ?? 0,
+      oomKills: this.oomKills(),
       blockIO: blkio === undefined ? undefined : parseBlkioBytes(blkio),
     };
+  }
+
+  oomKills(): number {
+    const mem = this.paths.memory;
+    return (mem ? readKeyed(`${mem}/memory.oom_control`, "oom_kill") : undefined) ?? 0;
   }
 
   pids(): number[] {

@@ -151,9 +151,13 @@ export class CgroupV2 implements Cgroup {
       pidsPeak: readNumber(`${this.dir}/pids.peak`),
       pidsCurrent: readNumber(`${this.dir}/pids.current`),
       pidsLimit: readNumber(`${this.dir}/pids.max`),
-      oomKills: readKeyed(`${this.dir}/memory.events`, "oom_kill") ?? 0,
+      oomKills: this.oomKills(),
       blockIO: io === undefined ? undefined : parseIoStat(io),
     };
+  }
+
+  oomKills(): number {
+    return readKeyed(`${this.dir}/memory.events`, "oom_kill") ?? 0;
   }
 
   pids(): number[] {

@@ -14,6 +14,7 @@ import { ContainError } from "../../errors.ts";
 import { Assembler, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MAXINSNS, encode, Label } from "./bpf.ts";
 import type { SeccompAction, SeccompArg, SeccompFilter, SeccompProfile, SeccompRule } from "./profile.ts";
 import { SYSCALLS_AARCH64, SYSCALLS_X86_64 } from "./syscalls.ts";
+import { kernelAtLeast } from "./kernel.ts";
 
 export type SeccompArch = "x86_64" | "aarch64";
 
@@ -80,13 +81,6 @@ export function actionValue(action: SeccompAction, errnoRet?: number): number {
     case "SCMP_ACT_LOG":
       return SECCOMP_RET_LOG;
   }
-}
-
-function kernelAtLeast(release: string | undefined, min: string): boolean {
-  if (release === undefined) return true;
-  const [major = 0, minor = 0] = release.split(/[.-]/).map(Number);
-  const [wantMajor = 0, wantMinor = 0] = min.split(".").map(Number);
-  return major !== wantMajor ? major > wantMajor : minor >= wantMinor;
 }
 
 // docker's rule conditions (moby/profiles seccomp_linux.go): an excludes that
