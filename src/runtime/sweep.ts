@@ -38,6 +38,7 @@ export function openStore(root: string, dataRoot: string, log: Logger): StateSto
     rmSync(unpack.path, { recursive: true, force: true });
     log.info(`removed an unfinished unpack of the default rootfs: ${unpack.path}`);
   }
-  for (const dir of sweepDataDirs(dataRoot)) log.info(`removed the files of a container that is gone: ${dir}`);
+  const inUse = new Set(listed.flatMap((c) => (c.state.dataDir === undefined ? [] : [c.state.dataDir])));
+  for (const dir of sweepDataDirs(dataRoot, inUse)) log.info(`removed the files of a container that is gone: ${dir}`);
   return store;
 }
