@@ -15,7 +15,8 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
       throw new ContainError(`container ${label(state)} is paused`, `unpause and stop it first (contain unpause ${label(state)}; contain stop ${label(state)}), or use contain rm -f`);
     if (!force && status.kind === "restarting") throw new ContainError(`container ${label(state)} is restarting`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
     if (!force) throw new ContainError(`container ${label(state)} is running`, `stop it first (contain stop ${label(state)}), or use contain rm -f`);
-    await stopFound(store, found, 0);
+    // Its stop signal is in its spec, read for it.
+    await stopFound(store, { ...found, state: store.read(state.id) ?? state }, 0);
   }
   // The monitor's clean-up, if it is still under way; then the lock is ours.
   const lock = await untilReleased(store, state.id, 10_000);
@@ -23,7 +24,7 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
   if (!lock) throw new ContainError(`container ${label(state)} is still being cleaned up`, "try again in a moment");
   try {
     // Released already, unless its monitor died: releasing twice is harmless.
-    const current = store.read(state.id);
+    const current = store.read(state.id, false);
     if (current && !current.released) releaseResources(current);
     removeContainerFiles(found.dir, current ?? state);
   } finally {
@@ -32,7 +33,8 @@ export async function removeFound(store: StateStore, found: Found, force: boolea
 }
 
 export async function removeContainer(store: StateStore, ref: string, force: boolean): Promise<Found> {
-  const found = store.find(ref);
+  // Without its spec, which only a stop reads (removeFound).
+  const found = store.find(ref, false);
   // Its caller (podman, containerd) tracks it, and deletes it itself.
   if (found.state.kind === "oci") throw new ContainError(`container ${found.state.id} was made by create, for the program that made it`, `leave it to that program, or remove it with contain delete --force ${found.state.id}`);
   await removeFound(store, found, force);

@@ -220,8 +220,10 @@ export class StateStore {
     };
   }
 
-  read(id: string): ContainerState | undefined {
-    return readState(this.dir(id));
+  // `withSpec` false: without its spec, for a caller that does not use it
+  // (readState).
+  read(id: string, withSpec = true): ContainerState | undefined {
+    return readState(this.dir(id), withSpec);
   }
 
   // For whoever holds the container's lock (the monitor's clean-up, a sweeper).
@@ -260,11 +262,12 @@ export class StateStore {
     return all;
   }
 
-  // A container by name, full ID or unique ID prefix (docker's order).
-  find(ref: string): Found {
-    const guessed = this.guess(ref);
+  // A container by name, full ID or unique ID prefix (docker's order);
+  // without its spec if `withSpec` is false.
+  find(ref: string, withSpec = true): Found {
+    const guessed = this.guess(ref, withSpec);
     if (guessed) return guessed;
-    const all = this.list();
+    const all = withSpec ? this.list() : this.listWithoutSpecs();
     const exact = all.find((c) => c.state.name === ref) ?? all.find((c) => c.state.id === ref);
     if (exact) return exact;
     const matches = /^[0-9a-f]+$/.test(ref) ? all.filter((c) => c.state.id.startsWith(ref)) : [];
@@ -276,14 +279,14 @@ export class StateStore {
 
   // find's answer from the last list's names and IDs, read again now; or
   // undefined, for a full list to decide.
-  private guess(ref: string): Found | undefined {
+  private guess(ref: string, withSpec: boolean): Found | undefined {
     if (!this.index) return undefined;
     const byName = this.index.byName.get(ref);
     const prefixed = /^[0-9a-f]+$/.test(ref) ? this.index.ids.filter((id) => id.startsWith(ref)) : [];
     // A name, else the one ID it is or begins (docker's order).
     const id = byName ?? (prefixed.length === 1 ? prefixed[0] : undefined);
     if (id === undefined) return undefined;
-    const state = this.read(id);
+    const state = this.read(id, withSpec);
     if (!state || (byName !== undefined && state.name !== ref)) return undefined;
     return { dir: this.dir(id), state };
   }

@@ -50,7 +50,7 @@ export const isLive = (s: Status) => s.kind !== "exited" && s.kind !== "restarti
 export async function untilReleased(store: StateStore, id: string, timeoutMs: number): Promise<FileLock | "gone" | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!store.read(id)) return "gone";
+    if (!store.read(id, false)) return "gone";
     const lock = store.tryLock(id);
     if (lock) return lock;
     if (Date.now() > deadline) return null;
