@@ -18,10 +18,12 @@ export function releaseContainer(state: ContainerState, store: StateStore): Cont
   }
   // state.exit: a release cut short after it was written.
   const recorded = state.exit ?? store.exitRecord(state.id) ?? { status: { exited: false, signal: SIGKILL, core: false }, finished: new Date().toISOString() };
-  // On record before the cgroup that tells an OOM kill goes, so that no
-  // reader in between (inspect, ps) sees the exit without it.
+  // An OOM kill on record before the cgroup that tells it goes, so that no
+  // reader in between (inspect, ps) sees the exit without it. Without one
+  // the exit file says all there is (a missing cgroup counts none), for a
+  // reader as for the sweep of a release cut short: one write, not two.
   const exit = withOomKilled(recorded, state);
-  store.write({ ...state, exit });
+  if (exit.oomKilled) store.write({ ...state, exit });
   releaseResources(state);
   return { ...state, exit, released: true };
 }
