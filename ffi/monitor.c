@@ -58,6 +58,14 @@
  * argv: contain-monitor exe_fd init_fd dir_fd sync_rd status_wr shim_fd
  *       log_dir_fd ctl_fd rep_fd lock_fd clone_flags max_size max_file root id
  *       stdin pidns_fd
+ *
+ * Cloned ahead (`run -d`, src/cli/ahead.ts: before the CLI has loaded its
+ * modules or knows its container): dir_fd is -1, and lock_fd is a socket on
+ * which, once the init is cloned and reported, the CLI sends the rest, one
+ * message: "MAX_SIZE MAX_FILE" NUL ROOT NUL ID NUL, with exe_fd, dir_fd,
+ * log_dir_fd, ctl_fd and lock_fd as SCM_RIGHTS; the monitor answers one byte
+ * once attach.sock listens. EOF there instead (the CLI died, or clones
+ * another init): the init is killed and reaped, and the monitor exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -371,6 +379,35 @@ static int reap(pid_t init, int *status, int options)
 	return ended;
 }
 
+/* The rest of an ahead monitor's arguments (see the top). */
+static int receive_late(int sock, int fds[5], struct log *log, char **root, char **id)
+{
+	static char text[4096];
+	char ctl[CMSG_SPACE(5 * sizeof(int))] = { 0 };
+	struct iovec iov = { text, sizeof text - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+	ssize_t n;
+	while ((n = recvmsg(sock, &m, 0)) < 0 && errno == EINTR)
+		;
+	struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : 0;
+	if (!h || h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(5 * sizeof(int)))
+		return -1;
+	memcpy(fds, CMSG_DATA(h), 5 * sizeof(int));
+	text[n] = 0;
+	char *end;
+	log->max_size = strtoll(text, &end, 10);
+	log->max_file = (int)strtol(end, 0, 10);
+	size_t at = strlen(text) + 1;
+	if (at >= (size_t)n)
+		return -1;
+	*root = text + at;
+	at += strlen(text + at) + 1;
+	if (at >= (size_t)n)
+		return -1;
+	*id = text + at;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 18)
@@ -382,6 +419,7 @@ int main(int argc, char **argv)
 	struct log log = { .dir = num(argv[7]), .max_size = strtoll(argv[12], 0, 10), .max_file = num(argv[13]) };
 	char *root = argv[14], *id = argv[15];
 	int want_stdin = num(argv[16]), pidns_fd = num(argv[17]);
+	int late_fd = dir_fd < 0 ? lock_fd : -1;
 	char *const no_env[] = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, 0);
@@ -407,8 +445,8 @@ int main(int argc, char **argv)
 		return 125;
 	/* Listening before the init exists: the CLI hands the master over as
 	 * soon as the init reports it. */
-	int listen_fd = attach_listen(dir_fd);
-	if (listen_fd < 0)
+	int listen_fd = late_fd < 0 ? attach_listen(dir_fd) : -1;
+	if (late_fd < 0 && listen_fd < 0)
 		return 125;
 
 	pid_t pid = clone_init(flags, pidns_fd);
@@ -447,6 +485,21 @@ int main(int argc, char **argv)
 		close(shim_fd);
 	if (pid < 0 || !ok)
 		return 125;
+	if (late_fd >= 0) {
+		int late[5];
+		if (receive_late(late_fd, late, &log, &root, &id) < 0 || (listen_fd = attach_listen(late[1])) < 0) {
+			int st;
+			kill(pid, SIGKILL);
+			while (!reap(pid, &st, 0) && errno == EINTR)
+				;
+			return 125;
+		}
+		exe_fd = late[0], dir_fd = late[1], log.dir = late[2], ctl_fd = late[3], lock_fd = late[4];
+		char byte = 1;
+		if (write(late_fd, &byte, 1) != 1)
+			return 125;
+		close(late_fd);
+	}
 
 	log_open(&log, 0);
 	static struct stream streams[2] = { { "stdout", 0, { 0 } }, { "stderr", 0, { 0 } } };

@@ -10,7 +10,7 @@ const x64 = {
   sendfile: 40, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 321, execve: 59, ptrace: 101,
   connect: 42, sendmsg: 46, getpgid: 121, dup3: 292,
   lseek: 8, unlinkat: 263, symlinkat: 266, readlinkat: 267, fchownat: 260, utimensat: 280,
-  renameat2: 316, copy_file_range: 326, ftruncate: 77, ppoll: 271, recvmsg: 47,
+  renameat2: 316, copy_file_range: 326, ftruncate: 77, ppoll: 271, recvmsg: 47, socketpair: 53,
   linkat: 265, setxattr: 188, lsetxattr: 189, fsetxattr: 190, getxattr: 191, lgetxattr: 192, listxattr: 194, llistxattr: 195,
 } as const;
 
@@ -23,7 +23,7 @@ const arm64: Record<keyof typeof x64, number> = {
   sendfile: 71, fsopen: 430, fsconfig: 431, fsmount: 432, bpf: 280, execve: 221, ptrace: 117,
   connect: 203, sendmsg: 211, getpgid: 155, dup3: 24,
   lseek: 62, unlinkat: 35, symlinkat: 36, readlinkat: 78, fchownat: 54, utimensat: 88,
-  renameat2: 276, copy_file_range: 285, ftruncate: 46, ppoll: 73, recvmsg: 212,
+  renameat2: 276, copy_file_range: 285, ftruncate: 46, ppoll: 73, recvmsg: 212, socketpair: 199,
   linkat: 37, setxattr: 5, lsetxattr: 6, fsetxattr: 7, getxattr: 8, lgetxattr: 9, listxattr: 11, llistxattr: 12,
 };
 

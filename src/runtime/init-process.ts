@@ -25,6 +25,7 @@ import {
   type ExitStatus,
 } from "../linux/process.ts";
 import { sealedSelf } from "../linux/self.ts";
+import { sendFds, socketPair } from "../linux/fd-passing.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { describeLimits } from "../plan/cgroup.ts";
 import type { LogPlan, Plan } from "../plan/plan.ts";
@@ -39,6 +40,30 @@ const O_CLOEXEC = 0o2000000;
 interface Waiter {
   wait(): ExitStatus; // blocking, for an init known to be exiting
   poll(): ExitStatus | undefined;
+}
+
+interface AheadMonitor {
+  pid: number;
+  flags: bigint;
+  sock: number; // where the rest of its arguments go
+  sync: number;
+  status: number;
+  rep: number; // its report: the init's pid
+}
+
+// A monitor's report: the init's pid, or -errno.
+function readReport(fd: number): number {
+  const report = Buffer.alloc(4);
+  return readSync(fd, report) === 4 ? report.readInt32LE() : -1;
+}
+
+// Closing its socket ends an ahead monitor and its init; it is waited for,
+// so nothing of it outlives the command.
+function discardMonitor(ahead: AheadMonitor): void {
+  for (const fd of [ahead.sock, ahead.sync, ahead.status, ahead.rep]) if (fd >= 0) close(fd);
+  try {
+    waitExited(ahead.pid);
+  } catch {}
 }
 
 const ENOENT = 2;
@@ -150,6 +175,13 @@ export class InitProcess {
   // pidns: the path of a PID namespace to start in, which the monitor joins
   // for the clone (as clone's caller does).
   static viaMonitor(namespaces: readonly NamespaceType[], store: StateStore, id: string, lockFd: number, log: LogPlan, pidns?: string): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+    const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
+    const ahead = InitProcess.aheadMonitor;
+    InitProcess.aheadMonitor = undefined;
+    if (ahead) {
+      if (pidns === undefined && !log.stdin && ahead.flags === flags) return InitProcess.lateMonitor(ahead, store, id, lockFd, log);
+      discardMonitor(ahead);
+    }
     const dir = store.dir(id);
     const sync = pipe();
     const status = pipe();
@@ -161,7 +193,6 @@ export class InitProcess {
     const initExe = sealedSelf().fd;
     const dirFd = openSync(dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
     const logDir = openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY);
-    const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
     const pidnsFd = pidns === undefined ? -1 : openNamespace("pid", pidns);
     const theirs = [exe, initExe, dirFd, sync.read, status.write, shimFd(), logDir, ctl.read, rep.write, lockFd];
     const argv = ["contain-monitor", ...theirs.map(String), String(flags), String(log.maxSize), String(log.maxFile), store.root, id, log.stdin ? "1" : "0", String(pidnsFd)];
@@ -174,23 +205,9 @@ export class InitProcess {
       const monitor = { pid, startTime: processStartTime(pid) ?? 0 };
       // Our copies of its ends go first: a monitor that dies unblocks the read.
       for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write]) close(fd);
-      const report = Buffer.alloc(4);
-      const n = readSync(rep.read, report);
-      const initPid = n === 4 ? report.readInt32LE() : -1;
+      const initPid = readReport(rep.read);
       if (initPid === -ENOMEM && pidns !== undefined) throw noInit(pidns);
-      if (initPid <= 0) throw new ContainError(`the container's monitor could not start the init${initPid < -1 ? ` (errno ${-initPid})` : ""}`, "run again with --debug");
-      const waiter: Waiter = {
-        poll: () => store.exitRecord(id)?.status ?? (isRunning(monitor.pid, monitor.startTime) ? undefined : { exited: false, signal: SIGKILL, core: false }),
-        wait: () => {
-          for (;;) {
-            const st = waiter.poll();
-            if (st) return st;
-            Bun.sleepSync(5);
-          }
-        },
-      };
-      const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), status.read, sync.write, waiter);
-      return { init, monitor, ctl: ctl.write };
+      return InitProcess.monitored(store, id, monitor, initPid, status.read, sync.write, ctl.write);
     } catch (err) {
       if (monitorPid === undefined) for (const fd of [exe, dirFd, sync.read, status.write, logDir, ctl.read, rep.write, pidnsFd]) if (fd >= 0) close(fd);
       close(sync.write);
@@ -200,6 +217,89 @@ export class InitProcess {
     } finally {
       close(rep.read);
     }
+  }
+
+  // A detached run's monitor, cloned before this process knows its container
+  // (cli/ahead.ts), as cloneAhead does for a foreground run's init: the
+  // monitor clones the init at once, so that the init's Bun boot (~9 ms)
+  // overlaps the CLI's instead of following its state entry. What it needs
+  // of the container (its state directory and lock, the log's directory
+  // and sizes, ctl) comes later over a socket (ffi/monitor.c); closing that
+  // socket instead ends the monitor and its init. Best effort, as cloneAhead.
+  private static aheadMonitor?: AheadMonitor;
+
+  static monitorAhead(namespaces: readonly NamespaceType[]): void {
+    try {
+      const flags = cloneFlags(namespaces.filter((n) => n !== "cgroup"));
+      const sync = pipe();
+      const status = pipe();
+      const rep = pipe();
+      const [sock, theirSock] = socketPair();
+      const theirs = [-1, sealedSelf().fd, -1, sync.read, status.write, shimFd(), -1, -1, rep.write, theirSock];
+      const argv = ["contain-monitor", ...theirs.map(String), String(flags), "0", "0", "", "", "0", "-1"];
+      try {
+        const { pid, pidfd } = cloneExec({ flags: 0n, flagNames: "0", exe: monitorPathForExec(), argv, env: [], keepFds: theirs.filter((fd) => fd >= 0) });
+        close(pidfd);
+        const ahead: AheadMonitor = { pid, flags, sock, sync: sync.write, status: status.read, rep: rep.read };
+        InitProcess.aheadMonitor = ahead;
+        // A run that fails before its start leaves nothing behind it.
+        process.once("exit", () => {
+          if (InitProcess.aheadMonitor !== ahead) return;
+          InitProcess.aheadMonitor = undefined;
+          discardMonitor(ahead);
+        });
+      } catch {
+        for (const fd of [sock, sync.write, status.read, rep.read]) close(fd);
+      } finally {
+        for (const fd of [theirSock, sync.read, status.write, rep.write]) close(fd);
+      }
+    } catch {}
+  }
+
+  private static lateMonitor(ahead: AheadMonitor, store: StateStore, id: string, lockFd: number, log: LogPlan): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+    const ctl = pipe();
+    try {
+      const monitor = { pid: ahead.pid, startTime: processStartTime(ahead.pid) ?? 0 };
+      const initPid = readReport(ahead.rep);
+      if (initPid <= 0) throw new ContainError(`the container's monitor could not start the init${initPid < -1 ? ` (errno ${-initPid})` : ""}`, "run again with --debug");
+      const exe = openSync("/proc/self/exe", O_PATH | O_CLOEXEC);
+      const files = [exe];
+      try {
+        files.push(openSync(store.dir(id), O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
+        files.push(openSync(log.dir, O_PATH | O_CLOEXEC | constants.O_DIRECTORY));
+        sendFds(ahead.sock, `${log.maxSize} ${log.maxFile}\0${store.root}\0${id}\0`, [...files, ctl.read, lockFd]);
+      } finally {
+        for (const fd of files) close(fd);
+        close(ctl.read);
+      }
+      // Its answer: attach.sock listens (EOF: it could not).
+      if (readSync(ahead.sock, Buffer.alloc(1)) !== 1) throw new ContainError("the container's monitor could not take its container", "run again with --debug");
+      close(ahead.sock);
+      close(ahead.rep);
+      ahead.sock = ahead.rep = -1;
+      return InitProcess.monitored(store, id, monitor, initPid, ahead.status, ahead.sync, ctl.write);
+    } catch (err) {
+      close(ctl.write);
+      discardMonitor(ahead);
+      throw err;
+    }
+  }
+
+  // The init that a monitor (our child until we exit) reported.
+  private static monitored(store: StateStore, id: string, monitor: ProcessRef, initPid: number, statusRead: number, syncWrite: number, ctl: number): { init: InitProcess; monitor: ProcessRef; ctl: number } {
+    if (initPid <= 0) throw new ContainError(`the container's monitor could not start the init${initPid < -1 ? ` (errno ${-initPid})` : ""}`, "run again with --debug");
+    const waiter: Waiter = {
+      poll: () => store.exitRecord(id)?.status ?? (isRunning(monitor.pid, monitor.startTime) ? undefined : { exited: false, signal: SIGKILL, core: false }),
+      wait: () => {
+        for (;;) {
+          const st = waiter.poll();
+          if (st) return st;
+          Bun.sleepSync(5);
+        }
+      },
+    };
+    const init = new InitProcess(initPid, processStartTime(initPid) ?? 0, pidfdOpen(initPid), statusRead, syncWrite, waiter);
+    return { init, monitor, ctl };
   }
 
   // Blocking: for an init known to be exiting (its pipes closed, or killed).

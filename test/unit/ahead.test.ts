@@ -6,15 +6,19 @@ test("the init cloned ahead has the namespaces of a default run", () => {
   expect(AHEAD_NAMESPACES).toEqual([...DEFAULT_NAMESPACES]);
 });
 
-test("only a foreground run with its own namespaces clones ahead", () => {
-  expect(clonesAhead(["run", "-q", "--", "true"])).toBe(true);
-  expect(clonesAhead(["run", "--net", "none", "--memory", "64M", "--", "true"])).toBe(true);
-  expect(clonesAhead(["run", "--network=bridge", "-it", "alpine", "--", "sh"])).toBe(true);
+test("only a run with its own namespaces clones ahead: the init, or detached its monitor", () => {
+  expect(clonesAhead(["run", "-q", "--", "true"])).toBe("run");
+  expect(clonesAhead(["run", "--net", "none", "--memory", "64M", "--", "true"])).toBe("run");
+  expect(clonesAhead(["run", "--network=bridge", "-it", "alpine", "--", "sh"])).toBe("run");
+  expect(clonesAhead(["run", "-d", "--", "sleep", "9"])).toBe("detach");
+  expect(clonesAhead(["run", "--detach", "--net", "none", "--", "sleep", "9"])).toBe("detach");
+  expect(clonesAhead(["run", "-dt", "--", "sh"])).toBe("detach");
+  expect(clonesAhead(["run", "--detach=false", "--", "true"])).toBe("run");
   for (const line of [
     ["ps"],
-    ["run", "-d", "--", "sleep", "9"],
+    // -d -i: a stdin pipe for the init, made at the monitor's clone
     ["run", "-dit", "--", "sh"],
-    ["run", "--detach", "--", "sleep", "9"],
+    ["run", "-d", "-i", "--", "sh"],
     ["run", "--net", "host", "--", "true"],
     ["run", "--network=container:web", "--", "true"],
     ["run", "--pid", "host", "--", "true"],
@@ -24,7 +28,7 @@ test("only a foreground run with its own namespaces clones ahead", () => {
     ["run", "--help"],
     ["run", "--debug", "--", "true"],
   ])
-    expect(clonesAhead(line)).toBe(false);
+    expect(clonesAhead(line)).toBeUndefined();
   // after -- the command's own arguments
-  expect(clonesAhead(["run", "--", "sh", "-d"])).toBe(true);
+  expect(clonesAhead(["run", "--", "sh", "-d"])).toBe("run");
 });
