@@ -25,7 +25,7 @@ import {
   type ExitStatus,
 } from "../linux/process.ts";
 import { sealedSelf } from "../linux/self.ts";
-import { sendFds, socketPair } from "../linux/fd-passing.ts";
+import { sendFds, socketPair } from "../linux/unix-socket.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { describeLimits } from "../plan/cgroup.ts";
 import type { LogPlan, Plan } from "../plan/plan.ts";
