@@ -8,6 +8,9 @@
 //   node_modules/.bin/bun test/bench/lifecycle.ts     (npm run bench:lifecycle; as root)
 //   N=10 node_modules/.bin/bun test/bench/lifecycle.ts
 //   ... lifecycle.ts --baseline OLD_CONTAIN    also times another contain build
+//   ... lifecycle.ts --floor                   also times Bun's floor: a compiled
+//       Bun program that does nothing (each phase), and one that does only
+//       rm's work (floor-rm.ts; its containers are contain's)
 //   SKIP_RUNC=1 SKIP_CRUN=1 ...                 without the peers
 //
 // - The runtimes take turns container by container (contain 1, runc 1,
@@ -42,9 +45,12 @@ interface Subject {
   argv(phase: Phase, i: number): string[];
   stopped?(i: number): boolean; // runc, crun: after kill, until the state says so
   times: Record<Phase, number[]>;
+  shows?: readonly Phase[]; // the phases its row reports (all when absent)
   leftovers(): string[]; // what is left after rm
   cleanup(): void; // removes whatever a failed run left
 }
+
+const shown = (s: Subject, p: Phase) => !s.shows || s.shows.includes(p);
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,8 +74,9 @@ function timed(argv: string[], errFile: string): number {
   }
 }
 
-function containSubject(contain: string, work: string, rootfs: string, name = "contain"): Subject {
-  const root = join(work, `state/${name === "contain" ? "contain" : "baseline"}`);
+// `rm`: another remover of the same containers (the floor's).
+function containSubject(contain: string, work: string, rootfs: string, name = "contain", rm?: (root: string, i: number) => string[]): Subject {
+  const root = join(work, `state/${name === "contain" ? "contain" : name.replace(/\W+/g, "-")}`);
   const base = [contain, "--root", root];
   return {
     runtime: "contain",
@@ -80,8 +87,9 @@ function containSubject(contain: string, work: string, rootfs: string, name = "c
       if (phase === "start") return [bin ?? "", "run", ...rootFlag, "-d", "-q", "--net", NET, ...FLAGS, "--rootfs", rootfs, "--name", `b${i}`, "--", "sleep", "3600"];
       if (phase === "exec") return [bin ?? "", "exec", ...rootFlag, `b${i}`, "--", "/bin/true"];
       if (phase === "stop") return [bin ?? "", "stop", ...rootFlag, "-t", "0", `b${i}`];
-      return [bin ?? "", "rm", ...rootFlag, `b${i}`];
+      return rm ? rm(root, i) : [bin ?? "", "rm", ...rootFlag, `b${i}`];
     },
+    ...(rm ? { shows: ["rm"] as const } : {}),
     leftovers() {
       const left: string[] = [];
       if (existsSync(root) && readdirSync(root).length) left.push(`state entries: ${readdirSync(root).join(" ")}`);
@@ -122,6 +130,21 @@ function peerSubject(runtime: "runc" | "crun", work: string, rootfs: string, cg:
       for (const id of spawn([...r, "list", "-q"]).stdout.split("\n").filter(Boolean)) spawn([...r, "delete", "--force", id]);
     },
   };
+}
+
+// --floor: Bun's floor, compiled as contain is (--compile --bytecode).
+function floorSubjects(contain: string, work: string, rootfs: string): Subject[] {
+  const compile = (name: string) => {
+    const out = join(work, name);
+    mustRun([process.execPath, "build", join(import.meta.dir, `${name}.ts`), "--compile", "--bytecode", "--format=esm", "--outfile", out]);
+    return out;
+  };
+  const hello = compile("floor-hello");
+  const remover = compile("floor-rm");
+  return [
+    { runtime: "contain", name: "Bun hello", times: { start: [], exec: [], stop: [], rm: [] }, argv: () => [hello], leftovers: () => [], cleanup() {} },
+    containSubject(contain, work, rootfs, "Bun rm floor", (root, i) => [remover, root, `b${i}`]),
+  ];
 }
 
 // VmRSS and Pss (kB) of a process.
@@ -178,6 +201,7 @@ function inside(): void {
     subjects.push(containSubject(contain, work, rootfs));
     const baseline = baselineBinary(work);
     if (baseline) subjects.push(containSubject(baseline, work, rootfs, "contain (baseline)"));
+    if (process.argv.includes("--floor")) subjects.push(...floorSubjects(contain, work, rootfs));
     for (const peer of PEERS) if (process.env[`SKIP_${peer.toUpperCase()}`] !== "1") subjects.push(peerSubject(peer, work, rootfs, cg));
     const errFile = join(work, "stderr.txt");
     let resident = new Map<string, string>();
@@ -197,12 +221,12 @@ function inside(): void {
     console.log("| runtime | start (median / mean) | exec | stop | rm | resident memory per running container |");
     console.log("|---|---:|---:|---:|---:|---|");
     for (const s of subjects) {
-      const cell = (p: Phase) => `${median(s.times[p]).toFixed(1)} / ${mean(s.times[p]).toFixed(1)}`;
+      const cell = (p: Phase) => (shown(s, p) ? `${median(s.times[p]).toFixed(1)} / ${mean(s.times[p]).toFixed(1)}` : "-");
       console.log(`| ${s.name} | ${PHASES.map(cell).join(" | ")} | ${resident.get(s.name) ?? "-"} |`);
     }
     const ours = subjects.find((s) => s.name === "contain");
     for (const other of subjects.filter((s) => s !== ours))
-      if (ours) console.log(`contain/${other.name} (medians): ${PHASES.map((p) => `${p} ${(median(ours.times[p]) / median(other.times[p])).toFixed(2)}`).join(", ")}`);
+      if (ours) console.log(`contain/${other.name} (medians): ${PHASES.filter((p) => shown(other, p)).map((p) => `${p} ${(median(ours.times[p]) / median(other.times[p])).toFixed(2)}`).join(", ")}`);
     const leaks = subjects.flatMap((s) => s.leftovers().map((l) => `${s.name}: ${l}`));
     const mountsAfter = readFileSync("/proc/self/mountinfo", "utf8");
     if (mountsAfter !== mountsBefore) leaks.push("the mount table changed");
