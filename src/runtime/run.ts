@@ -17,7 +17,7 @@ import type { Spec } from "../spec/schema.ts";
 import { makeDataDir, plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { keepSeccompFilter } from "./seccomp-cache.ts";
 import { InitProcess } from "./init-process.ts";
-import { checkBridge, networkState } from "./network.ts";
+import { checkBridge, networkState } from "./bridge.ts";
 import { releaseResources } from "./release.ts";
 import { runHooks } from "../linux/hooks.ts";
 import { ociState, poststart, poststop } from "./oci.ts";
