@@ -12,7 +12,6 @@ import { startContainer } from "../runtime/oci.ts";
 import { createContainer, runContainer } from "../runtime/run.ts";
 import { EXEC_FIFO, type StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
-import { networkFromFlags } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { dataRoot, loggerFor, reportExit, stateRoot } from "./output.ts";
@@ -33,7 +32,7 @@ export function ociContainer(flags: FlagValues, id: string, store: StateStore, l
   const preserve = str(flags, "preserve-fds");
   if (preserve !== undefined && preserve !== "0") throw new SpecError("--preserve-fds", "passing extra file descriptors is not supported yet", "leave it out, or give 0");
   if (store.read(id)) throw new ContainError(`container with id exists: ${id}`, `delete it first (contain delete --force ${id}), or choose another ID`);
-  const { bundle, spec } = readBundle(str(flags, "bundle") ?? ".", log);
+  const { bundle, spec, network } = readBundle(str(flags, "bundle") ?? ".", log);
   const socket = str(flags, "console-socket");
   if (spec.process.terminal && !socket && wait) throw new SpecError("--console-socket", "process.terminal asks for a terminal, which needs a --console-socket to go to", "give --console-socket, or set process.terminal to false");
   if (socket && !spec.process.terminal) throw new SpecError("--console-socket", "needs a terminal to send: process.terminal is false", "leave it out, or set process.terminal to true");
@@ -43,8 +42,7 @@ export function ociContainer(flags: FlagValues, id: string, store: StateStore, l
     cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
     ...(wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
   };
-  const ownNetwork = spec.linux.namespaces.some((n) => n.type === "network");
-  return { bundle, spec, plan: planFromSpec(spec, id, layout, networkFromFlags({ net: ownNetwork ? "none" : "host" })) };
+  return { bundle, spec, plan: planFromSpec(spec, id, layout, network) };
 }
 
 export default defineCommand({

@@ -10,11 +10,11 @@ import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
 import { imageFor, PULL_POLICIES, type ChosenImage, type PullPolicy } from "../runtime/image-root.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
+import { checkHost } from "../runtime/host-checks.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
 import { hasCapability } from "../linux/process.ts";
 import { SpecError } from "../errors.ts";
-import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { parseSignal, signalName } from "../linux/process.ts";
@@ -341,9 +341,7 @@ export function containerOf(
   // The network of --net container:NAME is that container's, by its ID.
   const joinedNet = spec.contain?.joined?.network;
   const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
-  // Compiled here, whatever the cgroup version, so that a list of rules the
-  // device filter refuses is refused before anything is made (~0.1 ms).
-  deviceFilter(plan.resources.devices ?? []);
+  checkHost({ spec, network: plan.network });
   return { spec, plan };
 }
 

@@ -1,13 +1,14 @@
 // An OCI bundle (runtime.md): its config.json as the Spec, checked against
 // this host before anything is made.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
-import { hostControllers, refuseUnusable } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
+import { networkFromFlags, type NetworkRequest } from "../spec/network.ts";
 import { specFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
+import { checkHost } from "./host-checks.ts";
 
 // runc's rule for container IDs.
 const ID_RE = /^[\w+.-]+$/;
@@ -18,33 +19,13 @@ export function checkOciId(id: string | undefined): string {
   return id;
 }
 
-// A profile or label contain cannot apply is refused where the host would
-// enforce one; on a host without that LSM there is nothing to apply (runc
-// does the same).
-function checkSecurityLabels(spec: Spec, log: Logger): void {
-  const apparmor = readOptional("/sys/module/apparmor/parameters/enabled")?.trim() === "Y";
-  const selinux = existsSync("/sys/fs/selinux/enforce");
-  const p = spec.process;
-  if (p.apparmorProfile) {
-    if (apparmor) throw new SpecError("process.apparmorProfile", "contain cannot apply AppArmor profiles yet, and this host enforces AppArmor", "remove it, or use runc for this container");
-    log.debug(`process.apparmorProfile ${p.apparmorProfile}: ignored, this host has no AppArmor`);
-  }
-  for (const [field, label] of [["process.selinuxLabel", p.selinuxLabel], ["linux.mountLabel", spec.linux.mountLabel]] as const) {
-    if (!label) continue;
-    if (selinux) throw new SpecError(field, "contain cannot apply SELinux labels yet, and this host has SELinux", "remove it, or use runc for this container");
-    log.debug(`${field} ${label}: ignored, this host has no SELinux`);
-  }
-}
+// An OCI caller brings its network namespace (or takes the host's): contain
+// makes no bridge for it.
+const ociNetwork = (spec: Spec): NetworkRequest => networkFromFlags({ net: spec.linux.namespaces.some((n) => n.type === "network") ? "none" : "host" });
 
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-export function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec } {
+// config.json as the Spec, its schema and content checked (specFromConfig),
+// then against this host (host-checks.ts).
+export function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; network: NetworkRequest } {
   const bundle = resolve(dir);
   const file = `${bundle}/config.json`;
   let text: string;
@@ -61,14 +42,7 @@ export function readBundle(dir: string, log: Logger): { bundle: string; spec: Sp
     throw new SpecError("config.json", `is not valid JSON: ${(err as Error).message}`, `fix ${file}`);
   }
   const spec = specFromConfig(config, bundle, { cpus: availableParallelism() });
-  let isDir = false;
-  try {
-    isDir = statSync(spec.root.path).isDirectory();
-  } catch {}
-  if (!isDir) throw new SpecError("root.path", `${spec.root.path}: no such directory`, "unpack the root filesystem there, or fix root.path (relative to the bundle)");
-  checkSecurityLabels(spec, log);
-  // What this machine's cgroups cannot take is refused before anything is made.
-  const { version, controllers } = hostControllers();
-  refuseUnusable(spec.linux.resources, version, controllers);
-  return { bundle, spec };
+  const network = ociNetwork(spec);
+  checkHost({ spec, network, log });
+  return { bundle, spec, network };
 }
