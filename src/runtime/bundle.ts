@@ -1,14 +1,18 @@
-// An OCI bundle (runtime.md): its config.json as the Spec, checked against
-// this host before anything is made.
+// The bundle front end, beside the flags' (flags.ts): an OCI bundle
+// (runtime.md), its config.json as the Spec, checked against this host
+// before anything is made, and the Plan of `create` and `run --bundle`.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
+import { cgroupPlace } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
+import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { networkFromFlags, type NetworkRequest } from "../spec/network.ts";
 import { specFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
 import { checkHost } from "./host-checks.ts";
+import { EXEC_FIFO, type StateStore } from "./state.ts";
 
 // runc's rule for container IDs.
 const ID_RE = /^[\w+.-]+$/;
@@ -25,7 +29,7 @@ const ociNetwork = (spec: Spec): NetworkRequest => networkFromFlags({ net: spec.
 
 // config.json as the Spec, its schema and content checked (specFromConfig),
 // then against this host (host-checks.ts).
-export function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; network: NetworkRequest } {
+function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; network: NetworkRequest } {
   const bundle = resolve(dir);
   const file = `${bundle}/config.json`;
   let text: string;
@@ -45,4 +49,29 @@ export function readBundle(dir: string, log: Logger): { bundle: string; spec: Sp
   const network = ociNetwork(spec);
   checkHost({ spec, network, log });
   return { bundle, spec, network };
+}
+
+export interface BundleOptions {
+  dir: string; // --bundle
+  preserveFds?: string; // --preserve-fds
+  consoleSocket?: string; // --console-socket
+  wait: boolean; // create: the command waits at the exec fifo for start
+}
+
+// An OCI container's Spec and Plan: what create and run --bundle share.
+// Checked before anything is made.
+export function containerFromBundle(opts: BundleOptions, id: string, store: StateStore, log: Logger): { bundle: string; spec: Spec; plan: Plan } {
+  if (opts.preserveFds !== undefined && opts.preserveFds !== "0") throw new SpecError("--preserve-fds", "passing extra file descriptors is not supported yet", "leave it out, or give 0");
+  if (store.read(id)) throw new ContainError(`container with id exists: ${id}`, `delete it first (contain delete --force ${id}), or choose another ID`);
+  const { bundle, spec, network } = readBundle(opts.dir, log);
+  const socket = opts.consoleSocket;
+  if (spec.process.terminal && !socket && opts.wait) throw new SpecError("--console-socket", "process.terminal asks for a terminal, which needs a --console-socket to go to", "give --console-socket, or set process.terminal to false");
+  if (socket && !spec.process.terminal) throw new SpecError("--console-socket", "needs a terminal to send: process.terminal is false", "leave it out, or set process.terminal to true");
+  const layout = {
+    dir: store.dir(id),
+    overlayDir: "",
+    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
+    ...(opts.wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
+  };
+  return { bundle, spec, plan: planFromSpec(spec, id, layout, network) };
 }

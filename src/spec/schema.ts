@@ -135,7 +135,7 @@ export const SpecSchema = v.object({
     // the terminal's rows and columns, when it is given one
     consoleSize: v.optional(v.object({ height: uint, width: uint })),
     oomScoreAdj: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-1000), v.maxValue(1000))),
-    // refused where the host enforces that LSM, ignored where it has none (runtime/bundle.ts)
+    // refused where the host enforces that LSM, ignored where it has none (runtime/host-checks.ts)
     apparmorProfile: v.optional(v.string()),
     selinuxLabel: v.optional(v.string()),
     args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
