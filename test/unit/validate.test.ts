@@ -1,7 +1,7 @@
 // The one list of checks every front end's Spec passes through: each named
 // check refuses its bad Spec and lets the default ones through (`run`'s
 // defaults and `contain spec`'s config.json).
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { hostControllers } from "../../src/linux/cgroups/index.ts";
@@ -133,4 +133,4 @@ describe("the host's checks", () => {
   });
 });
 
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
