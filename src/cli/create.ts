@@ -2,17 +2,15 @@
 // podman's conmon and containerd's shim call first. The container is made
 // and waits before its command; `start` runs it.
 import { defineCommand } from "citty";
-import { ContainError, SpecError } from "../errors.ts";
-import { cgroupPlace } from "../linux/cgroups/index.ts";
+import { SpecError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { planFromSpec, type Plan } from "../plan/plan.ts";
-import { checkOciId, readBundle } from "../runtime/bundle.ts";
+import type { Plan } from "../plan/plan.ts";
+import { checkOciId, containerFromBundle } from "../runtime/bundle.ts";
 import { requireRoot } from "../runtime/prepare.ts";
 import { startContainer } from "../runtime/oci.ts";
 import { createContainer, runContainer } from "../runtime/run.ts";
-import { EXEC_FIFO, type StateStore } from "../runtime/state.ts";
+import type { StateStore } from "../runtime/state.ts";
 import { openStore } from "../runtime/sweep.ts";
-import { networkFromFlags } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import { dataRoot, loggerFor, reportExit, stateRoot } from "./output.ts";
@@ -27,24 +25,10 @@ export const bundleFlags = {
   ...commonFlags,
 } satisfies FlagDefs;
 
-// An OCI container's Spec and Plan: what create and run --bundle share.
-// Checked before anything is made.
-export function ociContainer(flags: FlagValues, id: string, store: StateStore, log: Logger, wait: boolean): { bundle: string; spec: Spec; plan: Plan } {
-  const preserve = str(flags, "preserve-fds");
-  if (preserve !== undefined && preserve !== "0") throw new SpecError("--preserve-fds", "passing extra file descriptors is not supported yet", "leave it out, or give 0");
-  if (store.read(id)) throw new ContainError(`container with id exists: ${id}`, `delete it first (contain delete --force ${id}), or choose another ID`);
-  const { bundle, spec } = readBundle(str(flags, "bundle") ?? ".", log);
-  const socket = str(flags, "console-socket");
-  if (spec.process.terminal && !socket && wait) throw new SpecError("--console-socket", "process.terminal asks for a terminal, which needs a --console-socket to go to", "give --console-socket, or set process.terminal to false");
-  if (socket && !spec.process.terminal) throw new SpecError("--console-socket", "needs a terminal to send: process.terminal is false", "leave it out, or set process.terminal to true");
-  const layout = {
-    dir: store.dir(id),
-    overlayDir: "",
-    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
-    ...(wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
-  };
-  const ownNetwork = spec.linux.namespaces.some((n) => n.type === "network");
-  return { bundle, spec, plan: planFromSpec(spec, id, layout, networkFromFlags({ net: ownNetwork ? "none" : "host" })) };
+// An OCI container's Spec and Plan, what create and run --bundle share:
+// the bundle front end (runtime/bundle.ts), given the flags.
+function ociContainer(flags: FlagValues, id: string, store: StateStore, log: Logger, wait: boolean): { bundle: string; spec: Spec; plan: Plan } {
+  return containerFromBundle({ dir: str(flags, "bundle") ?? ".", preserveFds: str(flags, "preserve-fds"), consoleSocket: str(flags, "console-socket"), wait }, id, store, log);
 }
 
 export default defineCommand({

@@ -1,32 +1,18 @@
 // `contain run [flags] [--] CMD [ARGS...]`, `contain run [flags] IMAGE -- [CMD [ARGS...]]`
 import { defineCommand } from "citty";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { availableParallelism, hostname } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
-import { planFromSpec, type Plan } from "../plan/plan.ts";
-import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
-import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
+import type { Plan } from "../plan/plan.ts";
+import { newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { containerFromFlags, readFlagFile, type FlagsOptions, type RunRequest } from "../runtime/flags.ts";
 import { imageFor, PULL_POLICIES, type ChosenImage, type PullPolicy } from "../runtime/image-root.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
 import { openStore } from "../runtime/sweep.ts";
-import type { ContainerState, StateStore } from "../runtime/state.ts";
-import { statusOf } from "../runtime/status.ts";
-import { hasCapability } from "../linux/process.ts";
+import type { StateStore } from "../runtime/state.ts";
 import { SpecError } from "../errors.ts";
-import { deviceFilter } from "../linux/cgroups/device-filter.ts";
-import { cgroupPlace } from "../linux/cgroups/index.ts";
-import { hostDevices } from "../linux/devices.ts";
-import { parseSignal, signalName } from "../linux/process.ts";
-import { readInLayers } from "../linux/layers.ts";
-import { readInRoot } from "../linux/resolve.ts";
-import { DEFAULT_SECCOMP } from "../plan/seccomp/default.ts";
-import { parseEnvFile } from "../spec/env.ts";
-import { exposedPorts, imageStopSignal, type ImageUse } from "../spec/image-config.ts";
-import { parseLabelFile, specFromFlags, typedFlags, type FlagContext, type RunFlags } from "../spec/from-flags.ts";
-import { networkFromFlags } from "../spec/network.ts";
 import { parseRestartPolicy } from "../spec/restart.ts";
-import { validateSpec, type Spec } from "../spec/schema.ts";
+import type { Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { dataRoot, loggerFor, print, printErr, reportExit, stateRoot } from "./output.ts";
@@ -131,23 +117,6 @@ export const runFlags = {
   ...commonFlags,
 } satisfies FlagDefs;
 
-function readFlagFile(flag: string, file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch (err) {
-    throw new SpecError(flag, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, "check the path");
-  }
-}
-
-function parseJsonFile(flag: string, file: string): unknown {
-  const text = readFlagFile(flag, file);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new SpecError(flag, `${file} is not valid JSON: ${(err as Error).message}`, "fix the file, e.g. check it with jq");
-  }
-}
-
 // --config and --preset under the flags given on the command line, and the
 // file's default verbosity. The config's schema loads only for --config.
 async function withConfig(flags: FlagValues): Promise<{ flags: FlagValues; log?: Verbosity }> {
@@ -166,19 +135,6 @@ async function withConfig(flags: FlagValues): Promise<{ flags: FlagValues; log?:
   const { configFlags, overlay, parseConfig } = await import("../spec/config.ts");
   const config = parseConfig(input, file);
   return { flags: overlay<FlagValues[string]>(configFlags(config, str(flags, "preset"), file), flags), log: config.log };
-}
-
-// --stop-signal as docker records it (Config.StopSignal): SIGUSR1, or the
-// number of a signal without a name. Without it, the image's.
-function stopSignalOf(text: string | undefined, image: ImageUse | undefined): string | undefined {
-  const own = image && imageStopSignal(image);
-  const given = text ?? own;
-  if (given === undefined) return undefined;
-  const n = parseSignal(given);
-  if (n === undefined && text !== undefined) throw new SpecError("--stop-signal", `unknown signal ${JSON.stringify(text)}`, "use a name such as TERM, QUIT, USR1 or a number such as 15");
-  if (n === undefined) throw new SpecError(`image ${image?.name}`, `its config's StopSignal ${JSON.stringify(own)} is not a signal`, "give one with --stop-signal, e.g. --stop-signal TERM");
-  const name = signalName(n);
-  return name.startsWith("SIG") ? name : String(n);
 }
 
 // The image a line names (--image, or run's argument before --) and --pull's
@@ -211,32 +167,10 @@ export function imageRequest(flags: FlagValues, ref: string | undefined): { ref:
   return { ref, policy: (pull ?? "missing") as PullPolicy };
 }
 
-const CAP_SYS_RESOURCE = 24;
-
-// container:NAME of --pid, --ipc, --network: a running container's
-// namespace, by its init's /proc entry (read by the init when it joins).
-function sharedContainer(store: StateStore, name: string | undefined): FlagContext["container"] {
-  return (flag, ref, type) => {
-    if (ref === name) throw new SpecError(flag, `container:${ref} is the container being made`, "name another container, one that runs");
-    let state: ContainerState;
-    try {
-      state = store.find(ref).state;
-    } catch (err) {
-      throw new SpecError(flag, (err as Error).message, "see 'contain ps' for the running containers");
-    }
-    const status = statusOf(store, state);
-    if (status.kind !== "running" || !state.init) throw new SpecError(flag, `container ${ref} is not running (${status.kind})`, `start it first: contain start ${ref}`);
-    return { id: state.id, path: `/proc/${state.init.pid}/ns/${type === "network" ? "net" : type}`, hostname: state.spec?.hostname };
-  };
-}
-
 // A new container's Spec and Plan from `run`'s flags (also what `node create`
-// maps to) and the image chosen (imageFor), if any: every flag is checked
-// here, before anything is created but the default rootfs, unpacked under
-// `dataRoot` on first use. disposable: its writable layer goes with it
-// (PlanLayout). checkProfile: the parser of --security-opt seccomp=FILE's
-// profile (profileChecker), which refuses a bad one before anything is
-// made; without it, the runtime refuses it when it compiles the filter.
+// maps to) and the image chosen (imageFor), if any: the flags as typed, for
+// the flags front end (runtime/flags.ts), which reads what they name and
+// checks them all before anything is made.
 export function containerOf(
   flags: FlagValues,
   positionals: string[],
@@ -245,26 +179,11 @@ export function containerOf(
   dataRoot: string,
   store: StateStore,
   chosen?: ChosenImage,
-  opts: { disposable?: boolean; checkProfile?: (profile: unknown, file: string) => void } = {},
+  opts: FlagsOptions = {},
 ): { spec: Spec; plan: Plan } {
-  const image = chosen?.use;
-  const network = networkFromFlags({
-    net: str(flags, "net"),
-    bridge: str(flags, "bridge"),
-    subnet: str(flags, "subnet"),
-    publish: list(flags, "publish"),
-    ...(flags["publish-all"] === true && { publishAll: image ? exposedPorts(image) : [] }),
-    dns: list(flags, "dns"),
-    addHost: list(flags, "add-host"),
-  });
-  const dir = containerDataDir(dataRoot, id);
-  // An image's root is the overlay of its layers, at merged (docker's config.json has it so).
-  const rootfs = chosen ? `${containerOverlayDir(dir)}/merged` : resolveRootfs(str(flags, "rootfs"), dataRoot);
-  const readRoot = (path: string) => (chosen ? readInLayers(chosen.layerDirs, path) : readInRoot(rootfs, path));
-  const given: RunFlags = {
+  const request: RunRequest = {
     command: positionals,
-    rootfs,
-    ...(image && { image }),
+    rootfs: str(flags, "rootfs"),
     hostname: str(flags, "hostname"),
     memory: str(flags, "memory"),
     cpu: str(flags, "cpu"),
@@ -277,7 +196,7 @@ export function containerOf(
     pids: str(flags, "pids"),
     pidsLimit: str(flags, "pids-limit"),
     env: list(flags, "env"),
-    envFiles: list(flags, "env-file").flatMap((f) => parseEnvFile(readFlagFile("--env-file", f), f, process.env)),
+    envFiles: list(flags, "env-file"),
     workdir: str(flags, "workdir"),
     user: str(flags, "user"),
     volumes: list(flags, "volume"),
@@ -296,55 +215,35 @@ export function containerOf(
     securityOpt: list(flags, "security-opt"),
     tty,
     stdin: flags.detach === true && flags.interactive === true,
-    hostNetwork: network.mode === "host",
     mounts: list(flags, "mount"),
     shmSize: str(flags, "shm-size"),
     sysctls: list(flags, "sysctl"),
     groupAdd: list(flags, "group-add"),
     entrypoint: str(flags, "entrypoint"),
     domainname: str(flags, "domainname"),
-    stopSignal: stopSignalOf(str(flags, "stop-signal"), image),
+    stopSignal: str(flags, "stop-signal"),
     stopTimeout: str(flags, "stop-timeout"),
     memorySwap: str(flags, "memory-swap"),
     memoryReservation: str(flags, "memory-reservation"),
     oomScoreAdj: str(flags, "oom-score-adj"),
     oomKillDisable: flags["oom-kill-disable"] === true,
-    labels: [...list(flags, "label-file").flatMap((f) => parseLabelFile(readFlagFile("--label-file", f))), ...list(flags, "label")],
+    labelFiles: list(flags, "label-file"),
+    labels: list(flags, "label"),
     pid: str(flags, "pid"),
     ipc: str(flags, "ipc"),
     uts: str(flags, "uts"),
-    netContainer: network.container,
+    network: {
+      net: str(flags, "net"),
+      bridge: str(flags, "bridge"),
+      subnet: str(flags, "subnet"),
+      publish: list(flags, "publish"),
+      publishAll: flags["publish-all"] === true,
+      dns: list(flags, "dns"),
+      addHost: list(flags, "add-host"),
+    },
+    name: str(flags, "name"),
   };
-  const readsUsers = str(flags, "user") !== undefined || !!image?.config.User;
-  const readsGroups = readsUsers || list(flags, "group-add").length > 0;
-  const spec = validateSpec(
-    specFromFlags(given, id, {
-      hostEnv: process.env,
-      cwd: process.cwd(),
-      passwd: readsUsers ? readRoot("/etc/passwd") : "",
-      group: readsGroups ? readRoot("/etc/group") : "",
-      readProfile: (file) => {
-        const profile = parseJsonFile("--security-opt seccomp", file);
-        opts.checkProfile?.(profile, file); // refused here, naming the file, before anything is made
-        return profile;
-      },
-      defaultSeccomp: DEFAULT_SECCOMP,
-      hostDevices,
-      pathExists: existsSync,
-      hostname: hostname(),
-      canLowerOomScore: hasCapability(CAP_SYS_RESOURCE),
-      container: sharedContainer(store, str(flags, "name")),
-    }),
-    { cpus: availableParallelism() },
-    typedFlags(given),
-  );
-  // The network of --net container:NAME is that container's, by its ID.
-  const joinedNet = spec.contain?.joined?.network;
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
-  // Compiled here, whatever the cgroup version, so that a list of rules the
-  // device filter refuses is refused before anything is made (~0.1 ms).
-  deviceFilter(plan.resources.devices ?? []);
-  return { spec, plan };
+  return containerFromFlags(request, id, dataRoot, store, chosen, opts);
 }
 
 // The seccomp profile's parser (~0.5 ms to load), for a line that names a

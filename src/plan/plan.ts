@@ -179,8 +179,8 @@ const BIND_REMOUNT_FLAGS = new Set<MountFlag>(["MS_RDONLY", "MS_NOSUID", "MS_NOD
 
 // An OCI mount entry as mount(2) calls: flags by name, propagation apart, and
 // for a filesystem every other option as its data (mode=, size=,
-// newinstance, gid=, ...); a bind mount has no data, so an option unknown to
-// it is an error.
+// newinstance, gid=, ...); a bind mount has no data (an option unknown to it
+// is refused with the Spec, spec/validate.ts).
 function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
   const bind = m.type === "bind";
   const flags = new Set<MountFlag>(bind ? ["MS_BIND"] : []);
@@ -195,7 +195,6 @@ function rootMount(m: NonNullable<Spec["mounts"]>[number]): RootMount {
       if (named.clear) flags.delete(named.clear);
     } else if (prop) propagation = [prop.flag, ...(prop.rec ? (["MS_REC"] as const) : [])];
     else if (!bind) data.push(o);
-    else throw new SpecError(`mounts ${m.destination}`, `unknown option ${JSON.stringify(o)} for a bind mount`, "use ro, rw, rbind, nosuid, nodev, noexec, an atime option or a propagation (rprivate, rslave, ...)");
   }
   const remount = bind ? [...flags].filter((f) => BIND_REMOUNT_FLAGS.has(f)) : [];
   return {
@@ -264,14 +263,12 @@ export function overlayOptions(path: string, overlay: Omit<Overlay, "options">, 
   return readonly ? `lowerdir=${upper}:${lower}` : `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
 }
 
-// Overlay options are comma-separated and take ':' between lower layers.
 // Also where `cp` finds a stopped container's layers. With an image its
-// layers are the lower ones (`lowers`, from its store).
-// `disposable`: see PlanLayout.
+// layers are the lower ones (`lowers`, from its store); without, a root
+// path overlayfs options cannot hold is refused with the Spec
+// (spec/validate.ts). `disposable`: see PlanLayout.
 export function overlayRoot(spec: Spec, overlayDir: string, lowers?: LayerStack, disposable = false): RootPlan & { overlay: Overlay } {
   const image = spec.contain?.image;
-  if (!image && /[,:\\]/.test(spec.root.path))
-    throw new SpecError("--rootfs", `${spec.root.path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "move or link the root filesystem to a plain path, or use --no-overlay");
   if (image && lowers?.layers.length !== image.layers.length)
     throw new SpecError(`image ${image.name}`, `its ${image.layers.length} layers are not all in the image store`, "pull or import the image again");
   const at = (name: string) => posix.join(overlayDir, name);

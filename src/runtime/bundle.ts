@@ -1,13 +1,18 @@
-// An OCI bundle (runtime.md): its config.json as the Spec, checked against
-// this host before anything is made.
-import { existsSync, readFileSync, statSync } from "node:fs";
+// The bundle front end, beside the flags' (flags.ts): an OCI bundle
+// (runtime.md), its config.json as the Spec, checked against this host
+// before anything is made, and the Plan of `create` and `run --bundle`.
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
-import { hostControllers, refuseUnusable } from "../linux/cgroups/index.ts";
+import { cgroupPlace } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
+import { planFromSpec, type Plan } from "../plan/plan.ts";
+import { networkFromFlags, type NetworkRequest } from "../spec/network.ts";
 import { specFromConfig } from "../spec/oci.ts";
 import type { Spec } from "../spec/schema.ts";
+import { checkHost } from "./host-checks.ts";
+import { EXEC_FIFO, type StateStore } from "./state.ts";
 
 // runc's rule for container IDs.
 const ID_RE = /^[\w+.-]+$/;
@@ -18,33 +23,13 @@ export function checkOciId(id: string | undefined): string {
   return id;
 }
 
-// A profile or label contain cannot apply is refused where the host would
-// enforce one; on a host without that LSM there is nothing to apply (runc
-// does the same).
-function checkSecurityLabels(spec: Spec, log: Logger): void {
-  const apparmor = readOptional("/sys/module/apparmor/parameters/enabled")?.trim() === "Y";
-  const selinux = existsSync("/sys/fs/selinux/enforce");
-  const p = spec.process;
-  if (p.apparmorProfile) {
-    if (apparmor) throw new SpecError("process.apparmorProfile", "contain cannot apply AppArmor profiles yet, and this host enforces AppArmor", "remove it, or use runc for this container");
-    log.debug(`process.apparmorProfile ${p.apparmorProfile}: ignored, this host has no AppArmor`);
-  }
-  for (const [field, label] of [["process.selinuxLabel", p.selinuxLabel], ["linux.mountLabel", spec.linux.mountLabel]] as const) {
-    if (!label) continue;
-    if (selinux) throw new SpecError(field, "contain cannot apply SELinux labels yet, and this host has SELinux", "remove it, or use runc for this container");
-    log.debug(`${field} ${label}: ignored, this host has no SELinux`);
-  }
-}
+// An OCI caller brings its network namespace (or takes the host's): contain
+// makes no bridge for it.
+const ociNetwork = (spec: Spec): NetworkRequest => networkFromFlags({ net: spec.linux.namespaces.some((n) => n.type === "network") ? "none" : "host" });
 
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-export function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec } {
+// config.json as the Spec, its schema and content checked (specFromConfig),
+// then against this host (host-checks.ts).
+function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; network: NetworkRequest } {
   const bundle = resolve(dir);
   const file = `${bundle}/config.json`;
   let text: string;
@@ -61,14 +46,32 @@ export function readBundle(dir: string, log: Logger): { bundle: string; spec: Sp
     throw new SpecError("config.json", `is not valid JSON: ${(err as Error).message}`, `fix ${file}`);
   }
   const spec = specFromConfig(config, bundle, { cpus: availableParallelism() });
-  let isDir = false;
-  try {
-    isDir = statSync(spec.root.path).isDirectory();
-  } catch {}
-  if (!isDir) throw new SpecError("root.path", `${spec.root.path}: no such directory`, "unpack the root filesystem there, or fix root.path (relative to the bundle)");
-  checkSecurityLabels(spec, log);
-  // What this machine's cgroups cannot take is refused before anything is made.
-  const { version, controllers } = hostControllers();
-  refuseUnusable(spec.linux.resources, version, controllers);
-  return { bundle, spec };
+  const network = ociNetwork(spec);
+  checkHost({ spec, network, log });
+  return { bundle, spec, network };
+}
+
+export interface BundleOptions {
+  dir: string; // --bundle
+  preserveFds?: string; // --preserve-fds
+  consoleSocket?: string; // --console-socket
+  wait: boolean; // create: the command waits at the exec fifo for start
+}
+
+// An OCI container's Spec and Plan: what create and run --bundle share.
+// Checked before anything is made.
+export function containerFromBundle(opts: BundleOptions, id: string, store: StateStore, log: Logger): { bundle: string; spec: Spec; plan: Plan } {
+  if (opts.preserveFds !== undefined && opts.preserveFds !== "0") throw new SpecError("--preserve-fds", "passing extra file descriptors is not supported yet", "leave it out, or give 0");
+  if (store.read(id)) throw new ContainError(`container with id exists: ${id}`, `delete it first (contain delete --force ${id}), or choose another ID`);
+  const { bundle, spec, network } = readBundle(opts.dir, log);
+  const socket = opts.consoleSocket;
+  if (spec.process.terminal && !socket && opts.wait) throw new SpecError("--console-socket", "process.terminal asks for a terminal, which needs a --console-socket to go to", "give --console-socket, or set process.terminal to false");
+  if (socket && !spec.process.terminal) throw new SpecError("--console-socket", "needs a terminal to send: process.terminal is false", "leave it out, or set process.terminal to true");
+  const layout = {
+    dir: store.dir(id),
+    overlayDir: "",
+    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
+    ...(opts.wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
+  };
+  return { bundle, spec, plan: planFromSpec(spec, id, layout, network) };
 }

@@ -4,9 +4,12 @@
 // random point of its range, as docker's allocator takes them from the
 // ephemeral range. Free means: no lease of any bridge holds it (a lease's
 // ports are its nft map elements, which would take the traffic), no host
-// process listens on it, and the kernel lets a socket bind it there.
+// process listens on it, and the kernel lets a socket bind it there. And
+// the removal of their nft elements, once the container is released.
 import { ContainError } from "../errors.ts";
-import type { Listener } from "../linux/sockets.ts";
+import { nft } from "../linux/nft.ts";
+import { canBind, ephemeralRange, hostListeners, type Listener } from "../linux/sockets.ts";
+import { deletePortScript } from "../plan/nft.ts";
 import { describePort, fixedPort, portsClash, type PortMapping, type PortRequest } from "../spec/network.ts";
 
 // A port some container's lease holds.
@@ -21,6 +24,8 @@ export interface PortHost {
   listeners(proto: "tcp" | "udp"): Listener[];
   canBind(proto: "tcp" | "udp", address: string, port: number): boolean;
 }
+
+export const THIS_HOST: PortHost = { ephemeral: ephemeralRange, listeners: hostListeners, canBind };
 
 function heldBy(held: readonly HeldPort[], p: PortMapping): HeldPort | undefined {
   return held.find((h) => portsClash(p, h.port));
@@ -81,4 +86,22 @@ export function choosePorts(requests: readonly PortRequest[], held: readonly Hel
     taken.push({ id: "", port: p });
     return p;
   });
+}
+
+// The nft elements of a lease's ports, which its bridge's start added
+// (bridge.ts). Safe to repeat.
+export function removePortRules(bridge: string, ports: readonly PortMapping[]): void {
+  if (!ports.length) return;
+  try {
+    nft(ports.map((p) => deletePortScript(bridge, p)).join(""));
+  } catch {
+    // One transaction fails whole: one by one, the ones still there.
+    for (const p of ports) {
+      try {
+        nft(deletePortScript(bridge, p));
+      } catch {
+        // Already gone (a flushed table, a start that failed before it).
+      }
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // a normal exit and for the leftovers of a runtime that was killed.
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { isSameProcess, kill, SIGKILL } from "../linux/process.ts";
-import { releaseNetwork } from "./network.ts";
+import { releaseNetwork } from "./bridge.ts";
 import { removeContainerFiles, type ContainerState, type StateStore } from "./state.ts";
 import { withOomKilled } from "./status.ts";
 

@@ -17,7 +17,7 @@ import type { Spec } from "../spec/schema.ts";
 import { makeDataDir, plugNetwork, prepareHost, seccompOf } from "./host.ts";
 import { keepSeccompFilter } from "./seccomp-cache.ts";
 import { InitProcess } from "./init-process.ts";
-import { checkBridge, networkState } from "./network.ts";
+import { networkState } from "./bridge.ts";
 import { releaseResources } from "./release.ts";
 import { runHooks } from "../linux/hooks.ts";
 import { ociState, poststart, poststop } from "./oci.ts";
@@ -55,7 +55,6 @@ export interface RunResult {
 // The network's resources are named here too, before any exists.
 export function newState(plan: Plan, opts: RunOptions, cgroup: { version: "v1" | "v2"; paths: Readonly<Record<string, string>> }): ContainerState {
   const network = networkState(plan.network, plan.id);
-  if (network) checkBridge(plan.network);
   return {
     id: plan.id,
     name: opts.name,

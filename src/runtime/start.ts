@@ -10,7 +10,7 @@ import type { Logger, Verbosity } from "../log.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import type { Spec } from "../spec/schema.ts";
 import { imageLowers } from "./image-root.ts";
-import { networkState } from "./network.ts";
+import { networkState } from "./bridge.ts";
 import { releaseContainer } from "./release.ts";
 import { startViaMonitor } from "./run.ts";
 import { NOT_EXIST } from "./oci.ts";

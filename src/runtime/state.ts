@@ -25,7 +25,7 @@ import { decodeWaitStatus, isSameProcess, type ExitStatus } from "../linux/proce
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { NetworkRequest } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
-import type { NetworkState } from "./network.ts";
+import type { NetworkState } from "./bridge.ts";
 
 export interface ProcessRef {
   pid: number;

@@ -8,7 +8,8 @@
 // JSON path.
 import { posix } from "node:path";
 import { SpecError } from "../errors.ts";
-import { HOOK_KINDS, validateResources, validateSpec, type HostFacts, type Resources, type Spec } from "./schema.ts";
+import { HOOK_KINDS, validateResources, validateSpec, type Resources, type Spec } from "./schema.ts";
+import type { HostFacts } from "./validate.ts";
 import { OCI_VERSION_MAX, OCI_VERSION_MIN } from "./version.ts";
 
 // What contain reads of config.json, as a tree of the fields it knows:

@@ -7,6 +7,7 @@ import { DIGEST_RE } from "./image.ts";
 import { MOUNT_TYPES, PROPAGATION_OPTIONS } from "./mounts.ts";
 import { RLIMIT_NUMBER, type RlimitType } from "./rlimits.ts";
 import { formatSize } from "./units.ts";
+import { checkQuota, runChecks, SPEC_CHECKS, type HostFacts, type Typed } from "./validate.ts";
 
 export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "cgroup", "user"] as const;
 export type NamespaceType = (typeof NAMESPACE_TYPES)[number];
@@ -134,7 +135,7 @@ export const SpecSchema = v.object({
     // the terminal's rows and columns, when it is given one
     consoleSize: v.optional(v.object({ height: uint, width: uint })),
     oomScoreAdj: v.optional(v.pipe(v.number(), v.integer(), v.minValue(-1000), v.maxValue(1000))),
-    // refused where the host enforces that LSM, ignored where it has none (runtime/bundle.ts)
+    // refused where the host enforces that LSM, ignored where it has none (runtime/host-checks.ts)
     apparmorProfile: v.optional(v.string()),
     selinuxLabel: v.optional(v.string()),
     args: v.pipe(v.array(v.string()), v.minLength(1, "no command given")),
@@ -310,10 +311,6 @@ const HINT_OF: Record<string, string> = {
   "linux.resources.cpu.mems": "give memory node numbers and ranges, e.g. --cpuset-mems 0",
 };
 
-export interface HostFacts {
-  cpus: number; // online CPUs
-}
-
 // An issue's place as JSON names it: mounts[2].destination, and a key that
 // is no identifier quoted (unified["memory.high"]).
 function jsonPath(issue: v.BaseIssue<unknown>, under: string): string | undefined {
@@ -331,7 +328,7 @@ function jsonPath(issue: v.BaseIssue<unknown>, under: string): string | undefine
 // the one the user gave where several set a field), or, for JSON ("json"),
 // as its JSON path (linux.resources.memory.limit, mounts[2].destination).
 // `under` is where the validated object sits in the Spec.
-function issueError(issue: v.BaseIssue<unknown>, typed: Readonly<Record<string, string>> | "json", under = ""): SpecError {
+function issueError(issue: v.BaseIssue<unknown>, typed: Typed, under = ""): SpecError {
   const dotted = v.getDotPath(issue);
   const path = dotted === null ? (under ? under.slice(0, -1) : "spec") : `${under}${dotted}`;
   if (typed === "json") return new SpecError(jsonPath(issue, under.slice(0, -1)) ?? path, issue.message);
@@ -341,33 +338,19 @@ function issueError(issue: v.BaseIssue<unknown>, typed: Readonly<Record<string, 
   return new SpecError(typed[key] ?? FLAG_OF[key] ?? key, issue.message, HINT_OF[key]);
 }
 
-// A quota above the machine's CPUs is legal for an OCI caller, as for runc;
-// a flag asking for it is a mistake.
-function checkQuota(cpu: Resources["cpu"], host: HostFacts, typed: Readonly<Record<string, string>> | "json"): void {
-  if (cpu?.quota === undefined || cpu.quota < 0 || typed === "json") return;
-  const period = cpu.period ?? 100_000;
-  const cpus = cpu.quota / period;
-  const flag = typed["linux.resources.cpu.quota"] ?? "--cpu";
-  if (cpus > host.cpus)
-    throw new SpecError(flag, `${Number(cpus.toFixed(3))} CPUs is more than this machine has (${host.cpus})`, `use at most ${flag} ${flag === "--cpu-quota" ? host.cpus * period : host.cpus}`);
-}
-
-// Validates a Spec against the schema and the machine. Throws a SpecError that
-// names the field (issueError).
-export function validateSpec(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> | "json" = {}): Spec {
+// Validates a Spec against the schema, then the checks of its content
+// (validate.ts). Throws a SpecError that names the field (issueError).
+export function validateSpec(input: unknown, host: HostFacts, typed: Typed = {}): Spec {
   const result = v.safeParse(SpecSchema, input);
   if (!result.success) throw issueError(result.issues[0], typed);
-  checkQuota(result.output.linux.resources.cpu, host, typed);
-  for (const [i, d] of (result.output.linux.devices ?? []).entries())
-    if (d.type !== "p" && (d.major === undefined || d.minor === undefined))
-      throw new SpecError(typed === "json" ? `linux.devices[${i}]` : "--device", `${d.path}: a ${d.type} device needs its major and minor numbers`, "give both, as a host device node has them");
+  runChecks(SPEC_CHECKS, { spec: result.output, host, typed });
   return result.output;
 }
 
 // linux.resources alone, as `update` takes them: from a file, its errors name
 // the field as config.json would (linux.resources.memory.limit); from flags,
 // the flag.
-export function validateResources(input: unknown, host: HostFacts, typed: Readonly<Record<string, string>> | "json" = {}): Resources {
+export function validateResources(input: unknown, host: HostFacts, typed: Typed = {}): Resources {
   const result = v.safeParse(ResourcesSchema, input);
   if (!result.success) throw issueError(result.issues[0], typed, "linux.resources.");
   checkQuota(result.output.cpu, host, typed);

@@ -109,7 +109,7 @@ test("OCI mount options: propagation apart, a filesystem's data passed on, a bin
   ]);
   expect(bind).toEqual({ source: "/h", target: "/a", fstype: null, flags: ["MS_BIND", "MS_REC"], remount: ["MS_RDONLY", "MS_NOSUID"], propagation: ["MS_PRIVATE", "MS_REC"] });
   expect(tmpfs).toEqual({ source: "tmpfs", target: "/b", fstype: "tmpfs", flags: ["MS_NODEV"], data: "uid=1000,size=1m" });
-  expect(() => withMounts([{ destination: "/c", type: "bind", source: "/h", options: ["size=1m"] }])).toThrow(/unknown option "size=1m" for a bind mount/);
+  expect(() => validateSpec({ ...base, mounts: [{ destination: "/c", type: "bind", source: "/h", options: ["size=1m"] }] }, { cpus: 2 })).toThrow(/unknown option "size=1m" for a bind mount/);
 });
 
 test("limits become v2 files", () => {

@@ -1,27 +1,27 @@
 // A container on a bridge network, from the host's side: the bridge (made on
-// first use), an address leased from its subnet, the NAT and port rules, and
-// the veth whose peer becomes the container's eth0. The init configures eth0
-// from the inside (src/init/init.ts).
+// first use), an address leased from its subnet (ipam.ts), the NAT and port
+// rules (the host ports: ports.ts), the veth whose peer becomes the
+// container's eth0, and the reclaim of what a container that is gone left.
+// The init configures eth0 from the inside (src/init/init.ts); the
+// containers' /etc/hosts files are names.ts's.
 //
 // Order, so that a runtime killed at any point leaves only what the state
 // entry can name: the entry records the network (bridge, veth name) before
 // anything is made; the lease records the host ports, once chosen, before
 // their rules exist. releaseNetwork undoes it all, from the state and the lease.
-import { writeFileSync } from "node:fs";
 import { ContainError, SpecError } from "../errors.ts";
 import { addAddress, createBridge, createVeth, deleteLink, getLink, linkName, listAddresses, listRoutes, setLinkAlias, setLinkUp, type LinkInfo } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
 import { ipChainExists, nft, NftError } from "../linux/nft.ts";
-import { canBind, ephemeralRange, hostListeners } from "../linux/sockets.ts";
 import { setLinkSysctl, setSysctl } from "../linux/sysctl.ts";
 import type { Logger } from "../log.ts";
-import { addPortsScript, deletePortScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
-import { peerLine } from "../plan/dns.ts";
+import { addPortsScript, GUARD_CHAIN, natTableScript, tableName } from "../plan/nft.ts";
 import type { Eth0Config } from "../plan/protocol.ts";
 import { broadcastOf, capacity, firstFree, formatIPv4, formatSubnet, gatewayOf, macOf, overlaps, parseIPv4, subnetOf, type Subnet } from "../spec/ipv4.ts";
 import { DEFAULT_SUBNET, parseSubnetFlag, VETH_PREFIX, type NetworkRequest, type PortMapping } from "../spec/network.ts";
 import { LEASE_DATA_ROOT, LeaseDb } from "./ipam.ts";
-import { choosePorts, type PortHost } from "./ports.ts";
+import { writeHostsFiles } from "./names.ts";
+import { choosePorts, removePortRules, THIS_HOST } from "./ports.ts";
 
 // What the state entry records, before any of it exists; the rest once leased.
 export interface NetworkState {
@@ -122,27 +122,24 @@ function ensureBridge(nl: Netlink, req: NetworkRequest, log: Logger): { bridge: 
   return { bridge, subnet, fresh: !current };
 }
 
-// The host as the choice of host ports sees it.
-const thisHost: PortHost = { ephemeral: ephemeralRange, listeners: hostListeners, canBind };
-
 function releaseLease(db: LeaseDb, bridge: string, id: string): void {
   const lease = db.find(id);
   if (!lease) return;
-  if (lease.ports.length) {
-    try {
-      nft(lease.ports.map((p) => deletePortScript(bridge, p)).join(""));
-    } catch {
-      // One transaction fails whole: one by one, the ones still there.
-      for (const p of lease.ports) {
-        try {
-          nft(deletePortScript(bridge, p));
-        } catch {
-          // Already gone (a flushed table, a start that failed before it).
-        }
-      }
-    }
-  }
+  removePortRules(bridge, lease.ports);
   db.remove(id);
+}
+
+// Leases whose container is gone (its runtime died, its state root went
+// without a sweep): their veth, port rules and lease, and their names in the
+// others' /etc/hosts.
+function reclaimStale(nl: Netlink, db: LeaseDb, bridge: string, log: Logger): void {
+  const stale = db.stale();
+  for (const lease of stale) {
+    log.info(`reclaiming ${lease.address} from container ${lease.id.slice(0, 12)}, which is gone`);
+    deleteLink(nl, lease.veth);
+    releaseLease(db, bridge, lease.id);
+  }
+  if (stale.length) writeHostsFiles(db);
 }
 
 // Before the clone: the bridge, NAT, the lease and the port rules. Returns
@@ -157,13 +154,7 @@ export function prepareBridgeNetwork(
 ): { eth0: Eth0Config; bridgeIndex: number } {
   using nl = new Netlink();
   using db = LeaseDb.open(state.dataRoot, req.bridge);
-  const stale = db.stale();
-  for (const lease of stale) {
-    log.info(`reclaiming ${lease.address} from container ${lease.id.slice(0, 12)}, which is gone`);
-    deleteLink(nl, lease.veth);
-    releaseLease(db, req.bridge, lease.id);
-  }
-  if (stale.length) writeHostsFiles(db);
+  reclaimStale(nl, db, req.bridge, log);
   const { bridge, subnet, fresh } = ensureBridge(nl, req, log);
   // A container's packets leave through the host (NAT) only if it routes.
   setSysctl("net.ipv4.ip_forward", "1");
@@ -180,7 +171,7 @@ export function prepareBridgeNetwork(
   state.mac = macOf(address);
   {
     using _ = db.lockHostPorts();
-    state.ports = choosePorts(req.ports, db.heldPorts(), thisHost);
+    state.ports = choosePorts(req.ports, db.heldPorts(), THIS_HOST);
     db.add({ id, address: state.address, stateDir, veth: state.veth, ports: state.ports, names });
   }
   try {
@@ -214,34 +205,6 @@ export function plugVeth(state: NetworkState, bridgeIndex: number, mtu: number, 
   } catch (err) {
     throw netlinkFailure(`create the veth ${state.veth}`, err);
   }
-}
-
-// The containers on a bridge know each other by name: each one's /etc/hosts
-// holds its own lines and a line per other container on the bridge. The
-// files are written from the leases, under the bridge's lock, and never read:
-// a container can write its own (it is bind-mounted), so what it holds is
-// nobody else's business, and its own edits are lost at the next rewrite.
-// Written in place, never renamed, since the bind mount holds the inode.
-function writeHostsFiles(db: LeaseDb): void {
-  for (const lease of db.leases) {
-    if (!lease.hosts) continue;
-    const peers = db.leases.filter((p) => p.id !== lease.id && p.names?.length).map((p) => peerLine(p.address, p.names ?? [], p.id));
-    try {
-      writeFileSync(lease.hosts.file, lease.hosts.own + peers.join(""));
-    } catch {
-      // Its state is gone (a stale lease about to be reclaimed), or its
-      // disk is full: the others' files are still written.
-    }
-  }
-}
-
-// The container's /etc/hosts and its own lines, once written: from now on
-// the bridge's rewrites keep it up to date, and the others learn its names.
-export function announceNames(state: NetworkState, id: string, hosts: { file: string; own: string }): void {
-  if (!state.address) return;
-  using db = LeaseDb.open(state.dataRoot, state.bridge);
-  db.update(id, { hosts });
-  writeHostsFiles(db);
 }
 
 // The port rules, the lease, and the container's line in the other
