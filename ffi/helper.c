@@ -25,7 +25,7 @@
  *     says why; before the cgroup namespace), setns(pidfd, ns_flags)
  *     into all its namespaces at once, takes its root (fchdir + chroot: right
  *     after pivot_root and after the chroot fallback)
- *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK) ──► the process: PID n in
+ *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK: clone.c) ──► the process: PID n in
  *          the container, a child of the CLI (CLONE_PARENT), so the CLI waits
  *          for it and gets its exit status. It changes directory, finds the
  *          command in the container's PATH and takes the container's last
@@ -39,7 +39,8 @@
  * argv: contain-helper join REQUEST_FD REPORT_FD
  *       contain-helper start REQUEST_FD STATUS_FD
  *   REQUEST_FD: a memfd holding the request and everything it points to, as
- *     src/ffi/index.ts packs it: every pointer is an offset into the memfd.
+ *     src/ffi/requests.ts packs it (helper.h): every pointer is an offset
+ *     into the memfd.
  *   REPORT_FD: receives struct join_report once.
  *   STATUS_FD: the init's status pipe (src/plan/protocol.ts): a failure is
  *     one JSON line on it; a successful execve closes it (close-on-exec).
@@ -56,13 +57,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clone.h"
 #include "exec.h"
 #include "helper.h"
 
@@ -135,17 +135,12 @@ static int lookup(const char *file, const char *search, char *out, size_t size)
 	}
 }
 
-struct job {
-	const struct join *r;
-	char *stack;
-};
-
+/* The process in the container (clone.c: it shares the joiner's memory, so
+ * its report is the joiner's to write). */
 static int exec_process(void *arg)
 {
-	const struct join *r = ((struct job *)arg)->r;
+	const struct join *r = arg;
 	char path[4096] = { 0 };
-	if (r->pdeathsig)
-		syscall(SYS_prctl, PR_SET_PDEATHSIG, r->pdeathsig, 0, 0, 0);
 	int step = 0;
 	if (r->proc->tty_fd < 0)
 		for (int fd = 0; fd < 3; fd++)
@@ -163,7 +158,6 @@ static int exec_process(void *arg)
 
 static int join_container(const struct join *r)
 {
-	const size_t stack_size = 64 * 1024;
 	for (int i = 0; i < r->ncgroup; i++)
 		if (write(r->cgroup_fds[i], "0", 1) != 1)
 			return fail(JOIN_CGROUP, errno);
@@ -171,13 +165,11 @@ static int join_container(const struct join *r)
 		return fail(JOIN_SETNS, errno);
 	if (fchdir(r->root_fd) < 0 || chroot(".") < 0)
 		return fail(JOIN_ROOT, errno);
-	char *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return fail(JOIN_CLONE, errno);
-	struct job job = { r, stack + stack_size };
-	long pid = clone(exec_process, job.stack, CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
+	/* CLONE_PARENT: a child of the CLI, which waits for it. */
+	struct clone_request req = { CLONE_PARENT, -1, (int)r->pdeathsig, 0, exec_process, (void *)r };
+	long pid = clone_child(&req);
 	if (pid < 0)
-		return fail(JOIN_CLONE, errno);
+		return fail(JOIN_CLONE, (int)-pid);
 	report.pid = pid;
 	return 0;
 }
