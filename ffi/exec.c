@@ -84,7 +84,7 @@ static int drop_privileges(const struct contain_proc *p)
 long contain_exec(const char *path, char *const argv[], char *const envp[], const struct contain_proc *p, int *step)
 {
 	reset_signals();
-	*step = 0;
+	*step = EXEC_SESSION;
 	/* Never the caller's session: a process that shares the caller's
 	 * controlling terminal can type into it with TIOCSTI (CVE-2017-5226)
 	 * even when it only holds it as stdout. */
@@ -100,25 +100,25 @@ long contain_exec(const char *path, char *const argv[], char *const envp[], cons
 			close(p->tty_fd);
 	}
 	umask((mode_t)p->umask);
-	*step = 1;
+	*step = EXEC_RLIMITS;
 	for (uint64_t i = 0; i < p->nrlimits; i++) {
 		struct rlimit lim = { p->rlimits[3 * i + 1], p->rlimits[3 * i + 2] };
 		if (syscall(SYS_prlimit64, 0, (int)p->rlimits[3 * i], &lim, 0) < 0)
 			return neg_errno();
 	}
-	*step = 4;
+	*step = EXEC_SECCOMP;
 	if (!p->no_new_privs && load_seccomp(p) < 0)
 		return neg_errno();
-	*step = 2;
+	*step = EXEC_CREDENTIALS;
 	if (drop_privileges(p) < 0)
 		return neg_errno();
-	*step = 3;
+	*step = EXEC_NO_NEW_PRIVS;
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return neg_errno();
-	*step = 4;
+	*step = EXEC_SECCOMP;
 	if (p->no_new_privs && load_seccomp(p) < 0)
 		return neg_errno();
-	*step = 5;
+	*step = EXEC_EXECVE;
 	if (p->init_fd >= 0)
 		syscall(SYS_execveat, (int)p->init_fd, "", argv, envp, AT_EMPTY_PATH);
 	else

@@ -25,7 +25,7 @@
  *     says why; before the cgroup namespace), setns(pidfd, ns_flags)
  *     into all its namespaces at once, takes its root (fchdir + chroot: right
  *     after pivot_root and after the chroot fallback)
- *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK) ──► the process: PID n in
+ *       ── clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK: clone.c) ──► the process: PID n in
  *          the container, a child of the CLI (CLONE_PARENT), so the CLI waits
  *          for it and gets its exit status. It changes directory, finds the
  *          command in the container's PATH and takes the container's last
@@ -39,7 +39,8 @@
  * argv: contain-helper join REQUEST_FD REPORT_FD
  *       contain-helper start REQUEST_FD STATUS_FD
  *   REQUEST_FD: a memfd holding the request and everything it points to, as
- *     src/ffi/index.ts packs it: every pointer is an offset into the memfd.
+ *     src/ffi/requests.ts packs it (helper.h): every pointer is an offset
+ *     into the memfd.
  *   REPORT_FD: receives struct join_report once.
  *   STATUS_FD: the init's status pipe (src/plan/protocol.ts): a failure is
  *     one JSON line on it; a successful execve closes it (close-on-exec).
@@ -56,14 +57,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clone.h"
 #include "exec.h"
+#include "helper.h"
 
 /* An offset into the request as an address; 0 past its end. */
 static uintptr_t at(char *base, size_t size, uintptr_t offset)
@@ -92,36 +93,9 @@ static struct contain_proc *proc_at(char *base, size_t size, uintptr_t offset)
 
 /* ---- join: `contain exec` ---- */
 
-enum join_step { STEP_NONE, STEP_STDIO, STEP_CGROUP, STEP_SETNS, STEP_ROOT, STEP_CLONE, STEP_CWD, STEP_LOOKUP, STEP_EXEC };
-
-/* The request; every field 64 bits wide. Pointers arrive as offsets into the
- * request's memfd and are turned into addresses once it is read. */
-struct join {
-	int64_t pidfd; /* the container's init */
-	int64_t ns_flags; /* CLONE_NEW* to join */
-	int64_t root_fd; /* /proc/<init>/root, O_PATH */
-	const int32_t *cgroup_fds; /* tasks (v1) or cgroup.procs (v2) of each hierarchy, O_WRONLY */
-	int64_t ncgroup;
-	const char *cwd;
-	const char *file; /* the command; searched in search_path unless it has a '/' */
-	const char *search_path;
-	char **argv;
-	char **envp;
-	int64_t stdio[3]; /* used without a tty */
-	struct contain_proc *proc; /* user, capabilities, seccomp, tty, ... */
-	int64_t pdeathsig; /* the process's, when the CLI dies; 0 (exec --detach): none */
-};
-
-struct join_report {
-	int64_t pid; /* the process, in the caller's PID namespace; 0 if none */
-	int64_t err; /* -errno */
-	int64_t step; /* enum nsexec_step */
-	int64_t exec_step; /* with STEP_EXEC: contain_exec's step */
-};
-
 static struct join_report report;
 
-static int fail(int step, int err)
+static int fail(enum join_step step, int err)
 {
 	report.err = -err;
 	report.step = step;
@@ -161,49 +135,41 @@ static int lookup(const char *file, const char *search, char *out, size_t size)
 	}
 }
 
-struct job {
-	const struct join *r;
-	char *stack;
-};
-
+/* The process in the container (clone.c: it shares the joiner's memory, so
+ * its report is the joiner's to write). */
 static int exec_process(void *arg)
 {
-	const struct join *r = ((struct job *)arg)->r;
+	const struct join *r = arg;
 	char path[4096] = { 0 };
-	if (r->pdeathsig)
-		syscall(SYS_prctl, PR_SET_PDEATHSIG, r->pdeathsig, 0, 0, 0);
 	int step = 0;
 	if (r->proc->tty_fd < 0)
 		for (int fd = 0; fd < 3; fd++)
 			if (r->stdio[fd] != fd && dup2(r->stdio[fd], fd) < 0)
-				return fail(STEP_STDIO, errno);
+				return fail(JOIN_STDIO, errno);
 	if (chdir(r->cwd) < 0)
-		return fail(STEP_CWD, errno);
+		return fail(JOIN_CWD, errno);
 	int found = lookup(r->file, r->search_path, path, sizeof path);
 	if (found < 0)
-		return fail(STEP_LOOKUP, -found);
+		return fail(JOIN_LOOKUP, -found);
 	long err = contain_exec(path, r->argv, r->envp, r->proc, &step);
 	report.exec_step = step;
-	return fail(STEP_EXEC, (int)-err);
+	return fail(JOIN_EXEC, (int)-err);
 }
 
 static int join_container(const struct join *r)
 {
-	const size_t stack_size = 64 * 1024;
 	for (int i = 0; i < r->ncgroup; i++)
 		if (write(r->cgroup_fds[i], "0", 1) != 1)
-			return fail(STEP_CGROUP, errno);
+			return fail(JOIN_CGROUP, errno);
 	if (setns(r->pidfd, r->ns_flags) < 0)
-		return fail(STEP_SETNS, errno);
+		return fail(JOIN_SETNS, errno);
 	if (fchdir(r->root_fd) < 0 || chroot(".") < 0)
-		return fail(STEP_ROOT, errno);
-	char *stack = mmap(0, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		return fail(STEP_CLONE, errno);
-	struct job job = { r, stack + stack_size };
-	long pid = clone(exec_process, job.stack, CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
+		return fail(JOIN_ROOT, errno);
+	/* CLONE_PARENT: a child of the CLI, which waits for it. */
+	struct clone_request req = { CLONE_PARENT, -1, (int)r->pdeathsig, 0, exec_process, (void *)r };
+	long pid = clone_child(&req);
 	if (pid < 0)
-		return fail(STEP_CLONE, errno);
+		return fail(JOIN_CLONE, (int)-pid);
 	report.pid = pid;
 	return 0;
 }
@@ -232,31 +198,6 @@ static int join_main(char *base, size_t size, int report_fd)
 }
 
 /* ---- start: the init's last step ---- */
-
-enum start_step { START_CGROUP = 1, START_CGROUPNS, START_EXEC, START_HOOK };
-
-/* An OCI startContainer hook (config.md): run in the container, with the
- * state on stdin, after `start` and before the command. */
-struct hook {
-	const char *path;
-	char **argv;
-	char **envp;
-	int64_t timeout; /* seconds; 0: none */
-};
-
-struct start {
-	const int32_t *cgroup_fds; /* tasks (v1) or cgroup.procs (v2) of each hierarchy, O_WRONLY */
-	int64_t ncgroup;
-	int64_t cgroupns; /* 1: a cgroup namespace of its own, once inside */
-	const char *path; /* the command, resolved by the init */
-	char **argv;
-	char **envp;
-	struct contain_proc *proc;
-	int64_t exec_fifo; /* >= 0: `create`'s exec.fifo (O_PATH): wait there for `start` */
-	const char *hook_state;
-	struct hook *hooks;
-	int64_t nhooks;
-};
 
 /* Runs one hook to its end: 0, or its wait status (a timeout kills it).
  * The hook is a file of the container's root, so it runs as the command
@@ -339,7 +280,7 @@ static int await_start(int status_fd, int fifo)
 }
 
 /* One JSON line the CLI reads as the init's answer (src/plan/protocol.ts). */
-static int start_failed(int status_fd, int step, int err, int exec_step)
+static int start_failed(int status_fd, enum start_step step, int err, int exec_step)
 {
 	dprintf(status_fd, "{\"type\":\"failed\",\"step\":%d,\"errno\":%d,\"execStep\":%d}\n", step, err, exec_step);
 	return 125;

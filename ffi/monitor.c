@@ -13,8 +13,8 @@
  * What it does, in order:
  *   1. detaches: stdio to /dev/null, its own session, no death signal (the
  *      CLI that started it is about to exit);
- *   2. clones the init into the container's namespaces (a PID namespace
- *      of another's joined for that clone alone, when pidns_fd is one) and execs
+ *   2. clones the init into the container's namespaces (clone.c; a PID
+ *      namespace of another's joined for that clone alone, when pidns_fd is one) and execs
  *      `contain init` from init_fd (the contain binary sealed, so that the
  *      container can never write it: src/linux/self.ts), with the sync and
  *      status pipes that the CLI drives (see src/plan/protocol.ts); the
@@ -72,7 +72,6 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +88,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clone.h"
 #include "signals.h"
 #include "wait-status.h"
 
@@ -322,33 +322,27 @@ static int send_lock(int fd, int lock_fd)
 	return sendmsg(fd, &m, MSG_NOSIGNAL) == 1;
 }
 
-/* The init, cloned into the PID namespace pidns_fd names (-1: the one the
- * flags make or the monitor's own). No process can change its own PID
- * namespace: setns sets only its children's, so the monitor joins it for
- * the clone alone, then takes its own back, and reap (exec'd from here)
- * and what that runs stay on the host. */
-static pid_t clone_init(unsigned long flags, int pidns_fd)
+/* What the init's child needs, prepared before the clone (clone.c: the
+ * child shares the monitor's memory). */
+struct init_child {
+	int in, out, err; /* its stdin (-1: /dev/null), stdout and stderr */
+	int keep[3]; /* the sync and status pipes, the shim's memfd */
+	int init_fd;
+	char *const *argv;
+};
+
+static int exec_init(void *arg)
 {
-	int own = -1, e;
-	if (pidns_fd >= 0) {
-		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own < 0 || setns(pidns_fd, CLONE_NEWPID) < 0) {
-			e = errno;
-			if (own >= 0)
-				close(own);
-			errno = e;
-			return -1;
-		}
-	}
-	pid_t pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-	e = errno;
-	/* Not in the child: its children belong in the joined namespace. */
-	if (pid != 0 && own >= 0) {
-		setns(own, CLONE_NEWPID);
-		close(own);
-	}
-	errno = e;
-	return pid;
+	const struct init_child *c = arg;
+	char *const no_env[] = { 0 };
+	if (c->in >= 0)
+		dup2(c->in, 0);
+	dup2(c->out, 1);
+	dup2(c->err, 2);
+	only_keep(c->keep, 3);
+	reset_signals();
+	syscall(SYS_execveat, c->init_fd, "", c->argv, no_env, AT_EMPTY_PATH);
+	return 125;
 }
 
 static void write_exit(int dir_fd, int status)
@@ -449,25 +443,18 @@ int main(int argc, char **argv)
 	if (late_fd < 0 && listen_fd < 0)
 		return 125;
 
-	pid_t pid = clone_init(flags, pidns_fd);
-	if (pid == 0) {
-		char sync_s[16], status_s[16], shim_s[16];
-		snprintf(sync_s, sizeof sync_s, "%d", sync_rd);
-		snprintf(status_s, sizeof status_s, "%d", status_wr);
-		snprintf(shim_s, sizeof shim_s, "%d", shim_fd);
-		char *const init_argv[] = { "contain", "init", sync_s, status_s, shim_s, 0 };
-		int keep[] = { sync_rd, status_wr, shim_fd };
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (in[0] >= 0)
-			dup2(in[0], 0);
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		only_keep(keep, 3);
-		reset_signals();
-		syscall(SYS_execveat, init_fd, "", init_argv, no_env, AT_EMPTY_PATH);
-		_exit(125);
-	}
-	int report = pid < 0 ? -errno : pid;
+	/* The init, cloned into the PID namespace pidns_fd names (-1: the one
+	 * the flags make or the monitor's own); reap (exec'd from here) and
+	 * what that runs stay on the host. */
+	char sync_s[16], status_s[16], shim_s[16];
+	snprintf(sync_s, sizeof sync_s, "%d", sync_rd);
+	snprintf(status_s, sizeof status_s, "%d", status_wr);
+	snprintf(shim_s, sizeof shim_s, "%d", shim_fd);
+	char *const init_argv[] = { "contain", "init", sync_s, status_s, shim_s, 0 };
+	struct init_child child = { in[0], out[1], err[1], { sync_rd, status_wr, shim_fd }, init_fd, init_argv };
+	struct clone_request req = { flags, pidns_fd, SIGKILL, 0, exec_init, &child };
+	pid_t pid = (pid_t)clone_child(&req);
+	int report = pid;
 	close(init_fd);
 	if (pidns_fd >= 0)
 		close(pidns_fd);

@@ -13,7 +13,7 @@
 import { ContainError } from "../../errors.ts";
 import { Assembler, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET, BPF_MAXINSNS, encode, Label } from "./bpf.ts";
 import type { SeccompAction, SeccompArg, SeccompFilter, SeccompProfile, SeccompRule } from "./profile.ts";
-import { SYSCALLS_AARCH64, SYSCALLS_X86_64 } from "./syscalls.ts";
+import { SYSCALLS_AARCH64, SYSCALLS_X86_64 } from "../../syscall-table.ts";
 import { kernelAtLeast } from "./kernel.ts";
 
 export type SeccompArch = "x86_64" | "aarch64";

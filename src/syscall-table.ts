@@ -1,5 +1,8 @@
 // System call numbers of x86_64 and aarch64, by name: the native ABIs only
-// (not i386, x32 or arm32, which the filter treats as foreign).
+// (not i386, x32 or arm32, which the seccomp filter treats as foreign). One
+// table for both of its users: the raw calls of src/ffi (its NR) and the
+// seccomp compiler (src/plan/seccomp), so the number a call is made with is
+// the number the filter judges. Imports nothing: a neutral module.
 //
 // Source: libseccomp's src/syscalls.csv (github.com/seccomp/libseccomp, commit
 // 90d3f7dd, generated from Linux v7.1.0-rc4), columns x86_64 and aarch64. Checked
@@ -7,7 +10,7 @@
 // asm-generic/unistd.h with arm64's __ARCH_WANT_* set): every number they share
 // agrees; the csv adds the calls since 6.1 (cachestat 451 ... rseq_slice_yield 471).
 
-export const SYSCALLS_X86_64: Readonly<Record<string, number>> = {
+export const SYSCALLS_X86_64 = {
   read: 0, write: 1, open: 2, close: 3, stat: 4, fstat: 5, lstat: 6, poll: 7, lseek: 8, mmap: 9, mprotect: 10,
   munmap: 11, brk: 12, rt_sigaction: 13, rt_sigprocmask: 14, rt_sigreturn: 15, ioctl: 16, pread64: 17, pwrite64: 18,
   readv: 19, writev: 20, access: 21, pipe: 22, select: 23, sched_yield: 24, mremap: 25, msync: 26, mincore: 27,
@@ -64,9 +67,9 @@ export const SYSCALLS_X86_64: Readonly<Record<string, number>> = {
   futex_wait: 455, futex_requeue: 456, statmount: 457, listmount: 458, lsm_get_self_attr: 459, lsm_set_self_attr: 460,
   lsm_list_modules: 461, mseal: 462, setxattrat: 463, getxattrat: 464, listxattrat: 465, removexattrat: 466,
   open_tree_attr: 467, file_getattr: 468, file_setattr: 469, listns: 470, rseq_slice_yield: 471,
-};
+} as const satisfies Record<string, number>;
 
-export const SYSCALLS_AARCH64: Readonly<Record<string, number>> = {
+export const SYSCALLS_AARCH64 = {
   io_setup: 0, io_destroy: 1, io_submit: 2, io_cancel: 3, io_getevents: 4, setxattr: 5, lsetxattr: 6, fsetxattr: 7,
   getxattr: 8, lgetxattr: 9, fgetxattr: 10, listxattr: 11, llistxattr: 12, flistxattr: 13, removexattr: 14,
   lremovexattr: 15, fremovexattr: 16, getcwd: 17, lookup_dcookie: 18, eventfd2: 19, epoll_create1: 20, epoll_ctl: 21,
@@ -116,4 +119,4 @@ export const SYSCALLS_AARCH64: Readonly<Record<string, number>> = {
   lsm_get_self_attr: 459, lsm_set_self_attr: 460, lsm_list_modules: 461, mseal: 462, setxattrat: 463, getxattrat: 464,
   listxattrat: 465, removexattrat: 466, open_tree_attr: 467, file_getattr: 468, file_setattr: 469, listns: 470,
   rseq_slice_yield: 471,
-};
+} as const satisfies Record<string, number>;
