@@ -3,11 +3,13 @@
 // until the parent has set the cgroup's limits, and becomes the helper
 // (ffi/helper.c), which joins the cgroups and becomes the command. Nothing of
 // Bun stays: execve replaces it.
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, openSync, statSync, writeFileSync } from "node:fs";
 import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
-import { joinByPath, setdomainname, sethostname } from "../linux/namespaces.ts";
-import { chdir, mount, MS } from "../linux/mount.ts";
+import { joinByPath } from "../linux/namespaces.ts";
+import { errnoCodeOf, errnoOf } from "../linux/file-error.ts";
+import { linux, type Kernel } from "../linux/kernel.ts";
+import { mount, MS } from "../linux/mount.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
 import { startInContainer } from "../linux/helper.ts";
@@ -60,16 +62,15 @@ export function resolveCommand(cmd: string, path: string): string {
 }
 
 // docker creates a missing working directory (owned by root).
-function enterWorkdir(cwd: string): void {
+export function enterWorkdir(k: Kernel, cwd: string): void {
   const hint = "use a directory of the container, e.g. --workdir /src";
   try {
-    mkdirSync(cwd, { recursive: true });
-    chdir(cwd);
+    k.mkdirAll(cwd);
+    k.chdir(cwd);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const errno = err instanceof SyscallError ? err.errno : undefined;
-    if (code === "EEXIST" || code === "ENOTDIR" || errno === ENOTDIR) throw new ContainError(`--workdir ${cwd}: not a directory in the container`, hint);
-    if (code === "ENAMETOOLONG" || errno === ENAMETOOLONG) throw new ContainError(`--workdir: ${cwd.length} characters is a path too long for the kernel`, hint);
+    const errno = errnoOf(err);
+    if (errno === EEXIST || errno === ENOTDIR) throw new ContainError(`--workdir ${cwd}: not a directory in the container`, hint);
+    if (errno === ENAMETOOLONG) throw new ContainError(`--workdir: ${cwd.length} characters is a path too long for the kernel`, hint);
     throw new ContainError(`--workdir ${cwd}: ${err instanceof Error ? err.message : String(err)}`, hint);
   }
 }
@@ -87,6 +88,7 @@ function setUpNetwork(eth0: Eth0Config | undefined): void {
   addDefaultRoute(nl, eth0.gateway, link.index);
 }
 
+const EEXIST = 17;
 const ENOTDIR = 20;
 const ENAMETOOLONG = 36;
 const O_PATH = 0o10000000;
@@ -107,7 +109,7 @@ function setOomScoreAdj(value: number): void {
     writeFileSync("/proc/self/oom_score_adj", String(value));
   } catch (err) {
     const hint = "this host does not let root lower it (no CAP_SYS_RESOURCE); containerd: set restrict_oom_score_adj = true";
-    throw new ContainError(`write /proc/self/oom_score_adj ${value}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hint);
+    throw new ContainError(`write /proc/self/oom_score_adj ${value}: ${errnoCodeOf(err) ?? String(err)}`, hint);
   }
 }
 
@@ -118,7 +120,7 @@ function bindConsole(slave: number): void {
   try {
     closeSync(openSync("/dev/console", constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW | O_CLOEXEC | constants.O_RDONLY, 0o600));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    if (errnoOf(err) !== EEXIST) throw err;
   }
   const fd = openSync("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
   try {
@@ -127,6 +129,35 @@ function bindConsole(slave: number): void {
     mount(`/proc/self/fd/${slave}`, `/proc/self/fd/${fd}`, null, MS.MS_BIND);
   } finally {
     closeSync(fd);
+  }
+}
+
+// The container's file system and names, from the Plan: the part of the
+// set-up that is mounts and files, which a test runs against a recorder.
+// `createContainer` runs between the mounts and pivot_root.
+export function setUpRoot(k: Kernel, plan: Plan, log: Logger, createContainer: () => void): void {
+  if (plan.root.overlay) {
+    // The container by its short ID, as ps shows it; the 64-hex paths at --debug.
+    const lowers = plan.root.overlay.lowers;
+    const lower = lowers ? `the image's ${lowers.layers.length} layers in ${lowers.dir}` : plan.root.path;
+    log.info(`mounting overlay: ${lower} (read-only lower) + the writable layer of container ${plan.id.slice(0, 12)}`);
+    log.debug(`overlay upper ${plan.root.overlay.upper}, work ${plan.root.overlay.work}`);
+  }
+  const root = prepareRoot(k, plan.root);
+  if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
+  mountInRoot(k, root, plan.mounts);
+  createContainer();
+  log.info("pivoting root");
+  if (enterRoot(k, root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
+  log.info("making /dev's nodes and links; masking paths");
+  runSetupOps(k, plan.ops);
+  if (plan.hostname !== undefined) {
+    log.info(`setting hostname: ${plan.hostname}`);
+    k.sethostname(plan.hostname);
+  }
+  if (plan.domainname !== undefined) {
+    log.info(`setting domainname: ${plan.domainname}`);
+    k.setdomainname(plan.domainname);
   }
 }
 
@@ -140,34 +171,12 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
   // The files the helper moves itself into the cgroups with, opened while the
   // host's /sys/fs/cgroup is still reachable.
   const cgroupFds = openProcsFiles(start.cgroups);
-  if (plan.root.overlay) {
-    // The container by its short ID, as ps shows it; the 64-hex paths at --debug.
-    const lowers = plan.root.overlay.lowers;
-    const lower = lowers ? `the image's ${lowers.layers.length} layers in ${lowers.dir}` : plan.root.path;
-    log.info(`mounting overlay: ${lower} (read-only lower) + the writable layer of container ${plan.id.slice(0, 12)}`);
-    log.debug(`overlay upper ${plan.root.overlay.upper}, work ${plan.root.overlay.work}`);
-  }
-  const root = prepareRoot(plan.root);
-  if (plan.mounts.length) log.info(`mounting ${plan.mounts.map((m) => m.target).join(" ")}`);
-  mountInRoot(root, plan.mounts);
   // In the container's mount namespace, with the host's paths still in reach.
-  runHooks(plan.hooks?.createContainer, "createContainer", { ...start.hookState, status: "creating" }, log);
-  log.info("pivoting root");
-  if (enterRoot(root) === "chroot") log.warn("pivot_root is impossible on this root (an initramfs): moved the root over / and used chroot");
-  log.info("making /dev's nodes and links; masking paths");
-  runSetupOps(plan.ops);
-  if (plan.hostname !== undefined) {
-    log.info(`setting hostname: ${plan.hostname}`);
-    sethostname(plan.hostname);
-  }
-  if (plan.domainname !== undefined) {
-    log.info(`setting domainname: ${plan.domainname}`);
-    setdomainname(plan.domainname);
-  }
+  setUpRoot(linux, plan, log, () => runHooks(plan.hooks?.createContainer, "createContainer", { ...start.hookState, status: "creating" }, log));
   // --net host: the host's links are not ours to change.
   if (plan.namespaces.includes("network")) setUpNetwork(start.eth0);
   const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
-  enterWorkdir(plan.process.cwd);
+  enterWorkdir(linux, plan.process.cwd);
   const pty = plan.process.terminal ? openPty() : undefined;
   if (pty) {
     if (plan.process.consoleSize) setWinsize(pty.master, plan.process.consoleSize);
