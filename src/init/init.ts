@@ -21,7 +21,7 @@ import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootf
 import { createLogger, type Logger } from "../log.ts";
 import { execAttributes } from "../plan/exec.ts";
 import type { Plan } from "../plan/plan.ts";
-import type { Eth0Config, FromInit, SeccompFilter, ToInit } from "../plan/protocol.ts";
+import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
 // true, false (not executable), "directory", or null (no such file).
 function isExecutableFile(path: string): boolean | "directory" | null {
@@ -161,7 +161,22 @@ export function setUpRoot(k: Kernel, plan: Plan, log: Logger, createContainer: (
   }
 }
 
-function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger, channel: Channel<ToInit, FromInit>): { path: string; tty: number; initFd: number; cgroupFds: number[]; fifoFd: number; seccomp?: SeccompFilter } {
+type PlanMessage = Extract<ToInit, { type: "plan" }>;
+type GoMessage = Extract<ToInit, { type: "go" }>;
+
+// What the set-up leaves for the exec: the command as found, the pty, and
+// the fds the helper takes.
+export interface Prepared {
+  path: string;
+  ptyMaster?: number;
+  tty: number;
+  initFd: number;
+  cgroupFds: number[];
+  fifoFd: number;
+}
+
+function setUp(start: PlanMessage, log: Logger): Prepared {
+  const { plan } = start;
   joinNamespaces(plan.joins);
   if (plan.process.oomScoreAdj !== undefined) setOomScoreAdj(plan.process.oomScoreAdj);
   // Read from the binary while its file is still reachable, before pivot_root.
@@ -182,12 +197,45 @@ function setUp(plan: Plan, start: Extract<ToInit, { type: "plan" }>, log: Logger
     if (plan.process.consoleSize) setWinsize(pty.master, plan.process.consoleSize);
     bindConsole(pty.slave);
   }
-  channel.send({ type: "ready", ptyMaster: pty?.master, path });
-  const go = channel.receive();
-  if (go?.type !== "go") process.exit(EXIT.runtime);
-  return { path, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd, seccomp: go.seccomp };
+  return { path, ptyMaster: pty?.master, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd };
 }
 
+// The helper moves itself into the cgroups, single-threaded, takes a cgroup
+// namespace of its own there (that cgroup is the container's "/") and
+// becomes the command; its failures reach the parent directly. Returns
+// only by throwing.
+function exec(start: PlanMessage, prepared: Prepared, go: GoMessage, log: Logger, statusFd: number): void {
+  const { plan } = start;
+  const { path, tty, initFd, cgroupFds, fifoFd } = prepared;
+  log.info(`running: ${plan.process.args.join(" ")}`);
+  const attrs = execAttributes(plan.process, go.seccomp, tty, initFd);
+  const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd, hooks: plan.hooks?.startContainer ?? [], hookState: JSON.stringify({ ...start.hookState, status: "created" }) }, statusFd);
+  throw new SyscallError("execve", ["contain-helper"], -err);
+}
+
+// The init's turns of the protocol (plan/protocol.ts): the plan, the
+// set-up, ready, the go, the exec. A failure goes to the parent as an error
+// message. Returns the code to exit with: EXIT.runtime when the parent is
+// gone (EOF before the plan or the go), the failure's, or 0 should `exec`
+// return (a test's: the real one returns only by throwing).
+export function takeTurns(channel: Channel<ToInit, FromInit>, setUp: (start: PlanMessage, log: Logger) => Prepared, exec: (start: PlanMessage, prepared: Prepared, go: GoMessage, log: Logger) => void): number {
+  const first = channel.receive();
+  if (first?.type !== "plan") return EXIT.runtime; // the parent is gone
+  const log = createLogger(first.verbosity);
+  if (first.verbosity === "debug") traceSyscalls((line) => log.debug(line));
+  try {
+    const prepared = setUp(first, log);
+    channel.send({ type: "ready", ptyMaster: prepared.ptyMaster, path: prepared.path });
+    const go = channel.receive();
+    if (go?.type !== "go") return EXIT.runtime;
+    exec(first, prepared, go, log);
+    return 0;
+  } catch (err) {
+    const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));
+    channel.send({ type: "error", message: e.message, hint: e.hint, exitCode: e.exitCode });
+    return e.exitCode;
+  }
+}
 
 export function runInit(syncFd: number, statusFd: number, shimFd: number): never {
   adoptShim(shimFd);
@@ -197,23 +245,5 @@ export function runInit(syncFd: number, statusFd: number, shimFd: number): never
   setCloseOnExec(statusFd);
   if (shimFd >= 0) setCloseOnExec(shimFd);
   const channel = new Channel<ToInit, FromInit>(syncFd, statusFd);
-  const first = channel.receive();
-  if (first?.type !== "plan") process.exit(EXIT.runtime); // the parent is gone
-  const { plan, verbosity } = first;
-  const log = createLogger(verbosity);
-  if (verbosity === "debug") traceSyscalls((line) => log.debug(line));
-  try {
-    const { path, tty, initFd, cgroupFds, fifoFd, seccomp } = setUp(plan, first, log, channel);
-    log.info(`running: ${plan.process.args.join(" ")}`);
-    // The helper moves itself into the cgroups, single-threaded, takes a
-    // cgroup namespace of its own there (that cgroup is the container's "/")
-    // and becomes the command; its failures reach the parent directly.
-    const attrs = execAttributes(plan.process, seccomp, tty, initFd);
-    const err = startInContainer({ cgroupFds, cgroupns: plan.namespaces.includes("cgroup"), path, argv: plan.process.args, env: plan.process.env, attrs, execFifo: fifoFd, hooks: plan.hooks?.startContainer ?? [], hookState: JSON.stringify({ ...first.hookState, status: "created" }) }, statusFd);
-    throw new SyscallError("execve", ["contain-helper"], -err);
-  } catch (err) {
-    const e = err instanceof ContainError ? err : new ContainError(err instanceof Error ? err.message : String(err));
-    channel.send({ type: "error", message: e.message, hint: e.hint, exitCode: e.exitCode });
-    process.exit(e.exitCode);
-  }
+  process.exit(takeTurns(channel, setUp, (start, prepared, go, log) => exec(start, prepared, go, log, statusFd)));
 }
