@@ -3,20 +3,19 @@
 // until the parent has set the cgroup's limits, and becomes the helper
 // (ffi/helper.c), which joins the cgroups and becomes the command. Nothing of
 // Bun stays: execve replaces it.
-import { accessSync, closeSync, constants, fstatSync, openSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, openSync, statSync, writeFileSync } from "node:fs";
 import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
 import { joinByPath } from "../linux/namespaces.ts";
 import { errnoCodeOf, errnoOf } from "../linux/file-error.ts";
 import { linux, type Kernel } from "../linux/kernel.ts";
-import { mount, MS } from "../linux/mount.ts";
 import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from "../linux/link.ts";
 import { Netlink } from "../linux/netlink.ts";
 import { startInContainer } from "../linux/helper.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
 import { adoptShim, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
 import { runHooks } from "../linux/hooks.ts";
-import { openPty, setWinsize } from "../linux/pty.ts";
+import { bindConsole, openPty, setWinsize } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { execAttributes } from "../plan/exec.ts";
@@ -92,7 +91,6 @@ const EEXIST = 17;
 const ENOTDIR = 20;
 const ENAMETOOLONG = 36;
 const O_PATH = 0o10000000;
-const O_NOFOLLOW = 0o400000;
 const O_CLOEXEC = 0o2000000;
 
 // Namespaces an OCI caller made (a CNI network namespace, a pod's), joined
@@ -110,25 +108,6 @@ function setOomScoreAdj(value: number): void {
   } catch (err) {
     const hint = "this host does not let root lower it (no CAP_SYS_RESOURCE); containerd: set restrict_oom_score_adj = true";
     throw new ContainError(`write /proc/self/oom_score_adj ${value}: ${errnoCodeOf(err) ?? String(err)}`, hint);
-  }
-}
-
-// /dev/console is the terminal's slave, bound onto a file made in the
-// container's fresh /dev. Opened O_NOFOLLOW and mounted through its fd, so a
-// link planted there cannot point the bind at a file elsewhere (CVE-2025-52565).
-function bindConsole(slave: number): void {
-  try {
-    closeSync(openSync("/dev/console", constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW | O_CLOEXEC | constants.O_RDONLY, 0o600));
-  } catch (err) {
-    if (errnoOf(err) !== EEXIST) throw err;
-  }
-  const fd = openSync("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() && !st.isCharacterDevice()) throw new ContainError("/dev/console in the container is neither a file nor a device", "let /dev be the container's own tmpfs");
-    mount(`/proc/self/fd/${slave}`, `/proc/self/fd/${fd}`, null, MS.MS_BIND);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -195,7 +174,7 @@ function setUp(start: PlanMessage, log: Logger): Prepared {
   const pty = plan.process.terminal ? openPty() : undefined;
   if (pty) {
     if (plan.process.consoleSize) setWinsize(pty.master, plan.process.consoleSize);
-    bindConsole(pty.slave);
+    bindConsole(linux, pty.slave);
   }
   return { path, ptyMaster: pty?.master, tty: pty?.slave ?? -1, initFd, cgroupFds, fifoFd };
 }

@@ -10,6 +10,7 @@ import { SyscallError } from "../../src/ffi/index.ts";
 import { enterWorkdir, setUpRoot } from "../../src/init/init.ts";
 import type { FileType } from "../../src/linux/kernel.ts";
 import { MS, MS_MOVE } from "../../src/linux/mount.ts";
+import { bindConsole } from "../../src/linux/pty.ts";
 import { createLogger } from "../../src/log.ts";
 import { planFromSpec, type Plan, type PlanLayout } from "../../src/plan/plan.ts";
 import { specFromFlags, type RunFlags } from "../../src/spec/from-flags.ts";
@@ -197,4 +198,32 @@ test("a working directory that is a file is refused by name, whatever the call's
   expect(() => enterWorkdir(missing, "/new")).not.toThrow();
   expect(missing.calls.map((c) => c.call)).toEqual(["mkdirAll", "chdir"]);
   expect(() => k.stat("/nowhere")).toThrow(SyscallError);
+});
+
+// CVE-2025-52565: the bind goes through an fd opened O_NOFOLLOW, never a name
+// a container could have made a link.
+describe("the console is the pty's slave, bound onto /dev/console through its fd", () => {
+  const O_NOFOLLOW = 0o400000;
+  const boundOnto = (k: Recorder) => mounts(k).map((m) => `${m.source} -> ${m.path}`);
+
+  test("made in the container's /dev, then bound", () => {
+    const k = new Recorder({ "/dev": "dir" });
+    bindConsole(k, 5);
+    const opens = k.calls.filter((c) => c.call === "openat");
+    expect(opens.every((c) => (c.args[2] as number) & O_NOFOLLOW)).toBe(true);
+    expect(opens.map((c) => c.created ?? false)).toEqual([true, false]);
+    expect(boundOnto(k)).toEqual(["/proc/self/fd/5 -> /dev/console"]);
+    expect(mounts(k)[0]?.args[1]).toMatch(/^\/proc\/self\/fd\/\d+$/);
+    expect(k.openFds()).toEqual([]);
+  });
+
+  test("one already there is used; a directory there is refused", () => {
+    const there = new Recorder({ "/dev/console": "char" });
+    bindConsole(there, 5);
+    expect(boundOnto(there)).toEqual(["/proc/self/fd/5 -> /dev/console"]);
+    const dir = new Recorder({ "/dev/console": "dir" });
+    expect(() => bindConsole(dir, 5)).toThrow("/dev/console in the container is neither a file nor a device");
+    expect(mounts(dir)).toEqual([]);
+    expect(dir.openFds()).toEqual([]);
+  });
 });
