@@ -26,7 +26,7 @@ const EEXIST = 17;
 const MAX_LINKS = 40;
 
 // -ENOENT when the path is missing and `missingOk`; any other failure throws.
-function openat2(dirfd: number, path: string, flags: number, missingOk = true, k: Kernel = linux): number {
+function openat2(k: Kernel, dirfd: number, path: string, flags: number, missingOk = true): number {
   const r = k.openat2(dirfd, path, flags | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   if (r === -ENOENT && missingOk) return r;
   return check("openat2", [sym("root"), path, sym("RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS")], r);
@@ -54,13 +54,13 @@ export function openRoot(root: string, k: Kernel = linux): number {
 // /proc/self/fd/N.
 export function openInRoot(k: Kernel, rootFd: number, path: string, kind: "dir" | "file", links = 0): number {
   const parts = path.split("/").filter((p) => p && p !== ".");
-  const full = openat2(rootFd, parts.join("/") || ".", O_PATH, true, k);
+  const full = openat2(k, rootFd, parts.join("/") || ".", O_PATH);
   if (full >= 0) return full;
   let parent = -1;
   for (let i = 0; i < parts.length; i++) {
     const name = parts[i] ?? "";
     const sub = parts.slice(0, i + 1).join("/");
-    let fd = openat2(rootFd, sub, O_PATH, true, k);
+    let fd = openat2(k, rootFd, sub, O_PATH);
     if (fd === -ENOENT) {
       const at = parent >= 0 ? parent : rootFd;
       // Only a single name is created, relative to a directory already
@@ -71,7 +71,7 @@ export function openInRoot(k: Kernel, rootFd: number, path: string, kind: "dir" 
           : k.mkdirat(at, name, 0o755);
       if (r >= 0 && i === parts.length - 1 && kind === "file") k.close(r);
       else if (r < 0 && r !== -EEXIST) check(kind === "file" ? "openat" : "mkdirat", [sym(`<${parts.slice(0, i).join("/") || "/"}>`), name], r);
-      fd = openat2(rootFd, sub, O_PATH, true, k);
+      fd = openat2(k, rootFd, sub, O_PATH);
       // EEXIST then ENOENT: the name is a symlink to nothing inside the root.
       // Its target, resolved as the kernel does in the root (relative to the
       // link's directory, ".." stopping at the root), is made instead.
@@ -91,13 +91,13 @@ export function openInRoot(k: Kernel, rootFd: number, path: string, kind: "dir" 
 // A file inside a root given as a directory fd (a running container's
 // /proc/<pid>/root), opened with `flags`.
 export function openFileInRoot(rootFd: number, path: string, flags: number): number {
-  return openat2(rootFd, path, flags, false);
+  return openat2(linux, rootFd, path, flags, false);
 }
 
 // A file of the root (its /etc/passwd), read without leaving it; "" when it
 // does not exist.
 export function readFileInRoot(rootFd: number, path: string): string {
-  const fd = openat2(rootFd, path, 0);
+  const fd = openat2(linux, rootFd, path, 0);
   if (fd < 0) return "";
   try {
     return readFileSync(fd, "utf8");

@@ -2,8 +2,8 @@
 // file tree, so the set-up runs without root (youki's syscall/test.rs). It
 // models what the properties need: which host path each call reaches (fds,
 // /proc/self/fd/N, the working directory, the root that pivot_root and
-// chroot change) and how each created name was found. A test scripts a
-// failure with fail().
+// chroot change, symlinks followed as the kernel follows them) and how each
+// created name was found. A test scripts a failure with fail().
 import { posix } from "node:path";
 import { SyscallError } from "../../src/ffi/index.ts";
 import type { FileType, Kernel } from "../../src/linux/kernel.ts";
@@ -12,8 +12,10 @@ const AT_FDCWD = -100;
 const O_CREAT = 0o100;
 const O_EXCL = 0o200;
 const RESOLVE_IN_ROOT = 0x10;
+const O_NOFOLLOW = 0o400000;
 const ENOENT = 2;
 const EEXIST = 17;
+const ELOOP = 40;
 
 // posix.join without a trailing "/": one spelling per path.
 const join = (...parts: string[]) => posix.join(...parts).replace(/(.)\/$/, "$1");
@@ -35,6 +37,7 @@ export interface Call {
 export class Recorder implements Kernel {
   readonly calls: Call[] = [];
   private readonly tree = new Map<string, FileType>([["/", "dir"]]);
+  private readonly links = new Map<string, string>();
   private readonly fds = new Map<number, { path: string; root?: string }>();
   private readonly failures: { call: keyof Kernel; errno: number; when: (args: unknown[]) => boolean }[] = [];
   private nextFd = 100;
@@ -42,8 +45,13 @@ export class Recorder implements Kernel {
   private dir = "/";
   private pivoted = false;
 
-  constructor(tree: Record<string, FileType>) {
+  // `tree`: host paths and their types; `links`: symlinks and their targets.
+  constructor(tree: Record<string, FileType>, links: Record<string, string> = {}) {
     for (const [path, type] of Object.entries(tree)) this.add(path, type);
+    for (const [path, target] of Object.entries(links)) {
+      this.add(path, "link");
+      this.links.set(path, target);
+    }
   }
 
   // The next call of `call` whose arguments `when` accepts fails with `errno`.
@@ -65,16 +73,33 @@ export class Recorder implements Kernel {
     this.tree.set(path, type);
   }
 
-  // The host path `path` names: /proc/self/fd/N through the fd table, an
-  // absolute path from the current root, a relative one from the cwd.
-  private host(path: string): string {
+  // `path` looked up from `from` as the kernel does, its links followed
+  // (the last one too with `followLast`); absolute names and ".." stop at
+  // `root`: the process's root, or a dirfd's with RESOLVE_IN_ROOT.
+  private lookup(from: string, path: string, root: string, followLast = true, depth = 0): string {
+    if (depth > 40) throw new SyscallError("lookup", [path], ELOOP);
+    let at = path.startsWith("/") ? root : from;
+    const parts = path.split("/").filter((p) => p && p !== ".");
+    parts.forEach((name, i) => {
+      if (name === "..") {
+        if (at !== root) at = posix.dirname(at);
+        return;
+      }
+      const next = join(at, name);
+      const target = this.links.get(next);
+      at = target !== undefined && (followLast || i < parts.length - 1) ? this.lookup(at, target, root, true, depth + 1) : next;
+    });
+    return at;
+  }
+
+  // The host path `path` names: /proc/self/fd/N through the fd table, any
+  // other from the current root and working directory.
+  private host(path: string, followLast = true): string {
     const fd = /^\/proc\/self\/fd\/(\d+)(\/.*)?$/.exec(path);
-    if (fd) {
-      const open = this.fds.get(Number(fd[1]));
-      if (!open) throw new Error(`${path}: fd ${fd[1]} is not open`);
-      return join(open.path, fd[2] ?? "");
-    }
-    return join(path.startsWith("/") ? this.root : this.dir, path);
+    if (!fd) return this.lookup(this.dir, path, this.root, followLast);
+    const open = this.fds.get(Number(fd[1]));
+    if (!open) throw new Error(`${path}: fd ${fd[1]} is not open`);
+    return fd[2] ? this.lookup(open.path, fd[2].slice(1), this.root, followLast) : open.path;
   }
 
   private dirOf(dirfd: number): { path: string; root?: string } {
@@ -129,14 +154,15 @@ export class Recorder implements Kernel {
     return posix.join("/", posix.relative(this.root, this.dir));
   }
   mknod(path: string, mode: number, major: number, minor: number): void {
-    const to = this.host(path);
+    const to = this.host(path, false);
     this.record("mknod", [path, mode, major, minor], { path: to, created: true });
     this.add(to, (mode & 0o170000) === 0o060000 ? "block" : "char");
   }
   openat(dirfd: number, path: string, flags: number, mode = 0): number {
     const at = this.dirOf(dirfd);
-    const to = path.startsWith("/") ? this.host(path) : join(at.path, path);
     const creates = (flags & O_CREAT) !== 0;
+    // O_CREAT|O_EXCL never follows a last link.
+    const to = this.lookup(at.path, path, this.root, !(flags & O_NOFOLLOW) && !(creates && flags & O_EXCL));
     const failed = this.record("openat", [dirfd, path, flags, mode], { path: to, ...(creates && { created: true, within: dirfd === AT_FDCWD ? undefined : (at.root ?? at.path) }) }, true);
     if (failed) return failed;
     if (this.tree.has(to) && creates && flags & O_EXCL) return -EEXIST;
@@ -146,8 +172,8 @@ export class Recorder implements Kernel {
   }
   openat2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
     const at = this.dirOf(dirfd);
-    // RESOLVE_IN_ROOT: the dirfd is "/", and ".." stops there.
-    const to = resolve & RESOLVE_IN_ROOT ? join(at.path, posix.normalize(`/${path}`)) : join(at.path, path);
+    // RESOLVE_IN_ROOT: the dirfd is "/" for absolute names, links and "..".
+    const to = this.lookup(at.path, path, resolve & RESOLVE_IN_ROOT ? at.path : this.root, !(flags & O_NOFOLLOW));
     const failed = this.record("openat2", [dirfd, path, flags, resolve, mode], { path: to }, true);
     if (failed) return failed;
     if (!this.tree.has(to)) return -ENOENT;
@@ -155,7 +181,7 @@ export class Recorder implements Kernel {
   }
   mkdirat(dirfd: number, name: string, mode: number): number {
     const at = this.dirOf(dirfd);
-    const to = name.startsWith("/") ? this.host(name) : join(at.path, name);
+    const to = this.lookup(at.path, name, this.root, false);
     const failed = this.record("mkdirat", [dirfd, name, mode], { path: to, created: true, within: dirfd === AT_FDCWD ? undefined : (at.root ?? at.path) }, true);
     if (failed) return failed;
     if (this.tree.has(to)) return -EEXIST;
@@ -167,11 +193,14 @@ export class Recorder implements Kernel {
     if (!this.fds.delete(fd)) throw new Error(`close(${fd}): not open`);
   }
   readlink(path: string): string {
-    this.record("readlink", [path], { path: this.host(path) });
-    throw new SyscallError("readlink", [path], ENOENT);
+    const to = this.host(path, false);
+    this.record("readlink", [path], { path: to });
+    const target = this.links.get(to);
+    if (target === undefined) throw new SyscallError("readlink", [path], ENOENT);
+    return target;
   }
   stat(path: string, nofollow = false): FileType {
-    const to = this.host(path);
+    const to = this.host(path, !nofollow);
     this.record("stat", [path, nofollow], { path: to });
     const type = this.tree.get(to);
     if (type === undefined) throw new SyscallError(nofollow ? "lstat" : "stat", [path], ENOENT);
@@ -186,12 +215,13 @@ export class Recorder implements Kernel {
     this.record("chmod", [path, mode], { path: this.host(path) });
   }
   lchown(path: string, uid: number, gid: number): void {
-    this.record("lchown", [path, uid, gid], { path: this.host(path) });
+    this.record("lchown", [path, uid, gid], { path: this.host(path, false) });
   }
   symlink(target: string, path: string): void {
-    const to = this.host(path);
+    const to = this.host(path, false);
     this.record("symlink", [target, path], { path: to, created: true });
     this.add(to, "link");
+    this.links.set(to, target);
   }
   readFile(path: string): string {
     this.record("readFile", [path], { path: this.host(path) });

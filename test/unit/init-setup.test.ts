@@ -37,12 +37,12 @@ const rootOf = (plan: Plan) => plan.root.overlay?.merged ?? plan.root.path;
 // A root filesystem with a shell, /etc, /proc, /sys and /dev, and every path
 // the Plan masks or makes read-only; the host's side of each bind: the
 // state directory's files, and directories elsewhere.
-function kernelFor(plan: Plan): Recorder {
+function kernelFor(plan: Plan, links: Record<string, string> = {}): Recorder {
   const root = rootOf(plan);
   const tree: Record<string, FileType> = { [`${root}/bin/sh`]: "file", [`${root}/etc`]: "dir", [`${root}/proc`]: "dir", [`${root}/sys`]: "dir", [`${root}/dev`]: "dir" };
   for (const op of plan.ops) if (op.op === "mask" || op.op === "readonly") tree[`${root}${op.path}`] = "dir";
   for (const m of plan.mounts) if (m.fstype === null && m.source !== null) tree[m.source] = m.source.startsWith(STATE_DIR) ? "file" : "dir";
-  return new Recorder(tree);
+  return new Recorder(tree, Object.fromEntries(Object.entries(links).map(([path, target]) => [`${root}${path}`, target])));
 }
 
 function setUp(plan: Plan): Recorder {
@@ -147,6 +147,28 @@ describe.each(Object.entries(PLANS))("the set-up of %s", (_, flags) => {
     expect(at("mark")).toBeGreaterThan(Math.max(...mounts(k).filter((m) => !m.pivoted).map((m) => m.i)));
     expect(at("mark")).toBeLessThan(at("pivotRoot"));
     expect(k.openFds()).toEqual([]);
+  });
+});
+
+// A root filesystem is the image's: its links may point anywhere, and the
+// kernel resolves them inside the root (RESOLVE_IN_ROOT), never on the host.
+describe("a root whose links point out of it", () => {
+  const plan = planOf({ volumes: ["/h:/data", "/h2:/up/x"] });
+  const root = rootOf(plan);
+  const links = { "/data": "/etc", "/up": "../../../../etc", "/etc/resolv.conf": "../run/systemd/resolve/stub-resolv.conf" };
+  const k = kernelFor(plan, links);
+  setUpRoot(k, plan, log, () => {});
+  const targets = mounts(k).filter(isNew).map((m) => m.path);
+
+  test("a volume at an absolute or a climbing link lands inside the root", () => {
+    expect(targets).toContain(`${root}/etc`);
+    expect(targets).toContain(`${root}/etc/x`);
+    expect(outsideViolations(k, plan)).toEqual([]);
+  });
+
+  test("a link to nothing has its target made inside the root, as runc does", () => {
+    expect(targets).toContain(`${root}/run/systemd/resolve/stub-resolv.conf`);
+    expect(creationViolations(k, plan)).toEqual([]);
   });
 });
 
