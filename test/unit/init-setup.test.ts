@@ -36,10 +36,11 @@ const rootOf = (plan: Plan) => plan.root.overlay?.merged ?? plan.root.path;
 
 // A root filesystem with a shell, /etc, /proc, /sys and /dev, and every path
 // the Plan masks or makes read-only; the host's side of each bind: the
-// state directory's files, and directories elsewhere.
+// state directory's files, and directories elsewhere; and the host's own
+// /etc, where a link resolved on the host would lead.
 function kernelFor(plan: Plan, links: Record<string, string> = {}): Recorder {
   const root = rootOf(plan);
-  const tree: Record<string, FileType> = { [`${root}/bin/sh`]: "file", [`${root}/etc`]: "dir", [`${root}/proc`]: "dir", [`${root}/sys`]: "dir", [`${root}/dev`]: "dir" };
+  const tree: Record<string, FileType> = { "/etc/passwd": "file", [`${root}/bin/sh`]: "file", [`${root}/etc`]: "dir", [`${root}/proc`]: "dir", [`${root}/sys`]: "dir", [`${root}/dev`]: "dir" };
   for (const op of plan.ops) if (op.op === "mask" || op.op === "readonly") tree[`${root}${op.path}`] = "dir";
   for (const m of plan.mounts) if (m.fstype === null && m.source !== null) tree[m.source] = m.source.startsWith(STATE_DIR) ? "file" : "dir";
   return new Recorder(tree, Object.fromEntries(Object.entries(links).map(([path, target]) => [`${root}${path}`, target])));
