@@ -1,6 +1,9 @@
 // Newline-delimited JSON over a pair of pipe ends (see src/plan/protocol.ts).
 // Blocking reads: the messages arrive during set-up, in strict turns.
 import { readSync, writeSync } from "node:fs";
+import { errnoOf } from "./file-error.ts";
+
+const EAGAIN = 11;
 
 export class Channel<In, Out> {
   private buffered = "";
@@ -27,7 +30,7 @@ export class Channel<In, Out> {
       try {
         n = readSync(this.readFd, chunk, 0, chunk.length, null);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        if (errnoOf(err) === EAGAIN) continue;
         throw err;
       }
       if (n === 0) return null;

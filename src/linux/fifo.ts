@@ -1,8 +1,10 @@
 // A fifo (man 7 fifo) as a one-shot gate between two processes: runc's
 // exec.fifo, at which a created container's process waits for `start`.
 import { closeSync, constants, openSync, readSync } from "node:fs";
+import { errnoOf } from "./file-error.ts";
 
 const O_CLOEXEC = 0o2000000;
+const EAGAIN = 11;
 
 // Opens the gate for the process waiting to write to it; true once its one
 // byte arrived. Opened without blocking, since there may be no writer left.
@@ -16,7 +18,7 @@ export function openGate(path: string): boolean {
     try {
       return readSync(fd, Buffer.alloc(1));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      if (errnoOf(err) !== EAGAIN) throw err;
       Bun.sleepSync(0.1);
       return undefined;
     }

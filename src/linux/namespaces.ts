@@ -3,6 +3,7 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { ContainError } from "../errors.ts";
 import { addressOf, check, SyscallError, sym, sys } from "../ffi/index.ts";
+import { errnoCodeOf } from "./file-error.ts";
 import type { NamespaceType } from "../spec/schema.ts";
 
 export const CLONE_NEWNS = 0x00020000;
@@ -52,7 +53,7 @@ export function openNamespace(type: NamespaceType, path: string): number {
   try {
     return openSync(path, constants.O_RDONLY | O_CLOEXEC);
   } catch (err) {
-    throw new ContainError(`linux.namespaces: the ${type} namespace ${path} cannot be opened: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, hintOf(type));
+    throw new ContainError(`linux.namespaces: the ${type} namespace ${path} cannot be opened: ${errnoCodeOf(err) ?? String(err)}`, hintOf(type));
   }
 }
 

@@ -1,8 +1,11 @@
 // Pseudo-terminals (man 7 pty, man 2 ioctl_tty): the container's terminal is a
 // pty of its own devpts instance, so `tty` inside names /dev/pts/N.
 import { constants, openSync } from "node:fs";
+import { ContainError } from "../errors.ts";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
-import { openFileInRoot } from "./resolve.ts";
+import type { Kernel } from "./kernel.ts";
+import { MS } from "./mount.ts";
+import { fdPath, openFileInRoot } from "./resolve.ts";
 
 const TCGETS = 0x5401;
 const TIOCGPGRP = 0x540f;
@@ -14,6 +17,12 @@ const TIOCGPTPEER = 0x5441;
 const O_RDWR = 2;
 const O_NOCTTY = 0o400;
 const O_CLOEXEC = 0o2000000;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+const O_NOFOLLOW = 0o400000;
+const O_PATH = 0o10000000;
+const AT_FDCWD = -100;
+const EEXIST = 17;
 
 function ioctl(fd: number, name: string, request: number, arg: NodeJS.TypedArray): void {
   check("ioctl", [fd, sym(name)], sys("ioctl", fd, request, addressOf(arg)));
@@ -79,4 +88,21 @@ export function openPtyIn(rootFd: number): { master: number; slave: number } {
   ioctl(master, "TIOCSPTLCK", TIOCSPTLCK, new Int32Array([0]));
   const slave = check("ioctl", [master, sym("TIOCGPTPEER")], sys("ioctl", master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC));
   return { master, slave };
+}
+
+// /dev/console is the terminal's slave, bound onto a file made in the
+// container's fresh /dev. Opened O_NOFOLLOW and mounted through its fd, so a
+// link planted there cannot point the bind at a file elsewhere (CVE-2025-52565).
+export function bindConsole(k: Kernel, slave: number): void {
+  const made = k.openat(AT_FDCWD, "/dev/console", O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600);
+  if (made >= 0) k.close(made);
+  else if (made !== -EEXIST) check("openat", [sym("AT_FDCWD"), "/dev/console", sym("O_CREAT|O_EXCL|O_NOFOLLOW")], made);
+  const fd = check("openat", [sym("AT_FDCWD"), "/dev/console", sym("O_PATH|O_NOFOLLOW")], k.openat(AT_FDCWD, "/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  try {
+    const type = k.stat(fdPath(fd));
+    if (type !== "file" && type !== "char") throw new ContainError("/dev/console in the container is neither a file nor a device", "let /dev be the container's own tmpfs");
+    k.mount(fdPath(slave), fdPath(fd), null, MS.MS_BIND);
+  } finally {
+    k.close(fd);
+  }
 }

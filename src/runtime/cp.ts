@@ -51,6 +51,7 @@ import {
 import { attachLoop } from "../linux/loop.ts";
 import { MS, mount } from "../linux/mount.ts";
 import { mountOverlay } from "../linux/rootfs.ts";
+import { linux } from "../linux/kernel.ts";
 import { CLONE_NEWNS, unshare } from "../linux/namespaces.ts";
 import { errnoReason } from "../linux/file-error.ts";
 import { close, isRunning, SyscallError } from "../linux/process.ts";
@@ -376,7 +377,7 @@ export function copyInMountNamespace(job: MountedCopy, warn: Report): number {
   // Read-only: the writable layer as the top lower layer, so overlayfs has
   // no upper to write to at all (no copy-up, no work dir); writable: the
   // container's own mount, as its init makes it.
-  mountOverlay(root.overlay, MS.MS_NOSUID | MS.MS_NODEV | ro, writable ? root.overlay.options : overlayOptions(root.path, root.overlay, true));
+  mountOverlay(linux, root.overlay, MS.MS_NOSUID | MS.MS_NODEV | ro, writable ? root.overlay.options : overlayOptions(root.path, root.overlay, true));
   const rootFd = openRoot(root.overlay.merged);
   try {
     return copyPaths(job.req, rootFd, job.opts, warn);

@@ -3,7 +3,11 @@
 import { constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../errors.ts";
 import { traceCall } from "../../ffi/index.ts";
+import { errnoCodeOf as codeOf, errnoOf } from "../file-error.ts";
 import type { FreezerFiles } from "./freezer.ts";
+
+const ENOENT = 2;
+const EBUSY = 16;
 
 // A file write in a controller's directory. v2 has one directory: "unified".
 export interface CgroupWrite {
@@ -23,8 +27,7 @@ export function writeCgroupFile(dir: string, file: string, value: string, hint =
   try {
     writeFileSync(path, value);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new ContainError(`cannot write ${value} to ${path}: ${code}`, hint, undefined, { cause: err });
+    throw new ContainError(`cannot write ${value} to ${path}: ${codeOf(err) ?? "error"}`, hint, undefined, { cause: err });
   }
 }
 
@@ -48,12 +51,12 @@ export function openProcsFiles(dirs: readonly string[]): number[] {
       try {
         return open();
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        if (errnoOf(err) !== ENOENT) throw err;
         path = `${dir}/cgroup.procs`;
         return open();
       }
     } catch (err) {
-      throw new ContainError(`cannot open ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, "the container's cgroup may be gone", undefined, { cause: err });
+      throw new ContainError(`cannot open ${path}: ${codeOf(err) ?? err}`, "the container's cgroup may be gone", undefined, { cause: err });
     }
   });
 }
@@ -130,9 +133,9 @@ export function removeDir(path: string, onBusy: () => void): void {
       rmdirSync(path);
       return;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return;
-      if (code !== "EBUSY" || attempt >= 100) throw new ContainError(`cannot remove cgroup ${path}: ${code}`, undefined, undefined, { cause: err });
+      const errno = errnoOf(err);
+      if (errno === ENOENT) return;
+      if (errno !== EBUSY || attempt >= 100) throw new ContainError(`cannot remove cgroup ${path}: ${codeOf(err)}`, undefined, undefined, { cause: err });
       onBusy();
       Bun.sleepSync(10);
     }
