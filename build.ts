@@ -52,14 +52,14 @@ export function buildRootfsArchive(): void {
 // when any is newer than the output.
 const STATIC = ["-Os", "-static", "-s"];
 export const NATIVE = [
-  { out: SHIM, flags: ["-O2", "-shared", "-fPIC"], sources: ["ffi/shim.c", "ffi/clone.c"], headers: ["ffi/clone.h"] },
+  { out: SHIM, flags: ["-O2", "-shared", "-fPIC"], sources: ["ffi/shim.c", "ffi/clone.c", "ffi/lookup.c"], headers: ["ffi/clone.h", "ffi/lookup.h"] },
   { out: MONITOR, flags: STATIC, sources: ["ffi/monitor.c", "ffi/clone.c"], headers: ["ffi/clone.h", "ffi/signals.h", "ffi/wait-status.h"] },
   { out: INIT, flags: STATIC, sources: ["ffi/init.c"], headers: ["ffi/wait-status.h"] },
   {
     out: HELPER,
     flags: STATIC,
-    sources: ["ffi/helper.c", "ffi/exec.c", "ffi/clone.c"],
-    headers: ["ffi/helper.h", "ffi/exec.h", "ffi/clone.h", "ffi/signals.h"],
+    sources: ["ffi/helper.c", "ffi/exec.c", "ffi/clone.c", "ffi/lookup.c"],
+    headers: ["ffi/helper.h", "ffi/exec.h", "ffi/clone.h", "ffi/lookup.h", "ffi/signals.h"],
   },
 ];
 

@@ -65,6 +65,7 @@
 #include "clone.h"
 #include "exec.h"
 #include "helper.h"
+#include "lookup.h"
 
 /* An offset into the request as an address; 0 past its end. */
 static uintptr_t at(char *base, size_t size, uintptr_t offset)
@@ -102,39 +103,6 @@ static int fail(enum join_step step, int err)
 	return 127;
 }
 
-/* execvp's search, without its allocations: a regular file we may execute. */
-static int lookup(const char *file, const char *search, char *out, size_t size)
-{
-	struct stat st;
-	int err = ENOENT;
-	if (strchr(file, '/')) {
-		if (stat(file, &st) < 0 || !S_ISREG(st.st_mode))
-			return -ENOENT;
-		if (access(file, X_OK) < 0)
-			return -EACCES;
-		strncpy(out, file, size - 1);
-		return 0;
-	}
-	for (const char *p = search;; p++) {
-		const char *end = strchrnul(p, ':');
-		size_t dir = end - p, len = strlen(file);
-		if (dir + len + 2 <= size) {
-			memcpy(out, dir ? p : ".", dir ? dir : 1);
-			dir = dir ? dir : 1;
-			out[dir] = '/';
-			memcpy(out + dir + 1, file, len + 1);
-			if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(out, X_OK) == 0)
-					return 0;
-				err = EACCES;
-			}
-		}
-		if (!*end)
-			return -err;
-		p = end;
-	}
-}
-
 /* The process in the container (clone.c: it shares the joiner's memory, so
  * its report is the joiner's to write). */
 static int exec_process(void *arg)
@@ -148,7 +116,7 @@ static int exec_process(void *arg)
 				return fail(JOIN_STDIO, errno);
 	if (chdir(r->cwd) < 0)
 		return fail(JOIN_CWD, errno);
-	int found = lookup(r->file, r->search_path, path, sizeof path);
+	int found = contain_lookup(r->file, r->search_path, path, sizeof path);
 	if (found < 0)
 		return fail(JOIN_LOOKUP, -found);
 	long err = contain_exec(path, r->argv, r->envp, r->proc, &step);

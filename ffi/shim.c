@@ -16,7 +16,8 @@
  *
  * Everything else is TypeScript through bun:ffi. contain_syscall gives it raw
  * system calls that return -errno instead of touching errno, which is fragile to
- * read through FFI. Keep this file tiny: no malloc, no stdio, no state.
+ * read through FFI. The init's command lookup is the helper's (lookup.c,
+ * linked in), so that `run` and `exec` find a command alike. Keep this file tiny: no malloc, no stdio, no state.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -16,6 +16,22 @@ export const EXIT = {
 export const notFoundInPath = (cmd: string, path: string) => `${cmd}: executable file not found in $PATH (searched PATH=${path})`;
 export const noSuchFile = (cmd: string) => `${cmd}: no such file or directory in the container's root filesystem`;
 
+const ENOENT = 2;
+const EACCES = 13;
+const EISDIR = 21;
+
+// A failed command lookup (ffi/lookup.c: the init's for run and create, the
+// helper's for exec), in the same words for both. `path`: the file that may
+// not be executed (EACCES).
+export function commandError(cmd: string, searchPath: string, errno: number, path = cmd): ContainError {
+  if (errno === ENOENT && cmd.includes("/")) return new ContainError(noSuchFile(cmd), "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
+  if (errno === ENOENT) return new ContainError(notFoundInPath(cmd, searchPath), "check the name, or give the full path", EXIT.notFound);
+  // docker's 126, in words podman's match takes for 126 too ("permission denied").
+  if (errno === EISDIR) return new ContainError(`${cmd}: is a directory, not a command (permission denied)`, `give a program to run, e.g. contain run -- ls ${cmd}`, EXIT.cannotExecute);
+  if (errno === EACCES) return new ContainError(`${path}: permission denied (not executable)`, "chmod +x it in the root filesystem", EXIT.cannotExecute);
+  return new ContainError(`${cmd}: cannot execute (errno ${errno})`, "check that it is a binary or script for this machine", EXIT.cannotExecute);
+}
+
 export class ContainError extends Error {
   constructor(
     message: string,

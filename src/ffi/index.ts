@@ -6,7 +6,7 @@
 export { adoptShim, shimFd } from "./shim.ts";
 export { helperPathForExec, initProgramFd, MFD_ALLOW_SEALING, MFD_CLOEXEC, monitorPathForExec, seal } from "./memfd.ts";
 export { address64, addressOf, check, cstr, Symbolic, sym, SyscallError, sys, traceCall, traceSyscalls } from "./syscall.ts";
-export { cloneExec, execve, type CloneRequest } from "./process.ts";
+export { cloneExec, execve, lookupCommand, type CloneRequest } from "./process.ts";
 export {
   joinRequest,
   JOIN_REPORT_SIZE,

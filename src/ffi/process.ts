@@ -1,5 +1,5 @@
-// Starting programs: clone + execve in the shim (contain_clone), and execve
-// from the calling process.
+// Starting programs: the command lookup and clone + execve in the shim
+// (contain_lookup, contain_clone), and execve from the calling process.
 import { ptr } from "bun:ffi";
 import { shim } from "./shim.ts";
 import { check, cstr, sym, sys, traceCall } from "./syscall.ts";
@@ -38,6 +38,19 @@ export function cloneExec(req: CloneRequest): { pid: number; pidfd: number } {
   );
   check("clone", [sym(`${req.flagNames}|CLONE_VM|CLONE_VFORK`), req.exe, req.argv], pid);
   return { pid, pidfd: pidfd[0] ?? -1 };
+}
+
+// execvp's search of `file` in `search` (a PATH), as the helper makes it for
+// exec (ffi/lookup.c). errno 0: found, at `path`; EACCES: `path` is the first
+// file found that may not be executed; EISDIR, ENOENT, ENAMETOOLONG.
+export function lookupCommand(file: string, search: string): { errno: number; path: string } {
+  const out = Buffer.alloc(4096);
+  const f = cstr(file);
+  const s = cstr(search);
+  const r = shim().contain_lookup(ptr(f), ptr(s), ptr(out), out.length);
+  traceCall("lookup", [file, search]);
+  const end = out.indexOf(0);
+  return { errno: r < 0 ? -r : 0, path: out.toString("utf8", 0, end < 0 ? out.length : end) };
 }
 
 // execve from the calling process, which the kernel makes single-threaded on

@@ -12,6 +12,7 @@ import shimPath from "../../ffi/shim.so" with { type: "file" };
 const SHIM_SYMBOLS = {
   contain_syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
   contain_clone: { args: ["u64", "ptr", "ptr", "ptr", "ptr", "i32", "ptr", "i32"], returns: "i64" },
+  contain_lookup: { args: ["ptr", "ptr", "ptr", "u64"], returns: "i32" },
 } as const;
 
 export const MFD_CLOEXEC = 1;

@@ -3,8 +3,8 @@
 // until the parent has set the cgroup's limits, and becomes the helper
 // (ffi/helper.c), which joins the cgroups and becomes the command. Nothing of
 // Bun stays: execve replaces it.
-import { accessSync, constants, openSync, statSync, writeFileSync } from "node:fs";
-import { ContainError, EXIT, noSuchFile, notFoundInPath } from "../errors.ts";
+import { openSync, writeFileSync } from "node:fs";
+import { commandError, ContainError, EXIT } from "../errors.ts";
 import { Channel } from "../linux/channel.ts";
 import { joinByPath } from "../linux/namespaces.ts";
 import { errnoCodeOf, errnoOf } from "../linux/file-error.ts";
@@ -13,7 +13,7 @@ import { addAddress, addDefaultRoute, getLink, LOOPBACK_INDEX, setLinkUp } from 
 import { Netlink } from "../linux/netlink.ts";
 import { startInContainer } from "../linux/helper.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
-import { adoptShim, initProgramFd, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
+import { adoptShim, initProgramFd, lookupCommand, setCloseOnExec, SyscallError, traceSyscalls } from "../linux/process.ts";
 import { runHooks } from "../linux/hooks.ts";
 import { bindConsole, openPty, setWinsize } from "../linux/pty.ts";
 import { enterRoot, mountInRoot, prepareRoot, runSetupOps } from "../linux/rootfs.ts";
@@ -22,42 +22,12 @@ import { execAttributes } from "../plan/exec.ts";
 import type { Plan } from "../plan/plan.ts";
 import type { Eth0Config, FromInit, ToInit } from "../plan/protocol.ts";
 
-// true, false (not executable), "directory", or null (no such file).
-function isExecutableFile(path: string): boolean | "directory" | null {
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) return "directory";
-    if (!st.isFile()) return null;
-  } catch {
-    return null;
-  }
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// execvp's search, done before execve so "not found" can name the PATH searched.
-export function resolveCommand(cmd: string, path: string): string {
-  if (cmd.includes("/")) {
-    const found = isExecutableFile(cmd);
-    if (found === null) throw new ContainError(noSuchFile(cmd), "check the path, or pass --rootfs with a root that has it", EXIT.notFound);
-    // docker's 126, in words podman's match takes for 126 too ("permission denied").
-    if (found === "directory") throw new ContainError(`${cmd}: is a directory, not a command (permission denied)`, `give a program to run, e.g. contain run -- ls ${cmd}`, EXIT.cannotExecute);
-    if (!found) throw new ContainError(`${cmd}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
-    return cmd;
-  }
-  let denied: string | undefined;
-  for (const dir of path.split(":")) {
-    const candidate = `${dir || "."}/${cmd}`;
-    const found = isExecutableFile(candidate);
-    if (found === true) return candidate;
-    if (found === false) denied ??= candidate;
-  }
-  if (denied) throw new ContainError(`${denied}: permission denied (not executable)`, `chmod +x it in the root filesystem`, EXIT.cannotExecute);
-  throw new ContainError(notFoundInPath(cmd, path), "check the name, or give the full path", EXIT.notFound);
+// The command as execvp finds it (ffi/lookup.c, which exec's helper uses
+// too), looked up before execve so that a failure can name the PATH searched.
+function resolveCommand(cmd: string, path: string): string {
+  const found = lookupCommand(cmd, path);
+  if (found.errno) throw commandError(cmd, path, found.errno, found.path);
+  return found.path;
 }
 
 // docker creates a missing working directory (owned by root).
@@ -169,8 +139,10 @@ function setUp(start: PlanMessage, log: Logger): Prepared {
   setUpRoot(linux, plan, log, () => runHooks(plan.hooks?.createContainer, "createContainer", { ...start.hookState, status: "creating" }, log));
   // --net host: the host's links are not ours to change.
   if (plan.namespaces.includes("network")) setUpNetwork(start.eth0);
-  const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
   enterWorkdir(linux, plan.process.cwd);
+  // After the chdir: a relative PATH entry is the working directory's, as
+  // for execve.
+  const path = resolveCommand(plan.process.args[0] ?? "", plan.process.searchPath);
   const pty = plan.process.terminal ? openPty() : undefined;
   if (pty) {
     if (plan.process.consoleSize) setWinsize(pty.master, plan.process.consoleSize);

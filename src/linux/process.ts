@@ -13,7 +13,7 @@ const ESRCH = 3;
 const EINTR = 4;
 
 // --debug traces every system call; the init turns it on for its own.
-export { adoptShim, cloneExec, initProgramFd, monitorPathForExec, shimFd, startFailure, SyscallError, traceSyscalls } from "../ffi/index.ts";
+export { adoptShim, cloneExec, initProgramFd, lookupCommand, monitorPathForExec, shimFd, startFailure, SyscallError, traceSyscalls } from "../ffi/index.ts";
 
 export function pipe(): { read: number; write: number } {
   const fds = new Int32Array(2);

@@ -5,7 +5,7 @@
 // environment and working directory unless told otherwise, and returns its
 // exit status.
 import { constants, openSync } from "node:fs";
-import { ContainError, EXIT, notFoundInPath } from "../errors.ts";
+import { commandError, ContainError, EXIT } from "../errors.ts";
 import { cloneFlags, flagNames } from "../linux/namespaces.ts";
 import { openProcsFiles } from "../linux/cgroups/files.ts";
 import { joinContainer } from "../linux/helper.ts";
@@ -129,9 +129,8 @@ export async function execInContainer(store: StateStore, ref: string, opts: Exec
       if (r.pid > 0) waitExited(r.pid);
       if (pty) close(pty.master);
       const cmd = command[0] ?? "";
-      if (r.error.step === "lookup" && r.error.errno === 2)
-        throw new ContainError(notFoundInPath(cmd, searchPath), "check the name, or give the full path", EXIT.notFound);
-      if (r.error.step === "lookup" || r.error.step === "execve")
+      if (r.error.step === "lookup") throw commandError(cmd, searchPath, r.error.errno);
+      if (r.error.step === "execve")
         throw new ContainError(`${cmd}: cannot execute (errno ${r.error.errno})`, "check that it is a binary or script for this machine", EXIT.cannotExecute);
       if (!r.error.errno) throw new ContainError(`the exec helper ended without a report (${describeExit(joiner)})`, "run again with --debug");
       throw new ContainError(new SyscallError(r.error.step, [], r.error.errno).message, STEP_HINT[r.error.step]);

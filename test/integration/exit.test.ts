@@ -29,6 +29,25 @@ test("127 names the PATH that was searched; 126 names the file", () => {
   expect(h.run(["run", "-q", "--", "/tmp"]).stderr).toBe("[contain] error: /tmp: is a directory, not a command (permission denied); give a program to run, e.g. contain run -- ls /tmp\n");
 });
 
+test("run and exec find a command alike (one lookup, ffi/lookup.c): the same words and codes", () => {
+  expect(h.run(["run", "-d", "-q", "--name", "finder", "--", "sleep", "60"]).code).toBe(0);
+  try {
+    for (const cmd of [["no-such-command"], ["/nowhere/x"], ["/etc/passwd"], ["/tmp"]]) {
+      const run = h.run(["run", "-q", "--", ...cmd]);
+      const exec = h.run(["exec", "finder", "--", ...cmd]);
+      expect([exec.code, exec.stderr]).toEqual([run.code, run.stderr]);
+    }
+    // A relative PATH entry is the working directory's, as for execve: the
+    // lookup comes after the chdir.
+    const script = ["sh", "-c", "printf '#!/bin/sh\\necho found here\\n' > /tmp/here; chmod +x /tmp/here"];
+    expect(h.run(["exec", "finder", "--", ...script]).code).toBe(0);
+    expect(h.run(["exec", "-w", "/tmp", "-e", "PATH=.:/bin", "finder", "--", "here"]).stdout).toBe("found here\n");
+    expect(h.run(["run", "-q", "-w", "/bin", "-e", "PATH=.", "--", "true"]).code).toBe(0);
+  } finally {
+    h.run(["rm", "-f", "finder"]);
+  }
+});
+
 test("signals reach the container's PID 1", async () => {
   const names = ["TERM", "HUP", "USR1", "USR2", "QUIT", "WINCH", "INT"];
   const traps = names.map((n) => `trap 'echo got ${n}' ${n};`).join(" ");
