@@ -15,6 +15,12 @@ export class SyscallError extends Error {
     super(`${callText(call, args)}: ${errnoMessage(errno)} (${errnoName(errno)})`);
     this.name = "SyscallError";
   }
+
+  // The errno's name, where node:fs puts it (ErrnoException.code): one check
+  // (err.code === "ENOENT") reads a raw call's failure and a node:fs one alike.
+  get code(): string {
+    return errnoName(this.errno);
+  }
 }
 
 // A symbolic argument (MS_BIND|MS_REC, AT_FDCWD), printed as is, not quoted.

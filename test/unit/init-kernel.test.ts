@@ -18,7 +18,7 @@ function thrown(fn: () => unknown): unknown {
 test("a node:fs failure is a SyscallError naming the call, the path and the errno", () => {
   const err = thrown(() => linux.stat("/nonexistent/x"));
   expect(err).toBeInstanceOf(SyscallError);
-  expect(err).toMatchObject({ call: "stat", args: ["/nonexistent/x"], errno: 2 });
+  expect(err).toMatchObject({ call: "stat", args: ["/nonexistent/x"], errno: 2, code: "ENOENT" });
   expect((err as Error).message).toBe('stat("/nonexistent/x"): no such file or directory (ENOENT)');
   expect(errnoOf((err as Error & { cause: unknown }).cause)).toBe(2); // node's, kept as the cause
 });
