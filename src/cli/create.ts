@@ -7,15 +7,15 @@ import { cgroupPlace } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
 import { checkOciId, readBundle } from "../runtime/bundle.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { startContainer } from "../runtime/oci.ts";
 import { createContainer, runContainer } from "../runtime/run.ts";
 import { EXEC_FIFO, type StateStore } from "../runtime/state.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { networkFromFlags } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { dataRoot, loggerFor, reportExit, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { hostOf } from "./context.ts";
+import { loggerFor, reportExit } from "./output.ts";
 
 export const bundleFlags = {
   bundle: { type: "string", alias: ["b"], description: "The bundle: the directory of config.json (default: the current one)", valueHint: "DIR" },
@@ -56,8 +56,7 @@ export default defineCommand({
     const id = checkOciId(positionals[0]);
     // runc prints nothing when it succeeds: the init's steps only with --debug.
     const { log, verbosity } = loggerFor({ ...flags, quiet: flags.debug !== true });
-    requireRoot("create");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore({ command: "create", host: hostOf(flags), log });
     const { bundle, spec, plan } = ociContainer(flags, id, store, log, true);
     await createContainer(plan, { log, verbosity, store, spec, bundle, pidFile: str(flags, "pid-file"), consoleSocket: str(flags, "console-socket") });
     return 0;
@@ -78,8 +77,7 @@ export async function runBundle(raw: readonly string[]): Promise<number> {
   const detach = flags.detach === true;
   if (!detach && str(flags, "console-socket")) throw new SpecError("--console-socket", "is for a detached run: in the foreground the terminal is this one", "add --detach, or leave it out");
   const { log, verbosity } = loggerFor({ ...flags, quiet: flags.debug !== true });
-  requireRoot("run");
-  const store = openStore(stateRoot(flags), dataRoot(flags), log);
+  const store = sweptStore({ command: "run", host: hostOf(flags), log });
   const { bundle, spec, plan } = ociContainer(flags, id, store, log, detach);
   const pidFile = str(flags, "pid-file");
   if (!detach) return reportExit(await runContainer(plan, { log, verbosity, store, spec, bundle, pidFile }), plan.resources.memory?.limit, { stats: false });

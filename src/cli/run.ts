@@ -5,11 +5,10 @@ import { dirname, resolve } from "node:path";
 import { availableParallelism, hostname } from "node:os";
 import { isTerminal } from "../linux/pty.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
-import { resolveRootfs, newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { resolveRootfs, newContainerId } from "../runtime/prepare.ts";
 import { containerDataDir, containerOverlayDir } from "../runtime/state.ts";
 import { imageFor, PULL_POLICIES, type ChosenImage, type PullPolicy } from "../runtime/image-root.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
-import { openStore } from "../runtime/sweep.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
 import { hasCapability } from "../linux/process.ts";
@@ -29,7 +28,9 @@ import { parseRestartPolicy } from "../spec/restart.ts";
 import { validateSpec, type Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import type { Logger, Verbosity } from "../log.ts";
-import { dataRoot, loggerFor, print, printErr, reportExit, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { hostOf } from "./context.ts";
+import { loggerFor, print, printErr, reportExit } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
@@ -392,7 +393,8 @@ export default defineCommand({
     const { flags, log: configured } = await withConfig(given);
     const wanted = imageRequest(flags, named ?? str(flags, "image"));
     const { log, verbosity } = loggerFor(given, configured);
-    requireRoot("run");
+    const host = hostOf(flags);
+    host.requireRoot("run");
     const name = checkName(str(flags, "name"));
     const detach = flags.detach === true;
     const restartText = str(flags, "restart");
@@ -409,8 +411,8 @@ export default defineCommand({
     if (cidfile !== undefined && existsSync(cidfile)) throw new SpecError("--cidfile", `${cidfile} exists`, `make sure no container uses it, then remove it (rm ${cidfile}), or give another file`);
     if (cidfile !== undefined && !existsSync(dirname(cidfile))) throw new SpecError("--cidfile", `the directory ${dirname(cidfile)} does not exist`, `create it first (mkdir -p ${dirname(cidfile)}) or give another path`);
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
-    const data = dataRoot(flags);
-    const store = openStore(stateRoot(flags), data, log);
+    const data = host.dataRoot;
+    const store = sweptStore({ command: "run", host, log });
     const image = wanted && (await pulledFor(wanted, flags, data, log));
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
