@@ -14,6 +14,7 @@ import { loggerFor } from "./output.ts";
 // else; --data-root moves the persistent data.
 export function hostOf(flags: FlagValues): HostContext {
   return hostContext({
+    // Node's own call, without the shim; none (not POSIX) is never root.
     euid: process.geteuid?.() ?? -1,
     stateRoot: () => rootFlag(flags, "root", DEFAULT_STATE_ROOT),
     dataRoot: () => {
