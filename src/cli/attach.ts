@@ -10,7 +10,8 @@ import { attachTo, frames, sizeFrame } from "../runtime/attach.ts";
 import { label, statusOf } from "../runtime/status.ts";
 import { waitContainer } from "../runtime/wait.ts";
 import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containerArg, namedContainer, sweptStore } from "./containers.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, namedContainer } from "./context.ts";
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "./detach-keys.ts";
 import { exitCodeOf } from "./output.ts";
 

@@ -1,12 +1,14 @@
 // The CLI's side of the host context (runtime/host-context.ts): the roots
-// from --root (or runc's global --root) and --data-root, and the preamble
-// every command starts with.
+// from --root (or runc's global --root) and --data-root; and the preamble
+// every command starts with: its flags, logger and host, the containers it
+// names, the state store (swept: containers.ts).
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SpecError } from "../errors.ts";
 import type { Logger, Verbosity } from "../log.ts";
 import { DEFAULT_DATA_ROOT, DEFAULT_STATE_ROOT, hostContext, type HostContext } from "../runtime/host-context.ts";
-import { parseFlags, type FlagDefs, type FlagValues } from "./args.ts";
+import { StateStore } from "../runtime/state.ts";
+import { parseFlags, type FlagDefs, type FlagValues, type Positional } from "./args.ts";
 import { globals } from "./globals.ts";
 import { loggerFor } from "./output.ts";
 
@@ -75,4 +77,43 @@ export interface CommandLine {
 export function commandLine(defs: FlagDefs, rawArgs: readonly string[], command: string): CommandLine {
   const { flags, positionals } = parseFlags(defs, rawArgs, command);
   return { command, flags, positionals, ...loggerFor(flags), host: hostOf(flags) };
+}
+
+export interface Opener {
+  command: string;
+  host: HostContext;
+}
+
+// runc's lifecycle commands sweep nothing: they run at every step of a
+// caller's container.
+export function unsweptStore(c: Opener): StateStore {
+  c.host.requireRoot(c.command);
+  return new StateStore(c.host.stateRoot);
+}
+
+// The positional argument of the commands on containers, in their help.
+export const containersArg: Positional = { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true };
+export const containerArg: Positional = { name: "container", description: "The container (name or ID)", required: true };
+
+// The one container a command acts on.
+export function oneContainer(positionals: readonly string[], command: string): string {
+  if (positionals.length !== 1) throw new SpecError("container", positionals.length ? `takes one container, not ${positionals.length}` : "missing", `e.g. contain ${command} web`);
+  return positionals[0] ?? "";
+}
+
+export function atLeastOneContainer(positionals: readonly string[], command: string): string[] {
+  if (positionals.length === 0) throw new SpecError("container", "missing", `e.g. contain ${command} web`);
+  return [...positionals];
+}
+
+export type NamedContainers = CommandLine & { refs: string[] };
+
+export function namedContainers(defs: FlagDefs, rawArgs: readonly string[], command: string): NamedContainers {
+  const c = commandLine(defs, rawArgs, command);
+  return { ...c, refs: atLeastOneContainer(c.positionals, command) };
+}
+
+export function namedContainer(defs: FlagDefs, rawArgs: readonly string[], command: string): CommandLine & { ref: string } {
+  const c = commandLine(defs, rawArgs, command);
+  return { ...c, ref: oneContainer(c.positionals, command) };
 }

@@ -3,7 +3,7 @@
 import { defineCommand } from "citty";
 import { deleteOci } from "../runtime/oci.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { namedContainer, unsweptStore } from "./containers.ts";
+import { namedContainer, unsweptStore } from "./context.ts";
 
 export const deleteFlags = {
   force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },

@@ -10,7 +10,8 @@ import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
 import { parseDuration } from "../spec/units.ts";
 import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { namedContainer, sweptStore } from "./containers.ts";
+import { sweptStore } from "./containers.ts";
+import { namedContainer } from "./context.ts";
 import { print } from "./output.ts";
 
 export const eventsFlags = {

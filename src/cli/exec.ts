@@ -9,8 +9,8 @@ import { isTerminal } from "../linux/pty.ts";
 import { execInContainer } from "../runtime/exec.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containerArg, sweptStore } from "./containers.ts";
-import { hostOf } from "./context.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, hostOf } from "./context.ts";
 import { exitCodeOf, loggerFor } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 

@@ -7,7 +7,8 @@ import { parseSignal } from "../linux/process.ts";
 import { killContainer } from "../runtime/kill.ts";
 import { killOci } from "../runtime/oci.ts";
 import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { eachContainer, namedContainers, unsweptStore } from "./containers.ts";
+import { eachContainer } from "./containers.ts";
+import { namedContainers, unsweptStore } from "./context.ts";
 
 export const killFlags = {
   signal: { type: "string", alias: ["s"], description: "The signal: a name (TERM, SIGTERM) or a number (default KILL)", valueHint: "SIGNAL" },

@@ -4,7 +4,8 @@ import { SpecError } from "../errors.ts";
 import { parseLogTime, showLogs } from "../runtime/logs.ts";
 import { parseInteger } from "../spec/units.ts";
 import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containerArg, namedContainer, sweptStore } from "./containers.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, namedContainer } from "./context.ts";
 
 export const logsFlags = {
   follow: { type: "boolean", alias: ["f"], description: "Keep printing new output until the container stops" },

@@ -2,7 +2,8 @@
 import { defineCommand } from "citty";
 import { pauseContainer, unpauseContainer } from "../runtime/pause.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containersArg, eachContainer, namedContainers } from "./containers.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 
 export const pauseFlags = { ...commonFlags } satisfies FlagDefs;
 

@@ -5,8 +5,8 @@ import { defineCommand } from "citty";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import { statusOf } from "../runtime/status.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containerArg, sweptStore } from "./containers.ts";
-import { commandLine } from "./context.ts";
+import { sweptStore } from "./containers.ts";
+import { commandLine, containerArg } from "./context.ts";
 import { portBindings, portsOf } from "./docker-fields.ts";
 import { print } from "./output.ts";
 

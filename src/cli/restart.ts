@@ -2,7 +2,8 @@
 import { defineCommand } from "citty";
 import { restartContainer } from "../runtime/restart.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containersArg, eachContainer, namedContainers } from "./containers.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 import { timeFlag, timeoutOf } from "./stop.ts";
 
 export const restartFlags = {

@@ -2,7 +2,8 @@
 import { defineCommand } from "citty";
 import { removeContainer } from "../runtime/remove.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containersArg, eachContainer, namedContainers } from "./containers.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 
 export const rmFlags = {
   force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },

@@ -8,7 +8,8 @@ import { findOci, startContainer as startOci } from "../runtime/oci.ts";
 import { startContainer } from "../runtime/start.ts";
 import { waitContainer } from "../runtime/wait.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { eachContainer, namedContainers, sweptStore, unsweptStore } from "./containers.ts";
+import { eachContainer, sweptStore } from "./containers.ts";
+import { namedContainers, unsweptStore } from "./context.ts";
 import { exitCodeOf } from "./output.ts";
 
 export const startFlags = {

@@ -2,8 +2,7 @@
 import { defineCommand } from "citty";
 import { findOci, ociState } from "../runtime/oci.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { oneContainer, unsweptStore } from "./containers.ts";
-import { hostOf } from "./context.ts";
+import { hostOf, oneContainer, unsweptStore } from "./context.ts";
 import { print } from "./output.ts";
 
 export const stateFlags = { ...commonFlags } satisfies FlagDefs;

@@ -4,7 +4,8 @@ import { SpecError } from "../errors.ts";
 import { stopContainer } from "../runtime/stop.ts";
 import { parseNumber } from "../spec/units.ts";
 import { commonFlags, str, toCittyArgs, type FlagDef, type FlagDefs, type FlagValues } from "./args.ts";
-import { containersArg, eachContainer, namedContainers } from "./containers.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 
 // stop's and restart's
 export const timeFlag: FlagDef = { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, or 10)", valueHint: "SECONDS" };

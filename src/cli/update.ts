@@ -11,7 +11,8 @@ import { resourcesFromJson } from "../spec/oci.ts";
 import { validateResources } from "../spec/schema.ts";
 import { cpusToQuota, parseInteger, parseNumber, parseSize } from "../spec/units.ts";
 import { commonFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { namedContainer, sweptStore } from "./containers.ts";
+import { sweptStore } from "./containers.ts";
+import { namedContainer } from "./context.ts";
 
 export const updateFlags = {
   resources: { type: "string", alias: ["r"], description: "Read linux.resources JSON (as config.json holds it) from FILE, or - for stdin; then give no other limit", valueHint: "FILE" },

@@ -2,7 +2,8 @@
 import { defineCommand } from "citty";
 import { waitContainer } from "../runtime/wait.ts";
 import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { containersArg, namedContainers, sweptStore } from "./containers.ts";
+import { sweptStore } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 import { exitCodeOf, print } from "./output.ts";
 
 export const waitFlags = { ...commonFlags } satisfies FlagDefs;

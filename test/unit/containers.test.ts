@@ -2,7 +2,8 @@
 // first, then the root check, then one store for every container.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { eachContainer, namedContainer, namedContainers, sweptStore, unsweptStore } from "../../src/cli/containers.ts";
+import { eachContainer, sweptStore } from "../../src/cli/containers.ts";
+import { namedContainer, namedContainers, unsweptStore } from "../../src/cli/context.ts";
 import { ContainError, SpecError } from "../../src/errors.ts";
 import { createLogger } from "../../src/log.ts";
 import { hostContext } from "../../src/runtime/host-context.ts";
