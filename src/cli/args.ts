@@ -6,6 +6,7 @@
 // after their arguments too (`logs web -f`, `stop web -t 0`), as docker's.
 import type { ArgsDef } from "citty";
 import { SpecError } from "../errors.ts";
+import { DEFAULT_DATA_ROOT } from "../runtime/host-context.ts";
 import { NAME_RE } from "../runtime/state.ts";
 import { closest } from "./suggest.ts";
 
@@ -23,7 +24,7 @@ export type FlagDefs = Record<string, FlagDef>;
 
 export const commonFlags = {
   root: { type: "string", description: "Directory of the container state", valueHint: "DIR" },
-  "data-root": { type: "string", description: "Directory of the persistent data: images, containers' layers, the default rootfs (default /var/lib/contain)", valueHint: "DIR" },
+  "data-root": { type: "string", description: `Directory of the persistent data: images, containers' layers, the default rootfs (default ${DEFAULT_DATA_ROOT})`, valueHint: "DIR" },
   debug: { type: "boolean", description: "Log every step and every system call with its arguments" },
   quiet: { type: "boolean", alias: ["q"], description: "Log nothing but errors" },
 } satisfies FlagDefs;

@@ -7,13 +7,13 @@ import { defineCommand } from "citty";
 import { ContainError } from "../errors.ts";
 import { inBackground, isTerminal } from "../linux/pty.ts";
 import { attachTo, frames, sizeFrame } from "../runtime/attach.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { label, statusOf } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { waitContainer } from "../runtime/wait.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, namedContainer } from "./context.ts";
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from "./detach-keys.ts";
-import { dataRoot, exitCodeOf, loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { exitCodeOf } from "./output.ts";
 
 export const attachFlags = {
   "detach-keys": { type: "string", description: `With a terminal: the keys that let go of the container, which runs on (default ${DEFAULT_DETACH_KEYS})`, valueHint: "KEYS" },
@@ -23,15 +23,13 @@ export const attachFlags = {
 
 export default defineCommand({
   meta: { name: "attach", description: "Show a detached container's output, or connect this terminal to its own (run -dit)" },
-  args: toCittyArgs(attachFlags, { name: "container", description: "The container (name or ID)", required: true }),
+  args: toCittyArgs(attachFlags, containerArg),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(attachFlags, rawArgs, "attach");
-    const { log } = loggerFor(flags);
-    const ref = oneContainer(positionals, "attach");
+    const c = namedContainer(attachFlags, rawArgs, "attach");
+    const { flags } = c;
     const keys = parseDetachKeys(str(flags, "detach-keys") ?? DEFAULT_DETACH_KEYS);
-    requireRoot("attach");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    const { state } = store.find(ref);
+    const store = sweptStore(c);
+    const { state } = store.find(c.ref);
     if (!state.detached) throw new ContainError(`container ${label(state)} runs in the foreground of another terminal`, "attach reaches containers run with -d");
     if (statusOf(store, state).kind !== "running") throw new ContainError(`container ${label(state)} is not running`, `see 'contain ps -a'; its output is in contain logs ${label(state)}`);
     const tty = state.spec?.process.terminal === true;

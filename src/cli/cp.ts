@@ -3,12 +3,12 @@
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
 import { copyInMountNamespace, copyWithContainer, type CopyOptions, type MountedCopy } from "../runtime/cp.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { copyRequest } from "../plan/copy.ts";
 import { humanSize } from "../spec/units.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { dataRoot, loggerFor, printErr, reportError, stateRoot } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { commandLine } from "./context.ts";
+import { loggerFor, printErr, reportError } from "./output.ts";
 
 export const cpFlags = {
   archive: { type: "boolean", alias: ["a"], description: "Archive mode: keep owners, setuid and setgid bits, device nodes, fifos and sockets" },
@@ -31,14 +31,13 @@ export default defineCommand({
     { name: "dest", usage: "DEST", description: "Where to: a host path or CONTAINER:PATH (an existing directory takes the copy inside it)", required: true },
   ),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(cpFlags, rawArgs, "cp");
-    const { log } = loggerFor(flags);
+    const c = commandLine(cpFlags, rawArgs, "cp");
+    const { flags, positionals } = c;
     if (positionals.length !== 2) throw new SpecError("cp", `takes SRC and DEST, not ${positionals.length} argument${positionals.length === 1 ? "" : "s"}`, "e.g. contain cp web:/etc/hosts . or contain cp ./app web:/srv");
     const [src = "", dest = ""] = positionals;
     const req = copyRequest(src, dest);
     const opts: CopyOptions = { archive: flags.archive === true, followLink: flags["follow-link"] === true };
-    requireRoot("cp");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     const childArgs = [...(flags.quiet === true ? ["--quiet"] : []), ...(flags.debug === true ? ["--debug"] : [])];
     const result = await copyWithContainer(store, req, opts, warnTo, childArgs);
     if ("childExit" in result) return result.childExit;

@@ -6,14 +6,15 @@ import { SpecError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Plan } from "../plan/plan.ts";
 import { checkOciId, containerFromBundle } from "../runtime/bundle.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { startContainer } from "../runtime/oci.ts";
 import { createContainer, runContainer } from "../runtime/run.ts";
+import type { HostContext } from "../runtime/host-context.ts";
 import type { StateStore } from "../runtime/state.ts";
-import { openStore } from "../runtime/sweep.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { dataRoot, loggerFor, reportExit, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { hostOf } from "./context.ts";
+import { loggerFor, reportExit } from "./output.ts";
 
 export const bundleFlags = {
   bundle: { type: "string", alias: ["b"], description: "The bundle: the directory of config.json (default: the current one)", valueHint: "DIR" },
@@ -27,8 +28,8 @@ export const bundleFlags = {
 
 // An OCI container's Spec and Plan, what create and run --bundle share:
 // the bundle front end (runtime/bundle.ts), given the flags.
-function ociContainer(flags: FlagValues, id: string, store: StateStore, log: Logger, wait: boolean): { bundle: string; spec: Spec; plan: Plan } {
-  return containerFromBundle({ dir: str(flags, "bundle") ?? ".", preserveFds: str(flags, "preserve-fds"), consoleSocket: str(flags, "console-socket"), wait }, id, store, log);
+function ociContainer(flags: FlagValues, id: string, host: HostContext, store: StateStore, log: Logger, wait: boolean): { bundle: string; spec: Spec; plan: Plan } {
+  return containerFromBundle({ dir: str(flags, "bundle") ?? ".", preserveFds: str(flags, "preserve-fds"), consoleSocket: str(flags, "console-socket"), wait, cgroups: host.cgroups }, id, store, log);
 }
 
 export default defineCommand({
@@ -40,9 +41,9 @@ export default defineCommand({
     const id = checkOciId(positionals[0]);
     // runc prints nothing when it succeeds: the init's steps only with --debug.
     const { log, verbosity } = loggerFor({ ...flags, quiet: flags.debug !== true });
-    requireRoot("create");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    const { bundle, spec, plan } = ociContainer(flags, id, store, log, true);
+    const host = hostOf(flags);
+    const store = sweptStore({ command: "create", host, log });
+    const { bundle, spec, plan } = ociContainer(flags, id, host, store, log, true);
     await createContainer(plan, { log, verbosity, store, spec, bundle, pidFile: str(flags, "pid-file"), consoleSocket: str(flags, "console-socket") });
     return 0;
   },
@@ -62,9 +63,9 @@ export async function runBundle(raw: readonly string[]): Promise<number> {
   const detach = flags.detach === true;
   if (!detach && str(flags, "console-socket")) throw new SpecError("--console-socket", "is for a detached run: in the foreground the terminal is this one", "add --detach, or leave it out");
   const { log, verbosity } = loggerFor({ ...flags, quiet: flags.debug !== true });
-  requireRoot("run");
-  const store = openStore(stateRoot(flags), dataRoot(flags), log);
-  const { bundle, spec, plan } = ociContainer(flags, id, store, log, detach);
+  const host = hostOf(flags);
+  const store = sweptStore({ command: "run", host, log });
+  const { bundle, spec, plan } = ociContainer(flags, id, host, store, log, detach);
   const pidFile = str(flags, "pid-file");
   if (!detach) return reportExit(await runContainer(plan, { log, verbosity, store, spec, bundle, pidFile }), plan.resources.memory?.limit, { stats: false });
   await createContainer(plan, { log, verbosity, store, spec, bundle, pidFile, consoleSocket: str(flags, "console-socket") });

@@ -6,13 +6,13 @@
 import { defineCommand } from "citty";
 import { ContainError, SpecError } from "../errors.ts";
 import { openCgroup, type Usage } from "../linux/cgroups/index.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { parseDuration } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { namedContainer } from "./context.ts";
+import { print } from "./output.ts";
 
 export const eventsFlags = {
   stats: { type: "boolean", description: "Print the container's stats once, then exit" },
@@ -63,13 +63,11 @@ export default defineCommand({
   meta: { name: "events", description: "Print a container's stats and OOM events as JSON lines until it stops (runc's events)" },
   args: toCittyArgs(eventsFlags, { name: "id", usage: "CONTAINER", description: "The container (an ID, or a name)", required: true }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(eventsFlags, rawArgs, "events");
-    const { log } = loggerFor(flags);
-    const ref = oneContainer(positionals, "events");
+    const c = namedContainer(eventsFlags, rawArgs, "events");
+    const { flags, ref } = c;
     const intervalMs = parseDuration("--interval", str(flags, "interval") ?? "5s");
     if (!(intervalMs > 0)) throw new SpecError("--interval", "duration interval must be greater than 0", "e.g. --interval 5s");
-    requireRoot("events");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     const state = store.read(ref) ?? store.find(ref).state;
     const { id } = state;
     if (!state.cgroup || stopped(store, state)) throw new ContainError(`container with id ${id} is not running`);

@@ -7,11 +7,11 @@ import { availableParallelism } from "node:os";
 import { ContainError, SpecError } from "../errors.ts";
 import { isTerminal } from "../linux/pty.ts";
 import { execInContainer } from "../runtime/exec.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { openStore } from "../runtime/sweep.ts";
 import type { Spec } from "../spec/schema.ts";
 import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, hostOf } from "./context.ts";
+import { exitCodeOf, loggerFor } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
 export const execFlags = {
@@ -45,7 +45,7 @@ export default defineCommand({
   meta: { name: "exec", description: "Run a command in a running container" },
   args: toCittyArgs(
     execFlags,
-    { name: "container", description: "The container (name or ID)", required: true },
+    containerArg,
     { name: "command", usage: "COMMAND [ARG...]", description: "The command and its arguments, taken as written (after the container, or after --)", required: true },
   ),
   async run({ rawArgs }) {
@@ -60,9 +60,10 @@ export default defineCommand({
     const detach = flags.detach === true;
     const workdir = str(flags, "workdir");
     if (workdir !== undefined && !workdir.startsWith("/")) throw new SpecError("--workdir", `${JSON.stringify(workdir)} is not an absolute path`, "e.g. --workdir /tmp");
-    requireRoot("exec");
+    const host = hostOf(flags);
+    host.requireRoot("exec");
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore({ command: "exec", host, log });
     const { state } = store.find(ref);
     if (!state.spec) throw new ContainError(`container ${ref} has no recorded configuration`, "it was made by an older contain: run a new one");
     const given = processFile ? await readProcess(processFile, state.spec) : undefined;

@@ -6,9 +6,9 @@ import { ContainError, EXIT } from "../errors.ts";
 import { pruneImages, requireImage } from "../image/manage.ts";
 import { imageInspectOf } from "./image-inspect.ts";
 import { ImageStore } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { commonFlags, HelpWanted, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, print, reportError } from "./output.ts";
+import { commonFlags, HelpWanted, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
+import { print, reportError } from "./output.ts";
 import images from "./images.ts";
 import importCommand from "./import.ts";
 import pull from "./pull.ts";
@@ -36,12 +36,11 @@ export const inspect = defineCommand({
   meta: { name: "inspect", description: "Print images' config as JSON, or through a template" },
   args: toCittyArgs(imageInspectFlags, { name: "image", usage: "IMAGE [IMAGE...]", description: "Names, IDs or ID prefixes", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(imageInspectFlags, rawArgs, "image inspect");
-    loggerFor(flags);
+    const { flags, positionals, host } = commandLine(imageInspectFlags, rawArgs, "image inspect");
     if (!positionals.length) throw new ContainError("image inspect: name at least one image", "e.g. contain image inspect alpine", EXIT.failed);
     const format = str(flags, "format") === undefined ? undefined : parseFormat(str(flags, "format"), "--format");
-    requireRoot("image inspect");
-    const store = ImageStore.existing(dataRoot(flags));
+    host.requireRoot("image inspect");
+    const store = ImageStore.existing(host.dataRoot);
     const describe = (text: string) => {
       if (!store) throw new ContainError(`no such image: ${text}`, "see contain images", EXIT.failed);
       return imageInspectOf(store, requireImage(store, text, "image inspect"));
@@ -67,10 +66,9 @@ export const prune = defineCommand({
   meta: { name: "prune", description: "Remove nameless images no container uses (-a: every unused image), and what killed pulls left" },
   args: toCittyArgs(imagePruneFlags),
   run({ rawArgs }) {
-    const { flags } = parseFlags(imagePruneFlags, rawArgs, "image prune");
-    loggerFor(flags);
-    requireRoot("image prune");
-    const store = ImageStore.existing(dataRoot(flags));
+    const { flags, host } = commandLine(imagePruneFlags, rawArgs, "image prune");
+    host.requireRoot("image prune");
+    const store = ImageStore.existing(host.dataRoot);
     if (!store) {
       print("Total reclaimed space: 0B\n");
       return 0;

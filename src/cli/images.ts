@@ -4,10 +4,10 @@
 import { defineCommand } from "citty";
 import { fullName, imageSize } from "../image/manage.ts";
 import { ImageStore, type ImageRecord } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { familiarName, parseReference } from "../spec/reference.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, print } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
+import { print } from "./output.ts";
 import { goTime } from "./docker-fields.ts";
 import { formatTable, humanDuration, siSize } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
@@ -74,13 +74,12 @@ export default defineCommand({
   meta: { name: "images", description: "List the images in the store (alias: image ls)" },
   args: toCittyArgs(imagesFlags, { name: "repository", usage: "REPOSITORY[:TAG]", description: "Only the images of this name" }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(imagesFlags, rawArgs, "images");
-    loggerFor(flags);
+    const { flags, positionals, host } = commandLine(imagesFlags, rawArgs, "images");
     const format = parseFormat(str(flags, "format"));
-    requireRoot("images");
+    host.requireRoot("images");
     const now = Date.now();
     const noTrunc = flags["no-trunc"] === true;
-    let list = imageRows(ImageStore.existing(dataRoot(flags)));
+    let list = imageRows(ImageStore.existing(host.dataRoot));
     const [wanted] = positionals;
     if (wanted !== undefined) {
       // docker's reference filter: a name alone matches each of its tags.

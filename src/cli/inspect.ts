@@ -8,17 +8,17 @@ import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { memoryLimitOf } from "../plan/cgroup.ts";
 import { containerDevices } from "../plan/devices.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { LOG, type ContainerState } from "../runtime/state.ts";
 import { statusOf, type Status } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { ContainError } from "../errors.ts";
 import { findImage } from "../image/manage.ts";
 import { ImageStore } from "../image/store.ts";
 import { imageInspectOf } from "./image-inspect.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 import { imageNameOf, labelsOf, liveNetwork, portBindings, portsOf, shmSizeOf } from "./docker-fields.ts";
-import { atLeastOneContainer, dataRoot, exitCodeOf, loggerFor, print, reportError, stateRoot } from "./output.ts";
+import { exitCodeOf, print, reportError } from "./output.ts";
 import { parseFormat, renderItems, TemplateError } from "./template.ts";
 
 export const inspectFlags = {
@@ -164,21 +164,19 @@ export function inspectOf(state: ContainerState, status: Status) {
 
 export default defineCommand({
   meta: { name: "inspect", description: "Print containers' config and state (or images') as JSON, or through a template" },
-  args: toCittyArgs(inspectFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
+  args: toCittyArgs(inspectFlags, containersArg),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(inspectFlags, rawArgs, "inspect");
-    const { log } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "inspect");
+    const c = namedContainers(inspectFlags, rawArgs, "inspect");
+    const { flags, refs } = c;
     const format = str(flags, "format") === undefined ? undefined : parseFormat(str(flags, "format"), "--format");
-    requireRoot("inspect");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     // docker's order: a container, else an image of that name or ID.
     const describe = (ref: string): unknown => {
       let found;
       try {
         found = store.find(ref);
       } catch (err) {
-        const images = ImageStore.existing(dataRoot(flags));
+        const images = ImageStore.existing(c.host.dataRoot);
         const image = images && findImage(images, ref);
         if (!images || !image) throw err instanceof ContainError && err.message.startsWith("no such container") ? new ContainError(`no such object: ${ref}`, "see contain ps -a and contain images") : err;
         return imageInspectOf(images, image);

@@ -6,11 +6,9 @@ import { SpecError } from "../errors.ts";
 import { parseSignal } from "../linux/process.ts";
 import { killContainer } from "../runtime/kill.ts";
 import { killOci } from "../runtime/oci.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { StateStore } from "../runtime/state.ts";
-import { openStore } from "../runtime/sweep.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { eachContainer } from "./containers.ts";
+import { namedContainers, unsweptStore } from "./context.ts";
 
 export const killFlags = {
   signal: { type: "string", alias: ["s"], description: "The signal: a name (TERM, SIGTERM) or a number (default KILL)", valueHint: "SIGNAL" },
@@ -28,12 +26,10 @@ export default defineCommand({
   meta: { name: "kill", description: "Send a signal to a container's PID 1" },
   args: toCittyArgs(killFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs); for one made by create, runc's form: ID [SIGNAL]", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(killFlags, rawArgs, "kill");
-    const { log } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "kill");
-    requireRoot("kill");
+    const c = namedContainers(killFlags, rawArgs, "kill");
+    const { flags, refs } = c;
     const [id = "", signalArg, ...extra] = refs;
-    const oci = new StateStore(stateRoot(flags));
+    const oci = unsweptStore(c);
     if (oci.read(id)?.kind === "oci") {
       if (extra.length) throw new SpecError("kill", `takes an ID and a signal, not ${refs.length} arguments`, `e.g. contain kill ${id} TERM`);
       killOci(oci, id, signalOf(signalArg ?? str(flags, "signal") ?? "TERM", "signal"), flags.all === true);
@@ -41,7 +37,6 @@ export default defineCommand({
     }
     if (flags.all === true) throw new SpecError("--all", "is for containers made by create", "leave it out: contain kill signals the container's PID 1");
     const signal = signalOf(str(flags, "signal") ?? "KILL", "--signal");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    return eachContainer(refs, async (ref) => killContainer(store, ref, signal));
+    return eachContainer(c, (store, ref) => killContainer(store, ref, signal));
   },
 });

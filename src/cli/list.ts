@@ -3,10 +3,10 @@
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
 import { ociState } from "../runtime/oci.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, print, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { hostOf } from "./context.ts";
+import { loggerFor, print } from "./output.ts";
 import { formatTable } from "./table.ts";
 
 export const listFlags = {
@@ -25,8 +25,7 @@ export default defineCommand({
     const format = str(flags, "format") ?? "table";
     if (format !== "table" && format !== "json") throw new SpecError("--format", `${JSON.stringify(format)} is not a format`, "use table or json");
     const { log } = loggerFor({ debug: flags.debug });
-    requireRoot("list");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore({ command: "list", host: hostOf(flags), log });
     const states = store
       .list()
       .map(({ state }) => ociState(store, state))

@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { ContainError, EXIT } from "../errors.ts";
 import { store as storeCredential } from "../image/credentials.ts";
 import { checkLogin } from "../image/registry.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { DOCKER_HUB, parseReference } from "../spec/reference.ts";
-import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { authFile, dataRoot, loggerFor, print } from "./output.ts";
+import { commonFlags, list, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
+import { print } from "./output.ts";
 import { registryFlags } from "./pull.ts";
 
 export const loginFlags = {
@@ -38,8 +38,7 @@ export default defineCommand({
   meta: { name: "login", description: "Log in to a registry" },
   args: toCittyArgs(loginFlags, { name: "server", usage: "SERVER", description: "The registry, host[:port] (default: Docker Hub)" }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(loginFlags, rawArgs, "login");
-    loggerFor(flags);
+    const { flags, positionals, host } = commandLine(loginFlags, rawArgs, "login");
     if (positionals.length > 1) throw new ContainError("login: name one registry", "e.g. contain login registry.example:5000", EXIT.failed);
     const server = serverOf(positionals[0]);
     const username = str(flags, "username");
@@ -50,10 +49,10 @@ export default defineCommand({
     }
     if (username === undefined || password === undefined || password === "")
       throw new ContainError("login: give a user name and a password", `e.g. echo "$PASSWORD" | contain login -u USER --password-stdin ${positionals[0] ?? ""}`.trimEnd(), EXIT.failed);
-    requireRoot("login");
+    host.requireRoot("login");
     const certsDir = str(flags, "cert-dir");
     await checkLogin(server, { username, password }, { ...(certsDir !== undefined && { certsDir }), insecure: list(flags, "insecure-registry") });
-    storeCredential(server, username, password, authFile(dataRoot(flags)));
+    storeCredential(server, username, password, host.authFile);
     print("Login Succeeded\n");
     return 0;
   },

@@ -1,12 +1,11 @@
 // `contain logs [-f] [-t] [--since T] [--until T] [--tail N|all] CONTAINER`
 import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { parseLogTime, showLogs } from "../runtime/logs.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { parseInteger } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { containerArg, namedContainer } from "./context.ts";
 
 export const logsFlags = {
   follow: { type: "boolean", alias: ["f"], description: "Keep printing new output until the container stops" },
@@ -19,11 +18,10 @@ export const logsFlags = {
 
 export default defineCommand({
   meta: { name: "logs", description: "Print the output of a detached container" },
-  args: toCittyArgs(logsFlags, { name: "container", description: "The container (name or ID)", required: true }),
+  args: toCittyArgs(logsFlags, containerArg),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(logsFlags, rawArgs, "logs");
-    const { log } = loggerFor(flags);
-    const ref = oneContainer(positionals, "logs");
+    const c = namedContainer(logsFlags, rawArgs, "logs");
+    const { flags, ref } = c;
     const tailText = str(flags, "tail");
     const tail = tailText === undefined || tailText === "all" ? undefined : parseInteger("--tail", tailText, "a number of lines or all, e.g. --tail 20");
     if (tail !== undefined && tail < 0) throw new SpecError("--tail", `${tail} is not a number of lines`, "e.g. --tail 20, or --tail all");
@@ -33,9 +31,7 @@ export default defineCommand({
       return text === undefined ? undefined : parseLogTime(`--${flag}`, text, now);
     };
     const [since, until] = [time("since"), time("until")];
-    requireRoot("logs");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    await showLogs(store, ref, { follow: flags.follow === true, timestamps: flags.timestamps === true, tail, since, until, stdout: 1, stderr: 2 });
+    await showLogs(sweptStore(c), ref, { follow: flags.follow === true, timestamps: flags.timestamps === true, tail, since, until, stdout: 1, stderr: 2 });
     return 0;
   },
 });

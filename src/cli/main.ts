@@ -4,6 +4,7 @@ import { defineCommand, type CommandDef } from "citty";
 import { writeSync } from "node:fs";
 import pkg from "../../package.json" with { type: "json" };
 import { ContainError, EXIT } from "../errors.ts";
+import { DEFAULT_STATE_ROOT } from "../runtime/host-context.ts";
 import { HelpWanted, toCittyArgs, type FlagDefs } from "./args.ts";
 import { takeGlobals } from "./globals.ts";
 import { reportError } from "./output.ts";
@@ -61,7 +62,7 @@ const subCommands: Record<string, Load> = {
 const mainFlags = {
   help: { type: "boolean", alias: ["h"], description: "Print this help; contain COMMAND --help prints a command's" },
   version: { type: "boolean", description: "Print the versions of contain and of the OCI runtime spec it follows" },
-  root: { type: "string", description: "The state directory of every command (default /run/contain)", valueHint: "DIR" },
+  root: { type: "string", description: `The state directory of every command (default ${DEFAULT_STATE_ROOT})`, valueHint: "DIR" },
   log: { type: "string", description: "Also append each error line to FILE, as runc does for its callers", valueHint: "FILE" },
   "log-format": { type: "string", description: "The format of the --log lines: text (default) or json", valueHint: "FORMAT" },
   debug: { type: "boolean", description: "Log every step and every system call with its arguments" },

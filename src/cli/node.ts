@@ -5,12 +5,13 @@
 // prints the node's host PID.
 import { defineCommand } from "citty";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
-import { newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { newContainerId } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { humanSize, parseInteger } from "../spec/units.ts";
-import { checkName, commonFlags, HelpWanted, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, print, stateRoot } from "./output.ts";
+import { checkName, commonFlags, HelpWanted, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { eachContainer, sweptStore } from "./containers.ts";
+import { commandLine, namedContainers } from "./context.ts";
+import { print } from "./output.ts";
 import { describeStatus, rows } from "./ps.ts";
 import { closest } from "./suggest.ts";
 import { formatTable } from "./table.ts";
@@ -39,8 +40,8 @@ export const create = defineCommand({
   async run({ rawArgs }) {
     // Flags may follow the name (`node create node-1 --mem 256`): the payload
     // is what follows `--`.
-    const { flags, positionals: [nameArg, ...command] } = parseFlags(nodeCreateFlags, rawArgs, "node create");
-    const { log, verbosity } = loggerFor(flags);
+    const c = commandLine(nodeCreateFlags, rawArgs, "node create");
+    const { flags, log, verbosity, positionals: [nameArg, ...command] } = c;
     if (nameArg === undefined) throw new SpecError("name", "missing", "e.g. contain node create node-1 --mem 256 --cpu 512");
     const name = checkName(nameArg) as string;
     const memText = str(flags, "mem");
@@ -52,16 +53,16 @@ export const create = defineCommand({
     // The range of run's --cpu-shares, named as this command's --cpu.
     if (cpu !== undefined && (cpu < 2 || cpu > 262144))
       throw new SpecError("--cpu", cpu < 2 ? "must be at least 2" : "must be at most 262144", "give CPU shares from 2 to 262144, e.g. --cpu 512");
-    requireRoot("node create");
+    c.host.requireRoot("node create");
     // run's modules, loaded only by the subcommand that makes a container
     const [{ containerOf, imageRequest, pulledFor }, { runDetached }] = await Promise.all([import("./run.ts"), import("../runtime/run.ts")]);
-    const data = dataRoot(flags);
-    const store = openStore(stateRoot(flags), data, log);
+    const data = c.host.dataRoot;
+    const store = sweptStore(c);
     const id = newContainerId();
     const runFlags = { rootfs: str(flags, "rootfs"), net: str(flags, "net"), memory: `${mem}M`, ...(cpu === undefined ? {} : { "cpu-shares": String(cpu) }) };
     const wanted = imageRequest(runFlags, str(flags, "image"));
     const image = wanted && (await pulledFor(wanted, runFlags, data, log));
-    const made = containerOf(runFlags, command.length || image ? command : DEFAULT_PAYLOAD, id, false, data, store, image);
+    const made = containerOf(runFlags, command.length || image ? command : DEFAULT_PAYLOAD, id, false, data, store, image, { cgroups: c.host.cgroups });
     const pid = await runDetached(made.plan, { log, verbosity, store, spec: made.spec, name, autoRemove: false, kind: "node" });
     print(`${pid}\n`);
     return 0;
@@ -72,13 +73,11 @@ export const ls = defineCommand({
   meta: { name: "ls", description: "List nodes" },
   args: toCittyArgs(nodeLsFlags),
   run({ rawArgs }) {
-    const { flags } = parseFlags(nodeLsFlags, rawArgs, "node ls");
-    const { log } = loggerFor(flags);
-    requireRoot("node ls");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const c = commandLine(nodeLsFlags, rawArgs, "node ls");
+    const store = sweptStore(c);
     const now = Date.now();
     const nodes = rows(store, true).filter((r) => r.state.kind === "node");
-    if (flags.json === true) {
+    if (c.flags.json === true) {
       const out = nodes.map((r) => ({
         name: r.state.name ?? null,
         id: r.state.id,
@@ -107,12 +106,7 @@ export const rm = defineCommand({
   meta: { name: "rm", description: "Remove nodes, stopping them first" },
   args: toCittyArgs(nodeRmFlags, { name: "name", usage: "NAME [NAME...]", description: "The nodes (names or IDs)", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(nodeRmFlags, rawArgs, "node rm");
-    const { log } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "node rm");
-    requireRoot("node rm");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    return eachContainer(refs, async (ref) => {
+    return eachContainer(namedContainers(nodeRmFlags, rawArgs, "node rm"), (store, ref) => {
       if (store.find(ref).state.kind !== "node") throw new ContainError(`${ref} is a container, not a node`, `remove it with contain rm -f ${ref}`);
       return removeContainer(store, ref, true);
     });

@@ -1,12 +1,9 @@
 // What the CLI prints and how it exits: loggers from flags, exit codes from
 // a container's end, the usage report.
-import { accessSync, constants, statSync, writeSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { writeSync } from "node:fs";
 import { SIGKILL, traceSyscalls, type ExitStatus } from "../linux/process.ts";
 import { createLogger, VERBOSITIES, type Logger, type Verbosity } from "../log.ts";
-import { DEFAULT_DATA_ROOT } from "../runtime/image.ts";
 import type { RunResult } from "../runtime/run.ts";
-import { DEFAULT_STATE_ROOT } from "../runtime/state.ts";
 import { formatSize, humanSize } from "../spec/units.ts";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
 import type { FlagValues } from "./args.ts";
@@ -41,56 +38,6 @@ export function loggerFor(flags: FlagValues, configured?: Verbosity): { log: Log
   return { log, verbosity };
 }
 
-export function stateRoot(flags: FlagValues): string {
-  return rootFlag(flags, "root", DEFAULT_STATE_ROOT);
-}
-
-// contain login's credentials, in docker's config.json format.
-export const authFile = (dataRoot: string) => `${dataRoot}/auth.json`;
-
-export function dataRoot(flags: FlagValues): string {
-  const path = rootFlag(flags, "data-root", DEFAULT_DATA_ROOT);
-  // The default rootfs under it is an overlay's lower layer.
-  if (/[,:\\]/.test(path))
-    throw new SpecError("--data-root", `${path} contains ',', ':' or '\\', which overlayfs options cannot hold`, "choose a path without them, e.g. --data-root /var/lib/contain");
-  return path;
-}
-
-// --root and --data-root, made absolute: what the state records of them (a
-// lease's owner, a container's rootfs, the monitor's root) is read by
-// commands run from other directories. Checked before anything is made: the
-// path, or else the nearest of its parents that exists, is a directory, in
-// which a missing path can then be made.
-function rootFlag(flags: FlagValues, name: "root" | "data-root", fallback: string): string {
-  const given = flags[name] ?? (name === "root" ? globals.root : undefined);
-  if (typeof given !== "string") return fallback;
-  const flag = `--${name}`;
-  const fix = `give a directory, or a path where one can be made, e.g. ${flag} ${fallback}`;
-  // resolve("") is the current directory: `--root "$ROOT"` with ROOT unset.
-  if (given === "") throw new SpecError(flag, "the path is empty", `give a directory (is a variable unset?), or leave ${flag} out for ${fallback}`);
-  const path = resolve(given);
-  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? String(err);
-  for (let at = path; ; at = dirname(at)) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(at).isDirectory();
-    } catch (err) {
-      // ENOTDIR: a parent is a file, which the next round names.
-      if ((code(err) === "ENOENT" || code(err) === "ENOTDIR") && at !== "/") continue;
-      throw new SpecError(flag, `cannot use ${path}: ${code(err)}`, fix);
-    }
-    if (!isDir) throw new SpecError(flag, at === path ? `${path} is not a directory` : `${path} cannot be made: ${at} is not a directory`, fix);
-    if (at !== path) {
-      try {
-        accessSync(at, constants.W_OK | constants.X_OK);
-      } catch (err) {
-        throw new SpecError(flag, `${path} cannot be made in ${at}: ${code(err)}`, fix);
-      }
-    }
-    return path;
-  }
-}
-
 // The shell's convention, which docker and runc follow: the status, or 128+N
 // for a process killed by signal N.
 export function exitCodeOf(status: ExitStatus): number {
@@ -116,17 +63,6 @@ export function reportExit(result: RunResult, memoryLimit: number | undefined, o
   return exitCodeOf(result.status);
 }
 
-// The one container a command acts on.
-export function oneContainer(positionals: readonly string[], command: string): string {
-  if (positionals.length !== 1) throw new SpecError("container", positionals.length ? `takes one container, not ${positionals.length}` : "missing", `e.g. contain ${command} web`);
-  return positionals[0] ?? "";
-}
-
-export function atLeastOneContainer(positionals: readonly string[], command: string): string[] {
-  if (positionals.length === 0) throw new SpecError("container", "missing", `e.g. contain ${command} web`);
-  return [...positionals];
-}
-
 // docker's CLI: 125 for a bad command line (a SpecError: a flag, a value, a
 // missing argument) and for `run`'s own failures; 1 when a management
 // command fails (no such container, not running, ...), as runc's commands
@@ -150,21 +86,5 @@ export function reportError(err: unknown, debug = false, runs = false): number {
   const message = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
   printErr(`[contain] error: ${message}\n`);
   logToFile("error", message);
-  return code;
-}
-
-// Runs `act` on each container, as docker does: the name of each one done on
-// stdout, one error line for each failure, and a failure if any failed.
-export async function eachContainer(refs: readonly string[], act: (ref: string) => Promise<unknown>): Promise<number> {
-  let code = 0;
-  for (const ref of refs) {
-    try {
-      await act(ref);
-      print(`${ref}\n`);
-    } catch (err) {
-      if (refs.length === 1) throw err;
-      code = reportError(err);
-    }
-  }
   return code;
 }

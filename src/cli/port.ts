@@ -3,12 +3,12 @@
 // line; with a port, only its addresses, and an error when it has none.
 import { defineCommand } from "citty";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { statusOf } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { commandLine, containerArg } from "./context.ts";
 import { portBindings, portsOf } from "./docker-fields.ts";
-import { dataRoot, loggerFor, print, stateRoot } from "./output.ts";
+import { print } from "./output.ts";
 
 export const portFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -39,18 +39,17 @@ export default defineCommand({
   meta: { name: "port", description: "List a container's published ports, or the host addresses of one of them" },
   args: toCittyArgs(
     portFlags,
-    { name: "container", description: "The container (name or ID)", required: true },
+    containerArg,
     { name: "port", usage: "PORT[/PROTO]", description: "A container port, e.g. 80 or 53/udp (default protocol: tcp)" },
   ),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(portFlags, rawArgs, "port");
-    const { log } = loggerFor(flags);
+    const c = commandLine(portFlags, rawArgs, "port");
+    const { positionals } = c;
     if (positionals.length < 1 || positionals.length > 2)
       throw new SpecError("container", positionals.length ? `takes a container and at most one port, not ${positionals.length} arguments` : "missing", "e.g. contain port web 80/tcp");
     const [ref = "", portText] = positionals;
     const wanted = portText === undefined ? undefined : portKey(portText);
-    requireRoot("port");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     const { state } = store.find(ref);
     const bindings = portBindings(portsOf(state, statusOf(store, state)));
     const address = (b: { HostIp: string; HostPort: string }) => `${b.HostIp}:${b.HostPort}`;

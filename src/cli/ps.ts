@@ -7,15 +7,15 @@ import { defineCommand } from "citty";
 import { readFileSync } from "node:fs";
 import { openCgroup } from "../linux/cgroups/index.ts";
 import { memoryLimitOf } from "../plan/cgroup.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { isLive, statusOf, type Status } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
 import { ContainError, EXIT, SpecError } from "../errors.ts";
-import { commonFlags, list as listOf, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commonFlags, list as listOf, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { commandLine, oneContainer } from "./context.ts";
 import { matches, parseFilters, wantsStopped } from "./filters.ts";
-import { dataRoot, exitCodeOf, loggerFor, oneContainer, print, stateRoot } from "./output.ts";
+import { exitCodeOf, print } from "./output.ts";
 import { displayPorts, goTime, imageColumnOf, labelsOf, liveNetwork, portsOf } from "./docker-fields.ts";
 import { formatTable, humanDuration, shortCommand } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
@@ -134,11 +134,11 @@ function processesOf(store: StateStore, ref: string, format: string | undefined)
     print(`${JSON.stringify(pids)}\n`);
     return 0;
   }
-  print(formatTable(["PID", "CMD"], pids.map((pid) => [String(pid), commandLine(pid)])));
+  print(formatTable(["PID", "CMD"], pids.map((pid) => [String(pid), cmdlineOf(pid)])));
   return 0;
 }
 
-function commandLine(pid: number): string {
+function cmdlineOf(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
   } catch {
@@ -178,12 +178,11 @@ export default defineCommand({
   meta: { name: "ps", description: "List containers (alias: list)" },
   args: toCittyArgs(psFlags, { name: "id", description: "With one container: list its processes (runc's ps)" }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(psFlags, rawArgs, "ps");
-    const { log } = loggerFor(flags);
+    const c = commandLine(psFlags, rawArgs, "ps");
+    const { flags, positionals } = c;
     const formatFlag = str(flags, "format");
     if (positionals.length) {
-      requireRoot("ps");
-      return processesOf(openStore(stateRoot(flags), dataRoot(flags), log), oneContainer(positionals, "ps"), flags.json === true ? "json" : formatFlag);
+      return processesOf(sweptStore(c), oneContainer(positionals, "ps"), flags.json === true ? "json" : formatFlag);
     }
     // Everything the line asks is checked before the state is read.
     if (flags.json === true && formatFlag !== undefined) throw new ContainError("--json and --format: give one of them", "--json is contain's array; --format json is docker's, one object a line", EXIT.failed);
@@ -191,8 +190,7 @@ export default defineCommand({
     const filters = parseFilters(listOf(flags, "filter"));
     const last = flags.latest === true ? 1 : lastOf(str(flags, "last"));
     const noTrunc = flags["no-trunc"] === true;
-    requireRoot("ps");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     const now = Date.now();
     // docker's -n: the last N created, of any status; -1 is every one.
     const all = flags.all === true || wantsStopped(filters) || (last !== undefined && last >= 0);

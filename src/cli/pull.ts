@@ -8,9 +8,10 @@ import { progress, type Progress } from "../image/progress.ts";
 import { pullByName, pullTarget, type RemoteOptions } from "../image/remote.ts";
 import type { Logger } from "../log.ts";
 import { ImageStore } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { authFile, dataRoot, loggerFor, print, printErr } from "./output.ts";
+import { authFileIn } from "../runtime/host-context.ts";
+import { commonFlags, list, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import { commandLine } from "./context.ts";
+import { print, printErr } from "./output.ts";
 
 // Shared with run and login: how a registry is reached.
 export const registryFlags = {
@@ -25,7 +26,7 @@ export function remoteOf(flags: FlagValues, data: string, log: Logger, quiet = f
     platform: str(flags, "platform"),
     certsDir: str(flags, "cert-dir"),
     insecure: list(flags, "insecure-registry"),
-    authFile: authFile(data),
+    authFile: authFileIn(data),
     progress: progress({ write: (t: string) => printErr(t) }, !quiet && isTerminal(2), { columns: process.stderr.columns ?? 80 }),
     note: (m) => log.warn(m),
   };
@@ -42,14 +43,13 @@ export default defineCommand({
   meta: { name: "pull", description: "Pull an image from a registry (alias: image pull)" },
   args: toCittyArgs(pullFlags, { name: "image", usage: "NAME[:TAG|@DIGEST]", description: "e.g. alpine, alpine:3.20, registry.example:5000/team/app:1", required: true }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(pullFlags, rawArgs, "pull");
-    const { log } = loggerFor(flags);
+    const { flags, positionals, log, host } = commandLine(pullFlags, rawArgs, "pull");
     const [text, ...extra] = positionals;
     if (text === undefined || extra.length) throw new ContainError("pull: name one image", "e.g. contain pull alpine:3.20", EXIT.failed);
     // Checked before the store is opened (made): a bad name leaves nothing.
     pullTarget(text, str(flags, "platform"));
-    requireRoot("pull");
-    const data = dataRoot(flags);
+    host.requireRoot("pull");
+    const data = host.dataRoot;
     const store = ImageStore.open(data);
     const remote = remoteOf(flags, data, log, flags.quiet === true);
     try {

@@ -1,30 +1,22 @@
 // `contain restart [-t SECONDS] CONTAINER...`
 import { defineCommand } from "citty";
-import { SpecError } from "../errors.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { restartContainer } from "../runtime/restart.ts";
-import { openStore } from "../runtime/sweep.ts";
-import { parseNumber } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
+import { timeFlag, timeoutOf } from "./stop.ts";
 
 export const restartFlags = {
-  time: { type: "string", alias: ["t", "timeout"], description: "Seconds to wait after the stop signal before SIGKILL (default: the container's --stop-timeout, or 10)", valueHint: "SECONDS" },
+  time: timeFlag,
   ...commonFlags,
 } satisfies FlagDefs;
 
 export default defineCommand({
   meta: { name: "restart", description: "Stop containers (as stop does) and start them again" },
-  args: toCittyArgs(restartFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
+  args: toCittyArgs(restartFlags, containersArg),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(restartFlags, rawArgs, "restart");
-    const { log, verbosity } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "restart");
-    const time = str(flags, "time");
-    const seconds = time === undefined ? undefined : parseNumber("--time", time, "seconds, e.g. --time 5");
-    if (seconds !== undefined && seconds < 0) throw new SpecError("--time", `${seconds} is not a number of seconds`, "use 0 or more, e.g. --time 5");
-    requireRoot("restart");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    return eachContainer(refs, (ref) => restartContainer(store, ref, seconds === undefined ? undefined : seconds * 1000, { log, verbosity }));
+    const c = namedContainers(restartFlags, rawArgs, "restart");
+    const timeout = timeoutOf(c.flags);
+    return eachContainer(c, (store, ref) => restartContainer(store, ref, timeout, { log: c.log, verbosity: c.verbosity, cgroups: c.host.cgroups }));
   },
 });

@@ -1,10 +1,9 @@
 // `contain rm [-f] CONTAINER...`
 import { defineCommand } from "citty";
-import { requireRoot } from "../runtime/prepare.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { openStore } from "../runtime/sweep.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, eachContainer, loggerFor, stateRoot } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { eachContainer } from "./containers.ts";
+import { containersArg, namedContainers } from "./context.ts";
 
 export const rmFlags = {
   force: { type: "boolean", alias: ["f"], description: "Kill a running container first" },
@@ -13,13 +12,9 @@ export const rmFlags = {
 
 export default defineCommand({
   meta: { name: "rm", description: "Remove containers" },
-  args: toCittyArgs(rmFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs)", required: true }),
+  args: toCittyArgs(rmFlags, containersArg),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(rmFlags, rawArgs, "rm");
-    const { log } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "rm");
-    requireRoot("rm");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    return eachContainer(refs, (ref) => removeContainer(store, ref, flags.force === true));
+    const c = namedContainers(rmFlags, rawArgs, "rm");
+    return eachContainer(c, (store, ref) => removeContainer(store, ref, c.flags.force === true));
   },
 });

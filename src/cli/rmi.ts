@@ -6,9 +6,9 @@ import { defineCommand } from "citty";
 import { ContainError, EXIT } from "../errors.ts";
 import { removeImage } from "../image/manage.ts";
 import { ImageStore } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, print, reportError } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
+import { print, reportError } from "./output.ts";
 
 export const rmiFlags = {
   force: { type: "boolean", alias: ["f"], description: "Remove an image with several names, or untag one a container uses" },
@@ -20,11 +20,10 @@ export default defineCommand({
   meta: { name: "rmi", description: "Remove images (alias: image rm)" },
   args: toCittyArgs(rmiFlags, { name: "image", usage: "IMAGE [IMAGE...]", description: "Names, IDs or ID prefixes", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(rmiFlags, rawArgs, "rmi");
-    loggerFor(flags);
+    const { flags, positionals, host } = commandLine(rmiFlags, rawArgs, "rmi");
     if (!positionals.length) throw new ContainError("rmi: name at least one image", "e.g. contain rmi alpine", EXIT.failed);
-    requireRoot("rmi");
-    const store = ImageStore.existing(dataRoot(flags));
+    host.requireRoot("rmi");
+    const store = ImageStore.existing(host.dataRoot);
     // docker's: each argument on its own; the exit is 1 if any failed.
     let failed = 0;
     using _quiet = store?.quiet();

@@ -4,18 +4,19 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isTerminal } from "../linux/pty.ts";
 import type { Plan } from "../plan/plan.ts";
-import { newContainerId, requireRoot } from "../runtime/prepare.ts";
+import { newContainerId } from "../runtime/prepare.ts";
 import { containerFromFlags, readFlagFile, type FlagsOptions, type RunRequest } from "../runtime/flags.ts";
 import { imageFor, PULL_POLICIES, type ChosenImage, type PullPolicy } from "../runtime/image-root.ts";
 import { runContainer, runDetached } from "../runtime/run.ts";
-import { openStore } from "../runtime/sweep.ts";
 import type { StateStore } from "../runtime/state.ts";
 import { SpecError } from "../errors.ts";
 import { parseRestartPolicy } from "../spec/restart.ts";
 import type { Spec } from "../spec/schema.ts";
 import { checkName, commonFlags, list, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
 import type { Logger, Verbosity } from "../log.ts";
-import { dataRoot, loggerFor, print, printErr, reportExit, stateRoot } from "./output.ts";
+import { sweptStore } from "./containers.ts";
+import { hostOf } from "./context.ts";
+import { loggerFor, print, printErr, reportExit } from "./output.ts";
 import { takeTerminal } from "./terminal.ts";
 
 export const runFlags = {
@@ -291,7 +292,8 @@ export default defineCommand({
     const { flags, log: configured } = await withConfig(given);
     const wanted = imageRequest(flags, named ?? str(flags, "image"));
     const { log, verbosity } = loggerFor(given, configured);
-    requireRoot("run");
+    const host = hostOf(flags);
+    host.requireRoot("run");
     const name = checkName(str(flags, "name"));
     const detach = flags.detach === true;
     const restartText = str(flags, "restart");
@@ -308,14 +310,14 @@ export default defineCommand({
     if (cidfile !== undefined && existsSync(cidfile)) throw new SpecError("--cidfile", `${cidfile} exists`, `make sure no container uses it, then remove it (rm ${cidfile}), or give another file`);
     if (cidfile !== undefined && !existsSync(dirname(cidfile))) throw new SpecError("--cidfile", `the directory ${dirname(cidfile)} does not exist`, `create it first (mkdir -p ${dirname(cidfile)}) or give another path`);
     if (!detach) takeTerminal(flags.interactive === true, flags.tty === true);
-    const data = dataRoot(flags);
-    const store = openStore(stateRoot(flags), data, log);
+    const data = host.dataRoot;
+    const store = sweptStore({ command: "run", host, log });
     const image = wanted && (await pulledFor(wanted, flags, data, log));
     const id = newContainerId();
     // Detached, only -t gives a terminal: its monitor holds it for contain attach.
     const tty = detach ? flags.tty === true : typeof flags.tty === "boolean" ? flags.tty : isTerminal(0) && isTerminal(1);
     // A foreground run's layer, and run -d --rm's, are never mounted again.
-    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image, { disposable: !detach || flags.rm === true, checkProfile: await profileChecker(flags) });
+    const { spec, plan } = containerOf(flags, command, id, tty, data, store, image, { disposable: !detach || flags.rm === true, checkProfile: await profileChecker(flags), cgroups: host.cgroups });
     if (detach) {
       await runDetached(plan, { log, verbosity, store, spec, name, autoRemove: flags.rm === true, restartPolicy, cidfile });
       print(`${id}\n`);

@@ -8,9 +8,8 @@ import { isTerminal } from "../linux/pty.ts";
 import { findImage, fullName } from "../image/manage.ts";
 import { saveImages, type Saved } from "../image/save.ts";
 import { ImageStore } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
 
 export const saveFlags = {
   output: { type: "string", alias: ["o"], description: "Write the archive to FILE instead of stdout", valueHint: "FILE" },
@@ -22,13 +21,12 @@ export default defineCommand({
   meta: { name: "save", description: "Save images to an OCI archive (alias: image save)" },
   args: toCittyArgs(saveFlags, { name: "image", usage: "IMAGE [IMAGE...]", description: "Names or IDs", required: true }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(saveFlags, rawArgs, "save");
-    loggerFor(flags);
+    const { flags, positionals, host } = commandLine(saveFlags, rawArgs, "save");
     if (!positionals.length) throw new ContainError("save: name at least one image", "e.g. contain save -o alpine.tar alpine", EXIT.failed);
     const output = str(flags, "output");
     if (output === undefined && isTerminal(1)) throw new ContainError("save: refusing to write an archive to a terminal", "use -o FILE, or redirect stdout to a file", EXIT.failed);
-    requireRoot("save");
-    const store = ImageStore.existing(dataRoot(flags));
+    host.requireRoot("save");
+    const store = ImageStore.existing(host.dataRoot);
     const images: Saved[] = positionals.map((text) => {
       const image = store && findImage(store, text);
       if (!store || !image) throw new ContainError(`no such image: ${text}`, "see contain images", EXIT.failed);

@@ -5,13 +5,12 @@ import { defineCommand } from "citty";
 import { SpecError } from "../errors.ts";
 import { formatLogTime, showLogs } from "../runtime/logs.ts";
 import { findOci, startContainer as startOci } from "../runtime/oci.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import { startContainer } from "../runtime/start.ts";
-import { StateStore } from "../runtime/state.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { waitContainer } from "../runtime/wait.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { atLeastOneContainer, dataRoot, eachContainer, exitCodeOf, loggerFor, stateRoot } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { eachContainer, sweptStore } from "./containers.ts";
+import { namedContainers, unsweptStore } from "./context.ts";
+import { exitCodeOf } from "./output.ts";
 
 export const startFlags = {
   attach: { type: "boolean", alias: ["a"], description: "Print the container's output until it stops, and exit with its code" },
@@ -22,25 +21,22 @@ export default defineCommand({
   meta: { name: "start", description: "Start stopped containers again (runc's: one made by create)" },
   args: toCittyArgs(startFlags, { name: "container", usage: "CONTAINER [CONTAINER...]", description: "The containers (names or IDs); one made by create, by its ID", required: true }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(startFlags, rawArgs, "start");
-    const { log, verbosity } = loggerFor(flags);
-    const refs = atLeastOneContainer(positionals, "start");
-    requireRoot("start");
-    // runc's: no sweep, as at every step of a caller's container.
-    const oci = new StateStore(stateRoot(flags));
+    const c = namedContainers(startFlags, rawArgs, "start");
+    const { flags, refs, log, verbosity } = c;
+    const oci = unsweptStore(c);
     const [first = ""] = refs;
     if (refs.length === 1 && oci.read(first)?.kind === "oci") {
       if (flags.attach === true) throw new SpecError("--attach", "is for containers made by run -d", `start a container made by create with contain start ${first}`);
       startOci(oci, findOci(oci, first).state.id, log);
       return 0;
     }
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    if (flags.attach !== true) return eachContainer(refs, (ref) => startContainer(store, ref, { log, verbosity }));
+    if (flags.attach !== true) return eachContainer(c, (store, ref) => startContainer(store, ref, { log, verbosity, cgroups: c.host.cgroups }));
+    const store = sweptStore(c);
     if (refs.length > 1) throw new SpecError("--attach", `attaches to one container, not ${refs.length}`, `e.g. contain start -a ${first}`);
     // From the log, from just before the start on: nothing the container
     // prints at once is missed, as a socket attached after the start could.
     const since = formatLogTime(BigInt(Date.now()) * 1_000_000n);
-    await startContainer(store, first, { log, verbosity });
+    await startContainer(store, first, { log, verbosity, cgroups: c.host.cgroups });
     await showLogs(store, first, { follow: true, timestamps: false, since, stdout: 1, stderr: 2 });
     return exitCodeOf(await waitContainer(store, first));
   },

@@ -1,10 +1,9 @@
 // `contain state ID`: runc's, the runtime-spec's state of a container as JSON.
 import { defineCommand } from "citty";
-import { requireRoot } from "../runtime/prepare.ts";
 import { findOci, ociState } from "../runtime/oci.ts";
-import { StateStore } from "../runtime/state.ts";
 import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { oneContainer, print, stateRoot } from "./output.ts";
+import { hostOf, oneContainer, unsweptStore } from "./context.ts";
+import { print } from "./output.ts";
 
 export const stateFlags = { ...commonFlags } satisfies FlagDefs;
 
@@ -14,9 +13,7 @@ export default defineCommand({
   run({ rawArgs }) {
     const { flags, positionals } = parseFlags(stateFlags, rawArgs, "state");
     const id = oneContainer(positionals, "state");
-    requireRoot("state");
-    // runc sweeps nothing: these run at every step of a caller's container.
-    const store = new StateStore(stateRoot(flags));
+    const store = unsweptStore({ command: "state", host: hostOf(flags) });
     print(`${JSON.stringify(ociState(store, findOci(store, id).state), null, 2)}\n`);
     return 0;
   },

@@ -6,13 +6,13 @@ import { readFileSync } from "node:fs";
 import { openCgroup, type BlockIO } from "../linux/cgroups/index.ts";
 import { isTerminal } from "../linux/pty.ts";
 import { memoryLimitOf } from "../plan/cgroup.ts";
-import { requireRoot } from "../runtime/prepare.ts";
 import type { ContainerState, StateStore } from "../runtime/state.ts";
 import { statusOf } from "../runtime/status.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { humanSize } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor, print, stateRoot } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { commandLine } from "./context.ts";
+import { print } from "./output.ts";
 import { formatTable, siSize } from "./table.ts";
 import { parseFormat, renderItems, toJson } from "./template.ts";
 
@@ -96,11 +96,10 @@ export default defineCommand({
   meta: { name: "stats", description: "Show live CPU, memory, network and block I/O, and pids of running containers" },
   args: toCittyArgs(statsFlags, { name: "container", usage: "CONTAINER...", description: "The containers (names or IDs; default: all running)" }),
   async run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(statsFlags, rawArgs, "stats");
-    const { log } = loggerFor(flags);
+    const c = commandLine(statsFlags, rawArgs, "stats");
+    const { flags, positionals } = c;
     const format = parseFormat(str(flags, "format"));
-    requireRoot("stats");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
+    const store = sweptStore(c);
     const stream = flags.stream !== false;
     const render = (entries: Entry[]) => {
       if (format.kind === "json") return entries.map((e) => `${toJson(e)}\n`).join("");

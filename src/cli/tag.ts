@@ -4,9 +4,8 @@ import { defineCommand } from "citty";
 import { ContainError, EXIT } from "../errors.ts";
 import { fullName, requireImage } from "../image/manage.ts";
 import { ImageStore } from "../image/store.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { commonFlags, parseFlags, toCittyArgs, type FlagDefs } from "./args.ts";
-import { dataRoot, loggerFor } from "./output.ts";
+import { commonFlags, toCittyArgs, type FlagDefs } from "./args.ts";
+import { commandLine } from "./context.ts";
 
 export const tagFlags = { "data-root": commonFlags["data-root"], debug: commonFlags.debug } satisfies FlagDefs;
 
@@ -14,14 +13,13 @@ export default defineCommand({
   meta: { name: "tag", description: "Give an image another name (alias: image tag)" },
   args: toCittyArgs(tagFlags, { name: "source", usage: "SOURCE[:TAG]", description: "The image: a name, an ID", required: true }, { name: "target", usage: "TARGET[:TAG]", description: "Its new name", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(tagFlags, rawArgs, "tag");
-    loggerFor(flags);
+    const { positionals, host } = commandLine(tagFlags, rawArgs, "tag");
     const [source, target, ...extra] = positionals;
     if (source === undefined || target === undefined || extra.length) throw new ContainError("tag: give an image and its new name", "e.g. contain tag alpine my/alpine:1", EXIT.failed);
     const name = fullName(target);
     if (name.includes("@")) throw new ContainError(`tag: ${target} names a digest`, "a tag is NAME[:TAG]; a digest is the manifest's own", EXIT.failed);
-    requireRoot("tag");
-    const store = ImageStore.existing(dataRoot(flags));
+    host.requireRoot("tag");
+    const store = ImageStore.existing(host.dataRoot);
     if (!store) throw new ContainError(`no such image: ${source}`, "see contain images", EXIT.failed);
     using _lock = store.lock();
     store.tag(name, requireImage(store, source, "tag").id);

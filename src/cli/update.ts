@@ -6,14 +6,13 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { SpecError } from "../errors.ts";
 import type { Resources } from "../plan/cgroup.ts";
-import { requireRoot } from "../runtime/prepare.ts";
-import { openStore } from "../runtime/sweep.ts";
 import { updateContainer } from "../runtime/update.ts";
 import { resourcesFromJson } from "../spec/oci.ts";
 import { validateResources } from "../spec/schema.ts";
 import { cpusToQuota, parseInteger, parseNumber, parseSize } from "../spec/units.ts";
-import { commonFlags, parseFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
-import { dataRoot, loggerFor, oneContainer, stateRoot } from "./output.ts";
+import { commonFlags, str, toCittyArgs, type FlagDefs, type FlagValues } from "./args.ts";
+import { sweptStore } from "./containers.ts";
+import { namedContainer } from "./context.ts";
 
 export const updateFlags = {
   resources: { type: "string", alias: ["r"], description: "Read linux.resources JSON (as config.json holds it) from FILE, or - for stdin; then give no other limit", valueHint: "FILE" },
@@ -87,17 +86,14 @@ export default defineCommand({
   meta: { name: "update", description: "Change the resource limits of a running container (runc's update)" },
   args: toCittyArgs(updateFlags, { name: "id", usage: "CONTAINER", description: "The container (an ID, or a name)", required: true }),
   run({ rawArgs }) {
-    const { flags, positionals } = parseFlags(updateFlags, rawArgs, "update");
-    const { log } = loggerFor(flags);
-    const ref = oneContainer(positionals, "update");
+    const c = namedContainer(updateFlags, rawArgs, "update");
+    const { flags, ref } = c;
     const file = str(flags, "resources");
     const limits = LIMIT_FLAGS.filter((k) => flags[k] !== undefined);
     if (file !== undefined && limits.length) throw new SpecError(`--resources and --${limits[0]}`, "both give limits", "put every limit in the resources file, or give flags only");
     if (file === undefined && !limits.length) throw new SpecError("update", "no limit given", `e.g. contain update --memory 128M ${ref}, or --resources FILE`);
     const change = file === undefined ? resourcesFromFlags(flags) : resourcesFromFile(file);
-    requireRoot("update");
-    const store = openStore(stateRoot(flags), dataRoot(flags), log);
-    updateContainer(store, ref, change, log);
+    updateContainer(sweptStore(c), ref, change, c.log);
     return 0;
   },
 });

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { ContainError, SpecError } from "../errors.ts";
+import type { CgroupLayout } from "../linux/cgroups/detect.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import type { Logger } from "../log.ts";
 import { planFromSpec, type Plan } from "../plan/plan.ts";
@@ -29,7 +30,7 @@ const ociNetwork = (spec: Spec): NetworkRequest => networkFromFlags({ net: spec.
 
 // config.json as the Spec, its schema and content checked (specFromConfig),
 // then against this host (host-checks.ts).
-function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; network: NetworkRequest } {
+function readBundle(dir: string, log: Logger, cgroups?: CgroupLayout): { bundle: string; spec: Spec; network: NetworkRequest } {
   const bundle = resolve(dir);
   const file = `${bundle}/config.json`;
   let text: string;
@@ -47,7 +48,7 @@ function readBundle(dir: string, log: Logger): { bundle: string; spec: Spec; net
   }
   const spec = specFromConfig(config, bundle, { cpus: availableParallelism() });
   const network = ociNetwork(spec);
-  checkHost({ spec, network, log });
+  checkHost({ spec, network, log, cgroups });
   return { bundle, spec, network };
 }
 
@@ -56,6 +57,7 @@ export interface BundleOptions {
   preserveFds?: string; // --preserve-fds
   consoleSocket?: string; // --console-socket
   wait: boolean; // create: the command waits at the exec fifo for start
+  cgroups?: CgroupLayout; // the host context's (detected without one)
 }
 
 // An OCI container's Spec and Plan: what create and run --bundle share.
@@ -63,14 +65,14 @@ export interface BundleOptions {
 export function containerFromBundle(opts: BundleOptions, id: string, store: StateStore, log: Logger): { bundle: string; spec: Spec; plan: Plan } {
   if (opts.preserveFds !== undefined && opts.preserveFds !== "0") throw new SpecError("--preserve-fds", "passing extra file descriptors is not supported yet", "leave it out, or give 0");
   if (store.read(id)) throw new ContainError(`container with id exists: ${id}`, `delete it first (contain delete --force ${id}), or choose another ID`);
-  const { bundle, spec, network } = readBundle(opts.dir, log);
+  const { bundle, spec, network } = readBundle(opts.dir, log, opts.cgroups);
   const socket = opts.consoleSocket;
   if (spec.process.terminal && !socket && opts.wait) throw new SpecError("--console-socket", "process.terminal asks for a terminal, which needs a --console-socket to go to", "give --console-socket, or set process.terminal to false");
   if (socket && !spec.process.terminal) throw new SpecError("--console-socket", "needs a terminal to send: process.terminal is false", "leave it out, or set process.terminal to true");
   const layout = {
     dir: store.dir(id),
     overlayDir: "",
-    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length),
+    cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length, opts.cgroups),
     ...(opts.wait && { execFifo: `${store.dir(id)}/${EXEC_FIFO}` }),
   };
   return { bundle, spec, plan: planFromSpec(spec, id, layout, network) };

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import { SpecError } from "../errors.ts";
+import type { CgroupLayout } from "../linux/cgroups/detect.ts";
 import { cgroupPlace } from "../linux/cgroups/index.ts";
 import { hostDevices } from "../linux/devices.ts";
 import { readInLayers } from "../linux/layers.ts";
@@ -46,6 +47,7 @@ export interface FlagsOptions {
   // when it compiles the filter.
   checkProfile?: (profile: unknown, file: string) => void;
   log?: Logger;
+  cgroups?: CgroupLayout; // the host context's (detected without one)
 }
 
 export function readFlagFile(flag: string, file: string): string {
@@ -143,7 +145,7 @@ export function containerFromFlags(req: RunRequest, id: string, dataRoot: string
   );
   // The network of --net container:NAME is that container's, by its ID.
   const joinedNet = spec.contain?.joined?.network;
-  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, joinedNet ? { ...network, container: joinedNet } : network);
-  checkHost({ spec, network: plan.network, ...(opts.log && { log: opts.log }) });
+  const plan = planFromSpec(spec, id, { dir, overlayDir: containerOverlayDir(dir), ...(chosen && { lowers: chosen.lowers }), disposable: opts.disposable === true, cgroup: cgroupPlace(id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length, opts.cgroups) }, joinedNet ? { ...network, container: joinedNet } : network);
+  checkHost({ spec, network: plan.network, cgroups: opts.cgroups, ...(opts.log && { log: opts.log }) });
   return { spec, plan };
 }

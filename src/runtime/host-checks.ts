@@ -7,6 +7,7 @@
 // without `contain` is an OCI bundle's.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { SpecError } from "../errors.ts";
+import type { CgroupLayout } from "../linux/cgroups/detect.ts";
 import { hostControllers, refuseUnusable } from "../linux/cgroups/index.ts";
 import { deviceFilter } from "../linux/cgroups/device-filter.ts";
 import type { Logger } from "../log.ts";
@@ -19,6 +20,7 @@ import { checkBridge } from "./bridge.ts";
 export interface HostTarget {
   spec: Spec;
   network: NetworkRequest;
+  cgroups?: CgroupLayout; // the host context's (detected here without one)
   log?: Logger; // hears what is ignored (a label this host has no LSM for)
 }
 
@@ -70,9 +72,9 @@ const securityLabels: Check<HostTarget> = {
 // same refusal when its cgroup applies the resources (linux/cgroups).
 const cgroupSupport: Check<HostTarget> = {
   name: "cgroup support",
-  check: ({ spec }) => {
+  check: ({ spec, cgroups }) => {
     if (!isOci(spec)) return;
-    const { version, controllers } = hostControllers();
+    const { version, controllers } = hostControllers(cgroups);
     refuseUnusable(spec.linux.resources, version, controllers);
   },
 };

@@ -7,8 +7,6 @@ import { ContainError } from "../errors.ts";
 import { TarParser } from "../image/tar.ts";
 import archivePath from "../../rootfs/rootfs.tar.gz" with { type: "file" };
 
-export const DEFAULT_DATA_ROOT = "/var/lib/contain";
-
 // The archive we build ourselves (directories, regular files, symlinks,
 // their modes), read by the image reader (image/tar.ts) and written with
 // plain path calls: its names are ours, not an image's, and it has no

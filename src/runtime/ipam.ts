@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { FileLock } from "../linux/lock.ts";
 import type { PortMapping } from "../spec/network.ts";
-import { DEFAULT_DATA_ROOT } from "./image.ts";
+import { DEFAULT_DATA_ROOT } from "./host-context.ts";
 import type { HeldPort } from "./ports.ts";
 import { writeAtomically } from "./state.ts";
 

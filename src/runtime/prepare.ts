@@ -1,16 +1,10 @@
-// What every container needs before any resource is taken: a root user, an
-// ID, a root filesystem that exists.
+// What every container needs before any resource is taken: an ID, a root
+// filesystem that exists.
 import { statSync, type Stats } from "node:fs";
 import { resolve } from "node:path";
-import { ContainError, SpecError } from "../errors.ts";
+import { SpecError } from "../errors.ts";
 import { processStartTime } from "../linux/process.ts";
 import { defaultRootfs } from "./image.ts";
-
-export function requireRoot(command: string): void {
-  // Node's own call: the shim is not loaded for this.
-  if (process.geteuid?.() !== 0)
-    throw new ContainError(`contain ${command} must run as root (rootless mode does not exist yet)`, `run it with sudo: sudo contain ${command} ...`);
-}
 
 // 64 hex digits, as docker's IDs; the first 12 are the short form.
 export function newContainerId(): string {

@@ -4,6 +4,7 @@
 // the user's start and for a restart by the policy (reap.ts): the caller
 // holds the container's lock, which the new monitor takes over.
 import { ContainError } from "../errors.ts";
+import type { CgroupLayout } from "../linux/cgroups/detect.ts";
 import { cgroupPlace, openCgroup } from "../linux/cgroups/index.ts";
 import { processStartTime } from "../linux/process.ts";
 import type { Logger, Verbosity } from "../log.ts";
@@ -20,6 +21,7 @@ import { isActive, label, statusOf, untilReleased } from "./status.ts";
 export interface StartOptions {
   log: Logger;
   verbosity: Verbosity;
+  cgroups?: CgroupLayout; // the host context's (detected without one)
   // A restart by the policy counts; the user's start begins the count anew.
   restartCount?: number;
   restartBackoffMs?: number;
@@ -47,7 +49,7 @@ export async function startStopped(store: StateStore, state: ContainerState, loc
   let spec: Spec;
   try {
     spec = rejoin(store, state.spec);
-    plan = planFromSpec(spec, state.id, { dir: dataDir, overlayDir: containerOverlayDir(dataDir), lowers: imageLowers(spec, dataDir), cgroup: cgroupPlace(state.id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length) }, networkRequest);
+    plan = planFromSpec(spec, state.id, { dir: dataDir, overlayDir: containerOverlayDir(dataDir), lowers: imageLowers(spec, dataDir), cgroup: cgroupPlace(state.id, spec.linux.cgroupsPath, !!spec.linux.resources?.hugepageLimits?.length, opts.cgroups) }, networkRequest);
   } catch (err) {
     lock.release();
     throw err;

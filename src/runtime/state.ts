@@ -22,6 +22,7 @@ import { ContainError } from "../errors.ts";
 import { fileError } from "../linux/file-error.ts";
 import { FileLock } from "../linux/lock.ts";
 import { decodeWaitStatus, isSameProcess, type ExitStatus } from "../linux/process.ts";
+import { DEFAULT_STATE_ROOT } from "./host-context.ts";
 import type { RestartPolicy } from "../spec/restart.ts";
 import type { NetworkRequest } from "../spec/network.ts";
 import type { Spec } from "../spec/schema.ts";
@@ -109,8 +110,6 @@ export interface ExitRecord {
   finished: string; // ISO 8601
   oomKilled?: boolean; // SIGKILLed by the kernel's OOM killer (its cgroup counted one)
 }
-
-export const DEFAULT_STATE_ROOT = "/run/contain";
 
 const LOCK = "lock";
 const STATE = "state.json";

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { ensurePackages } from "../../build.ts";
 import { buildRootfs } from "../../rootfs/build.ts";
-import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
+import { DEFAULT_DATA_ROOT } from "../../src/runtime/host-context.ts";
 
 export const PEERS = ["runc", "crun"] as const;
 export type Peer = (typeof PEERS)[number];

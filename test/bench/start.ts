@@ -19,7 +19,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BINARY, ensurePackages } from "../../build.ts";
-import { DEFAULT_DATA_ROOT } from "../../src/runtime/image.ts";
+import { DEFAULT_DATA_ROOT } from "../../src/runtime/host-context.ts";
 import { BenchCgroups } from "./cgroups.ts";
 import { BENCH_BRIDGE, hybridWorkaround, installPeer, makeBundle, makeRootfs, mustRun, note, PEERS, snapshotBridge, spawn, type Peer, type Runtime } from "./common.ts";
 

@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { ContainError } from "../../src/errors.ts";
-import { stateRoot } from "../../src/cli/output.ts";
+import { hostOf } from "../../src/cli/context.ts";
 import { StateStore, writeAtomically, type ContainerState } from "../../src/runtime/state.ts";
 
 const tmp = mkdtempSync("/tmp/contain-unit-state-");
@@ -48,12 +48,12 @@ test("the sweep removes a create whose creator died, and reports no container fo
 });
 
 test("--root: an empty path is refused; a relative one is made absolute, as other runs read the paths it records", () => {
-  const err = thrown(() => stateRoot({ root: "" }));
+  const err = thrown(() => hostOf({ root: "" }).stateRoot);
   expect(err.message).toBe("--root: the path is empty");
   const cwd = process.cwd();
   process.chdir(tmp);
   try {
-    expect(stateRoot({ root: "relative" })).toBe(`${tmp}/relative`);
+    expect(hostOf({ root: "relative" }).stateRoot).toBe(`${tmp}/relative`);
   } finally {
     process.chdir(cwd);
   }
