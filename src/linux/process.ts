@@ -1,7 +1,6 @@
 // Processes: spawning the init through the shim, waiting, signals, pipes, and
 // telling a live process from a reused pid.
 import { readdirSync, readFileSync } from "node:fs";
-import { constants as osConstants } from "node:os";
 import { addressOf, check, sym, sys } from "../ffi/index.ts";
 
 const O_CLOEXEC = 0o2000000;
@@ -44,10 +43,12 @@ export function decodeWaitStatus(status: number): WaitStatus {
   return { kind: "ended", exit: { exited: false, signal, core: (status & 0x80) !== 0 } };
 }
 
-const SIGNAL_NAMES = Object.fromEntries(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
+// node:os's table, required on first use: its import costs 0.1-0.3 ms of
+// every start (the init's too), and only messages and --signal need names.
+const signals = () => (require("node:os") as typeof import("node:os")).constants.signals as Record<string, number>;
 
 export function signalName(signal: number): string {
-  return SIGNAL_NAMES[signal] ?? `signal ${signal}`;
+  return Object.entries(signals()).find(([, n]) => n === signal)?.[0] ?? `signal ${signal}`;
 }
 
 export function describeExit(status: ExitStatus): string {
@@ -171,7 +172,7 @@ export function parseSignal(text: string): number | undefined {
     return n >= 1 && n <= 64 ? n : undefined;
   }
   const name = text.toUpperCase().replace(/^SIG/, "");
-  return (osConstants.signals as Record<string, number>)[`SIG${name}`];
+  return signals()[`SIG${name}`];
 }
 
 export function geteuid(): number {
