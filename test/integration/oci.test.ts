@@ -294,7 +294,10 @@ test("hooks: each at its point, in its namespace, with the state on stdin; a fai
   const log = `${dir}/log`;
   // `status` and the mount namespace of the hook, one line each
   const hook = (kind: string, at = log) => ({ path: "/bin/sh", args: ["sh", "-c", `s=$(cat); echo ${kind} $(echo "$s" | sed 's/.*"status":"\\([a-z]*\\)".*/\\1/') $(readlink /proc/self/ns/mnt) >> ${at}`] });
-  const b = bundle("hooked", ["sh", "-c", "grep CapEff /proc/self/status > /hooks/command-caps"], (c) => {
+  // The command outlives the poststart hooks (the last one's file lets it
+  // end), so that they see it running however slow the machine is.
+  const command = "grep CapEff /proc/self/status > /hooks/command-caps; i=0; while [ ! -e /hooks/poststarted ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done";
+  const b = bundle("hooked", ["sh", "-c", command], (c) => {
     c.mounts.push({ destination: "/hooks", type: "bind", source: dir, options: ["rbind"] });
     c.hooks = {
       prestart: [hook("prestart")],
@@ -302,7 +305,7 @@ test("hooks: each at its point, in its namespace, with the state on stdin; a fai
       createContainer: [hook("createContainer")],
       // a file of the image: it runs with the command's capabilities, not the set-up's
       startContainer: [hook("startContainer", "/hooks/log"), { path: "/bin/sh", args: ["sh", "-c", "grep CapEff /proc/self/status > /hooks/hook-caps"] }],
-      poststart: [hook("poststart")],
+      poststart: [hook("poststart"), { path: "/bin/touch", args: ["touch", `${dir}/poststarted`] }],
       poststop: [hook("poststop")],
     };
   });
