@@ -30,8 +30,10 @@ export interface Kernel {
   mkdirat(dirfd: number, name: string, mode: number): number;
   close(fd: number): void;
   readlink(path: string): string;
-  // The type of what `path` names, its last symlink followed unless `nofollow`.
-  stat(path: string, nofollow?: boolean): FileType;
+  // The type of what `path` names, its last symlink followed unless
+  // `nofollow`; undefined where nothing is (ENOENT), an answer the set-up
+  // acts on at every start (masked paths a kernel lacks), not a failure.
+  stat(path: string, nofollow?: boolean): FileType | undefined;
   mkdirAll(path: string): void;
   chmod(path: string, mode: number): void;
   lchown(path: string, uid: number, gid: number): void;
@@ -69,7 +71,10 @@ export const linux: Kernel = {
   mkdirat: (dirfd, name, mode) => sys("mkdirat", dirfd, addressOf(cstr(name)), mode),
   close: (fd) => closeSync(fd),
   readlink: (path) => fsCall("readlink", [path], () => readlinkSync(path)),
-  stat: (path, nofollow = false) => typeOf(fsCall(nofollow ? "lstat" : "stat", [path], () => (nofollow ? lstatSync(path) : statSync(path)))),
+  stat(path, nofollow = false) {
+    const st = fsCall(nofollow ? "lstat" : "stat", [path], () => (nofollow ? lstatSync : statSync)(path, { throwIfNoEntry: false }));
+    return st && typeOf(st);
+  },
   mkdirAll: (path) => void fsCall("mkdir", [path], () => mkdirSync(path, { recursive: true })),
   chmod: (path, mode) => fsCall("chmod", [path, mode], () => chmodSync(path, mode)),
   lchown: (path, uid, gid) => fsCall("lchown", [path, uid, gid], () => lchownSync(path, uid, gid)),

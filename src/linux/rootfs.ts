@@ -10,6 +10,7 @@ import type { Kernel } from "./kernel.ts";
 import { MNT_DETACH, mountFlags, MS, MS_MOVE } from "./mount.ts";
 import { fdPath, openInRoot, openRoot } from "./resolve.ts";
 
+const ENOENT = 2;
 const EINVAL = 22;
 
 export type RootSwitch = "pivot_root" | "chroot";
@@ -92,7 +93,7 @@ export function mountInRoot(k: Kernel, rootDir: string, mounts: readonly RootMou
   const rootFd = openRoot(rootDir, k);
   try {
     for (const m of mounts) {
-      const kind = m.fstype === null && m.source !== null && k.stat(m.source) !== "dir" ? "file" : "dir";
+      const kind = m.fstype === null && m.source !== null && sourceType(k, m.source) !== "dir" ? "file" : "dir";
       if (m.source !== null) {
         const fd = openInRoot(k, rootFd, m.target, kind);
         try {
@@ -150,6 +151,13 @@ export function enterRoot(k: Kernel, rootfs: string): RootSwitch {
 function mountPointOf(k: Kernel, path: string): string {
   const points = k.readFile("/proc/self/mountinfo").split("\n").map((l) => l.split(" ")[4] ?? "");
   return points.filter((p) => p && (path === p || path.startsWith(p === "/" ? "/" : `${p}/`))).sort((a, b) => b.length - a.length)[0] ?? "/";
+}
+
+// A bind's source, which must be there.
+function sourceType(k: Kernel, source: string): string {
+  const type = k.stat(source);
+  if (type === undefined) throw new SyscallError("stat", [source], ENOENT);
+  return type;
 }
 
 // What `path` names (a link itself with `nofollow`), or undefined.

@@ -16,11 +16,14 @@ function thrown(fn: () => unknown): unknown {
 }
 
 test("a node:fs failure is a SyscallError naming the call, the path and the errno", () => {
-  const err = thrown(() => linux.stat("/nonexistent/x"));
+  const err = thrown(() => linux.readFile("/nonexistent/x"));
   expect(err).toBeInstanceOf(SyscallError);
-  expect(err).toMatchObject({ call: "stat", args: ["/nonexistent/x"], errno: 2, code: "ENOENT" });
-  expect((err as Error).message).toBe('stat("/nonexistent/x"): no such file or directory (ENOENT)');
+  expect(err).toMatchObject({ call: "read", args: ["/nonexistent/x"], errno: 2, code: "ENOENT" });
+  expect((err as Error).message).toBe('read("/nonexistent/x"): no such file or directory (ENOENT)');
   expect(errnoOf((err as Error & { cause: unknown }).cause)).toBe(2); // node's, kept as the cause
+  // A path with nothing there is an answer of stat's, not a failure.
+  expect(linux.stat("/nonexistent/x")).toBeUndefined();
+  expect(thrown(() => linux.stat("/etc/passwd/x"))).toMatchObject({ call: "stat", errno: 20 }); // ENOTDIR
 });
 
 test("the real Kernel's files: a directory made, a file written and its type", () => {
