@@ -1,6 +1,7 @@
 // The preamble of the commands on named containers: the names checked
 // first, then the root check, then one store for every container.
 import { afterAll, expect, test } from "bun:test";
+import { thrown } from "./fixtures.ts";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { eachContainer, sweptStore } from "../../src/cli/containers.ts";
 import { namedContainer, namedContainers, unsweptStore } from "../../src/cli/context.ts";
@@ -14,15 +15,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const log = createLogger("quiet");
 const hostAs = (euid: number, name: string) => hostContext({ euid, stateRoot: () => `${tmp}/${name}/state`, dataRoot: () => `${tmp}/${name}/data` });
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("no error");
-}
 
 test("the names are checked before anything else, each command naming itself", () => {
   const none = thrown(() => namedContainers({}, [], "rm"));

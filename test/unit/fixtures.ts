@@ -41,3 +41,13 @@ export function refusal(fn: () => unknown): SpecError {
   }
   throw new Error("accepted");
 }
+
+// Whatever `fn` throws; fails the test if it throws nothing.
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("no error");
+}

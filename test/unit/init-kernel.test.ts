@@ -1,19 +1,11 @@
 // One error convention for the init's calls: a node:fs failure is a
 // SyscallError like a raw call's (file-error.ts), through the real Kernel.
 import { expect, test } from "bun:test";
+import { thrown } from "./fixtures.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { SyscallError } from "../../src/ffi/index.ts";
 import { errnoCode, errnoCodeOf, errnoOf, fsCall } from "../../src/linux/file-error.ts";
 import { linux } from "../../src/linux/kernel.ts";
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error("no error");
-}
 
 test("a node:fs failure is a SyscallError naming the call, the path and the errno", () => {
   const err = thrown(() => linux.readFile("/nonexistent/x"));
